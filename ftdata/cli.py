@@ -1,0 +1,169 @@
+"""The command line: ``ftdata validate|rules``. ``main(argv) -> exit code``.
+
+Exit codes: 0 no finding reaches ``--fail-on``; 1 one does; 2 usage error or
+a failure of the tool itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ftdata.errors import FtdataError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json", "github")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so main() owns the exit code."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise FtdataError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = _Parser(prog="ftdata", description="Check LLM fine-tuning data before training.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_validate(commands.add_parser("validate", help="check data files, folders or stdin"))
+    rules = commands.add_parser("rules", help="list the rules, or explain one")
+    rules.add_argument("code", nargs="?", help="a rule code such as CH011")
+    return parser
+
+
+def _add_validate(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("paths", nargs="+", metavar="PATH",
+                     help="JSONL files (.gz/.zst too), folders, globs, or - for stdin")
+    cmd.add_argument("--task", choices=("auto", "chat", "instruction", "pretraining"),
+                     help="force the task instead of detecting it per source")
+    cmd.add_argument("--profile", choices=("databricks", "llm-foundry"),
+                     help="rule set: the documented service rules (default) or the engine's")
+    cmd.add_argument("--select", action="append", metavar="CODES",
+                     help="only these rules (codes, names, families, globs; comma-separated)")
+    cmd.add_argument("--ignore", action="append", metavar="CODES", help="skip these rules")
+    cmd.add_argument("--severity", action="append", metavar="CODE=LEVEL",
+                     help="override a rule's severity, e.g. CH013=error")
+    cmd.add_argument("--fail-on", choices=("error", "warning", "info"),
+                     help="lowest severity that makes the exit code 1 (default error)")
+    cmd.add_argument("--format", choices=FORMATS, default=None, help="report format (default text)")
+    cmd.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    cmd.add_argument("--max-per-code", type=int, default=None, metavar="N",
+                     help="findings printed per code (counts stay exact; default 20)")
+    cmd.add_argument("--max-line-bytes", type=int, default=None, metavar="N",
+                     help="longest JSONL line parsed (default 32 MiB)")
+    cmd.add_argument("--no-config", action="store_true",
+                     help="ignore [tool.ftdata] in pyproject.toml / ftdata.toml")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code."""
+    try:
+        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.version:
+            from ftdata import __version__
+
+            print(f"ftdata {__version__}")
+            return EXIT_OK
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "rules":
+            return _rules(args.code)
+        build_parser().print_help(sys.stderr)
+        return EXIT_ERROR
+    except FtdataError as exc:
+        print(f"ftdata: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("ftdata: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); stop quietly like other CLI tools.
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:  # a bug in ftdata: say so briefly, exit 2, no traceback
+        print(f"ftdata: internal error: {type(exc).__name__}: {exc} "
+              "(please report this with the input that caused it)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from ftdata.api import validate
+    from ftdata.config import find_config, settings_from
+
+    table = {} if args.no_config else find_config()[1]
+    settings = settings_from(
+        table,
+        task=args.task,
+        profile=args.profile,
+        select=_split(args.select),
+        ignore=_split(args.ignore),
+        severity=_severity_pairs(args.severity),
+        fail_on=args.fail_on,
+        max_line_bytes=args.max_line_bytes,
+    )
+    result = validate(args.paths, settings=settings)
+    fmt = args.format or table.get("format", "text")
+    max_per_code = args.max_per_code or int(table.get("max-per-code", table.get("max_per_code", 20)))
+    _write_report(result, fmt, args.output, max_per_code)
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> None:
+    from ftdata.reporters import REPORTERS, ReportOptions
+
+    if fmt not in REPORTERS:
+        raise FtdataError(f"unknown format {fmt!r}; use one of {', '.join(REPORTERS)}")
+    if output:
+        with open(output, "w", encoding="utf-8") as stream:
+            REPORTERS[fmt](result, stream, ReportOptions(max_per_code=max_per_code))
+        return
+    color = fmt == "text" and sys.stdout.isatty()
+    REPORTERS[fmt](result, sys.stdout, ReportOptions(max_per_code=max_per_code, color=color))
+
+
+def _rules(code: str | None) -> int:
+    from ftdata.rules import registry
+
+    if code is None:
+        for rule in registry.all_rules():
+            tasks = ",".join(sorted(rule.tasks))
+            print(f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{rule.summary}")
+        return EXIT_OK
+    try:
+        rule = registry.get(code)
+    except KeyError:
+        raise FtdataError(f"no rule {code!r}; `ftdata rules` lists them") from None
+    profiles = ", ".join(sorted(rule.profiles))
+    print(f"{rule.code} {rule.name} ({rule.severity.label}; tasks: {', '.join(sorted(rule.tasks))};"
+          f" profiles: {profiles})\n")
+    print(rule.doc)
+    print(f"\nHow to fix: {rule.hint}")
+    return EXIT_OK
+
+
+def _split(values: list[str] | None) -> tuple[str, ...] | None:
+    if not values:
+        return None
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _severity_pairs(values: list[str] | None) -> dict[str, str] | None:
+    if not values:
+        return None
+    pairs = {}
+    for item in _split(values) or ():
+        code, sep, level = item.partition("=")
+        if not sep:
+            raise FtdataError(f"--severity takes CODE=LEVEL, not {item!r}")
+        pairs[code.strip()] = level.strip()
+    return pairs

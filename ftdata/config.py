@@ -1,0 +1,146 @@
+"""Settings of a run, and reading them from ``[tool.ftdata]`` or ``ftdata.toml``.
+
+The same settings serve the CLI and the library; values given explicitly (a
+command-line flag, a keyword argument) win over the configuration file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ftdata.errors import ConfigError
+from ftdata.findings import Severity
+from ftdata.rules import registry
+
+TASK_ALIASES = {
+    "chat": "chat",
+    "instruction": "instruction",
+    "prompt_response": "instruction",
+    "pretraining": "pretraining",
+    "text": "pretraining",
+    "cpt": "pretraining",
+}
+DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything that shapes a validation run besides the input itself."""
+
+    task: str | None = None
+    profile: str = "databricks"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    fail_on: Severity = Severity.ERROR
+    keep_per_code: int = 1000
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+
+    def __post_init__(self) -> None:
+        if self.task is not None and self.task not in registry.TASKS:
+            raise ConfigError(f"unknown task {self.task!r}; use one of {', '.join(registry.TASKS)}")
+        if self.profile not in registry.PROFILES:
+            raise ConfigError(
+                f"unknown profile {self.profile!r}; use one of {', '.join(registry.PROFILES)}"
+            )
+        try:
+            registry.check_selectors([*self.select, *self.ignore, *self.severity])
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+    def policy(self) -> dict[str, Severity | None]:
+        """The effective severity of every rule code (``None``: switched off)."""
+        resolved: dict[str, Severity | None] = {}
+        for rule in registry.all_rules():
+            resolved[rule.code] = self._severity_of(rule)
+        return resolved
+
+    def _severity_of(self, rule: registry.Rule) -> Severity | None:
+        if self.profile not in rule.profiles:
+            return None
+        if self.select and not any(registry.matches(s, rule) for s in self.select):
+            return None
+        if any(registry.matches(s, rule) for s in self.ignore):
+            return None
+        for selector, level in self.severity.items():
+            if registry.matches(selector, rule):
+                return level
+        return rule.severity
+
+
+def normalise_task(task: str | None) -> str | None:
+    """Map a task name or alias (``prompt_response``, ``text``) to its canonical name."""
+    if task is None or task == "auto":
+        return None
+    try:
+        return TASK_ALIASES[task.strip().lower()]
+    except KeyError:
+        raise ConfigError(
+            f"unknown task {task!r}; use chat, instruction or pretraining"
+        ) from None
+
+
+def find_config(start: Path | None = None) -> tuple[Path | None, dict[str, Any]]:
+    """The nearest ``ftdata.toml`` or ``pyproject.toml`` with ``[tool.ftdata]`` and its table."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        own = folder / "ftdata.toml"
+        if own.is_file():
+            data = _read_toml(own)
+            return own, data.get("tool", {}).get("ftdata", data)
+        project = folder / "pyproject.toml"
+        if project.is_file():
+            table = _read_toml(project).get("tool", {}).get("ftdata")
+            if table is not None:
+                return project, table
+    return None, {}
+
+
+def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
+    """Build settings from a configuration table, explicit values winning."""
+    values = {key.replace("-", "_"): value for key, value in table.items()}
+    values.update({k: v for k, v in explicit.items() if v is not None})
+    known = {"task", "profile", "select", "ignore", "severity", "fail_on", "max_per_code",
+             "keep_per_code", "max_line_bytes"}
+    unknown = set(values) - known - _LATER_KEYS
+    if unknown:
+        raise ConfigError(f"unknown ftdata setting(s): {', '.join(sorted(unknown))}")
+    try:
+        return Settings(
+            task=normalise_task(values.get("task")),
+            profile=values.get("profile", "databricks"),
+            select=_codes(values.get("select", ())),
+            ignore=_codes(values.get("ignore", ())),
+            severity={k: Severity.parse(v) for k, v in dict(values.get("severity", {})).items()},
+            fail_on=Severity.parse(values.get("fail_on", "error")),
+            keep_per_code=int(values.get("keep_per_code", 1000)),
+            max_line_bytes=int(values.get("max_line_bytes", DEFAULT_MAX_LINE_BYTES)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad ftdata setting: {exc}") from None
+
+
+# Settings that belong to the reporters or to later stages; accepted, not used here.
+_LATER_KEYS = {"max_per_code", "format", "model", "tokenizer", "context_length", "epochs"}
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    """A copy of ``settings`` with some fields replaced."""
+    return replace(settings, **changes)
+
+
+def _codes(value: str | Iterable[str]) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(item.strip() for item in items if item and item.strip())
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from None

@@ -1,0 +1,101 @@
+"""The finding model: what ftdata says about data, as plain values.
+
+A finding is never raised; it is returned. Exceptions (``ftdata.errors``) are
+reserved for failures of the tool itself or of its invocation.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How much a finding matters; ordered so that ``ERROR > WARNING > INFO``."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read a severity from its lower-case name (``error``, ``warning``, ``info``)."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r}; use one of {names}") from None
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in reports and configuration."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a finding points.
+
+    ``source`` is a path or table URI. JSONL rows have a 1-based ``line``;
+    table rows have a 0-based ``row`` (and a Delta ``version``). ``pointer`` is
+    an RFC 6901 JSON Pointer into the example (``""`` is the whole example).
+    """
+
+    source: str
+    line: int | None = None
+    row: int | None = None
+    version: int | None = None
+    pointer: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """The location as in the JSON report (absent parts are ``null``)."""
+        return {
+            "source": self.source,
+            "line": self.line,
+            "row": self.row,
+            "version": self.version,
+            "pointer": self.pointer,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem (or note) about the data, with a stable code and a fix hint."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    hint: str
+    location: Location
+    extra: dict[str, object] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, object]:
+        """The finding as in the JSON report."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.label,
+            "message": self.message,
+            "hint": self.hint,
+            "location": self.location.to_dict(),
+        }
+
+
+def escape_pointer_token(token: str | int) -> str:
+    """Escape one reference token for a JSON Pointer (``~`` -> ``~0``, ``/`` -> ``~1``)."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: str | int) -> str:
+    """Build a JSON Pointer from reference tokens: ``pointer("messages", 2)`` -> ``/messages/2``."""
+    return "".join("/" + escape_pointer_token(t) for t in tokens)
+
+
+def parse_pointer(text: str) -> list[str]:
+    """Split a JSON Pointer into its unescaped reference tokens."""
+    if text == "":
+        return []
+    if not text.startswith("/"):
+        raise ValueError(f"a JSON Pointer starts with '/': {text!r}")
+    return [t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/")]

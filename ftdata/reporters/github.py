@@ -1,0 +1,46 @@
+"""The GitHub Actions reporter: one workflow command per finding, escaped correctly."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from ftdata.findings import Finding, Severity
+from ftdata.reporters import ReportOptions, shown_findings
+from ftdata.result import Result
+
+COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message: ``%``, CR and LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value: as for data, plus ``:`` and ``,``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_annotation(finding: Finding) -> str:
+    """``::error file=F,line=N,title=CODE::message`` for one finding."""
+    loc = finding.location
+    props = [f"file={escape_property(loc.source)}"]
+    if loc.line is not None:
+        props.append(f"line={loc.line}")
+    props.append(f"title={escape_property(f'{finding.code} {finding.name}')}")
+    where = f" at {loc.pointer}" if loc.pointer else ""
+    if loc.row is not None:
+        where = f" (row {loc.row}){where}"
+    body = f"{finding.message}{where}. Hint: {finding.hint}"
+    return f"::{COMMANDS[finding.severity]} {','.join(props)}::{escape_data(body)}"
+
+
+def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    """Write one annotation per shown finding, then a plain summary line."""
+    for finding in shown_findings(result, options.max_per_code):
+        stream.write(format_annotation(finding) + "\n")
+    s = result.summary
+    stream.write(
+        f"ftdata: {s['rows']} rows, {s['valid']} valid, {s['invalid']} invalid; "
+        f"{s['errors']} errors, {s['warnings']} warnings\n"
+    )

@@ -1,0 +1,206 @@
+"""The Result of a validation run, and the builder that folds findings into it.
+
+Counts are always exact; only the number of findings *kept* per code is capped,
+so memory stays bounded however many problems a large file has.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ftdata.findings import Finding, Location, Severity
+from ftdata.rules.registry import Rule
+
+
+@dataclass(slots=True)
+class SourceSummary:
+    """Per-source accounting: ``rows == valid + invalid``."""
+
+    source: str
+    kind: str
+    task: str | None = None
+    rows: int = 0
+    invalid: int = 0
+
+    @property
+    def valid(self) -> int:
+        """Rows without any error finding."""
+        return self.rows - self.invalid
+
+    def to_dict(self) -> dict[str, Any]:
+        """The source as in the JSON report."""
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "task": self.task,
+            "rows": self.rows,
+            "valid": self.valid,
+            "invalid": self.invalid,
+        }
+
+
+@dataclass(slots=True)
+class Result:
+    """Everything a validation run found. Returned by ``ftdata.validate``; never printed by it."""
+
+    findings: list[Finding]
+    by_code: dict[str, int]
+    by_severity: dict[str, int]
+    sources: list[SourceSummary]
+    fail_on: Severity = Severity.ERROR
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        """Examples seen (JSONL lines that are not blank, table rows, text files)."""
+        return sum(s.rows for s in self.sources)
+
+    @property
+    def invalid(self) -> int:
+        """Examples named by at least one error finding."""
+        return sum(s.invalid for s in self.sources)
+
+    @property
+    def valid(self) -> int:
+        """Examples without any error finding."""
+        return self.rows - self.invalid
+
+    @property
+    def ok(self) -> bool:
+        """Whether no finding reaches the ``fail_on`` severity."""
+        return not any(
+            count for label, count in self.by_severity.items()
+            if Severity.parse(label) >= self.fail_on
+        )
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """Exact totals, as in the JSON report's ``summary``."""
+        return {
+            "rows": self.rows,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "errors": self.by_severity.get("error", 0),
+            "warnings": self.by_severity.get("warning", 0),
+            "infos": self.by_severity.get("info", 0),
+            "by_code": dict(sorted(self.by_code.items())),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole result as the JSON report (``schemas/report.schema.json``)."""
+        from ftdata import __version__
+
+        return {
+            "tool": {"name": "ftdata", "version": __version__},
+            "ok": self.ok,
+            "fail_on": self.fail_on.label,
+            "summary": self.summary,
+            "sources": [s.to_dict() for s in self.sources],
+            "findings": [f.to_dict() for f in self.findings],
+            "findings_truncated": len(self.findings) < sum(self.by_code.values()),
+            **self.extra,
+        }
+
+    def findings_frame(self):
+        """The kept findings as a polars DataFrame, one row per finding."""
+        import polars as pl
+
+        rows = [
+            {
+                "code": f.code,
+                "name": f.name,
+                "severity": f.severity.label,
+                "message": f.message,
+                "hint": f.hint,
+                **{k: v for k, v in f.location.to_dict().items()},
+            }
+            for f in self.findings
+        ]
+        schema = {
+            "code": pl.String, "name": pl.String, "severity": pl.String,
+            "message": pl.String, "hint": pl.String, "source": pl.String,
+            "line": pl.Int64, "row": pl.Int64, "version": pl.Int64, "pointer": pl.String,
+        }
+        return pl.DataFrame(rows, schema=schema)
+
+
+class ResultBuilder:
+    """Folds findings and row outcomes into a :class:`Result`.
+
+    Callers bracket each example with :meth:`start_row` / :meth:`end_row` so that
+    a row is counted invalid exactly when one of its findings is an error.
+    """
+
+    def __init__(self, policy: dict[str, Severity | None], keep_per_code: int) -> None:
+        self._policy = policy
+        self._keep = keep_per_code
+        self._kept: list[tuple[tuple, Finding]] = []
+        self._by_code: Counter[str] = Counter()
+        self._by_severity: Counter[str] = Counter()
+        self._sources: list[SourceSummary] = []
+        self._row_failed = False
+
+    def add_source(self, source: str, kind: str, task: str | None = None) -> SourceSummary:
+        """Start accounting for a new source and return its summary."""
+        summary = SourceSummary(source=source, kind=kind, task=task)
+        self._sources.append(summary)
+        return summary
+
+    def start_row(self) -> None:
+        """Begin an example: following error findings make it invalid."""
+        self._row_failed = False
+
+    def end_row(self, summary: SourceSummary) -> None:
+        """Finish an example and count it on ``summary``."""
+        summary.rows += 1
+        if self._row_failed:
+            summary.invalid += 1
+        self._row_failed = False
+
+    def emit(
+        self,
+        rule: Rule,
+        message: str,
+        *,
+        source: str,
+        line: int | None = None,
+        row: int | None = None,
+        version: int | None = None,
+        pointer: str = "",
+    ) -> None:
+        """Record one finding of ``rule`` (unless the rule is switched off)."""
+        severity = self._policy.get(rule.code, rule.severity)
+        if severity is None:
+            return
+        self._by_code[rule.code] += 1
+        self._by_severity[severity.label] += 1
+        if severity is Severity.ERROR:
+            self._row_failed = True
+        if self._by_code[rule.code] > self._keep:
+            return
+        location = Location(source, line, row, version, pointer)
+        finding = Finding(rule.code, rule.name, severity, message, rule.hint, location)
+        order = (len(self._sources), line or 0, row or 0, rule.code)
+        self._kept.append((order, finding))
+
+    def totals(self) -> tuple[int, int]:
+        """Rows seen and rows invalid so far, over every source."""
+        return sum(s.rows for s in self._sources), sum(s.invalid for s in self._sources)
+
+    def enabled(self, rule: Rule) -> bool:
+        """Whether findings of ``rule`` are reported at all."""
+        return self._policy.get(rule.code, rule.severity) is not None
+
+    def build(self, fail_on: Severity, extra: dict[str, Any] | None = None) -> Result:
+        """The finished result, findings ordered by source, position and code."""
+        self._kept.sort(key=lambda item: item[0])
+        return Result(
+            findings=[f for _, f in self._kept],
+            by_code=dict(self._by_code),
+            by_severity=dict(self._by_severity),
+            sources=self._sources,
+            fail_on=fail_on,
+            extra=extra or {},
+        )

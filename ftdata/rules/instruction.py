@@ -1,0 +1,110 @@
+"""PR: rules for instruction examples (``{"prompt": ..., "response"|"completion": ...}``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ftdata.findings import pointer
+from ftdata.rules.chat import _type_name
+from ftdata.rules.context import RESPONSE_KEYS, CheckContext, is_blank
+from ftdata.rules.registry import Violation, rule
+
+INSTRUCTION = ("instruction",)
+FIELDS = ("prompt", "response", "completion")
+
+
+@rule(
+    "PR001",
+    "response-and-completion",
+    severity="error",
+    tasks=INSTRUCTION,
+    structural=True,
+    hint='Keep one of "response" or "completion" (they mean the same) and drop the other.',
+)
+def response_and_completion(example: dict, ctx: CheckContext) -> Iterator[Violation]:
+    """An example has either ``response`` or ``completion``, never both.
+
+    Bad:  ``{"prompt": "2+2?", "response": "4", "completion": "4"}``
+    Good: ``{"prompt": "2+2?", "response": "4"}``
+    """
+    if RESPONSE_KEYS.issubset(example):
+        yield "/completion", 'both "response" and "completion" are present'
+
+
+@rule(
+    "PR002",
+    "missing-field",
+    severity="error",
+    tasks=INSTRUCTION,
+    structural=True,
+    hint='Give every example a "prompt" and a "response" (or "completion").',
+)
+def missing_field(example: dict, ctx: CheckContext) -> Iterator[Violation]:
+    """An example needs ``prompt`` and one of ``response``/``completion``.
+
+    Bad:  ``{"prompt": "Translate 'chat' to English."}``
+    Good: ``{"prompt": "Translate 'chat' to English.", "response": "cat"}``
+    """
+    if "prompt" not in example:
+        yield "", 'the example has no "prompt"'
+    if RESPONSE_KEYS.isdisjoint(example):
+        yield "", 'the example has no "response" or "completion"'
+
+
+@rule(
+    "PR003",
+    "field-not-string",
+    severity="error",
+    tasks=INSTRUCTION,
+    structural=True,
+    hint="Make prompt and response plain JSON strings.",
+)
+def field_not_string(example: dict, ctx: CheckContext) -> Iterator[Violation]:
+    """``prompt`` and ``response``/``completion`` must be strings.
+
+    Bad:  ``{"prompt": ["2+2?"], "response": 4}``
+    Good: ``{"prompt": "2+2?", "response": "4"}``
+    """
+    for key in FIELDS:
+        if key in example and not isinstance(example[key], str):
+            yield pointer(key), f"{key} is {_type_name(example[key])}, not a string"
+
+
+@rule(
+    "PR004",
+    "empty-field",
+    severity="error",
+    tasks=INSTRUCTION,
+    structural=True,
+    hint="Fill in the prompt and the response, or drop the example.",
+)
+def empty_field(example: dict, ctx: CheckContext) -> Iterator[Violation]:
+    """``prompt`` and ``response`` may not be empty strings.
+
+    Bad:  ``{"prompt": "", "response": "4"}``
+    Good: ``{"prompt": "2+2?", "response": "4"}``
+
+    Training drops examples with an empty prompt or response.
+    """
+    for key in FIELDS:
+        if example.get(key) == "":
+            yield pointer(key), f"{key} is empty"
+
+
+@rule(
+    "PR005",
+    "whitespace-field",
+    severity="warning",
+    tasks=INSTRUCTION,
+    hint="Replace white-space-only values with real text, or drop the example.",
+)
+def whitespace_field(example: dict, ctx: CheckContext) -> Iterator[Violation]:
+    """``prompt`` or ``response`` holds only white space.
+
+    Bad:  ``{"prompt": "2+2?", "response": "\\n  "}``
+    Good: ``{"prompt": "2+2?", "response": "4"}``
+    """
+    for key in FIELDS:
+        value = example.get(key)
+        if value != "" and is_blank(value):
+            yield pointer(key), f"{key} holds only white space"

@@ -1,0 +1,108 @@
+"""LD: problems found while reading and parsing input lines.
+
+These rules have no per-example check: the JSONL reader reports them, because
+a line that does not parse never becomes an example.
+"""
+
+from __future__ import annotations
+
+from ftdata.rules.registry import declare
+
+JSONL = ("chat", "instruction")
+
+INVALID_JSON = declare(
+    "LD001", "invalid-json", severity="error", tasks=JSONL,
+    hint="Write one complete JSON object per line; check quotes, commas and brackets.",
+    doc="""The line is not valid JSON.
+
+    Bad:  ``{"messages": [{"role": "user", "content": "hi"}``
+    Good: ``{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}``""",
+)
+NOT_OBJECT = declare(
+    "LD002", "line-not-object", severity="error", tasks=JSONL,
+    hint="Each line must be one JSON object, not an array, string or number.",
+    doc="""The line is valid JSON but not an object.
+
+    Bad:  ``[{"role": "user", "content": "hi"}]``
+    Good: ``{"messages": [{"role": "user", "content": "hi"}, ...]}``""",
+)
+INVALID_UTF8 = declare(
+    "LD003", "invalid-utf8", severity="error", tasks=JSONL,
+    hint="Re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8).",
+    doc="""The line contains bytes that are not valid UTF-8.
+
+    Bad:  a line saved in Latin-1 with ``caf\\xe9``
+    Good: the same line saved as UTF-8 (``café``)""",
+)
+TRUNCATED = declare(
+    "LD004", "truncated-last-line", severity="error", tasks=JSONL,
+    hint="The file seems cut off; re-export or re-copy it completely.",
+    doc="""The last line has no newline and does not parse: the file was cut short.
+
+    Bad:  a file ending in ``{"prompt": "2+2?", "resp``
+    Good: a file whose last line is a complete object""",
+)
+NON_JSON_NUMBER = declare(
+    "LD005", "nan-or-infinity", severity="error", tasks=JSONL,
+    hint="Replace NaN/Infinity with null or a string; they are not JSON.",
+    doc="""The line uses ``NaN`` or ``Infinity``, which JSON does not allow.
+
+    Bad:  ``{"prompt": "x", "response": "y", "score": NaN}``
+    Good: ``{"prompt": "x", "response": "y"}``""",
+)
+DUPLICATE_KEY = declare(
+    "LD006", "duplicate-key", severity="error", tasks=JSONL,
+    hint="Remove the repeated key; parsers silently keep only one of the values.",
+    doc="""An object in the line repeats a key.
+
+    Bad:  ``{"prompt": "a", "prompt": "b", "response": "c"}``
+    Good: ``{"prompt": "b", "response": "c"}``""",
+)
+TOO_DEEP = declare(
+    "LD007", "nesting-too-deep", severity="error", tasks=JSONL,
+    hint="Flatten the structure; no fine-tuning example needs this much nesting.",
+    doc="""The line nests arrays or objects too deeply to parse safely.
+
+    Bad:  ``[[[[...]]]]`` a thousand levels deep
+    Good: ``{"messages": [...]}``""",
+)
+LINE_TOO_LONG = declare(
+    "LD008", "line-too-long", severity="error", tasks=JSONL,
+    hint="Split the example or raise --max-line-bytes; no context window holds this much text.",
+    doc="""The line is longer than ``--max-line-bytes`` (default 32 MiB) and was not parsed.
+
+    Bad:  a single 100 MB line
+    Good: examples that fit the model's context length""",
+)
+BLANK_LINE = declare(
+    "LD009", "blank-line", severity="warning", tasks=JSONL,
+    hint="Remove empty lines; some loaders treat them as broken examples.",
+    doc="""The line is empty or white space only.
+
+    Bad:  an empty line between two examples
+    Good: one example per line, no empty lines""",
+)
+BOM = declare(
+    "LD010", "byte-order-mark", severity="warning", tasks=JSONL,
+    hint="Save the file as UTF-8 without BOM.",
+    doc="""The file starts with a UTF-8 byte-order mark.
+
+    Bad:  a file starting with the bytes EF BB BF
+    Good: the same file without them""",
+)
+EMPTY_FILE = declare(
+    "LD011", "empty-file", severity="error", tasks=JSONL,
+    hint="Remove the empty file or fill it with examples.",
+    doc="""The file holds no examples at all.
+
+    Bad:  a 0-byte ``train.jsonl``
+    Good: a file with one JSON object per line""",
+)
+UNREADABLE = declare(
+    "LD012", "unreadable-data", severity="error", tasks=("chat", "instruction", "pretraining"),
+    hint="Check that the file is complete and that its compression matches its name.",
+    doc="""Reading stopped part-way: a compressed stream is corrupt or an I/O error occurred.
+
+    Bad:  ``data.jsonl.gz`` cut short during a copy
+    Good: a complete ``data.jsonl.gz``""",
+)

@@ -1,0 +1,171 @@
+"""The rule registry: every check ftdata can report, with its stable code.
+
+A rule is declared next to its code with :func:`rule`. Its docstring is its
+documentation (``ftdata rules CODE`` prints it) and must show a bad and a good
+example. Codes are two letters and three digits and are never reused; a
+retired code stays selectable as an alias in :data:`RETIRED`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ftdata.findings import Severity
+
+CODE_PATTERN = re.compile(r"^[A-Z]{2}\d{3}$")
+FAMILIES = {
+    "LD": "load and parse",
+    "SC": "schema and task",
+    "CH": "chat",
+    "PR": "prompt and response",
+    "TX": "text (continued pre-training)",
+    "TK": "tokens",
+    "DS": "dataset",
+    "FT": "ftdata internal",
+}
+TASKS = ("chat", "instruction", "pretraining")
+PROFILES = ("databricks", "llm-foundry")
+
+#: Retired codes and the code that replaced them (kept selectable as aliases).
+RETIRED: dict[str, str] = {}
+
+# A check yields (pointer, message) pairs; the engine turns them into findings.
+Violation = tuple[str, str]
+Check = Callable[..., Iterable[Violation]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A registered check and everything known about it."""
+
+    code: str
+    name: str
+    severity: Severity
+    tasks: frozenset[str]
+    hint: str
+    doc: str
+    check: Check | None = None
+    profiles: frozenset[str] = field(default_factory=lambda: frozenset(PROFILES))
+    structural: bool = False
+
+    @property
+    def summary(self) -> str:
+        """The first line of the rule's documentation."""
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
+
+    @property
+    def family(self) -> str:
+        """The two-letter family prefix of the code."""
+        return self.code[:2]
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def rule(
+    code: str,
+    name: str,
+    *,
+    severity: Severity | str,
+    tasks: Iterable[str],
+    hint: str,
+    profiles: Iterable[str] = PROFILES,
+    structural: bool = False,
+) -> Callable[[Check], Check]:
+    """Register the decorated function as the check of rule ``code``.
+
+    The function receives a task-specific view of one example and yields
+    ``(json_pointer, message)`` for each violation. Rules reported by the
+    loaders or the engine themselves (no per-example check) are declared
+    with :func:`declare`.
+    """
+
+    def decorate(func: Check) -> Check:
+        _add(code, name, severity, tasks, hint, profiles, structural, func)
+        return func
+
+    return decorate
+
+
+def declare(
+    code: str,
+    name: str,
+    *,
+    severity: Severity | str,
+    tasks: Iterable[str],
+    hint: str,
+    doc: str,
+    profiles: Iterable[str] = PROFILES,
+) -> Rule:
+    """Register a rule whose findings are produced outside the per-example checks."""
+    return _add(code, name, severity, tasks, hint, profiles, False, None, doc=doc)
+
+
+def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None) -> Rule:
+    if not CODE_PATTERN.match(code) or code[:2] not in FAMILIES:
+        raise ValueError(f"rule code {code!r} is not a family prefix plus three digits")
+    if code in _RULES or code in RETIRED:
+        raise ValueError(f"rule code {code} is registered twice")
+    text = doc if doc is not None else inspect.getdoc(func) or ""
+    if isinstance(severity, str):
+        severity = Severity.parse(severity)
+    registered = Rule(
+        code=code,
+        name=name,
+        severity=severity,
+        tasks=frozenset(tasks),
+        hint=hint,
+        doc=inspect.cleandoc(text),
+        check=func,
+        profiles=frozenset(profiles),
+        structural=structural,
+    )
+    _RULES[code] = registered
+    return registered
+
+
+def get(code: str) -> Rule:
+    """The rule with this code (or retired alias); ``KeyError`` if there is none."""
+    _load_all()
+    code = code.upper()
+    return _RULES[RETIRED.get(code, code)]
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, ordered by code."""
+    _load_all()
+    return [_RULES[c] for c in sorted(_RULES)]
+
+
+def matches(selector: str, candidate: Rule) -> bool:
+    """Whether a selector (code, name, family prefix or glob like ``CH*``) names a rule."""
+    sel = selector.strip()
+    upper = RETIRED.get(sel.upper(), sel.upper())
+    if upper in (candidate.code, candidate.family) or sel == candidate.name:
+        return True
+    return fnmatch.fnmatchcase(candidate.code, upper) or fnmatch.fnmatchcase(candidate.name, sel)
+
+
+def check_selectors(selectors: Iterable[str]) -> None:
+    """Raise ``ValueError`` naming any selector that matches no rule at all."""
+    rules = all_rules()
+    unknown = [s for s in selectors if not any(matches(s, r) for r in rules)]
+    if unknown:
+        raise ValueError(f"no rule matches {', '.join(unknown)} (see `ftdata rules`)")
+
+
+def iter_checks(task: str, enabled: Callable[[Rule], bool]) -> Iterator[Rule]:
+    """The per-example rules for ``task`` that ``enabled`` accepts, in code order."""
+    for item in all_rules():
+        if item.check is not None and task in item.tasks and enabled(item):
+            yield item
+
+
+def _load_all() -> None:
+    # Importing the family modules registers their rules; done lazily so that
+    # importing the registry alone stays cheap and free of cycles.
+    from ftdata.rules import catalog  # noqa: F401

@@ -1,0 +1,64 @@
+"""SC: rules about which task an example belongs to and which keys it may have."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ftdata.findings import pointer
+from ftdata.rules.context import CHAT_KEYS, INSTRUCTION_KEYS, CheckContext
+from ftdata.rules.registry import Violation, declare, rule
+
+UNKNOWN_TYPE = declare(
+    "SC001",
+    "unknown-example-type",
+    severity="error",
+    tasks=("chat", "instruction"),
+    hint='Use {"messages": [...]} for chat or {"prompt": ..., "response": ...} for instructions.',
+    doc="""The example's keys fit no task.
+
+    Bad:  ``{"question": "2+2?", "answer": "4"}``
+    Good: ``{"prompt": "2+2?", "response": "4"}``
+
+    Chat examples have a ``messages`` key; instruction examples have ``prompt``
+    and ``response`` (or ``completion``). Rename columns before upload.""",
+)
+
+WRONG_TASK = declare(
+    "SC002",
+    "wrong-task",
+    severity="error",
+    tasks=("chat", "instruction"),
+    hint="Keep one task per file, or pass --task to say which task the file is for.",
+    doc="""The example belongs to another task than the rest of its source.
+
+    Bad:  a chat file with a line ``{"prompt": "2+2?", "response": "4"}``
+    Good: ``{"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]}``
+
+    A training run has one task type; a source is checked as the task of its
+    first recognisable example (or the ``--task`` given).""",
+)
+
+
+@rule(
+    "SC003",
+    "extra-keys",
+    severity="error",
+    tasks=("chat", "instruction"),
+    structural=True,
+    hint="Drop the extra keys before upload, e.g. jq -c '{messages}' in.jsonl > out.jsonl "
+    "(or '{prompt, response}'); for tables select only the needed columns.",
+)
+def extra_keys(example: dict, ctx: CheckContext) -> Iterator[Violation]:
+    """An example may hold only the keys of its task.
+
+    Bad:  ``{"id": 17, "messages": [...]}``
+    Good: ``{"messages": [...]}``
+
+    The service exports every column of a table and the training engine rejects
+    any key besides ``messages`` (chat) or ``prompt`` + ``response``/``completion``.
+    """
+    allowed = CHAT_KEYS if "messages" in example else INSTRUCTION_KEYS
+    if len(example) == 1 and allowed is CHAT_KEYS:
+        return
+    for key in sorted(example.keys() - allowed):
+        yield pointer(key), f"unexpected key {key!r}"

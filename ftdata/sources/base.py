@@ -1,0 +1,47 @@
+"""What every source yields: batches of examples with their positions, and problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ftdata.rules.registry import Rule
+
+
+@dataclass(slots=True)
+class Problem:
+    """A finding a source reports itself (a line that does not parse, an empty file)."""
+
+    rule: Rule
+    line: int | None
+    message: str
+    pointer: str = ""
+    row: int | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """A bounded slice of a source.
+
+    ``values[i]`` is an example found at ``positions[i]`` (a 1-based line for
+    JSONL, a 0-based row for tables); ``raws[i]`` is its exact bytes when known
+    (for duplicate detection). ``attached[i]`` lists problems of that example
+    found while reading it. ``problems`` are input rows that never became
+    examples (each is an invalid row); ``notes`` belong to no row.
+    """
+
+    positions: list[int] = field(default_factory=list)
+    values: list[object] = field(default_factory=list)
+    raws: list[bytes | None] = field(default_factory=list)
+    attached: dict[int, list[Problem]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+
+    def add(self, position: int, value: object, raw: bytes | None = None) -> None:
+        """Append one example."""
+        self.positions.append(position)
+        self.values.append(value)
+        self.raws.append(raw)
+
+    def attach(self, problem: Problem) -> None:
+        """Attach a problem to the example added last."""
+        self.attached.setdefault(len(self.values) - 1, []).append(problem)

@@ -1,0 +1,1 @@
+"""Token counting support: the model registry, chat templates and their rendering."""

@@ -1,0 +1,231 @@
+"""Load a tokenizer from a path into one interface, ``LoadedTokenizer``.
+
+Accepted paths: a ``tokenizer.json``; a Hugging Face model folder
+(``tokenizer.json`` + ``tokenizer_config.json``, or ``tokenizer.model``); a
+SentencePiece ``.model`` file; a tiktoken ranks file (``*.tiktoken``, or any
+file whose lines are ``<base64> <rank>``). Loading by model name lives in
+``ftdata.tokens.resolve``.
+
+Special-token literals inside text (``"<|im_end|>"`` in a message) are encoded
+as the control token, whatever the backend: ``transformers`` does so by
+default, llm-foundry trains on what it produces, and rendered chat templates
+depend on it. Flagging such literals in user content is a rule's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from ftdata.errors import TokenizerError
+from ftdata.tokens import folder_config
+from ftdata.tokens.backends import HFBackend, SentencePieceBackend
+from ftdata.tokens.convert import KNOWN_RANKS, RanksSpec, ranks_to_tokenizer, read_ranks
+
+_RANKS_LINE = re.compile(rb"^[A-Za-z0-9+/]+={0,2} \d+\r?$")
+
+
+class Encoder(Protocol):
+    """What a backend must offer (see ``ftdata.tokens.backends``)."""
+
+    def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
+        """One id list per text."""
+
+    def token_to_id(self, literal: str) -> int | None:
+        """Id of a token string, or None."""
+
+    def special_literals(self) -> dict[str, int]:
+        """Control-token literals, literal -> id."""
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedTokenizer:
+    """A tokenizer ready for batch counting, with what templates need to know.
+
+    ``sha256`` hashes the bytes of the vocabulary file that defines it
+    (``tokenizer.json``, ``.model`` or ``.tiktoken``); ``source`` says in words
+    where it came from; ``special_tokens`` holds the named tokens
+    (``bos_token``, ``eos_token``, ...) a chat template can use;
+    ``control_tokens`` maps every control-token literal to its id.
+    """
+
+    backend: Encoder
+    source: str
+    sha256: str
+    kind: str
+    special_tokens: Mapping[str, str] = field(default_factory=dict)
+    control_tokens: Mapping[str, int] = field(default_factory=dict)
+    chat_template: str | None = None
+
+    def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
+        """Encode many texts at once (threads inside the backend)."""
+        return self.backend.encode_batch(texts, add_special_tokens)
+
+    def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
+        """Encode one text; prefer ``encode_batch`` in loops."""
+        return self.backend.encode_batch([text], add_special_tokens)[0]
+
+    @property
+    def bos_token(self) -> str | None:
+        """The BOS string, or None."""
+        return self.special_tokens.get("bos_token")
+
+    @property
+    def eos_token(self) -> str | None:
+        """The EOS string, or None."""
+        return self.special_tokens.get("eos_token")
+
+    @property
+    def bos_token_id(self) -> int | None:
+        """The BOS id, or None."""
+        return self.token_id(self.bos_token)
+
+    @property
+    def eos_token_id(self) -> int | None:
+        """The EOS id, or None."""
+        return self.token_id(self.eos_token)
+
+    def token_id(self, literal: str | None) -> int | None:
+        """Id of a token string, or None if absent."""
+        return None if literal is None else self.backend.token_to_id(literal)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise TokenizerError(f"cannot read {path}: {exc}") from exc
+
+
+def from_tokenizer_json(path: Path, *, folder: Path | None = None,
+                        source: str | None = None,
+                        named: Mapping[str, str] | None = None,
+                        edit=None) -> LoadedTokenizer:
+    """Load a ``tokenizer.json``; ``folder`` supplies config and template.
+
+    ``edit`` optionally rewrites the parsed JSON (a dict) before loading, for
+    in-memory fixes such as renamed reserved tokens; the hash stays the file's.
+    """
+    from tokenizers import Tokenizer
+
+    folder = folder if folder is not None else path.parent
+    cfg = folder_config.read_config(folder)
+    try:
+        data = path.read_bytes()
+        if edit is None:
+            tok = Tokenizer.from_str(data.decode("utf-8"))
+        else:
+            import json
+
+            tok = Tokenizer.from_str(json.dumps(edit(json.loads(data))))
+    except Exception as exc:  # tokenizers raises a bare Exception on bad JSON
+        raise TokenizerError(f"cannot load {path} as a tokenizer.json: {exc}") from exc
+    names = {**cfg.named, **(named or {})}
+    ids = {k: tok.token_to_id(v) for k, v in names.items()}
+    backend = HFBackend(tok, add_bos=cfg.add_bos, add_eos=cfg.add_eos,
+                        bos_id=ids.get("bos_token"), eos_id=ids.get("eos_token"))
+    return LoadedTokenizer(
+        backend=backend, source=source or str(path), sha256=hashlib.sha256(data).hexdigest(),
+        kind="tokenizers", special_tokens=names, control_tokens=backend.special_literals(),
+        chat_template=cfg.chat_template,
+    )
+
+
+def from_sentencepiece(path: Path, *, source: str | None = None,
+                       add_bos: bool = True, add_eos: bool = False,
+                       named: Mapping[str, str] | None = None,
+                       chat_template: str | None = None) -> LoadedTokenizer:
+    """Load a SentencePiece ``.model`` with the ``sentencepiece`` encoder itself."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TokenizerError(f"cannot read {path}: {exc}") from exc
+    backend = SentencePieceBackend(data, add_bos=add_bos, add_eos=add_eos)
+    sp = backend.sp
+    names = {"bos_token": sp.IdToPiece(sp.bos_id()) if sp.bos_id() >= 0 else None,
+             "eos_token": sp.IdToPiece(sp.eos_id()) if sp.eos_id() >= 0 else None,
+             "unk_token": sp.IdToPiece(sp.unk_id()) if sp.unk_id() >= 0 else None}
+    names = {k: v for k, v in names.items() if v is not None} | dict(named or {})
+    return LoadedTokenizer(
+        backend=backend, source=source or str(path), sha256=hashlib.sha256(data).hexdigest(),
+        kind="sentencepiece", special_tokens=names, control_tokens=backend.special_literals(),
+        chat_template=chat_template,
+    )
+
+
+def from_tiktoken_ranks(path: Path, *, source: str | None = None,
+                        spec: RanksSpec | None = None,
+                        extra_specials: Mapping[str, int] | None = None,
+                        named: Mapping[str, str] | None = None) -> LoadedTokenizer:
+    """Convert a tiktoken ranks file to a ``tokenizers`` BPE (see ``convert``).
+
+    Without ``spec`` the file must be one whose split regex is known by hash;
+    ``extra_specials`` adds model-specific control tokens (DBRX's ChatML ones).
+    """
+    ranks, digest = read_ranks(path)
+    spec = spec or KNOWN_RANKS.get(digest)
+    if spec is None:
+        raise TokenizerError(
+            f"{path} is a tiktoken ranks file ftdata does not recognise (sha256 {digest[:12]}...): "
+            "its split regex is unknown. Provide the model's tokenizer.json with --tokenizer PATH."
+        )
+    if extra_specials:
+        spec = RanksSpec(spec.name, spec.pattern, {**spec.specials, **extra_specials})
+    backend = HFBackend(ranks_to_tokenizer(ranks, spec))
+    names = dict(named or {})
+    missing = sorted(v for v in names.values() if backend.token_to_id(v) is None)
+    if missing:
+        raise TokenizerError(f"{path}: named tokens {missing} are not in the vocabulary")
+    return LoadedTokenizer(
+        backend=backend, source=source or f"{path} ({spec.name})", sha256=digest,
+        kind="tiktoken", special_tokens=names, control_tokens=backend.special_literals(),
+    )
+
+
+def _is_ranks_file(path: Path) -> bool:
+    """Sniff the first line: tiktoken ranks are ASCII ``<base64> <int>`` lines."""
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(4096)
+    except OSError as exc:
+        raise TokenizerError(f"cannot read {path}: {exc}") from exc
+    return bool(_RANKS_LINE.match(first.rstrip(b"\n")))
+
+
+def load_folder(folder: Path, *, source: str | None = None) -> LoadedTokenizer:
+    """Load a Hugging Face model folder (``tokenizer.json`` preferred)."""
+    if (folder / "tokenizer.json").is_file():
+        return from_tokenizer_json(folder / "tokenizer.json", folder=folder, source=source)
+    model = folder / "tokenizer.model"
+    if model.is_file():
+        if _is_ranks_file(model):
+            return from_tiktoken_ranks(model, source=source)
+        cfg = folder_config.read_config(folder)
+        return from_sentencepiece(
+            model, source=source or str(model), named=cfg.named,
+            add_bos=True if cfg.add_bos is None else cfg.add_bos,
+            add_eos=bool(cfg.add_eos), chat_template=cfg.chat_template,
+        )
+    raise TokenizerError(
+        f"{folder} has neither tokenizer.json nor tokenizer.model; "
+        "point --tokenizer at a tokenizer.json, a .model or a .tiktoken file"
+    )
+
+
+def load_tokenizer(path: str | Path) -> LoadedTokenizer:
+    """Load ``--tokenizer PATH``: a folder, ``tokenizer.json``, ``.model`` or ``.tiktoken``."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        return load_folder(p)
+    if not p.is_file():
+        raise TokenizerError(f"tokenizer path {p} does not exist")
+    if p.suffix == ".json":
+        return from_tokenizer_json(p)
+    if p.suffix == ".tiktoken" or _is_ranks_file(p):
+        return from_tiktoken_ranks(p)
+    return from_sentencepiece(p)
