@@ -182,7 +182,7 @@ class ResultBuilder:
             return
         location = Location(source, line, row, version, pointer)
         finding = Finding(rule.code, rule.name, severity, message, rule.hint, location)
-        order = (len(self._sources), line or 0, row or 0, rule.code)
+        order = (len(self._sources), source, line or 0, row or 0, rule.code)
         self._kept.append((order, finding))
 
     def totals(self) -> tuple[int, int]:

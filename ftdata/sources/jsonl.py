@@ -101,7 +101,7 @@ def diagnose(data: bytes, error: str, last_unterminated: bool) -> tuple[Rule, st
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return load.INVALID_UTF8, f"byte 0x{data[exc.start]:02x} at column {exc.start + 1} is not UTF-8"
-    if "recursion" in error.lower():
+    if "recursion" in error.lower() or "depth limit" in error.lower():
         return load.TOO_DEEP, "nesting exceeds the parser's depth limit"
     if _parses_with_non_json_numbers(data):
         return load.NON_JSON_NUMBER, "NaN or Infinity is not valid JSON"

@@ -108,9 +108,18 @@ def describe_size(size: int) -> str:
     """A note when a file's size is outside the recommended 60-256 MB, else ``""``."""
     low, high = RECOMMENDED_BYTES
     if size > SLOW_BYTES:
-        return f"{size / MB:,.0f} MB is over 1 GB and will process slowly (60-256 MB recommended)"
+        return f"{human_size(size)} is over 1 GB and will process slowly (60-256 MB recommended)"
     if size > high:
-        return f"{size / MB:,.0f} MB is over the recommended 60-256 MB"
+        return f"{human_size(size)} is over the recommended 60-256 MB"
     if 0 < size < low:
-        return f"{size / MB:,.2f} MB is under the recommended 60-256 MB"
+        return f"{human_size(size)} is under the recommended 60-256 MB"
     return ""
+
+
+def human_size(size: int) -> str:
+    """A byte count in B, kB or MB (decimal units, as the service states its limits)."""
+    if size < 1000:
+        return f"{size} B"
+    if size < MB:
+        return f"{size / 1000:.1f} kB"
+    return f"{size / MB:,.1f} MB"

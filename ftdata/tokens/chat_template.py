@@ -174,10 +174,13 @@ def _render(template: Any, context: dict[str, Any]) -> str:
         raise TokenizerError(f"the chat template tried an unsafe operation: {exc}") from exc
     except jenv.TemplateRaised as exc:
         raise TemplateRenderError(str(exc.message), raised_by_template=True) from exc
-    except (jenv.TemplateError, TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        raise TemplateRenderError(f"{type(exc).__name__}: {exc}", raised_by_template=False) from exc
     except RecursionError as exc:
         raise TokenizerError("the chat template recursed without end") from exc
+    except Exception as exc:  # noqa: BLE001 - any other failure is about this conversation
+        # An undefined key, a type error (content that is not text), an
+        # overflow: the template could not render this conversation. Report it
+        # for the conversation, as transformers would fail on it too.
+        raise TemplateRenderError(f"{type(exc).__name__}: {exc}", raised_by_template=False) from exc
 
 
 def _prepare_message(message: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,10 +26,12 @@ from pathlib import Path
 
 from ftdata.errors import TokenizerError
 
-# tiktoken's cl100k_base split pattern (possessive quantifiers; Oniguruma, the
-# regex engine of `tokenizers`, supports them).
+# tiktoken's cl100k_base split pattern, spelled for Oniguruma (the regex engine
+# of `tokenizers`): it reads `{1,3}+` as "one or more runs of 1-3", not as a
+# possessive interval, so that one quantifier is plain (equivalent here: the
+# alternative ends right after it). `?+`, `++` and `*+` are possessive in both.
 CL100K_PATTERN = (
-    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+|"""
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}|"""
     r""" ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
 )
 CL100K_SPECIALS: dict[str, int] = {

@@ -1,0 +1,110 @@
+"""A text -> ids cache so repeated texts (a shared system prompt) are encoded once.
+
+Two levels:
+
+* whole texts: identical texts in a batch are encoded once, and the last
+  ``max_entries`` results are kept across batches (LRU);
+* segments (opt-in, ``control_tokens``): texts encoded without added special
+  tokens are cut at control-token literals and the pieces between them are
+  cached. A chat prompt that starts with the same system message as a thousand
+  others then shares that piece's encoding. This is exact only for backends
+  that encode the text between two control tokens independently of what
+  surrounds it (byte-level BPE, and ftdata's SentencePiece backend); pass
+  ``control_tokens`` only for those (``segmentable(tokenizer)`` says).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+
+EncodeBatch = Callable[[list[str], bool], list[list[int]]]
+
+
+def segmentable(tokenizer) -> bool:
+    """Whether segment caching is exact for a ``LoadedTokenizer``.
+
+    HF ``tokenizer.json`` files with a normalizer or a Metaspace pre-tokenizer
+    may treat the first segment differently from later ones, so only the
+    backends known to be position-independent qualify.
+    """
+    if tokenizer.kind in {"sentencepiece", "tiktoken"}:
+        return True
+    tok = getattr(tokenizer.backend, "tok", None)
+    if tok is None or tok.normalizer is not None:
+        return False
+    return "Metaspace" not in repr(tok.pre_tokenizer)
+
+
+class TokenCache:
+    """Memo of ``(add_special_tokens, text) -> ids``; counts hits and encoded texts."""
+
+    def __init__(self, max_entries: int = 65_536, control_tokens: Mapping[str, int] | None = None,
+                 max_text_chars: int = 20_000) -> None:
+        self.max_entries = max_entries
+        self.max_text_chars = max_text_chars  # long, one-off texts would evict the useful ones
+        self._memo: OrderedDict[tuple[bool, str], list[int]] = OrderedDict()
+        self._controls = dict(control_tokens or {})
+        alts = sorted(self._controls, key=len, reverse=True)
+        self._split = re.compile("|".join(map(re.escape, alts))) if alts else None
+        self.hits = 0
+        self.encoded = 0  # texts (or segments) actually sent to the encoder
+
+    def encode(self, texts: Sequence[str], add_special_tokens: bool,
+               encode_batch: EncodeBatch) -> list[list[int]]:
+        """Ids for each text, calling ``encode_batch`` once for what is missing."""
+        if self._split is not None and not add_special_tokens:
+            return self._encode_segmented(texts, encode_batch)
+        return self._lookup(texts, add_special_tokens, encode_batch)
+
+    def _lookup(self, texts: Sequence[str], mode: bool, encode_batch: EncodeBatch) -> list[list[int]]:
+        missing = [t for t in dict.fromkeys(texts) if (mode, t) not in self._memo]
+        fresh = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
+        self.encoded += len(missing)
+        out: list[list[int]] = []
+        for t in texts:
+            ids = fresh.get(t)
+            if ids is None:
+                ids = self._memo[(mode, t)]
+                self._memo.move_to_end((mode, t))
+                self.hits += 1
+            out.append(ids)
+        for t, ids in fresh.items():
+            self._store((mode, t), ids)
+        return out
+
+    def _store(self, key: tuple[bool, str], ids: list[int]) -> None:
+        if len(key[1]) > self.max_text_chars:
+            return
+        self._memo[key] = ids
+        while len(self._memo) > self.max_entries:
+            self._memo.popitem(last=False)
+
+    def _encode_segmented(self, texts: Sequence[str], encode_batch: EncodeBatch) -> list[list[int]]:
+        layouts = [self._cut(t) for t in texts]
+        pieces = [p for lay in layouts for p in lay if isinstance(p, str)]
+        encoded = iter(self._lookup(pieces, False, encode_batch))
+        out: list[list[int]] = []
+        for layout in layouts:
+            ids: list[int] = []
+            for part in layout:
+                if isinstance(part, str):
+                    ids.extend(next(encoded))
+                else:
+                    ids.append(part)
+            out.append(ids)
+        return out
+
+    def _cut(self, text: str) -> list[str | int]:
+        """Text as pieces and control ids; empty pieces are skipped."""
+        parts: list[str | int] = []
+        start = 0
+        for m in self._split.finditer(text):
+            if m.start() > start:
+                parts.append(text[start:m.start()])
+            parts.append(self._controls[m.group()])
+            start = m.end()
+        if start < len(text):
+            parts.append(text[start:])
+        return parts

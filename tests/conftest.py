@@ -1,0 +1,43 @@
+"""Shared helpers for the test suite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = ROOT / "sample_data"
+
+
+def write_jsonl(path: Path, records: list) -> Path:
+    """Write records (dicts, or raw strings taken as lines) to a JSONL file."""
+    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def triples(result) -> set[tuple]:
+    """(line or row, code, pointer) of every finding, for compact assertions."""
+    return {
+        (f.location.line if f.location.line is not None else f.location.row, f.code,
+         f.location.pointer)
+        for f in result.findings
+    }
+
+
+def codes(result) -> set[str]:
+    """The set of codes a result reports."""
+    return set(result.by_code)
+
+
+@pytest.fixture
+def jsonl(tmp_path):
+    """Factory: write records to a fresh JSONL file and return its path."""
+    counter = iter(range(10_000))
+
+    def make(records: list, name: str | None = None) -> Path:
+        return write_jsonl(tmp_path / (name or f"data{next(counter)}.jsonl"), records)
+
+    return make
