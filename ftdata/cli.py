@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(commands.add_parser("validate", help="check data files, folders or stdin"))
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("code", nargs="?", help="a rule code such as CH011")
+    rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     return parser
 
 
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             return _validate(args)
         if args.command == "rules":
-            return _rules(args.code)
+            return _rules(args.code, args.markdown)
         build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     except FtdataError as exc:
@@ -113,7 +114,9 @@ def _validate(args: argparse.Namespace) -> int:
     )
     result = validate(args.paths, settings=settings)
     fmt = args.format or table.get("format", "text")
-    max_per_code = args.max_per_code or int(table.get("max-per-code", table.get("max_per_code", 20)))
+    max_per_code = args.max_per_code
+    if max_per_code is None:
+        max_per_code = int(table.get("max-per-code", table.get("max_per_code", 20)))
     _write_report(result, fmt, args.output, max_per_code)
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
@@ -131,9 +134,12 @@ def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> No
     REPORTERS[fmt](result, sys.stdout, ReportOptions(max_per_code=max_per_code, color=color))
 
 
-def _rules(code: str | None) -> int:
+def _rules(code: str | None, markdown: bool = False) -> int:
     from ftdata.rules import registry
 
+    if code is None and markdown:
+        print(rules_markdown())
+        return EXIT_OK
     if code is None:
         for rule in registry.all_rules():
             tasks = ",".join(sorted(rule.tasks))
@@ -149,6 +155,20 @@ def _rules(code: str | None) -> int:
     print(rule.doc)
     print(f"\nHow to fix: {rule.hint}")
     return EXIT_OK
+
+
+def rules_markdown() -> str:
+    """The rule catalogue as a Markdown table (the README embeds it; a test keeps it in sync)."""
+    from ftdata.rules import registry
+
+    lines = ["| code | name | severity | tasks | profiles | what it checks |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for rule in registry.all_rules():
+        lines.append(
+            f"| {rule.code} | {rule.name} | {rule.severity.label} | {', '.join(sorted(rule.tasks))}"
+            f" | {', '.join(sorted(rule.profiles))} | {rule.summary.replace('|', '/')} |"
+        )
+    return "\n".join(lines)
 
 
 def _split(values: list[str] | None) -> tuple[str, ...] | None:

@@ -50,6 +50,7 @@ class Result:
     by_severity: dict[str, int]
     sources: list[SourceSummary]
     fail_on: Severity = Severity.ERROR
+    severities: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,6 +140,7 @@ class ResultBuilder:
         self._kept: list[tuple[tuple, Finding]] = []
         self._by_code: Counter[str] = Counter()
         self._by_severity: Counter[str] = Counter()
+        self._severities: dict[str, str] = {}
         self._sources: list[SourceSummary] = []
         self._row_failed = False
 
@@ -176,6 +178,7 @@ class ResultBuilder:
             return
         self._by_code[rule.code] += 1
         self._by_severity[severity.label] += 1
+        self._severities[rule.code] = severity.label
         if severity is Severity.ERROR:
             self._row_failed = True
         if self._by_code[rule.code] > self._keep:
@@ -202,5 +205,6 @@ class ResultBuilder:
             by_severity=dict(self._by_severity),
             sources=self._sources,
             fail_on=fail_on,
+            severities=dict(self._severities),
             extra=extra or {},
         )

@@ -63,16 +63,9 @@ def _write_table(result: Result, stream: TextIO) -> None:
     stream.write(f"{'code':<7}{'name':<36}{'severity':<10}{'count':>8}\n")
     for code, count in sorted(result.by_code.items()):
         rule = registry.get(code)
-        severity = _effective_severity(result, code, rule.severity)
+        severity = result.severities.get(code, rule.severity.label)
         stream.write(f"{code:<7}{rule.name:<36}{severity:<10}{count:>8}\n")
     stream.write("\n")
-
-
-def _effective_severity(result: Result, code: str, default: Severity) -> str:
-    for finding in result.findings:
-        if finding.code == code:
-            return finding.severity.label
-    return default.label
 
 
 def _write_totals(result: Result, stream: TextIO) -> None:

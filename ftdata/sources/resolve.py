@@ -13,7 +13,8 @@ from ftdata.sources.jsonl import JsonlSource
 from ftdata.sources.memory import RecordsSource
 from ftdata.sources.text import TextCorpusSource
 
-JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".ndjson", ".json")
+# Folders are searched for these; a file named explicitly is read as JSONL whatever its name.
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".ndjson")
 GLOB_CHARS = set("*?[")
 
 

@@ -79,7 +79,10 @@ BUILTIN_TEMPLATES: Mapping[str, BuiltinTemplate] = MappingProxyType(
                 _SENTENCEPIECE_TOKENS,
                 "Mistral/Mixtral [INST], first published version (rejects a system message)",
             ),
-            _entry("dbrx-instruct", "dbrx_instruct.jinja", _DBRX_TOKENS, "DBRX ChatML with default system prompt"),
+            _entry(
+                "dbrx-instruct", "dbrx_instruct.jinja", _DBRX_TOKENS,
+                "DBRX ChatML with default system prompt",
+            ),
             _entry("chatml", "chatml.jinja", {}, "plain ChatML (base models without a template)"),
         )
     }

@@ -89,10 +89,14 @@ def _llama(
     base_successor = extra.pop("successor", None)
     inst_successor = f"{base_successor}-Instruct" if base_successor else None
     common = dict(family=family, context_length=ctx, **extra)
-    return [
-        ModelSpec(name, instruct=False, template=_BASE_TEMPLATE[family], successor=base_successor, **common),
-        ModelSpec(f"{name}-Instruct", instruct=True, template=instruct_template, successor=inst_successor, **common),
-    ]
+    base = ModelSpec(
+        name, instruct=False, template=_BASE_TEMPLATE[family], successor=base_successor, **common
+    )
+    inst = ModelSpec(
+        f"{name}-Instruct", instruct=True, template=instruct_template, successor=inst_successor,
+        **common,
+    )
+    return [base, inst]
 
 
 def _llama2(size: str, successor_size: str) -> list[ModelSpec]:

@@ -38,7 +38,11 @@ def segmentable(tokenizer) -> bool:
 
 
 class TokenCache:
-    """Memo of ``(add_special_tokens, text) -> ids``; counts hits and encoded texts."""
+    """Memo of ``(add_special_tokens, text) -> ids``.
+
+    ``encoded`` counts texts (or segments) sent to the encoder, ``hits`` those
+    served without encoding (from the memo or as a duplicate in the batch).
+    """
 
     def __init__(self, max_entries: int = 65_536, control_tokens: Mapping[str, int] | None = None,
                  max_text_chars: int = 20_000) -> None:
@@ -49,7 +53,7 @@ class TokenCache:
         alts = sorted(self._controls, key=len, reverse=True)
         self._split = re.compile("|".join(map(re.escape, alts))) if alts else None
         self.hits = 0
-        self.encoded = 0  # texts (or segments) actually sent to the encoder
+        self.encoded = 0
 
     def encode(self, texts: Sequence[str], add_special_tokens: bool,
                encode_batch: EncodeBatch) -> list[list[int]]:
@@ -62,13 +66,13 @@ class TokenCache:
         missing = [t for t in dict.fromkeys(texts) if (mode, t) not in self._memo]
         fresh = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
         self.encoded += len(missing)
+        self.hits += len(texts) - len(missing)  # duplicates in the batch count as hits too
         out: list[list[int]] = []
         for t in texts:
             ids = fresh.get(t)
             if ids is None:
                 ids = self._memo[(mode, t)]
                 self._memo.move_to_end((mode, t))
-                self.hits += 1
             out.append(ids)
         for t, ids in fresh.items():
             self._store((mode, t), ids)

@@ -1,0 +1,96 @@
+"""One benchmark job, run in a fresh process by run.py; prints one JSON line.
+
+    python benchmarks/worker.py {ftdata,orjson,lines,text-read} PATH
+
+``seconds`` is timed inside the process around the work only (imports and
+interpreter start-up excluded); run.py adds the whole-process wall time and
+peak RSS from outside.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import sys
+import time
+from pathlib import Path
+
+CHUNK = 4 * 1024 * 1024
+
+
+def run_ftdata(path: str) -> dict:
+    """``ftdata.validate(path)`` with defaults (no tokenizer)."""
+    import ftdata
+
+    start = time.perf_counter()
+    result = ftdata.validate(path)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "summary": result.summary}
+
+
+def timed(func):
+    """Add the process CPU seconds spent in ``func`` to its record as ``cpu_seconds``."""
+    def wrapper(path: str) -> dict:
+        cpu = time.process_time()
+        record = func(path)
+        record["cpu_seconds"] = time.process_time() - cpu
+        return record
+    return wrapper
+
+
+def run_orjson(path: str) -> dict:
+    """Baseline: ``orjson.loads`` of every non-blank line (bad lines counted, not fatal)."""
+    import orjson
+
+    start = time.perf_counter()
+    rows = bad = 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            rows += 1
+            try:
+                orjson.loads(line)
+            except orjson.JSONDecodeError:
+                bad += 1
+    return {"seconds": time.perf_counter() - start, "rows": rows, "unparsed": bad}
+
+
+def run_lines(path: str) -> dict:
+    """Floor: iterate the binary lines and do nothing else."""
+    start = time.perf_counter()
+    with open(path, "rb") as handle:
+        rows = sum(1 for _ in handle)
+    return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+def run_text_read(path: str) -> dict:
+    """Baseline for text corpora: read every .txt file with an incremental UTF-8 decoder."""
+    start = time.perf_counter()
+    files = bad = 0
+    for name in sorted(Path(path).rglob("*.txt")):
+        files += 1
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            with name.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad += 1
+    return {"seconds": time.perf_counter() - start, "files": files, "not_utf8": bad}
+
+
+MODES = {"ftdata": timed(run_ftdata), "orjson": timed(run_orjson), "lines": timed(run_lines),
+         "text-read": timed(run_text_read)}
+
+
+def main() -> int:
+    """Run the mode named on the command line and print its JSON record."""
+    mode, path = sys.argv[1], sys.argv[2]
+    print(json.dumps(MODES[mode](path)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Layering and start-up guards: the library never prints; the fast path stays light."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from conftest import ROOT
+
+HEAVY = ("polars", "pyarrow", "deltalake", "tokenizers", "jinja2", "jsonschema")
+
+
+def test_structure_only_validation_imports_no_heavy_module(tmp_path):
+    data = tmp_path / "a.jsonl"
+    data.write_text('{"prompt": "a", "response": "b"}\n')
+    code = (
+        "import sys\nfrom ftdata.cli import main\n"
+        f"rc = main(['validate', {str(data)!r}])\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print('HEAVY', heavy)\nsys.exit(rc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in proc.stdout
+
+
+def test_only_cli_and_reporters_print():
+    allowed = {"cli.py", "__main__.py"}
+    for path in (ROOT / "ftdata").rglob("*.py"):
+        if "reporters" in path.parts or path.name in allowed:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                 and isinstance(n.func, ast.Name) and n.func.id == "print"]
+        assert not calls, f"{path} prints"
+
+
+def test_core_never_imports_cli_or_reporters():
+    for path in (ROOT / "ftdata").rglob("*.py"):
+        if "reporters" in path.parts or path.name in {"cli.py", "__main__.py"}:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith(("ftdata.cli", "ftdata.reporters")), path

@@ -1,0 +1,41 @@
+"""The fast validators agree with the published JSON Schemas on every structural verdict.
+
+Structural rules are the ones a JSON Schema can express (keys, types, roles,
+minimum length); order rules like "the last message is from the assistant" are not.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ftdata
+from ftdata.findings import Severity
+from ftdata.rules import registry
+from ftdata.schemas import validator
+from test_properties import CHATISH, INSTRUCTIONISH, MESSAGE
+
+STRUCTURAL = [r.code for r in registry.all_rules() if r.structural]
+WELL_FORMED_CHAT = st.fixed_dictionaries({"messages": st.lists(MESSAGE, max_size=5)})
+
+
+def fast_verdict(example: dict, task: str) -> bool:
+    result = ftdata.validate([example], task=task, select=STRUCTURAL)
+    return not any(f.severity is Severity.ERROR for f in result.findings)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(CHATISH, WELL_FORMED_CHAT))
+def test_chat_agrees_with_schema(example):
+    assert fast_verdict(example, "chat") == validator("chat").is_valid(example)
+
+
+@settings(max_examples=400, deadline=None)
+@given(INSTRUCTIONISH.filter(lambda e: bool(e.keys() & {"prompt", "response", "completion"})))
+def test_instruction_agrees_with_schema(example):
+    assert fast_verdict(example, "instruction") == validator("instruction").is_valid(example)
+
+
+def test_structural_rules_exist_for_both_tasks():
+    tasks = {task for code in STRUCTURAL for task in registry.get(code).tasks}
+    assert {"chat", "instruction"} <= tasks
