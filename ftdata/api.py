@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ftdata.config import Settings, find_config, settings_from
+from ftdata.config import Settings, find_config, settings_from, with_overrides
 from ftdata.engine import Checker
 from ftdata.result import Result
 from ftdata.sources import open_sources
@@ -22,6 +22,7 @@ def validate(
     fail_on: str | None = None,
     keep_per_code: int | None = None,
     max_line_bytes: int | None = None,
+    tasks: Mapping[str, str] | None = None,
     settings: Settings | None = None,
     use_config: bool = False,
 ) -> Result:
@@ -33,7 +34,8 @@ def validate(
     ``profile`` is ``databricks`` (the documented service rules, default) or
     ``llm-foundry`` (what the training engine accepts). ``select``/``ignore``
     take rule codes, names, families or globs; ``severity`` maps them to new
-    levels. ``use_config`` reads ``[tool.ftdata]`` from the nearest
+    levels. ``tasks`` maps globs to tasks (``{"data/chat/*": "chat"}``), applied
+    per source when ``task`` is not given. ``use_config`` reads ``[tool.ftdata]`` from the nearest
     pyproject.toml (explicit arguments win). Raises ``UsageError`` for a
     missing path or a bad option; problems in the data are findings.
     """
@@ -49,10 +51,15 @@ def validate(
             fail_on=fail_on,
             keep_per_code=keep_per_code,
             max_line_bytes=max_line_bytes,
+            tasks=dict(tasks) if tasks is not None else None,
         )
     checker = Checker(settings)
-    sources = open_sources(source, task=settings.task, max_line_bytes=settings.max_line_bytes)
+    sources = open_sources(source, task=settings.task, max_line_bytes=settings.max_line_bytes,
+                           task_for=settings.task_for)
     for item in sources:
+        if settings.tasks:
+            # The checker takes a source's forced task from its settings: give each source its own.
+            checker.settings = with_overrides(settings, task=settings.task_for(item.name))
         checker.check_source(item)
     checker.finish()
     return checker.builder.build(settings.fail_on)

@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("code", nargs="?", help="a rule code such as CH011")
     rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    models = commands.add_parser("models", help="list the supported models and context lengths")
+    models.add_argument("name", nargs="?", help="show one model (full or short name)")
     return parser
 
 
@@ -70,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "validate":
             return _validate(args)
+        if args.command == "models":
+            return _models(args.name)
         if args.command == "rules":
             return _rules(args.code, args.markdown)
         build_parser().print_help(sys.stderr)
@@ -154,6 +158,16 @@ def _rules(code: str | None, markdown: bool = False) -> int:
           f" profiles: {profiles})\n")
     print(rule.doc)
     print(f"\nHow to fix: {rule.hint}")
+    return EXIT_OK
+
+
+def _models(name: str | None) -> int:
+    from ftdata.tokens.models import get_model, list_models
+
+    chosen = [get_model(name)] if name else list_models()
+    for model in chosen:
+        note = model.deprecation_message() or ""
+        print(f"{model.name:<46}{model.context_length:>8}  {model.template:<24}{note}")
     return EXIT_OK
 
 

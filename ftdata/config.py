@@ -6,6 +6,7 @@ command-line flag, a keyword argument) win over the configuration file.
 
 from __future__ import annotations
 
+import fnmatch
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,9 @@ class Settings:
     fail_on: Severity = Severity.ERROR
     keep_per_code: int = 1000
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    #: (glob, task) pairs of ``[tool.ftdata.tasks]``, in file order: the first match names
+    #: the task of a source when ``task`` is not forced.
+    tasks: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.task is not None and self.task not in registry.TASKS:
@@ -47,10 +51,30 @@ class Settings:
             raise ConfigError(
                 f"unknown profile {self.profile!r}; use one of {', '.join(registry.PROFILES)}"
             )
+        for _, task in self.tasks:
+            if task != "auto" and task not in registry.TASKS:
+                raise ConfigError(f"unknown task {task!r} in [tool.ftdata.tasks]")
         try:
             registry.check_selectors([*self.select, *self.ignore, *self.severity])
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+
+    def task_for(self, path: str) -> str | None:
+        """The task of the source at ``path``: the forced task, else the first matching glob.
+
+        A glob without ``/`` matches the file name (``*.chat.jsonl``); one with
+        ``/`` matches the path or its end, ``*`` crossing folders (``data/chat/*``
+        matches ``data/chat/a.jsonl`` and ``/abs/data/chat/x/b.jsonl``). A glob
+        mapped to ``auto``, or no match, returns ``None``: the task is detected.
+        """
+        if self.task is not None or not self.tasks:
+            return self.task
+        # Windows separators match as "/", so one configuration serves every machine.
+        posix = path.replace("\\", "/").removeprefix("./")
+        for pattern, task in self.tasks:
+            if _glob_matches(pattern, posix):
+                return None if task == "auto" else task
+        return None
 
     def policy(self) -> dict[str, Severity | None]:
         """The effective severity of every rule code (``None``: switched off)."""
@@ -105,7 +129,7 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
     values = {key.replace("-", "_"): value for key, value in table.items()}
     values.update({k: v for k, v in explicit.items() if v is not None})
     known = {"task", "profile", "select", "ignore", "severity", "fail_on", "max_per_code",
-             "keep_per_code", "max_line_bytes"}
+             "keep_per_code", "max_line_bytes", "tasks"}
     unknown = set(values) - known - _LATER_KEYS
     if unknown:
         raise ConfigError(f"unknown ftdata setting(s): {', '.join(sorted(unknown))}")
@@ -119,6 +143,7 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
             fail_on=Severity.parse(values.get("fail_on", "error")),
             keep_per_code=int(values.get("keep_per_code", 1000)),
             max_line_bytes=int(values.get("max_line_bytes", DEFAULT_MAX_LINE_BYTES)),
+            tasks=_task_globs(values.get("tasks", {})),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"bad ftdata setting: {exc}") from None
@@ -131,6 +156,22 @@ _LATER_KEYS = {"max_per_code", "format", "model", "tokenizer", "context_length",
 def with_overrides(settings: Settings, **changes: Any) -> Settings:
     """A copy of ``settings`` with some fields replaced."""
     return replace(settings, **changes)
+
+
+def _task_globs(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """``{glob: task}`` (in file order) as validated (glob, canonical task) pairs."""
+    if not isinstance(table, Mapping):
+        raise ConfigError('[tool.ftdata.tasks] maps globs to tasks, e.g. "data/chat/*" = "chat"')
+    # "auto" stays in the list so that it can exempt paths from a broader glob below it.
+    return tuple((str(pattern).replace("\\", "/"), normalise_task(str(task)) or "auto")
+                 for pattern, task in table.items())
+
+
+def _glob_matches(pattern: str, path: str) -> bool:
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+    # Also match the end of the path: ftdata may be run from another folder or on absolute paths.
+    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern)
 
 
 def _codes(value: str | Iterable[str]) -> tuple[str, ...]:

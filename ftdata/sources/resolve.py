@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import glob
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -28,15 +28,18 @@ class Source(Protocol):
         """Yield bounded batches of examples and problems."""
 
 
-def open_sources(target: object, *, task: str | None, max_line_bytes: int) -> list[Source]:
+def open_sources(target: object, *, task: str | None, max_line_bytes: int,
+                 task_for: Callable[[str], str | None] | None = None) -> list[Source]:
     """Resolve a path, a list of paths, or in-memory records into sources.
 
+    ``task_for(path)`` names the task of a path when ``task`` is not forced (the
+    ``[tool.ftdata.tasks]`` globs); a ``pretraining`` path is read as text.
     Raises ``UsageError`` for a path that does not exist (a usage error, exit 2).
     """
     if isinstance(target, str | Path):
-        return _from_paths([str(target)], task, max_line_bytes)
+        return _from_paths([str(target)], task, max_line_bytes, task_for)
     if isinstance(target, Sequence) and target and all(isinstance(t, str | Path) for t in target):
-        return _from_paths([str(t) for t in target], task, max_line_bytes)
+        return _from_paths([str(t) for t in target], task, max_line_bytes, task_for)
     if isinstance(target, Sequence) and not target:
         raise UsageError("no input given")
     if isinstance(target, dict):
@@ -46,7 +49,8 @@ def open_sources(target: object, *, task: str | None, max_line_bytes: int) -> li
     raise UsageError(f"cannot validate an object of type {type(target).__name__}")
 
 
-def _from_paths(paths: list[str], task: str | None, max_line_bytes: int) -> list[Source]:
+def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
+                task_for: Callable[[str], str | None] | None = None) -> list[Source]:
     sources: list[Source] = []
     loose_text: list[Path] = []
     for path in _expand_globs(paths):
@@ -54,9 +58,10 @@ def _from_paths(paths: list[str], task: str | None, max_line_bytes: int) -> list
             sources.append(JsonlSource("-", max_line_bytes=max_line_bytes))
             continue
         item = Path(path)
+        item_task = task or (task_for(path) if task_for else None)
         if item.is_dir():
-            sources.extend(_from_folder(item, task, max_line_bytes))
-        elif _is_text_file(item, task):
+            sources.extend(_from_folder(item, item_task, max_line_bytes))
+        elif _is_text_file(item, item_task):
             loose_text.append(item)
         else:
             sources.append(JsonlSource(path, max_line_bytes=max_line_bytes))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from ftdata.errors import TokenizerError
 
@@ -33,8 +33,15 @@ class HFBackend:
     ``None`` keeps whatever the post-processor adds.
     """
 
-    def __init__(self, tok, *, add_bos: bool | None = None, add_eos: bool | None = None,
-                 bos_id: int | None = None, eos_id: int | None = None) -> None:
+    def __init__(
+        self,
+        tok,
+        *,
+        add_bos: bool | None = None,
+        add_eos: bool | None = None,
+        bos_id: int | None = None,
+        eos_id: int | None = None,
+    ) -> None:
         self.tok = tok
         self._manual = add_bos is not None or add_eos is not None
         self._prefix = [bos_id] if add_bos and bos_id is not None else []
@@ -90,8 +97,11 @@ class SentencePieceBackend:
 
     def _control_literals(self) -> dict[str, int]:
         sp = self.sp
-        return {sp.IdToPiece(i): i for i in range(sp.GetPieceSize())
-                if sp.IsControl(i) or sp.IsUnknown(i)}
+        return {
+            sp.IdToPiece(i): i
+            for i in range(sp.GetPieceSize())
+            if sp.IsControl(i) or sp.IsUnknown(i)
+        }
 
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
         """Encode ``texts``; BOS/EOS per the model's settings when asked."""
@@ -119,7 +129,7 @@ class SentencePieceBackend:
                 for m in self._split.finditer(text):
                     if m.start() > start:
                         layout.append(len(pieces))
-                        pieces.append(text[start:m.start()])
+                        pieces.append(text[start : m.start()])
                     layout.append((self.literals[m.group()],))
                     start = m.end()
             if start < len(text) or not layout:
@@ -143,9 +153,3 @@ class SentencePieceBackend:
         """Control and unknown pieces, literal -> id."""
         return dict(self.literals)
 
-
-def check_ids(backend, specials: Mapping[str, int]) -> None:
-    """Raise if a backend does not give ``specials`` their expected ids."""
-    for literal, idx in specials.items():
-        if backend.token_to_id(literal) != idx:
-            raise TokenizerError(f"special token {literal!r} is not id {idx} in this vocabulary")

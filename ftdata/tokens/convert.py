@@ -64,10 +64,18 @@ LLAMA3_SHA256 = "82e9d31979e92ab929cd544440f129d9ecd797b69e327f80f17e1c50d5551b5
 
 def llama3_specials() -> dict[str, int]:
     """Llama 3.0 control tokens, ids 128000..128255."""
-    named = ["<|begin_of_text|>", "<|end_of_text|>", "<|reserved_special_token_0|>",
-             "<|reserved_special_token_1|>", "<|reserved_special_token_2|>",
-             "<|reserved_special_token_3|>", "<|start_header_id|>", "<|end_header_id|>",
-             "<|reserved_special_token_4|>", "<|eot_id|>"]
+    named = [
+        "<|begin_of_text|>",
+        "<|end_of_text|>",
+        "<|reserved_special_token_0|>",
+        "<|reserved_special_token_1|>",
+        "<|reserved_special_token_2|>",
+        "<|reserved_special_token_3|>",
+        "<|start_header_id|>",
+        "<|end_header_id|>",
+        "<|reserved_special_token_4|>",
+        "<|eot_id|>",
+    ]
     named += [f"<|reserved_special_token_{i}|>" for i in range(5, 5 + 256 - len(named))]
     return {lit: 128000 + i for i, lit in enumerate(named)}
 

@@ -113,8 +113,10 @@ def split_chat_turns(messages: Sequence[Mapping[str, Any]], render: Render) -> l
         if not with_prompt.startswith(emitted):
             raise NotPrefixConsistent(i, "the prompt rendering does not start with earlier turns")
         if not with_response.startswith(with_prompt):
-            raise NotPrefixConsistent(i, "the rendering with the response does not extend the prompt")
-        turns.append(TurnTexts(with_prompt[len(emitted):], with_response[len(with_prompt):]))
+            raise NotPrefixConsistent(
+                i, "the rendering with the response does not extend the prompt"
+            )
+        turns.append(TurnTexts(with_prompt[len(emitted) :], with_response[len(with_prompt) :]))
         emitted = with_response
     return turns
 
@@ -132,8 +134,9 @@ def plan_instruction(prompt: str, response: str) -> ExamplePlan:
     return ExamplePlan("instruction", (prompt, response))
 
 
-def encode_plans(plans: Sequence[ExamplePlan], encode_batch: EncodeBatch,
-                 cache: Any = None) -> list[list[list[int]]]:
+def encode_plans(
+    plans: Sequence[ExamplePlan], encode_batch: EncodeBatch, cache: Any = None
+) -> list[list[list[int]]]:
     """Encode every text of ``plans`` with at most one call per special-token mode.
 
     Identical texts are encoded once. ``cache`` (a ``TokenCache``) also keeps
@@ -154,22 +157,27 @@ def encode_plans(plans: Sequence[ExamplePlan], encode_batch: EncodeBatch,
         pos = 0
         for k in chosen:
             n = len(plans[k].texts)
-            out[k] = ids[pos:pos + n]
+            out[k] = ids[pos : pos + n]
             pos += n
     return out
 
 
-def instruction_turn(prompt_ids: list[int], response_ids: list[int],
-                     bos_token_id: int | None) -> TurnIds:
+def instruction_turn(
+    prompt_ids: list[int], response_ids: list[int], bos_token_id: int | None
+) -> TurnIds:
     """One instruction turn; drops the response's BOS when both sides start with it."""
-    if (bos_token_id is not None and prompt_ids[:1] == [bos_token_id]
-            and response_ids[:1] == [bos_token_id]):
+    if (
+        bos_token_id is not None
+        and prompt_ids[:1] == [bos_token_id]
+        and response_ids[:1] == [bos_token_id]
+    ):
         response_ids = response_ids[1:]
     return TurnIds(list(prompt_ids), list(response_ids))
 
 
-def turns_from_ids(plan: ExamplePlan, ids: Sequence[list[int]],
-                   bos_token_id: int | None = None) -> list[TurnIds]:
+def turns_from_ids(
+    plan: ExamplePlan, ids: Sequence[list[int]], bos_token_id: int | None = None
+) -> list[TurnIds]:
     """Pair up a plan's encoded texts into turns."""
     if plan.kind == "instruction":
         return [instruction_turn(ids[0], ids[1], bos_token_id)]
@@ -184,14 +192,15 @@ def _prompt_rule(target_prompts: str) -> Callable[[int], bool]:
     if value == "all":
         return lambda n: True
     if value.startswith("length>="):
-        cutoff = value[len("length>="):]
+        cutoff = value[len("length>=") :]
         if cutoff.isdigit() and int(cutoff) > 0:
             return lambda n: n >= int(cutoff)
     raise ValueError(f"target_prompts must be none, all or length>=N, not {target_prompts!r}")
 
 
-def _spans(turns: Sequence[TurnIds], eos_token_id: int | None, target_responses: str,
-           target_prompts: str) -> list[tuple[int, bool, bool]]:
+def _spans(
+    turns: Sequence[TurnIds], eos_token_id: int | None, target_responses: str, target_prompts: str
+) -> list[tuple[int, bool, bool]]:
     """Stitched spans as (length, trained, is_prompt), EOS appended to the last response."""
     if target_responses.lower() not in {"last", "all"}:
         raise ValueError(f"target_responses must be last or all, not {target_responses!r}")
@@ -208,9 +217,14 @@ def _spans(turns: Sequence[TurnIds], eos_token_id: int | None, target_responses:
     return spans
 
 
-def counts_from_ids(turns: Sequence[TurnIds], *, max_seq_len: int | None,
-                    eos_token_id: int | None, target_responses: TargetResponses | str = "last",
-                    target_prompts: str = "none") -> TokenCounts:
+def counts_from_ids(
+    turns: Sequence[TurnIds],
+    *,
+    max_seq_len: int | None,
+    eos_token_id: int | None,
+    target_responses: TargetResponses | str = "last",
+    target_prompts: str = "none",
+) -> TokenCounts:
     """Counts of one example from its turns' ids (see the module doc)."""
     spans = _spans(turns, eos_token_id, target_responses, target_prompts)
     total = sum(n for n, _, _ in spans)
@@ -236,15 +250,26 @@ def counts_from_ids(turns: Sequence[TurnIds], *, max_seq_len: int | None,
     )
 
 
-def count_examples(plans: Sequence[ExamplePlan], encode_batch: EncodeBatch, *,
-                   max_seq_len: int | None, bos_token_id: int | None,
-                   eos_token_id: int | None, target_responses: str = "last",
-                   target_prompts: str = "none", cache: Any = None) -> list[TokenCounts]:
+def count_examples(
+    plans: Sequence[ExamplePlan],
+    encode_batch: EncodeBatch,
+    *,
+    max_seq_len: int | None,
+    bos_token_id: int | None,
+    eos_token_id: int | None,
+    target_responses: str = "last",
+    target_prompts: str = "none",
+    cache: Any = None,
+) -> list[TokenCounts]:
     """Convenience: ``encode_plans`` then ``counts_from_ids`` for each plan."""
     encoded = encode_plans(plans, encode_batch, cache)
     return [
-        counts_from_ids(turns_from_ids(p, ids, bos_token_id), max_seq_len=max_seq_len,
-                        eos_token_id=eos_token_id, target_responses=target_responses,
-                        target_prompts=target_prompts)
+        counts_from_ids(
+            turns_from_ids(p, ids, bos_token_id),
+            max_seq_len=max_seq_len,
+            eos_token_id=eos_token_id,
+            target_responses=target_responses,
+            target_prompts=target_prompts,
+        )
         for p, ids in zip(plans, encoded)
     ]

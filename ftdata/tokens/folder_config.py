@@ -23,7 +23,8 @@ NAMED = ("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_t
 # add_bos_token / add_eos_token. Other classes keep tokenizer.json's own
 # post-processor, so for them the config flags are informational only.
 _FLAG_CLASSES = frozenset(
-    f"{base}{suffix}" for base in ("LlamaTokenizer", "CodeLlamaTokenizer", "GemmaTokenizer")
+    f"{base}{suffix}"
+    for base in ("LlamaTokenizer", "CodeLlamaTokenizer", "GemmaTokenizer")
     for suffix in ("", "Fast")
 )
 

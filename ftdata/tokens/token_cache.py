@@ -44,8 +44,12 @@ class TokenCache:
     served without encoding (from the memo or as a duplicate in the batch).
     """
 
-    def __init__(self, max_entries: int = 65_536, control_tokens: Mapping[str, int] | None = None,
-                 max_text_chars: int = 20_000) -> None:
+    def __init__(
+        self,
+        max_entries: int = 65_536,
+        control_tokens: Mapping[str, int] | None = None,
+        max_text_chars: int = 20_000,
+    ) -> None:
         self.max_entries = max_entries
         self.max_text_chars = max_text_chars  # long, one-off texts would evict the useful ones
         self._memo: OrderedDict[tuple[bool, str], list[int]] = OrderedDict()
@@ -55,14 +59,17 @@ class TokenCache:
         self.hits = 0
         self.encoded = 0
 
-    def encode(self, texts: Sequence[str], add_special_tokens: bool,
-               encode_batch: EncodeBatch) -> list[list[int]]:
+    def encode(
+        self, texts: Sequence[str], add_special_tokens: bool, encode_batch: EncodeBatch
+    ) -> list[list[int]]:
         """Ids for each text, calling ``encode_batch`` once for what is missing."""
         if self._split is not None and not add_special_tokens:
             return self._encode_segmented(texts, encode_batch)
         return self._lookup(texts, add_special_tokens, encode_batch)
 
-    def _lookup(self, texts: Sequence[str], mode: bool, encode_batch: EncodeBatch) -> list[list[int]]:
+    def _lookup(
+        self, texts: Sequence[str], mode: bool, encode_batch: EncodeBatch
+    ) -> list[list[int]]:
         missing = [t for t in dict.fromkeys(texts) if (mode, t) not in self._memo]
         fresh = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
         self.encoded += len(missing)
@@ -106,7 +113,7 @@ class TokenCache:
         start = 0
         for m in self._split.finditer(text):
             if m.start() > start:
-                parts.append(text[start:m.start()])
+                parts.append(text[start : m.start()])
             parts.append(self._controls[m.group()])
             start = m.end()
         if start < len(text):

@@ -102,10 +102,14 @@ def sha256_file(path: Path) -> str:
         raise TokenizerError(f"cannot read {path}: {exc}") from exc
 
 
-def from_tokenizer_json(path: Path, *, folder: Path | None = None,
-                        source: str | None = None,
-                        named: Mapping[str, str] | None = None,
-                        edit=None) -> LoadedTokenizer:
+def from_tokenizer_json(
+    path: Path,
+    *,
+    folder: Path | None = None,
+    source: str | None = None,
+    named: Mapping[str, str] | None = None,
+    edit=None,
+) -> LoadedTokenizer:
     """Load a ``tokenizer.json``; ``folder`` supplies config and template.
 
     ``edit`` optionally rewrites the parsed JSON (a dict) before loading, for
@@ -127,19 +131,33 @@ def from_tokenizer_json(path: Path, *, folder: Path | None = None,
         raise TokenizerError(f"cannot load {path} as a tokenizer.json: {exc}") from exc
     names = {**cfg.named, **(named or {})}
     ids = {k: tok.token_to_id(v) for k, v in names.items()}
-    backend = HFBackend(tok, add_bos=cfg.add_bos, add_eos=cfg.add_eos,
-                        bos_id=ids.get("bos_token"), eos_id=ids.get("eos_token"))
+    backend = HFBackend(
+        tok,
+        add_bos=cfg.add_bos,
+        add_eos=cfg.add_eos,
+        bos_id=ids.get("bos_token"),
+        eos_id=ids.get("eos_token"),
+    )
     return LoadedTokenizer(
-        backend=backend, source=source or str(path), sha256=hashlib.sha256(data).hexdigest(),
-        kind="tokenizers", special_tokens=names, control_tokens=backend.special_literals(),
+        backend=backend,
+        source=source or str(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind="tokenizers",
+        special_tokens=names,
+        control_tokens=backend.special_literals(),
         chat_template=cfg.chat_template,
     )
 
 
-def from_sentencepiece(path: Path, *, source: str | None = None,
-                       add_bos: bool = True, add_eos: bool = False,
-                       named: Mapping[str, str] | None = None,
-                       chat_template: str | None = None) -> LoadedTokenizer:
+def from_sentencepiece(
+    path: Path,
+    *,
+    source: str | None = None,
+    add_bos: bool = True,
+    add_eos: bool = False,
+    named: Mapping[str, str] | None = None,
+    chat_template: str | None = None,
+) -> LoadedTokenizer:
     """Load a SentencePiece ``.model`` with the ``sentencepiece`` encoder itself."""
     try:
         data = path.read_bytes()
@@ -147,21 +165,31 @@ def from_sentencepiece(path: Path, *, source: str | None = None,
         raise TokenizerError(f"cannot read {path}: {exc}") from exc
     backend = SentencePieceBackend(data, add_bos=add_bos, add_eos=add_eos)
     sp = backend.sp
-    names = {"bos_token": sp.IdToPiece(sp.bos_id()) if sp.bos_id() >= 0 else None,
-             "eos_token": sp.IdToPiece(sp.eos_id()) if sp.eos_id() >= 0 else None,
-             "unk_token": sp.IdToPiece(sp.unk_id()) if sp.unk_id() >= 0 else None}
+    names = {
+        "bos_token": sp.IdToPiece(sp.bos_id()) if sp.bos_id() >= 0 else None,
+        "eos_token": sp.IdToPiece(sp.eos_id()) if sp.eos_id() >= 0 else None,
+        "unk_token": sp.IdToPiece(sp.unk_id()) if sp.unk_id() >= 0 else None,
+    }
     names = {k: v for k, v in names.items() if v is not None} | dict(named or {})
     return LoadedTokenizer(
-        backend=backend, source=source or str(path), sha256=hashlib.sha256(data).hexdigest(),
-        kind="sentencepiece", special_tokens=names, control_tokens=backend.special_literals(),
+        backend=backend,
+        source=source or str(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind="sentencepiece",
+        special_tokens=names,
+        control_tokens=backend.special_literals(),
         chat_template=chat_template,
     )
 
 
-def from_tiktoken_ranks(path: Path, *, source: str | None = None,
-                        spec: RanksSpec | None = None,
-                        extra_specials: Mapping[str, int] | None = None,
-                        named: Mapping[str, str] | None = None) -> LoadedTokenizer:
+def from_tiktoken_ranks(
+    path: Path,
+    *,
+    source: str | None = None,
+    spec: RanksSpec | None = None,
+    extra_specials: Mapping[str, int] | None = None,
+    named: Mapping[str, str] | None = None,
+) -> LoadedTokenizer:
     """Convert a tiktoken ranks file to a ``tokenizers`` BPE (see ``convert``).
 
     Without ``spec`` the file must be one whose split regex is known by hash;
@@ -182,8 +210,12 @@ def from_tiktoken_ranks(path: Path, *, source: str | None = None,
     if missing:
         raise TokenizerError(f"{path}: named tokens {missing} are not in the vocabulary")
     return LoadedTokenizer(
-        backend=backend, source=source or f"{path} ({spec.name})", sha256=digest,
-        kind="tiktoken", special_tokens=names, control_tokens=backend.special_literals(),
+        backend=backend,
+        source=source or f"{path} ({spec.name})",
+        sha256=digest,
+        kind="tiktoken",
+        special_tokens=names,
+        control_tokens=backend.special_literals(),
     )
 
 
@@ -207,9 +239,12 @@ def load_folder(folder: Path, *, source: str | None = None) -> LoadedTokenizer:
             return from_tiktoken_ranks(model, source=source)
         cfg = folder_config.read_config(folder)
         return from_sentencepiece(
-            model, source=source or str(model), named=cfg.named,
+            model,
+            source=source or str(model),
+            named=cfg.named,
             add_bos=True if cfg.add_bos is None else cfg.add_bos,
-            add_eos=bool(cfg.add_eos), chat_template=cfg.chat_template,
+            add_eos=bool(cfg.add_eos),
+            chat_template=cfg.chat_template,
         )
     raise TokenizerError(
         f"{folder} has neither tokenizer.json nor tokenizer.model; "

@@ -44,21 +44,26 @@ class ToyEncoder:
     def _ids(text):
         out, pos = [], 0
         for m in _LIT.finditer(text):
-            out += [ord(c) for c in text[pos:m.start()]] + [CONTROLS[m.group()]]
+            out += [ord(c) for c in text[pos : m.start()]] + [CONTROLS[m.group()]]
             pos = m.end()
         return out + [ord(c) for c in text[pos:]]
 
 
-CHAT = [{"role": "system", "content": "S"}, {"role": "user", "content": "Q1"},
-        {"role": "assistant", "content": "A1"}, {"role": "user", "content": "Q2"},
-        {"role": "assistant", "content": "A2"}]
+CHAT = [
+    {"role": "system", "content": "S"},
+    {"role": "user", "content": "Q1"},
+    {"role": "assistant", "content": "A1"},
+    {"role": "user", "content": "Q2"},
+    {"role": "assistant", "content": "A2"},
+]
 
 
 def test_split_turns_by_prefix():
     turns = split_chat_turns(CHAT, chatml)
     assert [t.prompt for t in turns] == [
         "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\n",
-        "<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n"]
+        "<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n",
+    ]
     assert [t.response for t in turns] == ["A1<|im_end|>\n", "A2<|im_end|>\n"]
     assert "".join(t.prompt + t.response for t in turns) == chatml(CHAT, False)
 
@@ -74,7 +79,9 @@ def test_history_rewriting_template_is_not_prefix_consistent():
     assert info.value.turn == 4 and "earlier turns" in info.value.check
 
     def gen_prompt_differs(messages, add_generation_prompt):
-        return chatml(messages, False) + ("<|im_start|>assistant:\n" if add_generation_prompt else "")
+        return chatml(messages, False) + (
+            "<|im_start|>assistant:\n" if add_generation_prompt else ""
+        )
 
     with pytest.raises(NotPrefixConsistent, match="does not extend the prompt"):
         split_chat_turns(CHAT[:3], gen_prompt_differs)
@@ -82,8 +89,9 @@ def test_history_rewriting_template_is_not_prefix_consistent():
 
 def _chat_counts(messages, max_seq_len, **targets):
     plan = plan_chat(messages, chatml)
-    return count_examples([plan], ToyEncoder(), max_seq_len=max_seq_len, bos_token_id=BOS,
-                          eos_token_id=EOS, **targets)[0]
+    return count_examples(
+        [plan], ToyEncoder(), max_seq_len=max_seq_len, bos_token_id=BOS, eos_token_id=EOS, **targets
+    )[0]
 
 
 def test_chat_totals_and_targets():
@@ -91,21 +99,31 @@ def test_chat_totals_and_targets():
     c = _chat_counts(CHAT, None)
     full = len(ToyEncoder._ids(chatml(CHAT, False)))
     assert c.tokens == full + 1  # EOS appended: the last response ends with "\n"
-    assert c.prompt_tokens == p1 + len(ToyEncoder._ids("<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n"))
+    assert c.prompt_tokens == p1 + len(
+        ToyEncoder._ids("<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n")
+    )
     last_resp = len(ToyEncoder._ids("A2<|im_end|>\n")) + 1
     assert c.trainable_tokens == last_resp  # defaults: last / none
     both = _chat_counts(CHAT, None, target_responses="all")
     assert both.trainable_tokens == c.response_tokens
     everything = _chat_counts(CHAT, None, target_responses="all", target_prompts="all")
     assert everything.trainable_tokens == c.tokens
-    assert _chat_counts(CHAT, None, target_prompts=f"length>={p1}").trainable_tokens == last_resp + p1
+    assert (
+        _chat_counts(CHAT, None, target_prompts=f"length>={p1}").trainable_tokens == last_resp + p1
+    )
     with pytest.raises(ValueError):
         _chat_counts(CHAT, None, target_responses="first")
 
 
 def _instr(prompt, response, max_seq_len, **kw):
-    return count_examples([plan_instruction(prompt, response)], ToyEncoder(), max_seq_len=max_seq_len,
-                          bos_token_id=BOS, eos_token_id=EOS, **kw)[0]
+    return count_examples(
+        [plan_instruction(prompt, response)],
+        ToyEncoder(),
+        max_seq_len=max_seq_len,
+        bos_token_id=BOS,
+        eos_token_id=EOS,
+        **kw,
+    )[0]
 
 
 def test_instruction_bos_dedup_and_eos():
@@ -120,9 +138,18 @@ def test_exactly_max_seq_len_one_over_and_prompt_filling_window():
     exact = _instr("abc", "xy", 7)
     assert not exact.truncated and exact.tokens_lost == 0 and not exact.dropped
     over = _instr("abc", "xy", 6)
-    assert over.truncated and over.tokens_lost == 1 and over.trainable_in_window == 2 and not over.dropped
+    assert (
+        over.truncated
+        and over.tokens_lost == 1
+        and over.trainable_in_window == 2
+        and not over.dropped
+    )
     fills = _instr("abc", "xy", 4)  # prompt is exactly the window
-    assert fills.dropped and fills.drop_reason == "no_trainable_tokens" and fills.trainable_in_window == 0
+    assert (
+        fills.dropped
+        and fills.drop_reason == "no_trainable_tokens"
+        and fills.trainable_in_window == 0
+    )
     kept = _instr("abc", "xy", 4, target_prompts="all")
     assert not kept.dropped and kept.truncated and kept.trainable_in_window == 4
     first_trained = _instr("abc", "xy", 5)
@@ -149,8 +176,10 @@ def test_one_encode_call_per_mode_and_dedupe_within_batch():
 
 def test_shared_system_prompt_is_encoded_once_across_batches():
     system = {"role": "system", "content": "You are a careful assistant. " * 20}
-    chats = [[system, {"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]
-             for i in range(50)]
+    chats = [
+        [system, {"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]
+        for i in range(50)
+    ]
     enc = ToyEncoder()
     cache = TokenCache(control_tokens=CONTROLS)
     plans = [plan_chat(c, chatml) for c in chats]

@@ -23,16 +23,27 @@ def dbrx():
 
 @pytest.fixture(scope="module")
 def mistral():
-    return resolve_tokenizer("mistralai/Mistral-7B-Instruct-v0.2", "mistral", cache=Path("/nonexistent"))
+    return resolve_tokenizer(
+        "mistralai/Mistral-7B-Instruct-v0.2", "mistral", cache=Path("/nonexistent")
+    )
 
 
 def test_chat_turns_sum_to_the_full_rendering(dbrx):
-    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"},
-            {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "日本語?"},
-            {"role": "assistant", "content": "はい 😀"}]
+    chat = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi there"},
+        {"role": "assistant", "content": "Hello!"},
+        {"role": "user", "content": "日本語?"},
+        {"role": "assistant", "content": "はい 😀"},
+    ]
     full = dbrx.encode(chatml(chat, False))
-    (c,) = count_examples([plan_chat(chat, chatml)], dbrx.encode_batch, max_seq_len=len(full) + 1,
-                          bos_token_id=dbrx.bos_token_id, eos_token_id=dbrx.eos_token_id)
+    (c,) = count_examples(
+        [plan_chat(chat, chatml)],
+        dbrx.encode_batch,
+        max_seq_len=len(full) + 1,
+        bos_token_id=dbrx.bos_token_id,
+        eos_token_id=dbrx.eos_token_id,
+    )
     assert c.tokens == len(full) + 1  # + EOS (<|endoftext|>) after the final "\n"
     assert not c.truncated and not c.dropped
     last = split_chat_turns(chat, chatml)[-1].response
@@ -40,9 +51,13 @@ def test_chat_turns_sum_to_the_full_rendering(dbrx):
 
 
 def test_mistral_instruction_counts(mistral):
-    (c,) = count_examples([plan_instruction("[INST] Say hi [/INST]", "Hi!")], mistral.encode_batch,
-                          max_seq_len=2048, bos_token_id=mistral.bos_token_id,
-                          eos_token_id=mistral.eos_token_id)
+    (c,) = count_examples(
+        [plan_instruction("[INST] Say hi [/INST]", "Hi!")],
+        mistral.encode_batch,
+        max_seq_len=2048,
+        bos_token_id=mistral.bos_token_id,
+        eos_token_id=mistral.eos_token_id,
+    )
     prompt = mistral.encode("[INST] Say hi [/INST]", add_special_tokens=True)
     response = mistral.encode("Hi!", add_special_tokens=True)
     assert prompt[0] == response[0] == 1
@@ -53,13 +68,30 @@ def test_mistral_instruction_counts(mistral):
 
 def test_segment_cache_with_real_tokenizer(dbrx):
     system = {"role": "system", "content": "You are DBRX. Answer  carefully,\tplease. " * 10}
-    chats = [[system, {"role": "user", "content": f"question {i}"},
-              {"role": "assistant", "content": f"answer {i}"}] for i in range(20)]
+    chats = [
+        [
+            system,
+            {"role": "user", "content": f"question {i}"},
+            {"role": "assistant", "content": f"answer {i}"},
+        ]
+        for i in range(20)
+    ]
     plans = [plan_chat(c, chatml) for c in chats]
     cache = TokenCache(control_tokens=dbrx.control_tokens)
-    cached = count_examples(plans, dbrx.encode_batch, max_seq_len=4096, bos_token_id=None,
-                            eos_token_id=dbrx.eos_token_id, cache=cache)
-    plain = count_examples(plans, dbrx.encode_batch, max_seq_len=4096, bos_token_id=None,
-                           eos_token_id=dbrx.eos_token_id)
+    cached = count_examples(
+        plans,
+        dbrx.encode_batch,
+        max_seq_len=4096,
+        bos_token_id=None,
+        eos_token_id=dbrx.eos_token_id,
+        cache=cache,
+    )
+    plain = count_examples(
+        plans,
+        dbrx.encode_batch,
+        max_seq_len=4096,
+        bos_token_id=None,
+        eos_token_id=dbrx.eos_token_id,
+    )
     assert cached == plain and cache.hits >= 19
     assert cache.encoded == 3 + 2 * 20  # system, "\n", "assistant\n" once; user and answer per chat

@@ -13,7 +13,9 @@ from ftdata.errors import TokenizerError
 from ftdata.tokens.resolve import hub_cache_dir, resolve_tokenizer
 from ftdata.tokens.tokenizer import load_tokenizer
 
-TEMPLATE = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+)
 
 
 def _site(*parts: str) -> Path:
@@ -31,7 +33,9 @@ def dbrx_json(tmp_path_factory) -> Path:
     return path
 
 
-def _folder(root: Path, tokenizer_json: Path, config: dict, template_file: str | None = None) -> Path:
+def _folder(
+    root: Path, tokenizer_json: Path, config: dict, template_file: str | None = None
+) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(tokenizer_json, root / "tokenizer.json")
     (root / "tokenizer_config.json").write_text(json.dumps(config))
@@ -43,8 +47,13 @@ def _folder(root: Path, tokenizer_json: Path, config: dict, template_file: str |
 def test_hf_folder_config_and_template(tmp_path, dbrx_json):
     from tokenizers import Tokenizer
 
-    cfg = {"bos_token": "<|endoftext|>", "eos_token": {"content": "<|im_end|>", "special": True},
-           "pad_token": "<|pad|>", "chat_template": TEMPLATE, "tokenizer_class": "GPT2Tokenizer"}
+    cfg = {
+        "bos_token": "<|endoftext|>",
+        "eos_token": {"content": "<|im_end|>", "special": True},
+        "pad_token": "<|pad|>",
+        "chat_template": TEMPLATE,
+        "tokenizer_class": "GPT2Tokenizer",
+    }
     tok = load_tokenizer(_folder(tmp_path / "m", dbrx_json, cfg))
     assert tok.kind == "tokenizers" and tok.chat_template == TEMPLATE
     assert (tok.bos_token_id, tok.eos_token, tok.eos_token_id) == (100257, "<|im_end|>", 100279)
@@ -66,8 +75,13 @@ def test_template_file_wins_over_config(tmp_path, dbrx_json):
 
 
 def test_llama_class_flags_add_bos_eos(tmp_path, dbrx_json):
-    cfg = {"tokenizer_class": "LlamaTokenizerFast", "bos_token": "<|endoftext|>",
-           "eos_token": "<|im_end|>", "add_bos_token": True, "add_eos_token": True}
+    cfg = {
+        "tokenizer_class": "LlamaTokenizerFast",
+        "bos_token": "<|endoftext|>",
+        "eos_token": "<|im_end|>",
+        "add_bos_token": True,
+        "add_eos_token": True,
+    }
     tok = load_tokenizer(_folder(tmp_path / "m", dbrx_json, cfg))
     assert tok.encode("hi", add_special_tokens=True) == [100257, *tok.encode("hi"), 100279]
 
@@ -114,7 +128,9 @@ def test_hf_cache_layout(tmp_path, monkeypatch, dbrx_json):
 
 def test_cache_wins_over_packages(tmp_path, monkeypatch, dbrx_json):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    _folder(tmp_path / "models--mistralai--Mistral-7B-Instruct-v0.2" / "snapshots" / "r1", dbrx_json, {})
+    _folder(
+        tmp_path / "models--mistralai--Mistral-7B-Instruct-v0.2" / "snapshots" / "r1", dbrx_json, {}
+    )
     tok = resolve_tokenizer("mistralai/Mistral-7B-Instruct-v0.2", "mistral")
     assert tok.kind == "tokenizers" and "HF cache" in tok.source
 
