@@ -35,9 +35,10 @@ def validate(
     ``llm-foundry`` (what the training engine accepts). ``select``/``ignore``
     take rule codes, names, families or globs; ``severity`` maps them to new
     levels. ``tasks`` maps globs to tasks (``{"data/chat/*": "chat"}``), applied
-    per source when ``task`` is not given. ``use_config`` reads ``[tool.ftdata]`` from the nearest
-    pyproject.toml (explicit arguments win). Raises ``UsageError`` for a
-    missing path or a bad option; problems in the data are findings.
+    per source when ``task`` is not given. ``use_config`` reads
+    ``[tool.ftdata]`` from the nearest pyproject.toml (explicit arguments
+    win). Raises ``UsageError`` for a missing path or a bad option; problems
+    in the data are findings.
     """
     if settings is None:
         table = find_config()[1] if use_config else {}

@@ -41,7 +41,20 @@ def _github(result: Result, stream: TextIO, options: ReportOptions) -> None:
     report(result, stream, options)
 
 
-REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github}
+def _sarif(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    from ftdata.reporters.sarif import report
+
+    report(result, stream, options)
+
+
+def _junit(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    from ftdata.reporters.junit import report
+
+    report(result, stream, options)
+
+
+REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github,
+                                  "sarif": _sarif, "junit": _junit}
 
 
 def shown_findings(result: Result, max_per_code: int):

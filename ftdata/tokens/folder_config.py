@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import TokenizerError
+from ftdata.tokens import hf_folder
+from ftdata.tokens.chat_template import SPECIAL_TOKEN_NAMES as NAMED
 
 CONFIG = "tokenizer_config.json"
 TEMPLATE_FILE = "chat_template.jinja"
-NAMED = ("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token")
 
 # transformers (4.x) classes that rebuild the post-processor from
 # add_bos_token / add_eos_token. Other classes keep tokenizer.json's own
@@ -49,17 +50,6 @@ def _token_string(value: Any) -> str | None:
     return None
 
 
-def _pick_template(value: Any) -> str | None:
-    """``chat_template`` is a string, or a list of named templates (take "default")."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        named = {t.get("name"): t.get("template") for t in value if isinstance(t, dict)}
-        chosen = named.get("default")
-        return chosen if isinstance(chosen, str) else None
-    return None
-
-
 def read_config(folder: Path) -> FolderConfig:
     """Parse the folder's config; a missing config gives an empty ``FolderConfig``."""
     raw: dict[str, Any] = {}
@@ -84,11 +74,8 @@ def read_config(folder: Path) -> FolderConfig:
 
 
 def template_source(folder: Path, raw: dict[str, Any]) -> str | None:
-    """The folder's chat template source, or None."""
-    file = folder / TEMPLATE_FILE
-    if file.is_file():
-        try:
-            return file.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise TokenizerError(f"cannot read {file}: {exc}") from exc
-    return _pick_template(raw.get("chat_template"))
+    """The folder's default chat template source, or None when it has none."""
+    if not (folder / TEMPLATE_FILE).is_file() and raw.get("chat_template") is None:
+        return None
+    # One reader of templates for the whole package (named and additional templates too).
+    return hf_folder.read_template(folder)[0]

@@ -16,17 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import TokenizerError
+from ftdata.tokens.chat_template import SPECIAL_TOKEN_NAMES
 
 DEFAULT_NAME = "default"
-_TOKEN_NAMES = (
-    "bos_token",
-    "eos_token",
-    "unk_token",
-    "sep_token",
-    "pad_token",
-    "cls_token",
-    "mask_token",
-)
 
 
 def read_template(folder: str | Path, *, name: str | None = None) -> tuple[str, dict[str, str]]:
@@ -55,7 +47,7 @@ def special_tokens(config: dict[str, Any]) -> dict[str, str]:
     ``content`` key; unset (null) tokens are left out, as transformers does.
     """
     tokens: dict[str, str] = {}
-    for key in _TOKEN_NAMES:
+    for key in SPECIAL_TOKEN_NAMES:
         value = config.get(key)
         if isinstance(value, dict):
             value = value.get("content")

@@ -1,0 +1,112 @@
+"""The SARIF reporter: a SARIF 2.1.0 log for code-scanning services and CI.
+
+One run whose ``tool.driver.rules`` is the whole rule catalogue and whose
+results are the kept findings (all of them, like the JSON report: SARIF is read
+by machines, so ``--max-per-code`` does not cut it). A finding on a JSONL line
+gets a physical location with that line; one without a line (a table row, a
+text document, a dataset-level finding) points at its file only and carries its
+row, version and JSON Pointer in ``properties``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from ftdata.findings import Finding, Severity
+from ftdata.reporters import ReportOptions
+from ftdata.result import Result
+from ftdata.rules import registry
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    """Write the SARIF log as one indented JSON document."""
+    json.dump(sarif_log(result), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def sarif_log(result: Result) -> dict[str, Any]:
+    """The SARIF 2.1.0 log of a result, as plain JSON values."""
+    from ftdata import __version__
+
+    rules = registry.all_rules()
+    index = {rule.code: position for position, rule in enumerate(rules)}
+    sources = [s.source for s in result.sources]
+    run = {
+        "tool": {"driver": {
+            "name": "ftdata",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "rules": [rule_descriptor(rule) for rule in rules],
+        }},
+        "invocations": [{"executionSuccessful": True}],
+        "results": [sarif_result(f, index, sources) for f in result.findings],
+        "properties": {"ok": result.ok, "fail_on": result.fail_on.label,
+                       "summary": result.summary,
+                       "findings_truncated": len(result.findings) < sum(result.by_code.values())},
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def rule_descriptor(rule: registry.Rule) -> dict[str, Any]:
+    """A rule as a SARIF ``reportingDescriptor``: id, name, texts and default level."""
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.doc.strip()},
+        "help": {"text": rule.hint},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "tags": [registry.FAMILIES.get(rule.family, rule.family)],
+            "tasks": sorted(rule.tasks),
+            "profiles": sorted(rule.profiles),
+        },
+    }
+
+
+def sarif_result(finding: Finding, index: dict[str, int], sources: list[str]) -> dict[str, Any]:
+    """One finding as a SARIF ``result`` with its locations and position properties."""
+    loc = finding.location
+    text = finding.message + (f" (at {loc.pointer})" if loc.pointer else "")
+    item: dict[str, Any] = {
+        "ruleId": finding.code,
+        "level": LEVELS[finding.severity],
+        "message": {"text": text},
+        "locations": [_physical(path, loc.line) for path in _files_of(loc.source, sources)],
+    }
+    if finding.code in index:
+        item["ruleIndex"] = index[finding.code]
+    properties = {"source": loc.source, "pointer": loc.pointer, "row": loc.row,
+                  "version": loc.version}
+    item["properties"] = {k: v for k, v in properties.items() if v not in (None, "")}
+    return item
+
+
+def _files_of(source: str, sources: list[str]) -> list[str]:
+    """The files a finding's source names: a dataset-level finding names every source."""
+    # Dataset-level findings (DS001, DS003) name ", ".join(sources); point at each of them.
+    names = sources if len(sources) > 1 and source == ", ".join(sources) else [source]
+    # "<stdin>" and "<records>" are no files: such findings keep only their properties.
+    return [name for name in names if not name.startswith("<")]
+
+
+def _physical(path: str, line: int | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": to_uri(path)}}
+    if line is not None:
+        physical["region"] = {"startLine": line}
+    return {"physicalLocation": physical}
+
+
+def to_uri(path: str) -> str:
+    """A path as a URI reference: relative paths stay relative (to the repository root)."""
+    if PureWindowsPath(path).drive or path.startswith("/"):
+        posix = PureWindowsPath(path).as_posix() if PureWindowsPath(path).drive else path
+        return "file://" + ("" if posix.startswith("/") else "/") + quote(posix)
+    return quote(str(PurePosixPath(path.replace("\\", "/"))))
