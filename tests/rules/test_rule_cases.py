@@ -109,3 +109,19 @@ def test_unknown_and_wrong_task_examples():
     assert {(f.location.row, f.code) for f in result.findings} == {(1, "SC001"), (2, "SC002")}
     forced = ftdata.validate([GOOD_CHAT], task="instruction")
     assert forced.by_code == {"SC002": 1, "DS003": 1}
+
+
+def test_a_crashing_rule_becomes_one_internal_finding_and_the_run_goes_on(monkeypatch):
+    from ftdata.rules import chat
+
+    def boom(example, ctx):
+        raise RuntimeError("boom")
+        yield  # pragma: no cover - makes this a generator like the real checks
+
+    original = registry.get("CH011")
+    monkeypatch.setitem(registry._RULES, "CH011", registry.Rule(
+        **{**{f: getattr(original, f) for f in original.__slots__}, "check": boom}))
+    result = ftdata.validate([GOOD_CHAT, {"messages": [M("user"), M("user")]}])
+    assert result.by_code == {"FT900": 2, "CH009": 1, "DS003": 1}
+    assert "CH011 raised RuntimeError: boom" in result.findings[0].message
+    assert result.rows == 2 and chat.last_not_assistant is original.check

@@ -1,8 +1,8 @@
-"""Optional: compare with transformers' own renderer when it is installed.
+"""Compare with transformers' own renderer (the oracle).
 
-transformers is not a dependency (it is heavy); this test is skipped without
-it. With ``transformers==5.24.0`` (no torch needed) it checks that ftdata's
-renderer and built-in templates give the text transformers gives.
+``transformers==5.24.0`` is a test dependency (no torch needed; the ``test``
+extra installs it), never a runtime one. This checks that ftdata's renderer and
+built-in templates give exactly the text transformers gives.
 """
 
 from __future__ import annotations
