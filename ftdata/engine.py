@@ -107,6 +107,7 @@ class Checker:
 
     def finish(self) -> None:
         """Emit the dataset-level findings once every source is checked."""
+        self.builder.start_dataset_findings()
         rows, invalid = self.builder.totals()
         names = ", ".join(self._source_names) or "the input"
         if rows == 0:

@@ -143,6 +143,11 @@ class ResultBuilder:
         self._severities: dict[str, str] = {}
         self._sources: list[SourceSummary] = []
         self._row_failed = False
+        self._dataset_phase = 0  # 1 once every source is done: dataset findings sort last
+
+    def start_dataset_findings(self) -> None:
+        """Mark that the findings to come are about the whole dataset, not a source."""
+        self._dataset_phase = 1
 
     def add_source(self, source: str, kind: str, task: str | None = None) -> SourceSummary:
         """Start accounting for a new source and return its summary."""
@@ -185,7 +190,7 @@ class ResultBuilder:
             return
         location = Location(source, line, row, version, pointer)
         finding = Finding(rule.code, rule.name, severity, message, rule.hint, location)
-        order = (len(self._sources), source, line or 0, row or 0, rule.code)
+        order = (len(self._sources) + self._dataset_phase, source, line or 0, row or 0, rule.code)
         self._kept.append((order, finding))
 
     def totals(self) -> tuple[int, int]:
