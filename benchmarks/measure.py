@@ -14,6 +14,13 @@ import tempfile
 import time
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def _time_rss_kb(text: str) -> float:
+    """The last number time(1) wrote with ``-f %M`` (it may prefix a "Command exited" line)."""
+    numbers = [line for line in text.split() if line.isdigit()]
+    return float(numbers[-1]) if numbers else 0.0
 
 
 def cpu_busy_seconds() -> float:
@@ -28,11 +35,20 @@ def cpu_busy_seconds() -> float:
 
 
 def run_once(cmd: list[str], *, cwd: str, env: dict[str, str]) -> dict:
-    """Run ``cmd`` once; return wall, user+sys CPU, peak RSS (MB), others' busy cores, stdout."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run ``cmd`` once; return wall, user+sys CPU, peak RSS (MB), others' busy cores, stdout.
+
+    Linux carries the parent's RSS high-water mark into a spawned child's
+    ``ru_maxrss`` (the exec'd image starts from the parent's memory map), so
+    small jobs would read as big as this driver. With ``/usr/bin/time`` the job
+    is forked from that tiny program and its ``%M`` is exact; without it the
+    figure is a floor at the driver's own RSS.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r") as rss_file:
+        prefix = [TIME, "-f", "%M", "-o", rss_file.name] if TIME else []
         busy0 = cpu_busy_seconds()
         start = time.perf_counter()
-        child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        child = subprocess.Popen(prefix + cmd, cwd=cwd, env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
         busy = cpu_busy_seconds() - busy0
@@ -40,11 +56,12 @@ def run_once(cmd: list[str], *, cwd: str, env: dict[str, str]) -> dict:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
-    cpu = usage.ru_utime + usage.ru_stime
+        rss_kb = _time_rss_kb(rss_file.read()) if TIME else usage.ru_maxrss
+    cpu = usage.ru_utime + usage.ru_stime  # includes the job, which time(1) waited for
     return {
         "wall": wall,
         "cpu": cpu,
-        "max_rss_mb": usage.ru_maxrss / 1024,
+        "max_rss_mb": rss_kb / 1024,
         "others_busy_cores": max(0.0, (busy - cpu) / wall) if wall else 0.0,
         "returncode": child.returncode,
         "stdout": stdout,

@@ -96,7 +96,7 @@ def entry_median(values: list[float]) -> float:
     return stats(values)["median"]
 
 
-def startup(runs: int, env: dict) -> dict:
+def startup(runs: int, env: dict, script: str | None = None) -> dict:
     """CLI start-up: ``python -m ftdata validate small.jsonl`` (and the script) vs ``python -c pass``."""
     small = corpus("chat", "1KB")
     commands = {
@@ -105,7 +105,7 @@ def startup(runs: int, env: dict) -> dict:
         "python -m ftdata validate small.jsonl": [sys.executable, "-m", "ftdata", "validate",
                                                   str(small)],
     }
-    script = shutil.which("ftdata", path=env.get("PATH"))
+    script = script or shutil.which("ftdata", path=env.get("PATH"))
     if script:
         commands["ftdata validate small.jsonl"] = [script, "validate", str(small)]
     walls: dict[str, list[float]] = {k: [] for k in commands}
@@ -126,9 +126,9 @@ def startup(runs: int, env: dict) -> dict:
     return result
 
 
-def memory_run(path: Path, env: dict) -> dict:
+def memory_run(path: Path, size: str, env: dict) -> dict:
     """One ftdata run and one orjson run on the big file: peak RSS and throughput."""
-    entry = throughput(f"chat {path.name} (memory)", path, "orjson", 1, env)
+    entry = throughput(f"chat {size} (memory)", path, "orjson", 1, env)
     entry["peak_rss_mb"] = entry["ftdata"]["max_rss_mb"]["max"]
     return entry
 
@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--full", action="store_const", dest="plan", const="full")
     parser.add_argument("--reps", type=int, help="repetitions per throughput figure")
     parser.add_argument("--no-big", action="store_true", help="skip the 2 GB memory run")
+    parser.add_argument("--console-script", metavar="PATH",
+                        help="the installed `ftdata` script to time (default: found on PATH)")
     args = parser.parse_args(argv)
     plan = dict(PLANS[args.plan or "quick"], name=args.plan or "quick")
     reps = args.reps or plan["reps"]
@@ -177,9 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     results["throughput"].append(throughput(f"instruction {size}, 1% bad", instr, "orjson", reps, env))
     text = corpus("text", size)
     results["throughput"].append(throughput(f"text folder {size}", text, "text-read", reps, env))
-    results["startup"] = startup(plan["startup_runs"], env)
+    results["startup"] = startup(plan["startup_runs"], env, args.console_script)
     if plan["big"] and not args.no_big:
-        results["memory"] = memory_run(corpus("chat", plan["big"]), env)
+        results["memory"] = memory_run(corpus("chat", plan["big"]), plan["big"], env)
     results["machine"]["loadavg_end"] = os.getloadavg()
     results["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     OUT.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ftdata.config import Settings, find_config, settings_from, with_overrides
+from ftdata.config import Settings, find_config, settings_from
 from ftdata.engine import Checker
 from ftdata.result import Result
 from ftdata.sources import open_sources
@@ -58,9 +58,6 @@ def validate(
     sources = open_sources(source, task=settings.task, max_line_bytes=settings.max_line_bytes,
                            task_for=settings.task_for)
     for item in sources:
-        if settings.tasks:
-            # The checker takes a source's forced task from its settings: give each source its own.
-            checker.settings = with_overrides(settings, task=settings.task_for(item.name))
-        checker.check_source(item)
+        checker.check_source(item, task=settings.task_for(item.name))
     checker.finish()
     return checker.builder.build(settings.fail_on)

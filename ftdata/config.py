@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -151,11 +151,6 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
 
 # Settings that belong to the reporters or to later stages; accepted, not used here.
 _LATER_KEYS = {"max_per_code", "format", "model", "tokenizer", "context_length", "epochs"}
-
-
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    """A copy of ``settings`` with some fields replaced."""
-    return replace(settings, **changes)
 
 
 def _task_globs(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

@@ -31,9 +31,12 @@ class Checker:
         self._seen: dict[int, tuple[int, int]] = {}
         self._source_names: list[str] = []
 
-    def check_source(self, source) -> SourceSummary:
-        """Check every batch of one source and return its accounting."""
-        summary = self.builder.add_source(source.name, source.kind, self.settings.task)
+    def check_source(self, source, task: str | None = None) -> SourceSummary:
+        """Check every batch of one source and return its accounting.
+
+        ``task`` forces the source's task; ``None`` detects it from the examples.
+        """
+        summary = self.builder.add_source(source.name, source.kind, task)
         self._source_names.append(source.name)
         for batch in source.batches():
             self.check_batch(batch, summary, source.kind)

@@ -88,8 +88,9 @@ def test_many_files_one_report_grouped_per_file_one_exit_code(tmp_path, capsys, 
     out = capsys.readouterr().out
     assert code == 1
     places = re.findall(r"^(\S+?):(\d+): ([A-Z]{2}\d{3})", out, flags=re.MULTILINE)
-    assert places == [("b_bad.jsonl", "2", "CH011"), ("b_bad.jsonl", "3", "LD001"),
-                      ("c_bad.jsonl", "2", "PR004")]
+    assert places == [("b_bad.jsonl", "1", "DS002"), ("b_bad.jsonl", "2", "CH009"),
+                      ("b_bad.jsonl", "2", "CH011"),
+                      ("b_bad.jsonl", "3", "LD001"), ("c_bad.jsonl", "2", "PR004")]
     # The duplicate of a_good.jsonl line 2 is found across files because one process sees all.
     assert "DS002" in out and "duplicate of a_good.jsonl line 2" in out
     assert out.count("FAILED:") == 1
@@ -188,7 +189,7 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
 
 
 @pytest.fixture(scope="module")
-def project(hook_repo, tmp_path_factory) -> Path:
+def project(hook_repo, tmp_path_factory) -> tuple[Path, Path]:
     """A user's repository with good and bad data, configured to use the hooks; hooks installed."""
     repo, rev = hook_repo
     root = tmp_path_factory.mktemp("user-project")
@@ -207,9 +208,9 @@ def project(hook_repo, tmp_path_factory) -> Path:
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "data")
     home = tmp_path_factory.mktemp("pre-commit-home")
-    proc = _pre_commit(root, home, "install-hooks")  # builds the venv and pip-installs ftdata once
+    proc = _pre_commit((root, home), "install-hooks")  # builds the venv, pip-installs ftdata once
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return root
+    return root, home
 
 
 def _mkdir(path: Path) -> Path:
@@ -217,23 +218,18 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def _pre_commit(root: Path, home: Path | None, *args: str) -> subprocess.CompletedProcess:
-    env = _clean_env()
-    env["PRE_COMMIT_HOME"] = str(home or root.parent / _HOME_NAME[root])
-    if home is not None:
-        _HOME_NAME[root] = home.name
-    env["PRE_COMMIT_COLOR"] = "never"
+def _pre_commit(project: tuple[Path, Path], *args: str) -> subprocess.CompletedProcess:
+    """Run the real pre-commit in a project (its root, its private PRE_COMMIT_HOME)."""
+    root, home = project
+    env = {**_clean_env(), "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
     return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=root, env=env,
                           capture_output=True, text=True, timeout=1800)
-
-
-_HOME_NAME: dict[Path, str] = {}  # the PRE_COMMIT_HOME of each project, set by install-hooks
 
 
 @pytest.mark.slow
 def test_pre_commit_passes_on_good_files(project):
     good = ["data/good/chat.jsonl", "data/good/qa.jsonl.gz", "data/good/doc.txt"]
-    proc = _pre_commit(project, None, "run", "--verbose", "--files", *good, "requirements.txt")
+    proc = _pre_commit(project, "run", "--verbose", "--files", *good, "requirements.txt")
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert output.count("Passed") == 2  # both hooks
@@ -244,7 +240,7 @@ def test_pre_commit_passes_on_good_files(project):
 
 @pytest.mark.slow
 def test_pre_commit_fails_on_bad_files_with_the_findings(project):
-    proc = _pre_commit(project, None, "run", "ftdata-validate", "--all-files")
+    proc = _pre_commit(project, "run", "ftdata-validate", "--all-files")
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
     assert "Failed" in output and "exit code: 1" in output
@@ -257,5 +253,5 @@ def test_pre_commit_fails_on_bad_files_with_the_findings(project):
 
 @pytest.mark.slow
 def test_pre_commit_tokens_hook_runs_ftdata_validate(project):
-    proc = _pre_commit(project, None, "run", "ftdata-validate-tokens", "--all-files")
+    proc = _pre_commit(project, "run", "ftdata-validate-tokens", "--all-files")
     assert proc.returncode == 1 and "data/bad/qa.jsonl:1: PR004" in proc.stdout

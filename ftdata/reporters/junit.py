@@ -52,7 +52,7 @@ def _testcase(source: str, found: list[Finding], result: Result) -> ET.Element:
         message = f"{len(failing)} finding(s) at or above {result.fail_on.label}"
         failure = ET.SubElement(case, "failure", type=codes, message=message)
         failure.text = "\n".join(format_finding(f) for f in failing)
-    rest = [f for f in found if f not in failing]
+    rest = [f for f in found if f.severity < result.fail_on]
     if rest:
         ET.SubElement(case, "system-out").text = "\n".join(format_finding(f) for f in rest)
     return case

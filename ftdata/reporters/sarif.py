@@ -11,7 +11,7 @@ row, version and JSON Pointer in ``properties``.
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
@@ -106,7 +106,9 @@ def _physical(path: str, line: int | None) -> dict[str, Any]:
 
 def to_uri(path: str) -> str:
     """A path as a URI reference: relative paths stay relative (to the repository root)."""
-    if PureWindowsPath(path).drive or path.startswith("/"):
-        posix = PureWindowsPath(path).as_posix() if PureWindowsPath(path).drive else path
-        return "file://" + ("" if posix.startswith("/") else "/") + quote(posix)
-    return quote(str(PurePosixPath(path.replace("\\", "/"))))
+    windows = PureWindowsPath(path)
+    if windows.drive:  # C:\data\a.jsonl
+        return "file:///" + quote(windows.as_posix())
+    if path.startswith("/"):
+        return "file://" + quote(path)
+    return quote(path.replace("\\", "/"))

@@ -31,7 +31,9 @@ class JsonlSource:
 
     kind = "jsonl"
 
-    def __init__(self, path: str, *, max_line_bytes: int, batch_rows: int = 2048) -> None:
+    # 256 rows (about 1,400 chat messages) keep a batch's parsed objects in the
+    # CPU caches while the rules run; 2,048 measured ~10% slower (benchmarks/).
+    def __init__(self, path: str, *, max_line_bytes: int, batch_rows: int = 256) -> None:
         self.path = path
         self.name = "<stdin>" if path == "-" else path
         self.max_line_bytes = max_line_bytes

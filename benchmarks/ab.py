@@ -1,0 +1,93 @@
+"""A/B a change to ftdata: the working tree against the same tree with some files from a revision.
+
+    python benchmarks/ab.py --base b5ed473 --files ftdata/sources/jsonl.py \\
+        benchmarks/data/chat-200MB.jsonl --reps 5
+
+Variant ``base`` is a temporary copy of the current ``ftdata/`` package with
+the listed files replaced by their text at ``--base`` (read with ``git show``,
+which changes nothing); variant ``work`` is the checkout as it is. Both run
+``worker.py ftdata FILE`` alternately in fresh processes, so only the listed
+files differ. Prints medians and writes ``benchmarks/out/ab.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+from measure import run_job, stats  # noqa: E402
+
+
+def base_tree(revision: str, files: list[str], into: Path) -> Path:
+    """Copy ``ftdata/`` into ``into`` and overwrite ``files`` with their text at ``revision``."""
+    shutil.copytree(ROOT / "ftdata", into / "ftdata",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in files:
+        text = subprocess.run(["git", "--no-optional-locks", "show", f"{revision}:{name}"],
+                              cwd=ROOT, capture_output=True, check=True).stdout
+        (into / name).write_bytes(text)
+    return into
+
+
+def measure(trees: dict[str, Path], path: str, reps: int) -> dict:
+    """Alternate the variants ``reps`` times (after one warm-up each); collect worker records."""
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
+    for rep in range(reps + 1):
+        for name, tree in trees.items():
+            env = dict(os.environ, PYTHONPATH=str(tree))
+            cmd = [sys.executable, str(HERE / "worker.py"), "ftdata", path]
+            record = run_job(cmd, cwd=str(tree), env=env)
+            if rep:
+                runs[name].append(record)
+    return runs
+
+
+def summarize(runs: dict, megabytes: float) -> dict:
+    """Median in-process wall and CPU seconds, MB/s, peak RSS, and the findings summary."""
+    out = {}
+    for name, records in runs.items():
+        wall = stats([r["inner"]["seconds"] for r in records])
+        cpu = stats([r["inner"]["cpu_seconds"] for r in records])
+        out[name] = {"inner_s": wall, "inner_cpu_s": cpu, "mb_per_s": megabytes / wall["median"],
+                     "mb_per_cpu_s": megabytes / cpu["median"],
+                     "max_rss_mb": max(r["max_rss_mb"] for r in records),
+                     "summary": records[-1]["inner"]["summary"]}
+    return out
+
+
+def main() -> int:
+    """Command line; exits 1 if the variants' findings summaries differ."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path")
+    parser.add_argument("--base", required=True, help="git revision holding the old files")
+    parser.add_argument("--files", nargs="+", required=True, help="paths relative to the root")
+    parser.add_argument("--reps", type=int, default=5)
+    args = parser.parse_args()
+    megabytes = Path(args.path).stat().st_size / 1e6
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"base": base_tree(args.base, args.files, Path(tmp)), "work": ROOT}
+        result = summarize(measure(trees, str(Path(args.path).resolve()), args.reps), megabytes)
+    for name, r in result.items():
+        print(f"{name}: {r['inner_s']['median']:.3f} s ({r['inner_s']['min']:.3f}-"
+              f"{r['inner_s']['max']:.3f}), {r['mb_per_s']:.0f} MB/s, "
+              f"{r['mb_per_cpu_s']:.0f} MB per CPU s, peak RSS {r['max_rss_mb']:.0f} MB")
+    same = result["base"]["summary"] == result["work"]["summary"]
+    print("speed-up (CPU):", f"{result['base']['inner_cpu_s']['median'] / result['work']['inner_cpu_s']['median']:.2f}x;",
+          "findings summaries identical" if same else "FINDINGS DIFFER")
+    (HERE / "out").mkdir(exist_ok=True)
+    record = {"path": args.path, "base": args.base, "files": args.files, **result}
+    (HERE / "out" / "ab.json").write_text(json.dumps(record, indent=2) + "\n")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
