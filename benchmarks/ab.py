@@ -1,7 +1,7 @@
 """A/B a change to ftdata: the working tree against the same tree with some files from a revision.
 
-    python benchmarks/ab.py --base b5ed473 --files ftdata/sources/jsonl.py \\
-        benchmarks/data/chat-200MB.jsonl --reps 5
+    python benchmarks/ab.py benchmarks/data/chat-200MB.jsonl --reps 5 \\
+        --base b5ed473 --files ftdata/sources/jsonl.py
 
 Variant ``base`` is a temporary copy of the current ``ftdata/`` package with
 the listed files replaced by their text at ``--base`` (read with ``git show``,

@@ -16,6 +16,9 @@ import time
 from pathlib import Path
 
 CHUNK = 4 * 1024 * 1024
+# Fallback only: run.py and ab.py choose the ftdata under test with PYTHONPATH,
+# which comes before this entry.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 
 def run_ftdata(path: str) -> dict:

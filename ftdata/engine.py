@@ -14,6 +14,7 @@ from ftdata.config import Settings
 from ftdata.result import ResultBuilder, SourceSummary
 from ftdata.rules import dataset, internal, registry, schema
 from ftdata.rules.context import CheckContext, classify
+from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
 
@@ -77,7 +78,8 @@ class Checker:
             message = f"this {task} example is in a {summary.task} source"
             self.builder.emit(schema.WRONG_TASK, message, **where)
             return
-        self._run_checks(self.checks[task], value, where)
+        if not is_clean(task, value, self.context):
+            self._run_checks(self.checks[task], value, where)
         if self.dedupe:
             self._check_duplicate(value, raw, where)
 

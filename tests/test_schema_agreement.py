@@ -39,3 +39,17 @@ def test_instruction_agrees_with_schema(example):
 def test_structural_rules_exist_for_both_tasks():
     tasks = {task for code in STRUCTURAL for task in registry.get(code).tasks}
     assert {"chat", "instruction"} <= tasks
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(CHATISH, WELL_FORMED_CHAT, INSTRUCTIONISH), st.sampled_from(["databricks", "llm-foundry"]))
+def test_fast_path_only_skips_examples_no_rule_would_flag(example, profile):
+    from ftdata.rules.context import CheckContext, classify
+    from ftdata.rules.fastpath import is_clean
+
+    task = classify(example)
+    if task is None or not is_clean(task, example, CheckContext(profile)):
+        return
+    context = CheckContext(profile)
+    for rule in registry.iter_checks(task, lambda r: profile in r.profiles):
+        assert list(rule.check(example, context)) == [], rule.code
