@@ -27,8 +27,10 @@ from report import write_markdown  # noqa: E402
 ROOT = HERE.parent
 DATA, OUT = HERE / "data", HERE / "out"
 PLANS = {
-    "quick": {"size": "20MB", "big": None, "reps": 3, "startup_runs": 10},
-    "full": {"size": "200MB", "big": "2GB", "reps": 5, "startup_runs": 20},
+    "quick": {"size": "20MB", "big": None, "reps": 3, "startup_runs": 10,
+              "delta": ("200MB", "100MB")},
+    "full": {"size": "200MB", "big": "2GB", "reps": 5, "startup_runs": 20,
+             "delta": ("2GB", "1GB")},
 }
 
 
@@ -61,14 +63,20 @@ def size_of(path: Path) -> int:
     return path.stat().st_size
 
 
-def throughput(name: str, path: Path, baseline: str, reps: int, env: dict) -> dict:
-    """ftdata.validate and its baseline, alternated ``reps`` times on the same file."""
+def throughput(name: str, path: Path, baseline: str, reps: int, env: dict,
+               tool_mode: str = "ftdata") -> dict:
+    """ftdata.validate and its baseline, alternated ``reps`` times on the same file.
+
+    ``tool_mode`` is the worker mode that runs ftdata (``ftdata-table`` for tables).
+    """
     runs: dict[str, list[dict]] = {"ftdata": [], baseline: []}
+    modes = {"ftdata": tool_mode, baseline: baseline}
     for mode in runs:  # warm-up, discarded: page cache and bytecode caches
-        run_job([sys.executable, str(HERE / "worker.py"), mode, str(path)], cwd=str(ROOT), env=env)
+        run_job([sys.executable, str(HERE / "worker.py"), modes[mode], str(path)],
+                cwd=str(ROOT), env=env)
     for _ in range(reps):
         for mode in runs:
-            cmd = [sys.executable, str(HERE / "worker.py"), mode, str(path)]
+            cmd = [sys.executable, str(HERE / "worker.py"), modes[mode], str(path)]
             runs[mode].append(run_job(cmd, cwd=str(ROOT), env=env))
     mb = size_of(path) / 1e6
     entry = {"name": name, "path": str(path.relative_to(ROOT)), "mb": mb, "baseline": baseline}
@@ -136,6 +144,20 @@ def memory_run(path: Path, size: str, env: dict) -> dict:
     return entry
 
 
+def delta_run(source_size: str, table_size: str, reps: int, env: dict) -> dict:
+    """ftdata on a Delta table built from a chat corpus, against deltalake's bare scan."""
+    path = DATA / f"delta-chat-{table_size}"
+    if not (path / "_delta_log").is_dir():
+        print("building", path.name, flush=True)
+        subprocess.run([sys.executable, str(HERE / "tables.py"), str(corpus("chat", source_size)),
+                        str(path), "--size", table_size], check=True)
+    entry = throughput(f"Delta chat {table_size}", path, "delta-scan", reps, env,
+                       tool_mode="ftdata-table")
+    entry["peak_rss_mb"] = entry["ftdata"]["max_rss_mb"]["max"]
+    entry["rows"] = entry["delta-scan"]["detail"]["rows"]
+    return entry
+
+
 def machine() -> dict:
     """Facts about the machine and checkout that the figures depend on."""
     import orjson
@@ -161,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--full", action="store_const", dest="plan", const="full")
     parser.add_argument("--reps", type=int, help="repetitions per throughput figure")
     parser.add_argument("--no-big", action="store_true", help="skip the 2 GB memory run")
+    parser.add_argument("--no-delta", action="store_true", help="skip the Delta table run")
     parser.add_argument("--console-script", metavar="PATH",
                         help="the installed `ftdata` script to time (default: found on PATH)")
     args = parser.parse_args(argv)
@@ -185,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     results["startup"] = startup(plan["startup_runs"], env, args.console_script)
     if plan["big"] and not args.no_big:
         results["memory"] = memory_run(corpus("chat", plan["big"]), plan["big"], env)
+    if not args.no_delta:
+        results["delta"] = delta_run(*plan["delta"], reps, env)
     results["machine"]["loadavg_end"] = os.getloadavg()
     results["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     OUT.mkdir(parents=True, exist_ok=True)

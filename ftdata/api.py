@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ftdata.config import Settings, find_config, settings_from
+from ftdata.config import Settings, find_config, settings_from, token_settings_from
 from ftdata.engine import Checker
 from ftdata.result import Result
 from ftdata.sources import open_sources
+from ftdata.sources.table_options import TableOptions
+from ftdata.tokens.stage import TokenSettings
 
 
 def validate(
@@ -23,8 +25,23 @@ def validate(
     keep_per_code: int | None = None,
     max_line_bytes: int | None = None,
     tasks: Mapping[str, str] | None = None,
+    model: str | None = None,
+    tokenizer: str | None = None,
+    context_length: int | None = None,
+    epochs: float | None = None,
+    date: Any = None,
+    target_responses: str | None = None,
+    target_prompts: str | None = None,
     settings: Settings | None = None,
+    token_settings: TokenSettings | None = None,
+    on_example: Callable[[dict[str, Any]], None] | None = None,
     use_config: bool = False,
+    version: int | None = None,
+    timestamp: str | None = None,
+    storage_options: Mapping[str, str] | None = None,
+    columns: Iterable[str] | None = None,
+    rename: Mapping[str, str] | None = None,
+    id_column: str | None = None,
 ) -> Result:
     """Check fine-tuning data and return a :class:`~ftdata.result.Result`.
 
@@ -37,8 +54,24 @@ def validate(
     levels. ``tasks`` maps globs to tasks (``{"data/chat/*": "chat"}``), applied
     per source when ``task`` is not given. ``use_config`` reads
     ``[tool.ftdata]`` from the nearest pyproject.toml (explicit arguments
-    win). Raises ``UsageError`` for a missing path or a bad option; problems
+    win). ``model`` (a supported model name) and/or ``tokenizer`` (a path)
+    turn on the token stage: counts with the real tokenizer and chat template,
+    truncation/drop at ``context_length`` (default: the model's), the dataset
+    thresholds, and a billed-token estimate for ``epochs`` (default 3);
+    ``date`` pins the date that templates embed; ``on_example`` receives the
+    counts of every counted example (its location plus ``tokens``,
+    ``prompt_tokens``, ``trainable_tokens``, ``truncated``, ``dropped``). Raises ``UsageError`` for a
+    missing path or a bad option; problems
     in the data are findings.
+
+    Tables: ``source`` may also be a Delta table folder or URI, a Parquet file
+    or folder, or an in-memory ``pyarrow.Table``/``RecordBatchReader``, polars
+    ``DataFrame``/``LazyFrame``, pandas ``DataFrame`` or ``datasets.Dataset``.
+    ``version`` or ``timestamp`` (ISO 8601) pick a Delta version;
+    ``storage_options`` go to deltalake as given; ``columns`` keeps only these
+    columns; ``rename`` maps new names to table columns (``{"prompt":
+    "question"}``); ``id_column`` names each row in findings. A table that
+    cannot be read raises ``SourceError`` naming the table or data file.
     """
     if settings is None:
         table = find_config()[1] if use_config else {}
@@ -54,10 +87,24 @@ def validate(
             max_line_bytes=max_line_bytes,
             tasks=dict(tasks) if tasks is not None else None,
         )
-    checker = Checker(settings)
+    if token_settings is None:
+        table = find_config()[1] if use_config else {}
+        token_settings = token_settings_from(
+            table, model=model, tokenizer=tokenizer, context_length=context_length,
+            epochs=epochs, date=date, target_responses=target_responses,
+            target_prompts=target_prompts,
+        )
+    checker = Checker(settings, token_settings, on_example)
+    table_options = TableOptions(
+        version=version, timestamp=timestamp, storage_options=dict(storage_options or {}),
+        columns=tuple(columns) if columns is not None else None, rename=dict(rename or {}),
+        id_column=id_column, profile=settings.profile,
+        vectorise=checker.tokens is None, hash_clean_rows=checker.dedupe,
+    )
     sources = open_sources(source, task=settings.task, max_line_bytes=settings.max_line_bytes,
-                           task_for=settings.task_for)
+                           task_for=settings.task_for, table=table_options)
     for item in sources:
         checker.check_source(item, task=settings.task_for(item.name))
     checker.finish()
-    return checker.builder.build(settings.fail_on)
+    extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
+    return checker.builder.build(settings.fail_on, extra)

@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_validate(commands.add_parser("validate", help="check data files, folders or stdin"))
+    stats = commands.add_parser("stats", help="token statistics (and per-example counts)")
+    _add_validate(stats)
+    stats.add_argument("--per-example", action="store_true",
+                       help="write one JSON line per counted example instead of the report")
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("code", nargs="?", help="a rule code such as CH011")
     rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
@@ -46,7 +50,10 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
                      help="rule set: the documented service rules (default) or the engine's")
     cmd.add_argument("--select", action="append", metavar="CODES",
                      help="only these rules (codes, names, families, globs; comma-separated)")
-    cmd.add_argument("--ignore", action="append", metavar="CODES", help="skip these rules")
+    cmd.add_argument("--ignore", action="append", metavar="CODES",
+                     help="skip these rules (replaces the configured list)")
+    cmd.add_argument("--extend-ignore", action="append", metavar="CODES",
+                     help="skip these rules as well as the configured ones")
     cmd.add_argument("--severity", action="append", metavar="CODE=LEVEL",
                      help="override a rule's severity, e.g. CH013=error")
     cmd.add_argument("--fail-on", choices=("error", "warning", "info"),
@@ -59,6 +66,45 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
                      help="longest JSONL line parsed (default 32 MiB)")
     cmd.add_argument("--no-config", action="store_true",
                      help="ignore [tool.ftdata] in pyproject.toml / ftdata.toml")
+    _add_token_options(cmd)
+    _add_table_options(cmd)
+
+
+def _add_table_options(cmd: argparse.ArgumentParser) -> None:
+    """Options of table inputs: Delta tables, Parquet files and folders."""
+    group = cmd.add_argument_group("tables (Delta, Parquet)")
+    group.add_argument("--version", dest="table_version", type=int, metavar="N",
+                       help="read version N of a Delta table (time travel)")
+    group.add_argument("--timestamp", metavar="ISO",
+                       help="read the Delta version current at this ISO 8601 time")
+    group.add_argument("--storage-option", action="append", metavar="KEY=VALUE",
+                       help="pass an option to deltalake (object-store credentials); repeatable")
+    group.add_argument("--columns", action="append", metavar="NAMES",
+                       help="check only these columns (comma-separated)")
+    group.add_argument("--map", action="append", metavar="NEW=OLD",
+                       help="rename columns, e.g. --map prompt=question,response=answer")
+    group.add_argument("--id-column", metavar="NAME",
+                       help="a unique column that names each row in findings")
+
+
+def _add_token_options(cmd: argparse.ArgumentParser) -> None:
+    tokens = cmd.add_argument_group("tokens (with --model or --tokenizer)")
+    tokens.add_argument("--model", help="a supported model (see `ftdata models`)")
+    tokens.add_argument("--tokenizer", metavar="PATH",
+                        help="tokenizer.json, a model folder, a SentencePiece .model or .tiktoken")
+    tokens.add_argument("--context-length", type=int, metavar="N",
+                        help="max_seq_len for truncation and thresholds (default: the model's)")
+    tokens.add_argument("--epochs", type=float, help="epochs for the billed-token estimate (3)")
+    tokens.add_argument("--date", help="pin the date chat templates embed (YYYY-MM-DD)")
+    tokens.add_argument("--target-responses", choices=("last", "all"),
+                        help="assistant turns trained (default last, as llm-foundry)")
+    tokens.add_argument("--target-prompts", metavar="none|all|length>=N",
+                        help="prompt spans trained (default none)")
+    switch = tokens.add_mutually_exclusive_group()
+    switch.add_argument("--no-tokens", action="store_true",
+                        help="structure rules only, even when [tool.ftdata] names a model")
+    switch.add_argument("--require-tokens", action="store_true",
+                        help="fail (exit 2) unless a model or tokenizer is configured")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -70,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"ftdata {__version__}")
             return EXIT_OK
-        if args.command == "validate":
+        if args.command in ("validate", "stats"):
             return _validate(args)
         if args.command == "models":
             return _models(args.name)
@@ -103,7 +149,7 @@ def _silence_stdout() -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from ftdata.api import validate
-    from ftdata.config import find_config, settings_from
+    from ftdata.config import find_config, settings_from, token_settings_from
 
     table = {} if args.no_config else find_config()[1]
     settings = settings_from(
@@ -111,18 +157,41 @@ def _validate(args: argparse.Namespace) -> int:
         task=args.task,
         profile=args.profile,
         select=_split(args.select),
-        ignore=_split(args.ignore),
+        ignore=_ignored(args, table),
         severity=_severity_pairs(args.severity),
         fail_on=args.fail_on,
         max_line_bytes=args.max_line_bytes,
     )
-    result = validate(args.paths, settings=settings)
+    tokens = token_settings_from(
+        table, model=args.model, tokenizer=args.tokenizer, context_length=args.context_length,
+        epochs=args.epochs, date=args.date, target_responses=args.target_responses,
+        target_prompts=args.target_prompts,
+    )
+    per_example = getattr(args, "per_example", False)
+    if args.no_tokens:
+        tokens = None
+    elif not tokens.requested and (args.command == "stats" or args.require_tokens):
+        raise FtdataError(f"ftdata {args.command} needs --model or --tokenizer "
+                          "(or `model` in [tool.ftdata])")
+    from ftdata.sources.table_options import cli_arguments
+
+    result = validate(args.paths, settings=settings, token_settings=tokens,
+                      on_example=_print_json_line if per_example else None,
+                      **cli_arguments(args))
+    if per_example:
+        return EXIT_OK if result.ok else EXIT_FINDINGS
     fmt = args.format or table.get("format", "text")
     max_per_code = args.max_per_code
     if max_per_code is None:
         max_per_code = int(table.get("max-per-code", table.get("max_per_code", 20)))
     _write_report(result, fmt, args.output, max_per_code)
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _print_json_line(record: dict) -> None:
+    import json
+
+    print(json.dumps(record, ensure_ascii=False))
 
 
 def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> None:
@@ -189,6 +258,17 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
     if not values:
         return None
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _ignored(args: argparse.Namespace, table: dict) -> tuple[str, ...] | None:
+    """--ignore replaces the configured list; --extend-ignore adds to it."""
+    extend = _split(args.extend_ignore)
+    if not extend:
+        return _split(args.ignore)
+    from ftdata.config import codes_list
+
+    base = _split(args.ignore) or codes_list(table.get("ignore", ()))
+    return (*base, *extend)
 
 
 def _severity_pairs(values: list[str] | None) -> dict[str, str] | None:

@@ -150,7 +150,30 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
 
 
 # Settings that belong to the reporters or to later stages; accepted, not used here.
-_LATER_KEYS = {"max_per_code", "format", "model", "tokenizer", "context_length", "epochs"}
+_LATER_KEYS = {"max_per_code", "format", "model", "tokenizer", "context_length", "epochs",
+               "date", "target_responses", "target_prompts"}
+TOKEN_KEYS = ("model", "tokenizer", "context_length", "epochs", "date", "target_responses",
+              "target_prompts")
+
+
+def token_settings_from(table: Mapping[str, Any], **explicit: Any):
+    """Token-stage settings from ``[tool.ftdata]`` (model, tokenizer, ...), explicit values winning."""
+    import datetime as dt
+
+    from ftdata.tokens.stage import TokenSettings
+
+    values = {k.replace("-", "_"): v for k, v in table.items() if k.replace("-", "_") in TOKEN_KEYS}
+    values.update({k: v for k, v in explicit.items() if v is not None})
+    try:
+        if isinstance(values.get("date"), str):
+            values["date"] = dt.date.fromisoformat(values["date"])
+        if "epochs" in values:
+            values["epochs"] = float(values["epochs"])
+        if "context_length" in values:
+            values["context_length"] = int(values["context_length"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"bad token setting: {exc}") from None
+    return TokenSettings(**values)
 
 
 def _task_globs(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -167,6 +190,11 @@ def _glob_matches(pattern: str, path: str) -> bool:
         return fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
     # Also match the end of the path: ftdata may be run from another folder or on absolute paths.
     return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern)
+
+
+def codes_list(value: str | Iterable[str]) -> tuple[str, ...]:
+    """Rule selectors from a comma-separated string or a list."""
+    return _codes(value)
 
 
 def _codes(value: str | Iterable[str]) -> tuple[str, ...]:

@@ -17,20 +17,31 @@ from ftdata.rules.context import CheckContext, classify
 from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
+from ftdata.tokens.stage import TokenSettings
 
 
 class Checker:
     """Applies the enabled rules to every example of every source."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tokens: TokenSettings | None = None,
+                 on_example=None) -> None:
         self.settings = settings
         self.context = CheckContext(profile=settings.profile)
         self.builder = ResultBuilder(settings.policy(), settings.keep_per_code)
         enabled = self.builder.enabled
         self.checks = {task: list(registry.iter_checks(task, enabled)) for task in registry.TASKS}
         self.dedupe = enabled(dataset.DUPLICATE)
-        self._seen: dict[int, tuple[int, int]] = {}
+        # Duplicate detection: example hash -> first place, packed in one int
+        # (place id << 40 | position) to keep ~100 bytes per example seen.
+        self._seen: dict[int, int] = {}
+        self._places: list[tuple[int, str]] = []  # (source index, "line"/"row" or data file)
+        self._place_ids: dict[tuple[int, str], int] = {}
         self._source_names: list[str] = []
+        self.tokens = None
+        if tokens is not None and tokens.requested:
+            from ftdata.tokens.check import TokenChecker
+
+            self.tokens = TokenChecker(tokens, self.builder, on_example)
 
     def check_source(self, source, task: str | None = None) -> SourceSummary:
         """Check every batch of one source and return its accounting.
@@ -46,7 +57,7 @@ class Checker:
         return summary
 
     def check_batch(self, batch: Batch, summary: SourceSummary, kind: str) -> None:
-        """Check one batch: unparsed rows, notes, then each example."""
+        """Check one batch: notes, unparsed rows, each example, then its tokens."""
         by_line = "line" if kind == "jsonl" else "row"
         for note in batch.notes:
             self._emit(note, summary.source)
@@ -54,34 +65,92 @@ class Checker:
             self.builder.start_row()
             self._emit(problem, summary.source)
             self.builder.end_row(summary)
+        if batch.clean is not None:
+            self._count_clean(batch, summary, by_line)
+        outcomes = []  # (failed so far, what the token stage should count)
         for index, value in enumerate(batch.values):
-            position = batch.positions[index]
             self.builder.start_row()
             # A text document's findings point at its own file, not at the corpus.
             owner = str(value) if kind == "text" else summary.source
             for problem in batch.attached.get(index, ()):
                 self._emit(problem, owner)
-            if kind != "text":
-                self._check_example(value, position, summary, by_line, batch.raws[index])
+            countable = None
+            if kind == "text":
+                countable = ("pretraining", value, {"source": owner})
+            else:
+                where = {by_line: batch.positions[index], "source": summary.source}
+                if batch.context or batch.keys is not None:  # table rows: version, file, key
+                    where.update(batch.location(index))
+                countable = self._check_example(value, summary, where, batch.raws[index])
+            outcomes.append((self.builder.row_failed, countable))
+        self._finish_rows(outcomes, summary)
+
+    def _count_clean(self, batch: Batch, summary: SourceSummary, by_line: str) -> None:
+        """Count rows a table source proved clean on Arrow; only duplicates can still be found."""
+        clean = batch.clean
+        if summary.task is None:
+            summary.task = clean.task
+        summary.rows += len(clean.positions)  # valid, unless a duplicate finding is an error
+        if not self.dedupe or clean.hashes is None:
+            return
+        place = self._place(batch.context.get("file") or by_line)
+        seen, hashes = self._seen, clean.hashes
+        marks = [place | position for position in clean.positions]
+        if len(set(hashes)) == len(hashes) and not any(map(seen.__contains__, hashes)):
+            seen.update(zip(hashes, marks))  # no duplicate at all, the common case: C loops
+            return
+        for index, (mark, digest) in enumerate(zip(marks, hashes)):
+            first = seen.setdefault(digest, mark)
+            if first == mark:
+                continue
+            where = {by_line: clean.positions[index], "source": summary.source, **batch.context}
+            if clean.keys is not None:
+                where["key"] = clean.keys[index]
+            summary.rows -= 1
+            self.builder.start_row()
+            self.builder.emit(dataset.DUPLICATE, self._duplicate_message(first), **where)
             self.builder.end_row(summary)
 
-    def _check_example(self, value, position, summary, by_line, raw) -> None:
-        where = {by_line: position, "source": summary.source}
+    def _finish_rows(self, outcomes: list, summary: SourceSummary) -> None:
+        """Run the token stage over the rows still valid, then count every row."""
+        token_errors: dict[int, bool] = {}
+        if self.tokens is not None:
+            token_errors = self._count_tokens(outcomes)
+        for index, (failed, _) in enumerate(outcomes):
+            self.builder.resume_row(failed)
+            if token_errors.get(index):
+                self.builder.resume_row(True)
+            self.builder.end_row(summary)
+
+    def _count_tokens(self, outcomes: list) -> dict[int, bool]:
+        errors: dict[int, bool] = {}
+        examples = [(i, c) for i, (failed, c) in enumerate(outcomes) if not failed and c]
+        documents = [(i, c) for i, c in examples if c[0] == "pretraining"]
+        chats = [(i, c) for i, c in examples if c[0] != "pretraining"]
+        for index, (_, path, where) in documents:
+            errors[index] = self.tokens.count_document(path, where)
+        found = self.tokens.count_batch([c for _, c in chats])
+        errors.update({index: error for (index, _), error in zip(chats, found)})
+        return errors
+
+    def _check_example(self, value, summary, where, raw):
+        """Run the rules on one example; return what the token stage should count, if valid."""
         task = classify(value)
         if summary.task is None and task is not None:
             summary.task = task
         if task is None:
             keys = ", ".join(sorted(value)) if isinstance(value, dict) else type(value).__name__
             self.builder.emit(schema.UNKNOWN_TYPE, f"keys {{{keys}}} fit no task", **where)
-            return
+            return None
         if task != summary.task:
             message = f"this {task} example is in a {summary.task} source"
             self.builder.emit(schema.WRONG_TASK, message, **where)
-            return
+            return None
         if not is_clean(task, value, self.context):
             self._run_checks(self.checks[task], value, where)
         if self.dedupe:
             self._check_duplicate(value, raw, where)
+        return (task, value, where)
 
     def _run_checks(self, checks: Iterable[Rule], value: dict, where: dict) -> None:
         context = self.context
@@ -96,13 +165,29 @@ class Checker:
 
     def _check_duplicate(self, value: dict, raw: bytes | None, where: dict) -> None:
         key = hash(raw if raw is not None else _canonical(value))
-        position = where.get("line", where.get("row"))
-        first = self._seen.setdefault(key, (len(self._source_names) - 1, position))
-        if first[1] != position or first[0] != len(self._source_names) - 1:
-            source = self._source_names[first[0]]
-            label = "line" if "line" in where else "row"
-            message = f"duplicate of {source} {label} {first[1]}"
-            self.builder.emit(dataset.DUPLICATE, message, **where)
+        # Table rows are counted per data file: the file is part of the place.
+        place = self._place(where.get("file") or ("line" if "line" in where else "row"))
+        mark = place | where.get("line", where.get("row"))
+        first = self._seen.setdefault(key, mark)
+        if first != mark:
+            self.builder.emit(dataset.DUPLICATE, self._duplicate_message(first), **where)
+
+    def _place(self, label: str) -> int:
+        """The id of (this source, ``label``), shifted into the high bits of a mark."""
+        key = (len(self._source_names) - 1, label)
+        found = self._place_ids.get(key)
+        if found is None:
+            found = self._place_ids[key] = len(self._places) << 40
+            self._places.append(key)
+        return found
+
+    def _duplicate_message(self, first: int) -> str:
+        """``duplicate of SOURCE line N`` (or ``row N``, or ``file F row N`` in a table)."""
+        source, label = self._places[first >> 40]
+        name, position = self._source_names[source], first & ((1 << 40) - 1)
+        if label in ("line", "row"):
+            return f"duplicate of {name} {label} {position}"
+        return f"duplicate of {name} file {label} row {position}"
 
     def _emit(self, problem: Problem, source: str) -> None:
         self.builder.emit(
@@ -113,8 +198,10 @@ class Checker:
     def finish(self) -> None:
         """Emit the dataset-level findings once every source is checked."""
         self.builder.start_dataset_findings()
-        rows, invalid = self.builder.totals()
         names = ", ".join(self._source_names) or "the input"
+        if self.tokens is not None:
+            self.tokens.finish(names)
+        rows, invalid = self.builder.totals()
         if rows == 0:
             self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names)
         elif invalid == rows:

@@ -39,6 +39,9 @@ class Location:
     ``source`` is a path or table URI. JSONL rows have a 1-based ``line``;
     table rows have a 0-based ``row`` (and a Delta ``version``). ``pointer`` is
     an RFC 6901 JSON Pointer into the example (``""`` is the whole example).
+    A table row is found again by ``file`` (the data file inside a Delta table
+    or Parquet folder, with ``row`` counted within that file) or by ``key`` (the
+    value of the ``--id-column`` the user named, as ``column=value``).
     """
 
     source: str
@@ -46,6 +49,8 @@ class Location:
     row: int | None = None
     version: int | None = None
     pointer: str = ""
+    file: str | None = None
+    key: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The location as in the JSON report (absent parts are ``null``)."""
@@ -55,6 +60,8 @@ class Location:
             "row": self.row,
             "version": self.version,
             "pointer": self.pointer,
+            "file": self.file,
+            "key": self.key,
         }
 
 

@@ -123,6 +123,7 @@ class Result:
             "code": pl.String, "name": pl.String, "severity": pl.String,
             "message": pl.String, "hint": pl.String, "source": pl.String,
             "line": pl.Int64, "row": pl.Int64, "version": pl.Int64, "pointer": pl.String,
+            "file": pl.String, "key": pl.String,
         }
         return pl.DataFrame(rows, schema=schema)
 
@@ -159,6 +160,15 @@ class ResultBuilder:
         """Begin an example: following error findings make it invalid."""
         self._row_failed = False
 
+    @property
+    def row_failed(self) -> bool:
+        """Whether the example begun last has an error finding so far."""
+        return self._row_failed
+
+    def resume_row(self, failed: bool) -> None:
+        """Continue an example whose first findings were counted earlier."""
+        self._row_failed = failed
+
     def end_row(self, summary: SourceSummary) -> None:
         """Finish an example and count it on ``summary``."""
         summary.rows += 1
@@ -176,22 +186,26 @@ class ResultBuilder:
         row: int | None = None,
         version: int | None = None,
         pointer: str = "",
-    ) -> None:
-        """Record one finding of ``rule`` (unless the rule is switched off)."""
+        file: str | None = None,
+        key: str | None = None,
+    ) -> bool:
+        """Record one finding of ``rule`` (unless switched off); return whether it is an error."""
         severity = self._policy.get(rule.code, rule.severity)
         if severity is None:
-            return
+            return False
         self._by_code[rule.code] += 1
         self._by_severity[severity.label] += 1
         self._severities[rule.code] = severity.label
-        if severity is Severity.ERROR:
-            self._row_failed = True
+        is_error = severity is Severity.ERROR
+        self._row_failed |= is_error
         if self._by_code[rule.code] > self._keep:
-            return
-        location = Location(source, line, row, version, pointer)
+            return is_error
+        location = Location(source, line, row, version, pointer, file, key)
         finding = Finding(rule.code, rule.name, severity, message, rule.hint, location)
-        order = (len(self._sources) + self._dataset_phase, source, line or 0, row or 0, rule.code)
+        order = (len(self._sources) + self._dataset_phase, source, file or "", line or 0, row or 0,
+                 rule.code)
         self._kept.append((order, finding))
+        return is_error
 
     def totals(self) -> tuple[int, int]:
         """Rows seen and rows invalid so far, over every source."""
@@ -200,6 +214,45 @@ class ResultBuilder:
     def enabled(self, rule: Rule) -> bool:
         """Whether findings of ``rule`` are reported at all."""
         return self._policy.get(rule.code, rule.severity) is not None
+
+    def state(self) -> dict[str, Any]:
+        """The partial state of this builder, for :meth:`merge` in another process.
+
+        Holds counts, kept findings with their sort keys and per-source
+        accounting; it pickles, so partial results can travel (Spark executors).
+        """
+        return {
+            "by_code": dict(self._by_code),
+            "by_severity": dict(self._by_severity),
+            "severities": dict(self._severities),
+            "kept": list(self._kept),
+            "sources": [(s.source, s.kind, s.task, s.rows, s.invalid) for s in self._sources],
+        }
+
+    def merge(self, state: dict[str, Any]) -> None:
+        """Fold in another builder's :meth:`state`; counts add, sources match by name.
+
+        Kept findings stay capped per code: the first ``keep_per_code`` by
+        source, position and code are kept, whichever builder found them.
+        """
+        self._by_code.update(state["by_code"])
+        self._by_severity.update(state["by_severity"])
+        self._severities.update(state["severities"])
+        known = {s.source: s for s in self._sources}
+        for name, kind, task, rows, invalid in state["sources"]:
+            summary = known.get(name) or self.add_source(name, kind, task)
+            summary.task = summary.task or task
+            summary.rows += rows
+            summary.invalid += invalid
+        self._kept.extend(state["kept"])
+        self._kept.sort(key=lambda item: item[0])
+        per_code: Counter[str] = Counter()
+        kept = []
+        for order, finding in self._kept:
+            per_code[finding.code] += 1
+            if per_code[finding.code] <= self._keep:
+                kept.append((order, finding))
+        self._kept = kept
 
     def build(self, fail_on: Severity, extra: dict[str, Any] | None = None) -> Result:
         """The finished result, findings ordered by source, position and code."""

@@ -143,4 +143,5 @@ def test_stdin():
     assert proc.returncode == 1
     assert report["findings"][0]["location"] == {
         "source": "<stdin>", "line": 2, "row": None, "version": None, "pointer": "",
+        "file": None, "key": None,
     }

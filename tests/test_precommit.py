@@ -31,6 +31,7 @@ CHAT = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "c
 CHAT2 = {"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]}
 USER_LAST = {"messages": [{"role": "user", "content": "hi"}, {"role": "user", "content": "?"}]}
 QA = {"prompt": "Capital of France?", "response": "Paris"}
+SYSTEM = {"messages": [{"role": "system", "content": "Be brief."}, *CHAT["messages"]]}
 
 
 def hooks() -> list[dict]:
@@ -64,11 +65,9 @@ def test_hook_files_pattern(path, checked):
         assert bool(re.search(hook["files"], path)) is checked, (hook["id"], path)
 
 
-def test_readme_documents_every_hook_right_before_development():
+def test_readme_documents_every_hook():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    headings = re.findall(r"^## (.+)$", readme, flags=re.MULTILINE)
-    assert headings[headings.index("pre-commit") + 1] == "Development"
-    section = readme.split("\n## pre-commit\n", 1)[1].split("\n## Development\n", 1)[0]
+    section = readme.split("\n## pre-commit\n", 1)[1].split("\n## ", 1)[0]
     for hook in hooks():
         assert f"id: {hook['id']}" in section, hook["id"]
     assert "repos:" in section and "[tool.ftdata.tasks]" in section
@@ -197,10 +196,11 @@ def project(hook_repo, tmp_path_factory) -> tuple[Path, Path]:
     with gzip.open(root / "data" / "good" / "qa.jsonl.gz", "wt", encoding="utf-8") as handle:
         handle.write(json.dumps(QA) + "\n")
     (root / "data" / "good" / "doc.txt").write_text("A short document.\n", encoding="utf-8")
-    write_jsonl(_mkdir(root / "data" / "bad") / "chat.jsonl", [CHAT, USER_LAST, "{oops"])
+    write_jsonl(_mkdir(root / "data" / "bad") / "chat.jsonl", [CHAT, USER_LAST, "{oops", SYSTEM])
     write_jsonl(root / "data" / "bad" / "qa.jsonl", [{"prompt": "", "response": "x"}, QA])
     (root / "requirements.txt").write_text("not data\n", encoding="utf-8")
-    (root / "pyproject.toml").write_text('[tool.ftdata]\nignore = ["TX003", "DS002"]\n')
+    (root / "pyproject.toml").write_text(
+        '[tool.ftdata]\nignore = ["TX003", "DS002"]\nmodel = "mistralai/Mistral-7B-Instruct-v0.2"\n')
     (root / ".pre-commit-config.yaml").write_text(
         f"repos:\n- repo: {repo}\n  rev: {rev}\n  hooks:\n"
         "  - id: ftdata-validate\n  - id: ftdata-validate-tokens\n", encoding="utf-8")
@@ -252,6 +252,10 @@ def test_pre_commit_fails_on_bad_files_with_the_findings(project):
 
 
 @pytest.mark.slow
-def test_pre_commit_tokens_hook_runs_ftdata_validate(project):
+def test_pre_commit_tokens_hook_adds_the_token_rules_of_the_configured_model(project):
+    structure = _pre_commit(project, "run", "ftdata-validate", "--all-files").stdout
     proc = _pre_commit(project, "run", "ftdata-validate-tokens", "--all-files")
     assert proc.returncode == 1 and "data/bad/qa.jsonl:1: PR004" in proc.stdout
+    # Mistral's chat template rejects the system message: only the tokens hook can know.
+    assert "data/bad/chat.jsonl:4: TK001" in proc.stdout and "TK001" not in structure
+    assert "Tokens" in proc.stdout and "mistralai/Mistral-7B-Instruct-v0.2" in proc.stdout

@@ -29,8 +29,9 @@ def format_annotation(finding: Finding) -> str:
         props.append(f"line={loc.line}")
     props.append(f"title={escape_property(f'{finding.code} {finding.name}')}")
     where = f" at {loc.pointer}" if loc.pointer else ""
-    if loc.row is not None:
-        where = f" (row {loc.row}){where}"
+    if loc.row is not None or loc.key is not None:
+        parts = [loc.file, None if loc.row is None else f"row {loc.row}", loc.key]
+        where = f" ({' '.join(p for p in parts if p)}){where}"
     body = f"{finding.message}{where}. Hint: {finding.hint}"
     return f"::{COMMANDS[finding.severity]} {','.join(props)}::{escape_data(body)}"
 

@@ -84,7 +84,7 @@ def sarif_result(finding: Finding, index: dict[str, int], sources: list[str]) ->
     if finding.code in index:
         item["ruleIndex"] = index[finding.code]
     properties = {"source": loc.source, "pointer": loc.pointer, "row": loc.row,
-                  "version": loc.version}
+                  "version": loc.version, "file": loc.file, "key": loc.key}
     item["properties"] = {k: v for k, v in properties.items() if v not in (None, "")}
     return item
 

@@ -23,6 +23,11 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
     if result.findings or hidden:
         stream.write("\n")
     _write_table(result, stream)
+    if "tokens" in result.extra:
+        from ftdata.reporters.tokens_text import write_tokens
+
+        write_tokens(result.extra["tokens"], stream)
+        stream.write("\n")
     _write_totals(result, stream)
 
 
@@ -37,13 +42,17 @@ def format_finding(finding: Finding, color: bool = False) -> str:
 
 
 def place(finding: Finding) -> str:
-    """``source:line``, ``source row N`` (``@vV`` for a table version) or just ``source``."""
+    """``source:line``, ``source [file] row N`` (``@vV`` for a table version) or just ``source``."""
     loc = finding.location
     text = loc.source
     if loc.line is not None:
         text += f":{loc.line}"
+    if loc.file is not None:
+        text += f" {loc.file}"
     if loc.row is not None:
         text += f" row {loc.row}"
+    if loc.key is not None:
+        text += f" [{loc.key}]"
     if loc.version is not None:
         text += f" @v{loc.version}"
     return text

@@ -1,3 +1,12 @@
 """Import every rule family so that all rules are registered."""
 
-from ftdata.rules import chat, dataset, instruction, internal, load, schema, text  # noqa: F401
+from ftdata.rules import (  # noqa: F401
+    chat,
+    dataset,
+    instruction,
+    internal,
+    load,
+    schema,
+    text,
+    tokens,
+)

@@ -30,3 +30,43 @@ NO_VALID = declare(
     Bad:  a file where every line fails a rule
     Good: a file with valid examples""",
 )
+TOO_FEW_TOKENS = declare(
+    "DS004", "too-few-tokens", severity="error", tasks=("chat", "instruction"),
+    hint="Add examples: fine-tuning needs at least one full context length of tokens.",
+    doc="""Chat and instruction data need at least one full context length of tokens in total.
+
+    Bad:  2,000 tokens of data for a 4,096-token model
+    Good: at least 4,096 tokens (far more in practice)""",
+)
+SMALL_CORPUS = declare(
+    "DS005", "small-pretraining-corpus", severity="warning", tasks=("pretraining",),
+    hint="Continued pre-training is recommended with at least 1.5M tokens.",
+    doc="""The continued pre-training corpus has fewer than 1.5M tokens.
+
+    Bad:  a 200,000-token corpus
+    Good: 1.5M tokens or more""",
+)
+TOO_MANY_TOKENS = declare(
+    "DS006", "too-many-tokens", severity="error", tasks=ALL,
+    hint="Sample the data down: datasets of 10B tokens or more are not supported.",
+    doc="""The dataset has 10B tokens or more, which the service does not support.
+
+    Bad:  a 12B-token corpus
+    Good: under 10B tokens""",
+)
+ALL_DROPPED = declare(
+    "DS007", "all-examples-dropped", severity="error", tasks=("chat", "instruction"),
+    hint="Shorten prompts or raise the context length; training would have no valid sample.",
+    doc="""Every example would be dropped at the context length, so training fails.
+
+    Bad:  every prompt is longer than max_seq_len
+    Good: at least one example with trainable tokens inside the window""",
+)
+DEPRECATED_MODEL = declare(
+    "DS008", "deprecated-model", severity="warning", tasks=ALL,
+    hint="Move to the successor model named in the message.",
+    doc="""The chosen model is deprecated by the service.
+
+    Bad:  ``--model meta-llama/Meta-Llama-3-8B-Instruct``
+    Good: ``--model meta-llama/Meta-Llama-3.1-8B-Instruct``""",
+)

@@ -106,3 +106,19 @@ UNREADABLE = declare(
     Bad:  ``data.jsonl.gz`` cut short during a copy
     Good: a complete ``data.jsonl.gz``""",
 )
+ROW_COUNT_MISMATCH = declare(
+    "LD013", "row-count-mismatch", severity="error", tasks=JSONL,
+    hint="Rows were lost or added while reading; re-run, and check the table's data files.",
+    doc="""The rows read from a table differ from the row count its Delta log declares.
+
+    Bad:  the log declares 1,000 rows for a data file and 990 were read
+    Good: every row the log declares is read and checked""",
+)
+UNSTABLE_ROW_NUMBERS = declare(
+    "LD014", "scan-order-row-numbers", severity="info", tasks=JSONL,
+    hint="Pass --id-column with a unique key column so each finding names its row.",
+    doc="""Rows of this table are numbered in scan order, which may differ between reads.
+
+    Bad:  a table with deletion vectors or column mapping checked without ``--id-column``
+    Good: ``ftdata validate table --id-column id``""",
+)

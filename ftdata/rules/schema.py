@@ -62,3 +62,53 @@ def extra_keys(example: dict, ctx: CheckContext) -> Iterator[Violation]:
         return
     for key in sorted(example.keys() - allowed):
         yield pointer(key), f"unexpected key {key!r}"
+
+
+# Table-level schema rules: a table source reports them once, from its Arrow
+# schema, before any row is read (rows still get their own findings).
+TABLE_TASKS = ("chat", "instruction")
+
+MESSAGES_COLUMN_TYPE = declare(
+    "SC004", "messages-column-type", severity="error", tasks=("chat",),
+    hint="Store messages as array<struct<role: string, content: string>>, e.g. in Spark "
+    "from_json(col, 'array<struct<role:string,content:string>>').",
+    doc="""The table's ``messages`` column is not ``array<struct<role: string, content: string>>``.
+
+    Bad:  ``messages array<struct<from: string, value: string>>`` (ShareGPT names)
+    Good: ``messages array<struct<role: string, content: string>>``""",
+)
+MESSAGES_JSON_STRING = declare(
+    "SC005", "messages-json-string", severity="error", tasks=("chat",),
+    hint="Parse the column into an array of structs before training, e.g. in Spark "
+    "from_json(messages, 'array<struct<role:string,content:string>>').",
+    doc="""The table stores ``messages`` as a JSON string instead of an array of structs.
+
+    Bad:  ``messages string`` holding ``'[{"role": "user", ...}]'``
+    Good: ``messages array<struct<role: string, content: string>>``""",
+)
+COLUMN_NOT_STRING = declare(
+    "SC006", "column-not-string", severity="error", tasks=("instruction",),
+    hint="Cast the column to string, or --map another column onto the name.",
+    doc="""A ``prompt``, ``response`` or ``completion`` column is not a string column.
+
+    Bad:  ``prompt string, response array<string>``
+    Good: ``prompt string, response string``""",
+)
+EXTRA_COLUMNS = declare(
+    "SC007", "extra-columns", severity="error", tasks=TABLE_TASKS, profiles=("databricks",),
+    hint="Keep only the task's columns: --columns messages (or prompt,response), or drop the "
+    "others from the table; the service exports every column.",
+    doc="""The table has columns besides those of its task; the service exports every column.
+
+    Bad:  ``id bigint, messages array<struct<role, content>>``
+    Good: ``messages array<struct<role, content>>``""",
+)
+MISSING_COLUMNS = declare(
+    "SC008", "missing-columns", severity="error", tasks=TABLE_TASKS,
+    hint="Name the columns messages (chat) or prompt and response/completion (instruction), "
+    "or rename them: --map prompt=question,response=answer.",
+    doc="""The table lacks the columns its task needs.
+
+    Bad:  ``question string, answer string``
+    Good: ``prompt string, response string``""",
+)

@@ -19,6 +19,21 @@ class Problem:
 
 
 @dataclass(slots=True)
+class CleanRows:
+    """Rows a table source proved clean on Arrow (``sources/vectorised.py``).
+
+    They never become Python objects: the engine counts them as valid rows of
+    ``task`` and, for duplicate detection, uses ``hashes[i]`` (a hash of the
+    row's values) in place of the example. ``keys`` are ``--id-column`` names.
+    """
+
+    task: str
+    positions: list[int]
+    hashes: list[int] | None = None
+    keys: list[str | None] | None = None
+
+
+@dataclass(slots=True)
 class Batch:
     """A bounded slice of a source.
 
@@ -27,6 +42,10 @@ class Batch:
     (for duplicate detection). ``attached[i]`` lists problems of that example
     found while reading it. ``problems`` are input rows that never became
     examples (each is an invalid row); ``notes`` belong to no row.
+    ``context`` holds location fields shared by every row of the batch (a
+    table ``version``, the data ``file``); ``keys[i]``, when given, names row
+    ``i`` by its ``--id-column`` value. ``clean`` holds rows proven clean
+    without Python values (table sources only).
     """
 
     positions: list[int] = field(default_factory=list)
@@ -35,6 +54,9 @@ class Batch:
     attached: dict[int, list[Problem]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
+    context: dict[str, object] = field(default_factory=dict)
+    keys: list[str | None] | None = None
+    clean: CleanRows | None = None
 
     def add(self, position: int, value: object, raw: bytes | None = None) -> None:
         """Append one example."""
@@ -45,3 +67,9 @@ class Batch:
     def attach(self, problem: Problem) -> None:
         """Attach a problem to the example added last."""
         self.attached.setdefault(len(self.values) - 1, []).append(problem)
+
+    def location(self, index: int) -> dict[str, object]:
+        """Location fields of example ``index`` besides its position and source."""
+        if self.keys is None:
+            return self.context
+        return {**self.context, "key": self.keys[index]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from ftdata.errors import UsageError
 from ftdata.sources.base import Batch
 from ftdata.sources.jsonl import JsonlSource
 from ftdata.sources.memory import RecordsSource
+from ftdata.sources.table_options import TableOptions
 from ftdata.sources.text import TextCorpusSource
 
 # Folders are searched for these; a file named explicitly is read as JSONL whatever its name.
@@ -29,17 +31,26 @@ class Source(Protocol):
 
 
 def open_sources(target: object, *, task: str | None, max_line_bytes: int,
-                 task_for: Callable[[str], str | None] | None = None) -> list[Source]:
-    """Resolve a path, a list of paths, or in-memory records into sources.
+                 task_for: Callable[[str], str | None] | None = None,
+                 table: TableOptions | None = None) -> list[Source]:
+    """Resolve a path, a list of paths, in-memory records or an in-memory table into sources.
 
     ``task_for(path)`` names the task of a path when ``task`` is not forced (the
     ``[tool.ftdata.tasks]`` globs); a ``pretraining`` path is read as text.
+    Delta tables, Parquet files and folders, and in-memory tables (pyarrow,
+    polars, pandas, datasets) are read with ``table`` options.
     Raises ``UsageError`` for a path that does not exist (a usage error, exit 2).
     """
+    table = table or TableOptions()
     if isinstance(target, str | Path):
-        return _from_paths([str(target)], task, max_line_bytes, task_for)
+        return _from_paths([str(target)], task, max_line_bytes, task_for, table)
     if isinstance(target, Sequence) and target and all(isinstance(t, str | Path) for t in target):
-        return _from_paths([str(t) for t in target], task, max_line_bytes, task_for)
+        return _from_paths([str(t) for t in target], task, max_line_bytes, task_for, table)
+    frame = _frame(target, task, table)
+    if frame is not None:
+        return [frame]
+    if table.time_travel:
+        raise UsageError("a table version or timestamp applies to Delta tables only")
     if isinstance(target, Sequence) and not target:
         raise UsageError("no input given")
     if isinstance(target, dict):
@@ -50,16 +61,24 @@ def open_sources(target: object, *, task: str | None, max_line_bytes: int,
 
 
 def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
-                task_for: Callable[[str], str | None] | None = None) -> list[Source]:
+                task_for: Callable[[str], str | None] | None = None,
+                table: TableOptions | None = None) -> list[Source]:
     sources: list[Source] = []
     loose_text: list[Path] = []
-    for path in _expand_globs(paths):
+    table = table or TableOptions()
+    expanded = _expand_globs(paths)
+    if table.time_travel and not any(_table_kind(p) == "delta" for p in expanded):
+        raise UsageError("a table version or timestamp applies to Delta tables only")
+    for path in expanded:
         if path == "-":
             sources.append(JsonlSource("-", max_line_bytes=max_line_bytes))
             continue
         item = Path(path)
         item_task = task or (task_for(path) if task_for else None)
-        if item.is_dir():
+        kind = _table_kind(path)
+        if kind is not None:
+            sources.append(_open_table(path, kind, dataclasses.replace(table, task=item_task)))
+        elif item.is_dir():
             sources.extend(_from_folder(item, item_task, max_line_bytes))
         elif _is_text_file(item, item_task):
             loose_text.append(item)
@@ -74,7 +93,7 @@ def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
 def _expand_globs(paths: list[str]) -> list[str]:
     expanded: list[str] = []
     for path in paths:
-        if path == "-" or Path(path).exists():
+        if path == "-" or Path(path).exists() or _is_uri(path):
             expanded.append(path)
         elif GLOB_CHARS & set(path):
             matches = sorted(glob.glob(path, recursive=True))
@@ -120,3 +139,48 @@ def _is_jsonl_name(name: str) -> bool:
 
 def _is_text_file(path: Path, task: str | None) -> bool:
     return task == "pretraining" or path.name.lower().endswith(".txt")
+
+
+def _is_uri(path: str) -> bool:
+    """An object-store URI (``s3://``, ``abfss://``, ``gs://``…): read as a Delta table."""
+    return "://" in path and not path.startswith("file://")
+
+
+def _table_kind(path: str) -> str | None:
+    """``"delta"``, ``"parquet"`` (a file), ``"parquet-folder"``, or ``None`` for other inputs."""
+    from ftdata.sources.delta import is_delta_table
+    from ftdata.sources.parquet import holds_parquet, is_parquet_name
+
+    if path == "-":
+        return None
+    if is_delta_table(path):
+        return "delta"
+    item = Path(path)
+    if item.is_file() and is_parquet_name(item.name):
+        return "parquet"
+    if item.is_dir() and not _holds_jsonl(item) and holds_parquet(item):
+        return "parquet-folder"
+    return None
+
+
+def _open_table(path: str, kind: str, options: TableOptions) -> Source:
+    """The table source of a Delta table, a Parquet file or a folder of Parquet files."""
+    if kind == "delta":
+        from ftdata.sources.delta import open_delta
+
+        return open_delta(path, options)
+    from ftdata.sources.parquet import open_parquet_file, open_parquet_folder
+
+    if kind == "parquet":
+        return open_parquet_file(path, options)
+    return open_parquet_folder(path, options)
+
+
+def _frame(target: object, task: str | None, table: TableOptions) -> Source | None:
+    """A source for an in-memory table (pyarrow, polars, pandas, datasets), else ``None``."""
+    from ftdata.sources.frames import frame_kind, open_frame
+
+    kind = frame_kind(target)
+    if kind is None:
+        return None
+    return open_frame(target, kind, dataclasses.replace(table, task=task))

@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from ftdata.errors import TokenizerError
 
 
+PIPELINE_TEXTS = 256  # texts per encoder call when a batch is pipelined (HFBackend._pipelined)
+
+
 def _threads() -> int:
     """Encoder threads: honour the knobs users already set for HF tokenizers."""
     if os.environ.get("TOKENIZERS_PARALLELISM", "").lower() in {"0", "false", "no"}:
@@ -54,9 +57,36 @@ class HFBackend:
         if not texts:
             return []
         use_post = add_special_tokens and not self._manual
-        ids = [e.ids for e in self._encode(list(texts), add_special_tokens=use_post)]
+        texts = list(texts)
+        if len(texts) >= 2 * PIPELINE_TEXTS and _threads() > 1:
+            ids = self._pipelined(texts, use_post)
+        else:
+            ids = [e.ids for e in self._encode(texts, add_special_tokens=use_post)]
         if add_special_tokens and self._manual and (self._prefix or self._suffix):
             ids = [self._prefix + x + self._suffix for x in ids]
+        return ids
+
+    def _pipelined(self, texts: list[str], use_post: bool) -> list[list[int]]:
+        """Encode in chunks; chunk k+1 is encoded while chunk k's ids become Python lists.
+
+        The Rust encoder runs without the GIL, but turning its results into
+        lists of ints holds it and leaves the encoder's threads idle; about a
+        tenth of the time on a 2-core machine. Overlapping the two hides it.
+        """
+        from concurrent.futures import ThreadPoolExecutor
+
+        step = PIPELINE_TEXTS
+        chunks = [texts[i : i + step] for i in range(0, len(texts), step)]
+        ids: list[list[int]] = []
+        # A pool per call (a thread start is ~0.1 ms): nothing outlives the call,
+        # so a process forked later (multiprocessing, Spark) inherits no dead thread.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftdata-encode") as pool:
+            pending = pool.submit(self._encode, chunks[0], add_special_tokens=use_post)
+            for nxt in chunks[1:] + [None]:
+                done = pending.result()
+                if nxt is not None:
+                    pending = pool.submit(self._encode, nxt, add_special_tokens=use_post)
+                ids.extend(e.ids for e in done)
         return ids
 
     def token_to_id(self, literal: str) -> int | None:

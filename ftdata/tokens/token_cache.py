@@ -11,6 +11,9 @@ Two levels:
   that encode the text between two control tokens independently of what
   surrounds it (byte-level BPE, and ftdata's SentencePiece backend); pass
   ``control_tokens`` only for those (``segmentable(tokenizer)`` says).
+
+``admit_after=2`` keeps ids only for texts seen twice, so memory follows the
+texts that repeat, not the corpus (the token stage uses it).
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ def segmentable(tokenizer) -> bool:
     tok = getattr(tokenizer.backend, "tok", None)
     if tok is None or tok.normalizer is not None:
         return False
+    # A special token that strips the whitespace next to it (or matches only
+    # as a whole word) encodes differently once the text around it is cut off.
+    for added in tok.get_added_tokens_decoder().values():
+        if added.special and (added.lstrip or added.rstrip or added.single_word):
+            return False
     return "Metaspace" not in repr(tok.pre_tokenizer)
 
 
@@ -49,9 +57,14 @@ class TokenCache:
         max_entries: int = 65_536,
         control_tokens: Mapping[str, int] | None = None,
         max_text_chars: int = 20_000,
+        admit_after: int = 1,
     ) -> None:
         self.max_entries = max_entries
         self.max_text_chars = max_text_chars  # long, one-off texts would evict the useful ones
+        # admit_after=2 keeps a text's ids only once it was seen twice: most chat
+        # texts occur once, and keeping their ids costs ~10 KB each for nothing.
+        self.admit_after = admit_after
+        self._seen: OrderedDict[int, int] = OrderedDict()  # hash -> sightings (collisions only admit early)
         self._memo: OrderedDict[tuple[bool, str], list[int]] = OrderedDict()
         self._controls = dict(control_tokens or {})
         alts = sorted(self._controls, key=len, reverse=True)
@@ -86,11 +99,24 @@ class TokenCache:
         return out
 
     def _store(self, key: tuple[bool, str], ids: list[int]) -> None:
-        if len(key[1]) > self.max_text_chars:
+        if len(key[1]) > self.max_text_chars or not self._admitted(key):
             return
         self._memo[key] = ids
         while len(self._memo) > self.max_entries:
             self._memo.popitem(last=False)
+
+    def _admitted(self, key: tuple[bool, str]) -> bool:
+        """Count a sighting of ``key``; true once it was seen ``admit_after`` times."""
+        if self.admit_after <= 1:
+            return True
+        digest = hash(key)
+        seen = self._seen.pop(digest, 0) + 1
+        if seen >= self.admit_after:
+            return True
+        self._seen[digest] = seen
+        while len(self._seen) > 4 * self.max_entries:
+            self._seen.popitem(last=False)
+        return False
 
     def _encode_segmented(self, texts: Sequence[str], encode_batch: EncodeBatch) -> list[list[int]]:
         layouts = [self._cut(t) for t in texts]

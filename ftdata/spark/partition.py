@@ -1,0 +1,287 @@
+"""The executor side of the Spark path: one partition in, a partial result out.
+
+Everything here is plain Python + pyarrow (no pyspark), so it is tested without
+a cluster. A partition's Arrow record batches become :class:`Batch`es exactly
+as a local table (or JSONL line) would, and a :class:`PartitionChecker` - the
+local :class:`Checker` with two hooks - checks them. Rows are named by the
+partition (``file = "partition-00003"``) and their 0-based index within it,
+plus ``key = "id=..."`` when an ``id_column`` is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from ftdata.config import Settings
+from ftdata.engine import Checker, _canonical
+from ftdata.result import ResultBuilder
+from ftdata.rules import load
+from ftdata.sources.base import Batch, Problem
+from ftdata.sources.jsonl import find_duplicate_key, parse_line
+from ftdata.sources.normalise import normalise_batch
+from ftdata.sources.table_options import TableOptions, plan_columns
+from ftdata.tokens.stage import TokenSettings, TokenStage
+
+BATCH_ROWS = 1024  # as TableOptions.batch_rows: rows turned into Python objects at a time
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What every partition needs; pickled once into the mapInArrow closure."""
+
+    settings: Settings
+    tokens: TokenSettings | None
+    tokenizer: bytes | None  # the driver's LoadedTokenizer, pickled; None: not counting
+    skipped: str | None  # why no tokenizer was found (TK008), as on the driver
+    task: str | None  # fixed on the driver, so partitions cannot disagree
+    source: str
+    options: TableOptions = field(default_factory=TableOptions)
+    json_column: str | None = None
+    threads: int = 1
+
+
+def partition_label(partition: int) -> str:
+    """How findings name a partition (zero-padded so that names sort in partition order)."""
+    return f"partition-{partition:05d}"
+
+
+def row_digest(value: object, raw: bytes | None) -> int:
+    """A stable 64-bit digest of an example (Python's ``hash`` differs per process)."""
+    data = raw if raw is not None else _canonical(value)
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+
+
+class RowBuilder(ResultBuilder):
+    """A ResultBuilder that also remembers, per row of the partition, its codes and errors."""
+
+    def __init__(self, policy, keep: int, label: str, keys: dict[int, str],
+                 record: bool) -> None:
+        super().__init__(policy, keep)
+        self.label = label
+        self.keys = keys
+        self.record = record  # per-row records are for annotate only (bounded by its batches)
+        self.codes: dict[int, set[str]] = {}
+        self.failed: set[int] = set()
+
+    def emit(self, rule, message, *, source, line=None, row=None, version=None, pointer="",
+             file=None, key=None) -> bool:
+        """Record the finding, naming the partition (rows that did not parse lack it)."""
+        if row is not None and file is None:
+            file, key = self.label, key or self.keys.get(row)
+        is_error = super().emit(rule, message, source=source, line=line, row=row,
+                                version=version, pointer=pointer, file=file, key=key)
+        if self.record and row is not None and self.enabled(rule):
+            self.codes.setdefault(row, set()).add(rule.code)
+            if is_error:
+                self.failed.add(row)
+        return is_error
+
+
+class PartitionChecker(Checker):
+    """The local Checker, with duplicates left to the driver and (to annotate) per-row records."""
+
+    def __init__(self, spec: Spec, partition: int, annotate: bool = False) -> None:
+        super().__init__(spec.settings)
+        self.label = partition_label(partition)
+        self.keys: dict[int, str] = {}
+        self.builder = RowBuilder(spec.settings.policy(), spec.settings.keep_per_code,
+                                  self.label, self.keys, record=annotate)
+        # Annotations are per row; duplicates need every partition, so they are validate's.
+        self.dedupe &= not annotate
+        self.digests: list[tuple[int, int, str | None]] = []  # (digest, row, key), per batch
+        self.counted: dict[int, tuple[int, int]] = {}  # row -> (tokens, trainable)
+        if spec.tokens is not None and spec.tokens.requested:
+            from ftdata.tokens.check import TokenChecker
+
+            loaded = (open_shipped_stage(spec), spec.skipped)
+            on_example = self._counted if annotate else None
+            self.tokens = TokenChecker(spec.tokens, self.builder, on_example, loaded)
+        self.summary = self.builder.add_source(spec.source, "spark", spec.task)
+
+    def _check_duplicate(self, value, raw, where) -> None:
+        # Copies may sit in other partitions: only a digest is kept, compared on the driver.
+        self.digests.append((row_digest(value, raw), where["row"], where.get("key")))
+
+    def _counted(self, record: dict) -> None:
+        self.counted[record["row"]] = (record["tokens"], record["trainable_tokens"])
+
+    def state(self) -> bytes:
+        """The partial result: builder state and token statistics, pickled."""
+        stats = self.tokens.stats if self.tokens is not None else {}
+        return pickle.dumps({"builder": self.builder.state(), "stats": stats,
+                             "identity": stage_identity(self.tokens)})
+
+
+def stage_identity(tokens) -> tuple[str, str] | None:
+    """(tokenizer sha256, template sha256) of a TokenChecker's stage, if it has one."""
+    stage = tokens.stage if tokens is not None else None
+    return (stage.tokenizer.sha256, stage.template.sha256) if stage is not None else None
+
+
+class _ShippedStage(TokenStage):
+    """A TokenStage over the tokenizer the driver shipped, instead of one resolved here."""
+
+    def __init__(self, settings: TokenSettings, tokenizer) -> None:
+        self._shipped = tokenizer
+        super().__init__(settings)
+
+    def _load_tokenizer(self):
+        return self._shipped
+
+
+_STAGES: dict[tuple, TokenStage] = {}  # per worker process: reused by its later tasks
+
+
+def open_shipped_stage(spec: Spec) -> TokenStage | None:
+    """Rebuild the token stage from the shipped bytes, with ``spec.threads`` encoder threads.
+
+    A Python worker runs many tasks one after another; the stage (and its text
+    cache, warm like a local run's) is kept for the next task of the same job.
+    """
+    if spec.tokenizer is None:
+        return None
+    key = (hashlib.sha256(spec.tokenizer).digest(), spec.tokens, spec.threads)
+    if key not in _STAGES:
+        _STAGES.clear()  # one tokenizer at a time: bounded memory
+        _STAGES[key] = _load_stage(spec)
+    return _STAGES[key]
+
+
+def _load_stage(spec: Spec) -> TokenStage:
+    # One encoder thread per task slot: Spark already runs one task per core, so more
+    # threads would only compete. Rayon reads this once per worker process.
+    os.environ["RAYON_NUM_THREADS"] = str(spec.threads)
+    tokenizer = pickle.loads(spec.tokenizer)
+    if hasattr(tokenizer.backend, "_threads"):  # SentencePiece fixes its count when built
+        tokenizer.backend._threads = spec.threads
+    return _ShippedStage(spec.tokens, tokenizer)
+
+
+def table_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: PartitionChecker) -> Batch:
+    """Typed rows as examples, converted exactly as a local table source converts them."""
+    chosen, names = plan_columns(piece.schema.names, spec.options)
+    if spec.options.id_column is not None:
+        column = spec.options.id_column
+        for offset, value in enumerate(piece.column(column).to_pylist()):
+            checker.keys[start + offset] = f"{column}={value}"
+    data = normalise_batch(piece.select(chosen)).rename_columns([names[c] for c in chosen])
+    values = data.to_pylist()
+    count = len(values)
+    context = {"file": checker.label}
+    keys = [checker.keys.get(start + i) for i in range(count)] if checker.keys else None
+    return Batch(positions=list(range(start, start + count)), values=values,
+                 raws=[None] * count, context=context, keys=keys)
+
+
+def json_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: PartitionChecker) -> Batch:
+    """Rows holding one JSON document each (a JSONL line), parsed as the JSONL source does."""
+    if spec.options.id_column is not None:
+        column = spec.options.id_column
+        for offset, value in enumerate(piece.column(column).to_pylist()):
+            checker.keys[start + offset] = f"{column}={value}"
+    batch = Batch(context={"file": checker.label})
+    for offset, text in enumerate(piece.column(spec.json_column).to_pylist()):
+        _take_json(batch, start + offset, text)
+    if checker.keys:
+        batch.keys = [checker.keys.get(p) for p in batch.positions]
+    return batch
+
+
+def _take_json(batch: Batch, row: int, text: str | bytes | None) -> None:
+    data = text.encode("utf-8") if isinstance(text, str) else (text or b"")
+    if data.endswith(b"\r"):
+        data = data[:-1]
+    if not data.strip():  # a blank line is a warning, not an example
+        batch.notes.append(Problem(load.BLANK_LINE, None, "blank row", row=row))
+        return
+    value, problem = parse_line(data)
+    if problem is not None:
+        batch.problems.append(Problem(problem[0], None, problem[1], row=row))
+    elif not isinstance(value, dict):
+        kind = type(value).__name__ if value is not None else "null"
+        batch.problems.append(Problem(load.NOT_OBJECT, None, f"the row is a JSON {kind}", row=row))
+    else:
+        batch.add(row, value, data)
+        duplicate = find_duplicate_key(data, value)
+        if duplicate is not None:
+            batch.attach(Problem(load.DUPLICATE_KEY, None,
+                                 f"key {duplicate!r} appears more than once", row=row))
+
+
+def check_partition(batches: Iterator[pa.RecordBatch], spec: Spec, partition: int,
+                    annotate: bool = False) -> Iterator[pa.RecordBatch]:
+    """Check one partition; yield annotated input batches, or the partial result rows."""
+    checker = PartitionChecker(spec, partition, annotate)
+    convert = json_batch if spec.json_column else table_batch
+    start = 0
+    for record_batch in batches:
+        for offset in range(0, record_batch.num_rows, BATCH_ROWS):
+            piece = record_batch.slice(offset, BATCH_ROWS)
+            checker.check_batch(convert(piece, spec, start, checker), checker.summary, "spark")
+            checker.keys.clear()  # bounded memory: keys are needed only within the batch
+            if annotate:
+                yield _annotated(piece, checker, start)
+            elif checker.digests:
+                yield digest_rows(checker, partition)
+            start += piece.num_rows
+    if not annotate:
+        yield state_row(checker, partition)
+
+
+ANNOTATIONS = pa.schema([("ftdata_ok", pa.bool_()), ("ftdata_codes", pa.list_(pa.string())),
+                         ("ftdata_tokens", pa.int64()), ("ftdata_trainable_tokens", pa.int64())])
+
+
+def _annotated(piece: pa.RecordBatch, checker: PartitionChecker, start: int) -> pa.RecordBatch:
+    rows = range(start, start + piece.num_rows)
+    builder, counted = checker.builder, checker.counted
+    columns = [
+        pa.array([row not in builder.failed for row in rows], pa.bool_()),
+        pa.array([sorted(builder.codes.get(row, ())) for row in rows], pa.list_(pa.string())),
+        pa.array([counted[row][0] if row in counted else None for row in rows], pa.int64()),
+        pa.array([counted[row][1] if row in counted else None for row in rows], pa.int64()),
+    ]
+    for row in rows:  # bounded memory: a row's records are not needed once it is written
+        builder.codes.pop(row, None)
+        counted.pop(row, None)
+    return pa.RecordBatch.from_arrays([*piece.columns, *columns],
+                                      names=[*piece.schema.names, *ANNOTATIONS.names])
+
+
+PARTIAL = pa.schema([("partition", pa.int32()), ("state", pa.binary()), ("digest", pa.int64()),
+                     ("row", pa.int64()), ("key", pa.string())])
+PARTIAL_DDL = "partition int, state binary, digest bigint, row bigint, key string"  # = PARTIAL
+
+
+def digest_rows(checker: PartitionChecker, partition: int) -> pa.RecordBatch:
+    """One row per example of the batch just checked: its duplicate digest and position."""
+    digests, checker.digests = checker.digests, []
+    return pa.RecordBatch.from_arrays([
+        pa.array([partition] * len(digests), pa.int32()),
+        pa.nulls(len(digests), pa.binary()),
+        pa.array([d for d, _, _ in digests], pa.int64()),
+        pa.array([r for _, r, _ in digests], pa.int64()),
+        pa.array([k for _, _, k in digests], pa.string()),
+    ], schema=PARTIAL)
+
+
+def state_row(checker: PartitionChecker, partition: int) -> pa.RecordBatch:
+    """The partition's last output row: its pickled partial result (digest null)."""
+    return pa.RecordBatch.from_arrays([
+        pa.array([partition], pa.int32()), pa.array([checker.state()], pa.binary()),
+        pa.nulls(1, pa.int64()), pa.nulls(1, pa.int64()), pa.nulls(1, pa.string()),
+    ], schema=PARTIAL)
+
+
+def loads_state(data: bytes) -> dict:
+    """A partition's pickled state (written by our own executor code)."""
+    return pickle.loads(data)
+
+
+__all__ = ["Spec", "check_partition", "partition_label", "row_digest"]

@@ -1,0 +1,165 @@
+"""Token findings and statistics: the token stage's results turned into TK/DS findings.
+
+The checker hands over the examples that passed every structural rule; this
+module counts them in batches, reports per-example token findings, folds the
+statistics, and at the end checks the dataset thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ftdata.result import ResultBuilder
+from ftdata.rules import dataset, tokens
+from ftdata.tokens.stage import TokenSettings, TokenStage, open_stage
+from ftdata.tokens.stats import TokenStats
+
+PRETRAINING_MIN_TOKENS = 1_500_000
+MAX_TOKENS = 10_000_000_000
+
+
+class TokenChecker:
+    """Counts valid examples, emits token findings, keeps per-task statistics."""
+
+    def __init__(self, settings: TokenSettings, builder: ResultBuilder,
+                 on_example: Callable[[dict[str, Any]], None] | None = None,
+                 loaded: tuple[TokenStage | None, str | None] | None = None) -> None:
+        """``loaded`` is an already opened ``(stage, why skipped)``; by default it is opened here.
+
+        (Spark executors pass the stage built from the tokenizer the driver shipped.)
+        """
+        self.settings = settings
+        self.builder = builder
+        self.on_example = on_example
+        self.stage: TokenStage | None
+        self.stage, self.skipped = loaded if loaded is not None else open_stage(settings)
+        self.stats: dict[str, TokenStats] = {}
+        self._source_of_stats = ""
+
+    def count_batch(self, pending: list[tuple[str, dict, dict]]) -> list[bool]:
+        """Count ``(task, example, where)`` rows; return, per row, whether an error was found."""
+        if self.stage is None or not pending:
+            return [False] * len(pending)
+        outcomes = self.stage.count_examples([(task, example) for task, example, _ in pending])
+        return [self._report(task, outcome, where)
+                for (task, _, where), outcome in zip(pending, outcomes)]
+
+    def _report(self, task: str, outcome, where: dict) -> bool:
+        emit = self.builder.emit
+        for where_in, literal in outcome.special_tokens:
+            emit(tokens.SPECIAL_TOKEN_TEXT, f"{literal!r} in the text is read as a control token",
+                 pointer=where_in, **where)
+        if outcome.error is not None:
+            kind, message = outcome.error
+            rule = tokens.TEMPLATE_ERROR if kind == "template" else tokens.NOT_PREFIX_CONSISTENT
+            return emit(rule, f"chat template: {message}", **where)
+        counts = outcome.counts
+        self.stats.setdefault(task, TokenStats(task)).add(counts, self.stage.max_seq_len)
+        if self.on_example is not None:
+            self.on_example({**_located(where), "tokens": counts.tokens, "prompt_tokens": counts.prompt_tokens,
+                             "trainable_tokens": counts.trainable_tokens,
+                             "truncated": counts.truncated, "dropped": counts.dropped})
+        if outcome.doubled_bos:
+            emit(tokens.DOUBLED_BOS, "the example starts with two BOS tokens", **where)
+        if counts.truncated and not counts.dropped:  # a dropped example is not trained at all
+            emit(tokens.TRUNCATED, f"{counts.tokens:,} tokens; {counts.tokens_lost:,} past "
+                 f"the context length of {self.stage.max_seq_len:,} are cut", **where)
+        if counts.drop_reason == "empty_turn":
+            emit(tokens.EMPTY_TRAINABLE, "a turn tokenizes to nothing; training drops it", **where)
+        elif counts.dropped:
+            emit(tokens.DROPPED, f"no trainable token within the first {self.stage.max_seq_len:,}"
+                 " tokens; training drops it", **where)
+        return False
+
+    def count_document(self, path: str, where: dict) -> bool:
+        """Count one pre-training document; it is never invalid because of tokens."""
+        if self.stage is None:
+            return False
+        total, literal = self.stage.count_document(path)
+        self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
+        if self.on_example is not None:
+            self.on_example({**_located(where), "tokens": total, "prompt_tokens": 0,
+                             "trainable_tokens": total, "truncated": False, "dropped": False})
+        if literal is not None:
+            self.builder.emit(tokens.SPECIAL_TOKEN_TEXT,
+                              f"{literal!r} in the text is read as a control token", **where)
+        return False
+
+    def finish(self, source: str) -> None:
+        """Dataset-level token findings: the model, the thresholds, all-dropped."""
+        model = self.stage.model if self.stage else None
+        if self.settings.model and model is None and self.skipped is None:
+            return
+        self._deprecation(source)
+        if self.stage is None:
+            self.builder.emit(tokens.TOKENS_SKIPPED, self.skipped or "no tokenizer", source=source)
+            return
+        for task, stats in sorted(self.stats.items()):
+            self._thresholds(task, stats, source)
+
+    def _deprecation(self, source: str) -> None:
+        from ftdata.tokens.models import get_model
+
+        if self.settings.model:
+            note = get_model(self.settings.model).deprecation_message()
+            if note:
+                self.builder.emit(dataset.DEPRECATED_MODEL, note, source=source)
+
+    def _thresholds(self, task: str, stats: TokenStats, source: str) -> None:
+        emit = self.builder.emit
+        total, window = stats.total, self.stage.max_seq_len
+        if total >= MAX_TOKENS:
+            emit(dataset.TOO_MANY_TOKENS, f"{task}: {total:,} tokens (10B or more)", source=source)
+        if task == "pretraining":
+            if total < PRETRAINING_MIN_TOKENS:
+                emit(dataset.SMALL_CORPUS, f"{total:,} tokens; {PRETRAINING_MIN_TOKENS - total:,} "
+                     "short of the recommended 1.5M", source=source)
+            return
+        if window is not None and total < window:
+            emit(dataset.TOO_FEW_TOKENS, f"{task}: {total:,} tokens in total; at least one context "
+                 f"length ({window:,}) is needed, {window - total:,} missing", source=source)
+        count = len(stats.per_example)
+        if count and stats.dropped == count:
+            emit(dataset.ALL_DROPPED, f"{task}: all {count:,} examples would be dropped at "
+                 f"{window:,} tokens", source=source)
+
+    def report(self) -> dict[str, Any]:
+        """The ``tokens`` section of the report."""
+        if self.stage is None:
+            return {"requested": True, "skipped": self.skipped}
+        identity = self.stage.identity()
+        window = self.stage.max_seq_len
+        by_task = {task: _task_section(stats, window, self.settings.epochs)
+                   for task, stats in sorted(self.stats.items())}
+        totals = {key: sum(section[key] for section in by_task.values())
+                  for key in ("total", "trainable", "truncated_examples", "dropped_examples",
+                              "billed_tokens")}
+        return {"requested": True, **identity, **totals, "epochs": self.settings.epochs,
+                "by_task": by_task}
+
+
+def _located(where: dict) -> dict:
+    """The location with the source first, for per-example records."""
+    return {"source": where["source"], **{k: v for k, v in where.items() if k != "source"}}
+
+
+def _task_section(stats: TokenStats, window: int | None, epochs: float) -> dict[str, Any]:
+    reaching = stats.reaching_model
+    section = {
+        "total": stats.total,
+        "prompt": stats.prompt,
+        "trainable": stats.trainable,
+        "truncated_examples": stats.truncated,
+        "tokens_lost_to_truncation": stats.tokens_lost,
+        "dropped_examples": stats.dropped,
+        "tokens_reaching_model": reaching,
+        "billed_tokens": int(round(reaching * epochs)),
+        "per_example": stats.summary(),
+        "histogram": stats.histogram(),
+    }
+    if stats.task == "pretraining" and window:
+        section["full_windows"] = stats.total // window
+        section["tokens_reaching_model"] = section["full_windows"] * window
+        section["billed_tokens"] = int(round(section["tokens_reaching_model"] * epochs))
+    return section

@@ -1,0 +1,203 @@
+"""The token stage: the model's tokenizer and chat template applied to valid examples.
+
+It turns a batch of examples into per-example ``TokenCounts`` (or the reason
+they could not be counted) with one encoder call per batch; the checker turns
+those into TK findings. Everything here is offline: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ftdata.errors import TokenizerError, UsageError
+from ftdata.findings import pointer
+
+CHUNK_CHARS = 1_000_000  # llm-foundry tokenizes text files in chunks of this many characters
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSettings:
+    """What the token stage needs: a model and/or a tokenizer path, and training settings."""
+
+    model: str | None = None
+    tokenizer: str | None = None
+    context_length: int | None = None
+    epochs: float = 3.0
+    date: _dt.date | None = None
+    target_responses: str = "last"
+    target_prompts: str = "none"
+
+    def __post_init__(self) -> None:
+        if self.target_responses.lower() not in ("last", "all"):
+            raise UsageError("--target-responses takes last or all")
+        prompts = self.target_prompts.lower()
+        if prompts not in ("none", "all") and not re.fullmatch(r"length>=[1-9]\d*", prompts):
+            raise UsageError("--target-prompts takes none, all or length>=N")
+        if self.context_length is not None and self.context_length < 1:
+            raise UsageError("--context-length must be a positive number")
+        if self.epochs <= 0:
+            raise UsageError("--epochs must be positive")
+
+    @property
+    def requested(self) -> bool:
+        """Whether token counting was asked for at all."""
+        return bool(self.model or self.tokenizer)
+
+
+@dataclass
+class Outcome:
+    """What the token stage found for one example."""
+
+    counts: Any = None  # TokenCounts, when the example could be counted
+    error: tuple[str, str] | None = None  # ("template"|"prefix", message)
+    special_tokens: list[tuple[str, str]] = field(default_factory=list)  # (pointer, literal)
+    doubled_bos: bool = False
+
+
+class TokenStage:
+    """A loaded tokenizer + chat template, counting examples as training would."""
+
+    def __init__(self, settings: TokenSettings) -> None:
+        from ftdata.tokens.models import get_model
+
+        self.settings = settings
+        self.model = get_model(settings.model) if settings.model else None
+        self.tokenizer = self._load_tokenizer()
+        self.template = self._load_template()
+        self.max_seq_len = settings.context_length or (
+            self.model.context_length if self.model else None
+        )
+        literals = sorted(self.tokenizer.control_tokens, key=len, reverse=True)
+        self._literals = re.compile("|".join(map(re.escape, literals))) if literals else None
+        from ftdata.tokens.token_cache import TokenCache, segmentable
+
+        # Cut texts at control tokens where that is exact, so a system prompt
+        # shared by many chats is encoded once; keep only texts seen twice.
+        controls = self.tokenizer.control_tokens if segmentable(self.tokenizer) else None
+        self.cache = TokenCache(control_tokens=controls, admit_after=2)
+        from ftdata.tokens.fast_render import fast_turns_for
+
+        # Known templates cut turns in plain Python (no Jinja); None: always Jinja.
+        self._turns = fast_turns_for(self.template)
+
+    def _load_tokenizer(self):
+        from ftdata.tokens.resolve import resolve_tokenizer
+        from ftdata.tokens.tokenizer import load_tokenizer
+
+        if self.settings.tokenizer:
+            if not Path(self.settings.tokenizer).exists():
+                raise UsageError(f"no such tokenizer file or folder: {self.settings.tokenizer}")
+            return load_tokenizer(self.settings.tokenizer)
+        return resolve_tokenizer(self.model.name, self.model.family)
+
+    def _load_template(self):
+        from ftdata.tokens.builtin import get_builtin, template_for_model
+        from ftdata.tokens.chat_template import ChatTemplate
+
+        date, tokens = self.settings.date, dict(self.tokenizer.special_tokens)
+        if self.tokenizer.chat_template:
+            return ChatTemplate(self.tokenizer.chat_template, special_tokens=tokens, date=date)
+        if self.model is not None:
+            return template_for_model(self.model.name, date=date, special_tokens=tokens or None)
+        return get_builtin("chatml").load(date=date, special_tokens=tokens or None)
+
+    def identity(self) -> dict[str, Any]:
+        """Which model, tokenizer (file hash) and template (hash) produced the counts."""
+        return {
+            "model": self.model.name if self.model else None,
+            "tokenizer": {"source": self.tokenizer.source, "sha256": self.tokenizer.sha256},
+            "template_sha256": self.template.sha256,
+            "context_length": self.max_seq_len,
+            "target_responses": self.settings.target_responses,
+            "target_prompts": self.settings.target_prompts,
+            "date": self.settings.date.isoformat() if self.settings.date else None,
+        }
+
+    def count_examples(self, items: list[tuple[str, dict]]) -> list[Outcome]:
+        """Count a batch of ``(task, example)`` pairs with one encoder call per mode."""
+        from ftdata.tokens.counting import counts_from_ids, encode_plans, turns_from_ids
+
+        outcomes = [Outcome() for _ in items]
+        plans, planned = [], []
+        for index, (task, example) in enumerate(items):
+            plan = self._plan(task, example, outcomes[index])
+            if plan is not None:
+                plans.append(plan)
+                planned.append(index)
+        encoded = encode_plans(plans, self.tokenizer.encode_batch, self.cache)
+        bos = self.tokenizer.bos_token_id
+        for plan, ids, index in zip(plans, encoded, planned):
+            turns = turns_from_ids(plan, ids, bos)
+            outcomes[index].doubled_bos = bos is not None and ids[0][:2] == [bos, bos]
+            outcomes[index].counts = counts_from_ids(
+                turns,
+                max_seq_len=self.max_seq_len,
+                eos_token_id=self.tokenizer.eos_token_id,
+                target_responses=self.settings.target_responses,
+                target_prompts=self.settings.target_prompts,
+            )
+        return outcomes
+
+    def _plan(self, task: str, example: dict, outcome: Outcome):
+        from ftdata.tokens.chat_template import TemplateRenderError
+        from ftdata.tokens.counting import (
+            ExamplePlan, NotPrefixConsistent, plan_chat, plan_instruction,
+        )
+
+        if task == "instruction":
+            response = example.get("response", example.get("completion"))
+            self._find_literals(outcome, ("prompt", example["prompt"]),
+                                ("response" if "response" in example else "completion", response))
+            return plan_instruction(example["prompt"], response)
+        messages = example["messages"]
+        self._find_literals(outcome, *[(("messages", i, "content"), m["content"])
+                                       for i, m in enumerate(messages)])
+        if self._turns is not None and (turns := self._turns(messages)) is not None:
+            return ExamplePlan("chat", tuple(t for turn in turns for t in (turn.prompt, turn.response)))
+        try:
+            return plan_chat(messages, self._render)
+        except TemplateRenderError as exc:
+            outcome.error = ("template", exc.message)
+        except NotPrefixConsistent as exc:
+            outcome.error = ("prefix", str(exc))
+        return None
+
+    def _render(self, messages, add_generation_prompt: bool) -> str:
+        return self.template.render(messages, add_generation_prompt=add_generation_prompt)
+
+    def _find_literals(self, outcome: Outcome, *fields) -> None:
+        if self._literals is None:
+            return
+        for where, text in fields:
+            if isinstance(text, str) and (found := self._literals.search(text)):
+                tokens = where if isinstance(where, tuple) else (where,)
+                outcome.special_tokens.append((pointer(*tokens), found.group()))
+
+    def count_document(self, path: str) -> tuple[int, str | None]:
+        """Tokens of one text file (chunked like llm-foundry) and the first special literal."""
+        bos = self.tokenizer.bos_token_id
+        total, literal, first = 0, None, True
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            while chunk := handle.read(CHUNK_CHARS):
+                ids = self.tokenizer.encode_batch([chunk], True)[0]
+                if not first and bos is not None and ids[:1] == [bos]:
+                    ids = ids[1:]  # only the document's first chunk keeps its BOS
+                total += len(ids)
+                first = False
+                if literal is None and self._literals and (found := self._literals.search(chunk)):
+                    literal = found.group()
+        return total, literal
+
+
+def open_stage(settings: TokenSettings) -> tuple[TokenStage | None, str | None]:
+    """The token stage, or ``(None, why)`` when no tokenizer can be found for the model."""
+    try:
+        return TokenStage(settings), None
+    except TokenizerError as exc:
+        if settings.tokenizer:
+            raise  # an explicit --tokenizer that does not load is a usage problem
+        return None, str(exc)
