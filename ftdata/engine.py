@@ -6,7 +6,8 @@ so the same code runs in-process and, later, on executors.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import orjson
 
@@ -20,12 +21,29 @@ from ftdata.sources.base import Batch, Problem
 from ftdata.tokens.stage import TokenSettings
 
 
+@dataclass(frozen=True, slots=True)
+class RowOutcome:
+    """One example after every check: for writers, which consume only what is valid.
+
+    ``tokens`` is the token stage's ``Outcome`` (counts and turn ids) when a
+    model or tokenizer was given and the example reached it.
+    """
+
+    task: str
+    example: object
+    location: dict
+    valid: bool
+    codes: tuple[str, ...]
+    tokens: object = None
+
+
 class Checker:
     """Applies the enabled rules to every example of every source."""
 
     def __init__(self, settings: Settings, tokens: TokenSettings | None = None,
-                 on_example=None) -> None:
+                 on_example=None, on_row: Callable[[RowOutcome], None] | None = None) -> None:
         self.settings = settings
+        self.on_row = on_row
         self.context = CheckContext(profile=settings.profile)
         self.builder = ResultBuilder(settings.policy(), settings.keep_per_code)
         enabled = self.builder.enabled
@@ -38,6 +56,7 @@ class Checker:
         self._place_ids: dict[tuple[int, str], int] = {}
         self._source_names: list[str] = []
         self.tokens = None
+        self._pending_token_codes: dict[int, list[str]] = {}
         if tokens is not None and tokens.requested:
             from ftdata.tokens.check import TokenChecker
 
@@ -82,7 +101,7 @@ class Checker:
                 if batch.context or batch.keys is not None:  # table rows: version, file, key
                     where.update(batch.location(index))
                 countable = self._check_example(value, summary, where, batch.raws[index])
-            outcomes.append((self.builder.row_failed, countable))
+            outcomes.append((self.builder.row_failed, countable, self.builder.row_codes))
         self._finish_rows(outcomes, summary)
 
     def _count_clean(self, batch: Batch, summary: SourceSummary, by_line: str) -> None:
@@ -113,25 +132,39 @@ class Checker:
 
     def _finish_rows(self, outcomes: list, summary: SourceSummary) -> None:
         """Run the token stage over the rows still valid, then count every row."""
-        token_errors: dict[int, bool] = {}
+        counted: dict[int, tuple[bool, object]] = {}
         if self.tokens is not None:
-            token_errors = self._count_tokens(outcomes)
-        for index, (failed, _) in enumerate(outcomes):
-            self.builder.resume_row(failed)
-            if token_errors.get(index):
-                self.builder.resume_row(True)
+            counted = self._count_tokens(outcomes)
+        for index, (failed, countable, codes) in enumerate(outcomes):
+            token_error, token_outcome = counted.get(index, (False, None))
+            self.builder.resume_row(failed or token_error, codes + self._token_codes(index))
+            if self.on_row is not None and countable is not None:
+                task, value, where = countable
+                self.on_row(RowOutcome(task, value, where, not self.builder.row_failed,
+                                       tuple(self.builder.row_codes), token_outcome))
             self.builder.end_row(summary)
 
-    def _count_tokens(self, outcomes: list) -> dict[int, bool]:
-        errors: dict[int, bool] = {}
-        examples = [(i, c) for i, (failed, c) in enumerate(outcomes) if not failed and c]
-        documents = [(i, c) for i, c in examples if c[0] == "pretraining"]
+    def _token_codes(self, index: int) -> list[str]:
+        return self._pending_token_codes.get(index, [])
+
+    def _count_tokens(self, outcomes: list) -> dict[int, tuple[bool, object]]:
+        """Token-count the rows without errors; remember the codes each one got."""
+        counted: dict[int, tuple[bool, object]] = {}
+        self._pending_token_codes = {}
+        examples = [(i, c) for i, (failed, c, _) in enumerate(outcomes) if not failed and c]
+        for index, (task, value, where) in examples:
+            if task != "pretraining":
+                continue
+            self.builder.start_row()
+            counted[index] = (self.tokens.count_document(value, where), None)
+            self._pending_token_codes[index] = self.builder.row_codes
         chats = [(i, c) for i, c in examples if c[0] != "pretraining"]
-        for index, (_, path, where) in documents:
-            errors[index] = self.tokens.count_document(path, where)
-        found = self.tokens.count_batch([c for _, c in chats])
-        errors.update({index: error for (index, _), error in zip(chats, found)})
-        return errors
+        for (index, _), (error, outcome, codes) in zip(
+            chats, self.tokens.count_batch([c for _, c in chats], with_codes=True)
+        ):
+            counted[index] = (error, outcome)
+            self._pending_token_codes[index] = codes
+        return counted
 
     def _check_example(self, value, summary, where, raw):
         """Run the rules on one example; return what the token stage should count, if valid."""

@@ -144,6 +144,7 @@ class ResultBuilder:
         self._severities: dict[str, str] = {}
         self._sources: list[SourceSummary] = []
         self._row_failed = False
+        self._row_codes: list[str] = []
         self._dataset_phase = 0  # 1 once every source is done: dataset findings sort last
 
     def start_dataset_findings(self) -> None:
@@ -159,15 +160,22 @@ class ResultBuilder:
     def start_row(self) -> None:
         """Begin an example: following error findings make it invalid."""
         self._row_failed = False
+        self._row_codes = []
 
     @property
     def row_failed(self) -> bool:
         """Whether the example begun last has an error finding so far."""
         return self._row_failed
 
-    def resume_row(self, failed: bool) -> None:
+    @property
+    def row_codes(self) -> list[str]:
+        """The codes reported on the example begun last (switched-off rules excluded)."""
+        return list(self._row_codes)
+
+    def resume_row(self, failed: bool, codes: list[str] | None = None) -> None:
         """Continue an example whose first findings were counted earlier."""
         self._row_failed = failed
+        self._row_codes = list(codes or ())
 
     def end_row(self, summary: SourceSummary) -> None:
         """Finish an example and count it on ``summary``."""
@@ -198,6 +206,7 @@ class ResultBuilder:
         self._severities[rule.code] = severity.label
         is_error = severity is Severity.ERROR
         self._row_failed |= is_error
+        self._row_codes.append(rule.code)
         if self._by_code[rule.code] > self._keep:
             return is_error
         location = Location(source, line, row, version, pointer, file, key)

@@ -37,13 +37,21 @@ class TokenChecker:
         self.stats: dict[str, TokenStats] = {}
         self._source_of_stats = ""
 
-    def count_batch(self, pending: list[tuple[str, dict, dict]]) -> list[bool]:
-        """Count ``(task, example, where)`` rows; return, per row, whether an error was found."""
+    def count_batch(self, pending: list[tuple[str, dict, dict]], with_codes: bool = False):
+        """Count ``(task, example, where)`` rows; return, per row, whether an error was found.
+
+        With ``with_codes``, each row gives ``(error, outcome, codes reported)`` instead.
+        """
         if self.stage is None or not pending:
-            return [False] * len(pending)
+            nothing = [(False, None, []) if with_codes else False for _ in pending]
+            return nothing
         outcomes = self.stage.count_examples([(task, example) for task, example, _ in pending])
-        return [self._report(task, outcome, where)
-                for (task, _, where), outcome in zip(pending, outcomes)]
+        results = []
+        for (task, _, where), outcome in zip(pending, outcomes):
+            self.builder.start_row()
+            error = self._report(task, outcome, where)
+            results.append((error, outcome, self.builder.row_codes) if with_codes else error)
+        return results
 
     def _report(self, task: str, outcome, where: dict) -> bool:
         emit = self.builder.emit
