@@ -46,11 +46,16 @@ class TokenChecker:
             nothing = [(False, None, []) if with_codes else False for _ in pending]
             return nothing
         outcomes = self.stage.count_examples([(task, example) for task, example, _ in pending])
+        results = self.report_batch(pending, outcomes)
+        return results if with_codes else [error for error, _, _ in results]
+
+    def report_batch(self, pending: list[tuple[str, dict, dict]], outcomes: list):
+        """Findings and statistics for rows already counted: ``(error, outcome, codes)`` each."""
         results = []
         for (task, _, where), outcome in zip(pending, outcomes):
             self.builder.start_row()
             error = self._report(task, outcome, where)
-            results.append((error, outcome, self.builder.row_codes) if with_codes else error)
+            results.append((error, outcome, self.builder.row_codes))
         return results
 
     def _report(self, task: str, outcome, where: dict) -> bool:

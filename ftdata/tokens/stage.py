@@ -56,6 +56,7 @@ class Outcome:
     error: tuple[str, str] | None = None  # ("template"|"prefix", message)
     special_tokens: list[tuple[str, str]] = field(default_factory=list)  # (pointer, literal)
     doubled_bos: bool = False
+    turns: list | None = None  # TurnIds per turn, for writers that store token ids
 
 
 class TokenStage:
@@ -132,6 +133,7 @@ class TokenStage:
         bos = self.tokenizer.bos_token_id
         for plan, ids, index in zip(plans, encoded, planned):
             turns = turns_from_ids(plan, ids, bos)
+            outcomes[index].turns = turns
             outcomes[index].doubled_bos = bos is not None and ids[0][:2] == [bos, bos]
             outcomes[index].counts = counts_from_ids(
                 turns,
