@@ -7,7 +7,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["Finding", "Location", "Result", "Severity", "__version__", "validate"]
+__all__ = ["Finding", "Location", "PrepareResult", "Result", "Severity", "__version__", "prepare",
+           "validate"]
 
 
 def __getattr__(name: str):
@@ -16,6 +17,13 @@ def __getattr__(name: str):
         from ftdata.api import validate
 
         return validate
+    if name in ("prepare", "PrepareResult"):
+        import importlib
+
+        # Importing the submodule binds `ftdata.prepare` to the module; rebind the function.
+        module = importlib.import_module("ftdata.prepare")
+        globals().update(prepare=module.prepare, PrepareResult=module.PrepareResult)
+        return globals()[name]
     if name == "Result":
         from ftdata.result import Result
 

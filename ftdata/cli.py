@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="list the rules, or explain one")
     rules.add_argument("code", nargs="?", help="a rule code such as CH011")
     rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    _add_prepare(commands)
     models = commands.add_parser("models", help="list the supported models and context lengths")
     models.add_argument("name", nargs="?", help="show one model (full or short name)")
     return parser
@@ -68,6 +69,81 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
                      help="ignore [tool.ftdata] in pyproject.toml / ftdata.toml")
     _add_token_options(cmd)
     _add_table_options(cmd)
+
+
+def _add_prepare(commands) -> None:
+    """``ftdata prepare``: validate, then write the valid examples as training-ready shards."""
+    cmd = commands.add_parser("prepare",
+                              help="write valid examples as MDS/Parquet/JSONL/text shards")
+    cmd.add_argument("paths", nargs="+", metavar="SOURCE", help="files, folders, globs, tables")
+    cmd.add_argument("--out", required=True, metavar="DIR", help="output folder (new or empty)")
+    cmd.add_argument("--format", choices=("mds", "parquet", "jsonl", "text"), default="mds")
+    cmd.add_argument("--model", help="a supported model (see `ftdata models`)")
+    cmd.add_argument("--tokenizer", metavar="PATH", help="a tokenizer file or folder instead")
+    cmd.add_argument("--context-length", type=int, metavar="N", help="max_seq_len / window length")
+    cmd.add_argument("--task", choices=("chat", "instruction", "pretraining"))
+    cmd.add_argument("--profile", choices=("databricks", "llm-foundry"))
+    cmd.add_argument("--date", help="pin the date chat templates embed (YYYY-MM-DD)")
+    cmd.add_argument("--target-responses", choices=("last", "all"))
+    cmd.add_argument("--target-prompts", metavar="none|all|length>=N")
+    cmd.add_argument("--no-tokenize", action="store_true",
+                     help="MDS/Parquet: store messages or prompt/response text, not token ids")
+    cmd.add_argument("--eval-fraction", type=float, default=0.0, metavar="F",
+                     help="send this share of examples to eval/ (split by content hash)")
+    cmd.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
+    cmd.add_argument("--dedupe", action="store_true", help="drop exact duplicate examples")
+    cmd.add_argument("--strict", action="store_true", help="write nothing if any error is found")
+    cmd.add_argument("--force", action="store_true", help="redo a finished output")
+    cmd.add_argument("--compression", default="zstd", metavar="zstd[:L]|none", help="MDS shards")
+    cmd.add_argument("--hash", action="append", metavar="ALGO",
+                     help="MDS shard hashes (default sha1; md5, sha256, xxh64); repeatable")
+    cmd.add_argument("--shard-mb", type=float, default=64.0, help="MDS shard size limit (64 MiB)")
+    cmd.add_argument("--file-mb", type=float, default=256.0,
+                     help="Parquet/JSONL/text file size limit (256 MB)")
+    cmd.add_argument("--pad-last-window", action="store_true",
+                     help="pre-training: EOS-pad the last partial window instead of dropping it")
+    cmd.add_argument("--rename-completion", action="store_true",
+                     help="JSONL: write `completion` as `response`")
+    cmd.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    cmd.set_defaults(run=_prepare)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    import json
+
+    from ftdata.prepare import prepare
+
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        def progress(rows: int) -> None:
+            print(f"\rftdata prepare: {rows:,} examples", end="", file=sys.stderr, flush=True)
+    done = prepare(
+        args.paths, out=args.out, format=args.format, model=args.model, tokenizer=args.tokenizer,
+        context_length=args.context_length, tokenize=not args.no_tokenize,
+        eval_fraction=args.eval_fraction, seed=args.seed, dedupe=args.dedupe, strict=args.strict,
+        force=args.force, compression=None if args.compression == "none" else args.compression,
+        hashes=tuple(args.hash or ("sha1",)), shard_bytes=int(args.shard_mb * 1024 * 1024),
+        file_bytes=int(args.file_mb * 1_000_000), pad_last_window=args.pad_last_window,
+        rename_completion=args.rename_completion, task=args.task, profile=args.profile,
+        date=args.date, target_responses=args.target_responses,
+        target_prompts=args.target_prompts, progress=progress)
+    if progress is not None:
+        print(file=sys.stderr)
+    if done.result is not None and not args.quiet:
+        _write_report(done.result, "text", None, 20)
+    if done.status == "skipped":
+        print(f"{done.out}: already prepared with these inputs and options (--force redoes it)")
+        return EXIT_OK
+    if done.status == "refused":
+        print("ftdata prepare: --strict, and errors were found: nothing was written",
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    examples = done.manifest["examples"]
+    print(json.dumps({"out": str(done.out), "written": examples["written"],
+                      "left_out": examples["left_out_by_reason"],
+                      "tokens": done.manifest["tokens"]["written"],
+                      "shards": len(done.manifest["shards"])}))
+    return EXIT_OK
 
 
 def _add_table_options(cmd: argparse.ArgumentParser) -> None:
@@ -118,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command in ("validate", "stats"):
             return _validate(args)
+        if args.command == "prepare":
+            return args.run(args)
         if args.command == "models":
             return _models(args.name)
         if args.command == "rules":

@@ -70,3 +70,14 @@ DEPRECATED_MODEL = declare(
     Bad:  ``--model meta-llama/Meta-Llama-3-8B-Instruct``
     Good: ``--model meta-llama/Meta-Llama-3.1-8B-Instruct``""",
 )
+EVAL_IN_TRAIN = declare(
+    "DS009", "eval-in-train", severity="warning", tasks=("chat", "instruction"),
+    hint="Remove the example from one side, or split by prompt, so eval measures unseen data.",
+    doc="""An eval example's prompt also occurs in train (``ftdata prepare --eval-fraction``).
+
+    Exact copies always land on the same side of the content-hash split; the same
+    question with another answer does not, and then eval scores a prompt trained on.
+
+    Bad:  train ``{"prompt": "2+2?", "response": "4"}``, eval ``{"prompt": "2+2?", "response": "four"}``
+    Good: every eval prompt is absent from train""",
+)

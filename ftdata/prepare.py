@@ -1,0 +1,231 @@
+"""``prepare``: validate, format and write training-ready shards with a manifest.
+
+Checking never writes; writing consumes the validation result. The Checker
+runs exactly as in ``validate`` and hands every example, after all checks, to
+a ``RowSink`` that writes the valid ones into a temporary folder. The folder
+gets its manifest and is renamed into place only at the end, and only if
+``strict`` finds no error. The library returns a ``PrepareResult`` and never
+prints.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ftdata.errors import UsageError
+from ftdata.result import Result
+
+
+@dataclass(frozen=True)
+class PrepareResult:
+    """What ``prepare`` did: ``status`` is ``written``, ``skipped`` (already done) or ``refused``.
+
+    ``refused`` means ``strict`` found an error and nothing was written.
+    ``result`` is the validation result (None when skipped); ``manifest`` the
+    manifest written (or found, when skipped).
+    """
+
+    out: Path
+    status: str
+    manifest: dict[str, Any] | None
+    result: Result | None
+
+    @property
+    def written(self) -> bool:
+        """Whether this call wrote the output folder."""
+        return self.status == "written"
+
+
+def prepare(
+    source: Any,
+    *,
+    out: str | Path,
+    format: str = "mds",  # noqa: A002 (the CLI's --format)
+    model: str | None = None,
+    tokenizer: str | None = None,
+    context_length: int | None = None,
+    tokenize: bool = True,
+    eval_fraction: float = 0.0,
+    seed: int = 0,
+    dedupe: bool = False,
+    strict: bool = False,
+    force: bool = False,
+    compression: str | None = "zstd",
+    hashes: tuple[str, ...] = ("sha1",),
+    shard_bytes: int = 1 << 26,
+    file_bytes: int = 256 * 1024 * 1024,
+    pad_last_window: bool = False,
+    rename_completion: bool = False,
+    task: str | None = None,
+    profile: str | None = None,
+    date: Any = None,
+    target_responses: str | None = None,
+    target_prompts: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PrepareResult:
+    """Validate ``source`` and write its valid examples to ``out`` as ``format`` shards.
+
+    ``format``: ``mds`` (mosaicml-streaming, what llm-foundry reads), ``parquet``,
+    ``jsonl`` (upload-ready, chat/instruction) or ``text`` (a pre-training corpus
+    re-cut into files of at most ``file_bytes``). Chat/instruction MDS and
+    Parquet hold ``turns`` token ids (needs ``model`` or ``tokenizer``) unless
+    ``tokenize=False``; pre-training becomes ``tokens`` windows of exactly the
+    context length (the last partial one dropped, or EOS-padded with
+    ``pad_last_window``). ``eval_fraction``/``seed`` split by content hash
+    into ``train/`` and ``eval/``; ``dedupe`` drops exact duplicates.
+    ``compression`` (``zstd[:LEVEL]`` or None), ``hashes`` and ``shard_bytes``
+    shape MDS shards; ``file_bytes`` caps Parquet/JSONL/text files.
+    ``strict`` writes nothing when any error is found. A finished ``out`` with
+    the same inputs and options is left alone (``status == "skipped"``) unless
+    ``force`` (in-memory sources are always redone: they have no file hash);
+    a non-empty folder not written by ftdata is refused
+    (``UsageError``). ``progress(rows)`` is called now and then.
+    """
+    from ftdata import __version__
+    from ftdata.writers import manifest as mf
+
+    if not 0 <= eval_fraction < 1:
+        raise UsageError("--eval-fraction must be at least 0 and below 1")
+    out = Path(out)
+    options = {
+        "format": format, "model": model, "tokenizer": tokenizer,
+        "context_length": context_length, "tokenize": tokenize, "eval_fraction": eval_fraction,
+        "seed": seed, "dedupe": dedupe, "strict": strict, "compression": compression,
+        "hashes": sorted(set(hashes)), "shard_bytes": shard_bytes, "file_bytes": file_bytes,
+        "pad_last_window": pad_last_window, "rename_completion": rename_completion,
+        "task": task, "profile": profile, "date": str(date) if date else None,
+        "target_responses": target_responses, "target_prompts": target_prompts,
+    }
+    inputs = mf.describe_inputs(source)
+    found = mf.read_manifest(out)
+    on_disk = all("sha256" in item or "delta" in item for item in inputs)
+    if found is not None and on_disk and not force and found.get("fingerprint") == mf.fingerprint(
+            options, inputs, found.get("tokenizer")):
+        return PrepareResult(out, "skipped", found, None)
+    mf.check_out(out, force)
+    tmp = mf.temp_folder(out)
+    try:
+        run = _Run(source, tmp, options, progress)
+        result, counts, shards = run.execute()
+        if strict and result.summary["errors"]:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return PrepareResult(out, "refused", None, result)
+        identity = run.identity()
+        manifest = {
+            "ftdata_version": __version__, "fingerprint": mf.fingerprint(options, inputs, identity),
+            "options": options, "inputs": inputs, "tokenizer": identity,
+            **_counts_section(result, counts), "shards": [s.to_dict() for s in shards],
+        }
+        mf.publish(tmp, out, manifest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return PrepareResult(out, "written", manifest, result)
+
+
+def _counts_section(result: Result, counts) -> dict[str, Any]:
+    """Examples in / written / left out (adds up), tokens, truncation, windows."""
+    left_out = dict(sorted(counts.left_out.items()))
+    not_examples = result.rows - counts.seen  # lines that never parsed, unknown shapes
+    if not_examples:
+        left_out["unparsed"] = not_examples
+    written = sum(counts.written.values())
+    return {
+        "examples": {"in": result.rows, "written": written, "left_out": sum(left_out.values()),
+                     "left_out_by_reason": left_out,
+                     "written_by_split": dict(sorted(counts.written.items()))},
+        "tokens": {"written": counts.tokens_written, "truncated_examples": counts.truncated_written,
+                   "dropped_examples": sum(v for k, v in left_out.items()
+                                           if k.startswith("dropped:")),
+                   "windows_by_split": dict(sorted(counts.windows.items())),
+                   "padding_tokens": counts.padding_tokens,
+                   "tail_tokens_dropped": counts.tail_tokens_dropped},
+        "findings_by_code": result.summary["by_code"],
+    }
+
+
+class _Run:
+    """One validation pass with the sink attached."""
+
+    def __init__(self, source: Any, folder: Path, options: dict[str, Any],
+                 progress: Callable[[int], None] | None) -> None:
+        from ftdata.config import settings_from, token_settings_from
+        from ftdata.engine import Checker
+
+        self.source, self.folder, self.options, self.progress = source, folder, options, progress
+        self.settings = settings_from({}, task=options["task"], profile=options["profile"])
+        tokens = token_settings_from(
+            {}, model=options["model"], tokenizer=options["tokenizer"],
+            context_length=options["context_length"], date=options["date"],
+            target_responses=options["target_responses"], target_prompts=options["target_prompts"])
+        if options["tokenize"] and options["format"] in ("mds", "parquet") and not tokens.requested:
+            raise UsageError(f"--format {options['format']} tokenizes: give --model or "
+                             "--tokenizer, or --no-tokenize (chat and instruction only)")
+        self.checker = Checker(self.settings, tokens if tokens.requested else None)
+        self.checker.on_row = self._sink()
+
+    def _sink(self):
+        from ftdata.writers.sink import RowSink, SinkOptions
+        from ftdata.writers.split import Splitter
+
+        opts, stage = self.options, self._stage()
+        sink_options = SinkOptions(
+            format=opts["format"], tokenize=opts["tokenize"],
+            rename_completion=opts["rename_completion"], compression=opts["compression"],
+            hashes=tuple(opts["hashes"]), shard_bytes=opts["shard_bytes"],
+            file_bytes=opts["file_bytes"], pad_last_window=opts["pad_last_window"],
+            context_length=stage.max_seq_len if stage is not None else opts["context_length"])
+        self.splitter = Splitter(opts["eval_fraction"], opts["seed"], opts["dedupe"])
+        self.sink = RowSink(self.folder, sink_options, self.splitter, self._is_error,
+                            stage.tokenizer if stage is not None else None, self.progress)
+        return self.sink
+
+    def _stage(self):
+        tokens = self.checker.tokens
+        if tokens is None:
+            return None
+        if tokens.stage is None:
+            raise UsageError(f"no tokenizer for the model: {tokens.skipped}")
+        return tokens.stage
+
+    def _is_error(self, code: str) -> bool:
+        from ftdata.findings import Severity
+        from ftdata.rules import registry
+
+        policy = self._policy if hasattr(self, "_policy") else self.settings.policy()
+        self._policy = policy
+        try:
+            rule = registry.get(code)
+        except KeyError:
+            return False
+        return policy.get(code, rule.severity) is Severity.ERROR
+
+    def identity(self) -> dict[str, Any] | None:
+        """The tokenizer and template that produced the ids (None without a model)."""
+        stage = self._stage()
+        return stage.identity() if stage is not None else None
+
+    def execute(self):
+        """Validate every source through the sink; return (result, counts, shards)."""
+        from ftdata.rules import dataset
+        from ftdata.sources import open_sources
+        from ftdata.sources.table_options import TableOptions
+
+        settings, checker = self.settings, self.checker
+        # Every row must reach the sink as a value: no Arrow-only clean rows.
+        table = TableOptions(profile=settings.profile, vectorise=False, hash_clean_rows=False)
+        for item in open_sources(self.source, task=settings.task,
+                                 max_line_bytes=settings.max_line_bytes,
+                                 task_for=settings.task_for, table=table):
+            checker.check_source(item, task=settings.task_for(item.name))
+        checker.finish()
+        shards = self.sink.close()
+        for where in self.splitter.leaks():
+            checker.builder.emit(dataset.EVAL_IN_TRAIN, "this eval example's prompt also occurs "
+                                 "in train", **where)
+        extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
+        return checker.builder.build(settings.fail_on, extra), self.sink.counts, shards
