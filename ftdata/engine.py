@@ -41,16 +41,9 @@ class Checker:
     """Applies the enabled rules to every example of every source."""
 
     def __init__(self, settings: Settings, tokens: TokenSettings | None = None,
-                 on_example=None, on_row: Callable[[RowOutcome], None] | None = None,
-                 pipeline: bool = False) -> None:
+                 on_example=None, on_row: Callable[[RowOutcome], None] | None = None) -> None:
         self.settings = settings
         self.on_row = on_row
-        # With ``pipeline``, a batch's tokens are counted in a worker thread while the
-        # next batch is parsed and checked; the encoder releases the GIL, so the two
-        # overlap. Rows are finished one batch later, in order (see ``flush``).
-        self.pipeline = pipeline
-        self._inflight = None
-        self._worker = None
         self.context = CheckContext(profile=settings.profile)
         self.builder = ResultBuilder(settings.policy(), settings.keep_per_code)
         enabled = self.builder.enabled
@@ -78,7 +71,6 @@ class Checker:
         self._source_names.append(source.name)
         for batch in source.batches():
             self.check_batch(batch, summary, source.kind)
-        self.flush()
         if summary.task is None and source.kind == "text":
             summary.task = "pretraining"
         return summary
@@ -110,31 +102,7 @@ class Checker:
                     where.update(batch.location(index))
                 countable = self._check_example(value, summary, where, batch.raws[index])
             outcomes.append((self.builder.row_failed, countable, self.builder.row_codes))
-        if self.pipeline and self.tokens is not None and self.tokens.stage is not None:
-            self._submit(outcomes, summary)
-        else:
-            self._finish_rows(outcomes, summary)
-
-    def _submit(self, outcomes: list, summary: SourceSummary) -> None:
-        """Start counting this batch's tokens in the worker, then finish the previous batch."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        if self._worker is None:
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftdata-tokens")
-        chats = [(i, c) for i, (failed, c, _) in enumerate(outcomes)
-                 if not failed and c and c[0] != "pretraining"]
-        items = [(task, value) for _, (task, value, _) in chats]
-        future = self._worker.submit(self.tokens.stage.count_examples, items)
-        self.flush()
-        self._inflight = (outcomes, summary, chats, future)
-
-    def flush(self) -> None:
-        """Finish the batch whose tokens are still being counted, if any."""
-        if self._inflight is None:
-            return
-        outcomes, summary, chats, future = self._inflight
-        self._inflight = None
-        self._finish_rows(outcomes, summary, (chats, future.result()))
+        self._finish_rows(outcomes, summary)
 
     def _count_clean(self, batch: Batch, summary: SourceSummary, by_line: str) -> None:
         """Count rows a table source proved clean on Arrow; only duplicates can still be found."""
@@ -162,11 +130,11 @@ class Checker:
             self.builder.emit(dataset.DUPLICATE, self._duplicate_message(first), **where)
             self.builder.end_row(summary)
 
-    def _finish_rows(self, outcomes: list, summary: SourceSummary, counted_chats=None) -> None:
+    def _finish_rows(self, outcomes: list, summary: SourceSummary) -> None:
         """Run the token stage over the rows still valid, then count every row."""
         counted: dict[int, tuple[bool, object]] = {}
         if self.tokens is not None:
-            counted = self._count_tokens(outcomes, counted_chats)
+            counted = self._count_tokens(outcomes)
         for index, (failed, countable, codes) in enumerate(outcomes):
             token_error, token_outcome = counted.get(index, (False, None))
             self.builder.resume_row(failed or token_error, codes + self._token_codes(index))
@@ -179,12 +147,8 @@ class Checker:
     def _token_codes(self, index: int) -> list[str]:
         return self._pending_token_codes.get(index, [])
 
-    def _count_tokens(self, outcomes: list, counted_chats=None) -> dict[int, tuple[bool, object]]:
-        """Token-count the rows without errors; remember the codes each one got.
-
-        ``counted_chats`` holds ``(chats, stage outcomes)`` already computed by the
-        pipeline worker; otherwise the chats are counted here.
-        """
+    def _count_tokens(self, outcomes: list) -> dict[int, tuple[bool, object]]:
+        """Token-count the rows without errors; remember the codes each one got."""
         counted: dict[int, tuple[bool, object]] = {}
         self._pending_token_codes = {}
         examples = [(i, c) for i, (failed, c, _) in enumerate(outcomes) if not failed and c]
@@ -194,12 +158,8 @@ class Checker:
             self.builder.start_row()
             counted[index] = (self.tokens.count_document(value, where), None)
             self._pending_token_codes[index] = self.builder.row_codes
-        if counted_chats is None:
-            chats = [(i, c) for i, c in examples if c[0] != "pretraining"]
-            results = self.tokens.count_batch([c for _, c in chats], with_codes=True)
-        else:
-            chats, stage_outcomes = counted_chats
-            results = self.tokens.report_batch([c for _, c in chats], stage_outcomes)
+        chats = [(i, c) for i, c in examples if c[0] != "pretraining"]
+        results = self.tokens.count_batch([c for _, c in chats], with_codes=True)
         for (index, _), (error, outcome, codes) in zip(chats, results):
             counted[index] = (error, outcome)
             self._pending_token_codes[index] = codes
@@ -269,9 +229,6 @@ class Checker:
 
     def finish(self) -> None:
         """Emit the dataset-level findings once every source is checked."""
-        self.flush()
-        if self._worker is not None:
-            self._worker.shutdown()
         self.builder.start_dataset_findings()
         names = ", ".join(self._source_names) or "the input"
         if self.tokens is not None:
