@@ -148,8 +148,11 @@ class TokenChecker:
         totals = {key: sum(section[key] for section in by_task.values())
                   for key in ("total", "trainable", "truncated_examples", "dropped_examples",
                               "billed_tokens")}
+        overall = TokenStats("all")
+        for stats in self.stats.values():
+            overall.per_example.extend(stats.per_example)
         return {"requested": True, **identity, **totals, "epochs": self.settings.epochs,
-                "by_task": by_task}
+                "per_example": overall.summary(), "by_task": by_task}
 
 
 def _located(where: dict) -> dict:

@@ -34,6 +34,7 @@ def test_counts_and_report_section_follow_the_schema():
     assert tokens["total"] == sum(f["tokens"] for f in found)
     assert tokens["model"] == MISTRAL and len(tokens["tokenizer"]["sha256"]) == 64
     assert tokens["by_task"]["chat"]["per_example"]["count"] == 2
+    assert tokens["per_example"]["total"] == tokens["total"]
     assert validator("report").is_valid(result.to_dict())
 
 
