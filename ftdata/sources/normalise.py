@@ -2,7 +2,7 @@
 
 deltalake's ``scan()`` returns ``string_view``, polars ``large_string`` and
 ``large_list`` with the child name ``item``, Parquet ``list`` with ``element``
-(see /work/shared/research/delta-spark.md §1). The rules must not care: types
+(see the delta-spark research note, section 1). The rules must not care: types
 are compared after :func:`canonical_type`, and batches are cast to it before
 they become Python objects (pyarrow's compute kernels reject ``string_view``).
 """
