@@ -10,15 +10,18 @@ but the same question with another answer does not.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import orjson
+
+from ftdata.writers.manifest import sha256_file
 
 
 def content_key(task: str, shaped: Any) -> bytes:
     """Canonical bytes of an example (sorted keys) or, for text, the document's bytes hash."""
     if task == "pretraining":
-        return _file_sha256(shaped)
+        return bytes.fromhex(sha256_file(Path(shaped)))
     return orjson.dumps(shaped, option=orjson.OPT_SORT_KEYS)
 
 
@@ -31,14 +34,6 @@ def prompt_key(task: str, shaped: Any) -> bytes | None:
     if task == "instruction":
         return orjson.dumps(shaped["prompt"])
     return None
-
-
-def _file_sha256(path: str) -> bytes:
-    hasher = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(4 * 1024 * 1024):
-            hasher.update(chunk)
-    return hasher.digest()
 
 
 def _h64(data: bytes) -> int:
