@@ -41,3 +41,13 @@ def jsonl(tmp_path):
         return write_jsonl(tmp_path / (name or f"data{next(counter)}.jsonl"), records)
 
     return make
+
+
+def assert_golden(actual: str, name: str) -> None:
+    """Compare with ``tests/golden/NAME``; ``FTDATA_UPDATE_GOLDEN=1`` rewrites it instead."""
+    import os
+
+    path = ROOT / "tests" / "golden" / name
+    if os.environ.get("FTDATA_UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8")

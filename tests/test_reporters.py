@@ -17,9 +17,8 @@ from ftdata.findings import Finding, Location, Severity
 from ftdata.reporters import REPORTERS, ReportOptions
 from ftdata.reporters.github import escape_data, escape_property, format_annotation
 from ftdata.schemas import validator
-from conftest import ROOT
+from conftest import ROOT, assert_golden
 
-GOLDEN = ROOT / "tests" / "golden"
 INPUTS = ["sample_data/chat/support_bad.jsonl", "sample_data/instruction/qa_bad.jsonl"]
 
 
@@ -42,11 +41,7 @@ def render(result, fmt: str, max_per_code: int = 20) -> str:
 @pytest.mark.parametrize(("fmt", "name"), [("text", "report.txt"), ("json", "report.json"),
                                            ("github", "report.github.txt")])
 def test_golden(result, fmt, name):
-    actual = render(result, fmt)
-    path = GOLDEN / name
-    if os.environ.get("FTDATA_UPDATE_GOLDEN"):
-        path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8")
+    assert_golden(render(result, fmt), name)
 
 
 def test_json_report_follows_schema(result):

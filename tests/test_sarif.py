@@ -22,9 +22,8 @@ from ftdata.cli import main
 from ftdata.reporters import REPORTERS, ReportOptions
 from ftdata.reporters.sarif import sarif_log, to_uri
 from ftdata.rules import registry
-from conftest import ROOT
+from conftest import ROOT, assert_golden
 
-GOLDEN = ROOT / "tests" / "golden"
 INPUTS = ["sample_data/chat/support_bad.jsonl", "sample_data/instruction/qa_bad.jsonl"]
 
 
@@ -69,11 +68,7 @@ def render(result, fmt: str, max_per_code: int = 20) -> str:
 
 @pytest.mark.parametrize(("fmt", "name"), [("sarif", "report.sarif"), ("junit", "report.junit.xml")])
 def test_golden(result, fmt, name):
-    actual = render(result, fmt)
-    path = GOLDEN / name
-    if os.environ.get("FTDATA_UPDATE_GOLDEN"):
-        path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8")
+    assert_golden(render(result, fmt), name)
 
 
 def test_sarif_follows_the_schema(result, sample_result):

@@ -8,10 +8,10 @@ inside one file are separated by a blank line.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from ftdata.writers import ShardInfo
+from ftdata.writers.rolling import RollingFiles
 
 MB = 1_000_000
 MAX_BYTES = 256 * MB
@@ -25,42 +25,21 @@ class TextShardWriter:
 
     def __init__(self, folder: Path, *, prefix: str = "", max_bytes: int = MAX_BYTES) -> None:
         """``max_bytes`` caps a file unless a single document is larger."""
-        self.folder, self.prefix, self.max_bytes = folder, prefix, max_bytes
-        self.shards: list[ShardInfo] = []
-        self._handle = None
-        self._size = self._docs = 0
-        folder.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.files = RollingFiles(folder, stem="part", suffix=".txt", prefix=prefix)
 
     def write(self, path: str) -> None:
         """Append one document (copied in chunks: bounded memory for any size)."""
         size = Path(path).stat().st_size
-        if self._handle is not None and self._size + len(SEPARATOR) + size > self.max_bytes:
-            self._close_file()
-        if self._handle is None:
-            self._name = f"part-{len(self.shards):05d}.txt"
-            # closed in _close_file
-            self._handle = open(self.folder / self._name, "wb")  # noqa: SIM115
-            self._hash = hashlib.sha256()
-        elif self._docs:
-            self._put(SEPARATOR)
+        self.files.roll_if(len(SEPARATOR) + size, self.max_bytes)
+        if self.files.is_open and self.files.items:
+            self.files.put(SEPARATOR)
+        self.files.put(b"")  # opens the file even for an empty document, so it is counted
         with open(path, "rb") as source:
             while chunk := source.read(COPY_CHUNK):
-                self._put(chunk)
-        self._docs += 1
-
-    def _put(self, data: bytes) -> None:
-        self._handle.write(data)
-        self._hash.update(data)
-        self._size += len(data)
-
-    def _close_file(self) -> None:
-        self._handle.close()
-        self.shards.append(ShardInfo(self.prefix + self._name, self._size,
-                                     self._hash.hexdigest(), self._docs))
-        self._handle, self._size, self._docs = None, 0, 0
+                self.files.put(chunk)
+        self.files.items += 1
 
     def close(self) -> list[ShardInfo]:
         """Close the last file and return the files written (``samples`` = documents)."""
-        if self._handle is not None:
-            self._close_file()
-        return self.shards
+        return self.files.close()
