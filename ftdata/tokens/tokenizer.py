@@ -25,6 +25,7 @@ from ftdata.errors import TokenizerError
 from ftdata.tokens import folder_config
 from ftdata.tokens.backends import HFBackend, SentencePieceBackend
 from ftdata.tokens.convert import KNOWN_RANKS, RanksSpec, ranks_to_tokenizer, read_ranks
+from ftdata.tokens.tiktoken_backend import TiktokenBackend, tiktoken_available
 
 _RANKS_LINE = re.compile(rb"^[A-Za-z0-9+/]+={0,2} \d+\r?$")
 
@@ -189,11 +190,14 @@ def from_tiktoken_ranks(
     spec: RanksSpec | None = None,
     extra_specials: Mapping[str, int] | None = None,
     named: Mapping[str, str] | None = None,
+    use_tiktoken: bool | None = None,
 ) -> LoadedTokenizer:
-    """Convert a tiktoken ranks file to a ``tokenizers`` BPE (see ``convert``).
+    """Load a tiktoken ranks file: with tiktoken itself when it is installed,
+    else converted to a ``tokenizers`` BPE (see ``convert``); same ids either way.
 
     Without ``spec`` the file must be one whose split regex is known by hash;
-    ``extra_specials`` adds model-specific control tokens (DBRX's ChatML ones).
+    ``extra_specials`` adds model-specific control tokens (DBRX's ChatML ones);
+    ``use_tiktoken`` False forces the converted BPE (None: tiktoken if installed).
     """
     ranks, digest = read_ranks(path)
     spec = spec or KNOWN_RANKS.get(digest)
@@ -204,7 +208,7 @@ def from_tiktoken_ranks(
         )
     if extra_specials:
         spec = RanksSpec(spec.name, spec.pattern, {**spec.specials, **extra_specials})
-    backend = HFBackend(ranks_to_tokenizer(ranks, spec))
+    backend = _ranks_backend(ranks, spec, use_tiktoken)
     names = dict(named or {})
     missing = sorted(v for v in names.values() if backend.token_to_id(v) is None)
     if missing:
@@ -217,6 +221,15 @@ def from_tiktoken_ranks(
         special_tokens=names,
         control_tokens=backend.special_literals(),
     )
+
+
+def _ranks_backend(ranks: Mapping[bytes, int], spec: RanksSpec, use_tiktoken: bool | None) -> Encoder:
+    """tiktoken on the ranks (faster, no conversion) unless refused or missing, else the BPE."""
+    if use_tiktoken is None:
+        use_tiktoken = tiktoken_available()
+    if use_tiktoken:
+        return TiktokenBackend(spec.name, spec.pattern, ranks, spec.specials)
+    return HFBackend(ranks_to_tokenizer(ranks, spec))
 
 
 def _is_ranks_file(path: Path) -> bool:

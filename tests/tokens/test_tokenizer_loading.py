@@ -27,7 +27,11 @@ def _site(*parts: str) -> Path:
 @pytest.fixture(scope="module")
 def dbrx_json(tmp_path_factory) -> Path:
     """A real tokenizer.json (cl100k + DBRX tokens) written by ftdata's converter."""
-    tok = resolve_tokenizer("databricks/dbrx-instruct", "dbrx", cache=Path("/nonexistent"))
+    from ftdata.tokens.resolve import DBRX_SPECIALS
+    from ftdata.tokens.tokenizer import from_tiktoken_ranks
+
+    ranks = _site("tiktoken_ext", "data", "cl100k_base.tiktoken")
+    tok = from_tiktoken_ranks(ranks, extra_specials=DBRX_SPECIALS, use_tiktoken=False)
     path = tmp_path_factory.mktemp("dbrx") / "tokenizer.json"
     tok.backend.tok.save(str(path))
     return path

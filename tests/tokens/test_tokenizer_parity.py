@@ -219,8 +219,28 @@ def test_dbrx_parity_with_tiktoken(dbrx, tiktoken_dbrx):
     assert _mismatches(dbrx.encode_batch(plain, False), ordinary, plain) == []
 
 
-def test_cl100k_ranks_file_by_path(tiktoken_dbrx):
-    tok = load_tokenizer(_site("tiktoken_ext", "data", "cl100k_base.tiktoken"))
+def test_dbrx_resolves_to_the_tiktoken_encoder(dbrx):
+    from ftdata.tokens.tiktoken_backend import TiktokenBackend
+
+    assert isinstance(dbrx.backend, TiktokenBackend)  # tiktoken is a test dependency
+
+
+def test_dbrx_converted_bpe_parity_with_tiktoken(tiktoken_dbrx):
+    """The fallback without tiktoken: the ranks converted to a ``tokenizers`` BPE."""
+    from ftdata.tokens.backends import HFBackend
+
+    path = _site("tiktoken_ext", "data", "cl100k_base.tiktoken")
+    tok = from_tiktoken_ranks(path, extra_specials=DBRX_SPECIALS, use_tiktoken=False)
+    assert isinstance(tok.backend, HFBackend)
+    texts = corpus(sorted(tiktoken_dbrx._special_tokens), seed=11)
+    ref = [tiktoken_dbrx.encode(t, allowed_special="all") for t in texts]
+    assert _mismatches(tok.encode_batch(texts, False), ref, texts) == []
+
+
+@pytest.mark.parametrize("use_tiktoken", [True, False])
+def test_cl100k_ranks_file_by_path(tiktoken_dbrx, use_tiktoken):
+    path = _site("tiktoken_ext", "data", "cl100k_base.tiktoken")
+    tok = load_tokenizer(path) if use_tiktoken else from_tiktoken_ranks(path, use_tiktoken=False)
     assert (
         tok.control_tokens["<|endoftext|>"] == 100257 and "<|im_start|>" not in tok.control_tokens
     )
@@ -265,8 +285,9 @@ def test_llama3_tokenizer_json_parity(llama3_files, tiktoken_llama3):
     assert tok.encode("Hello world!") == [9906, 1917, 0]
 
 
-def test_llama3_ranks_conversion_parity(llama3_files, tiktoken_llama3):
-    tok = from_tiktoken_ranks(llama3_files[1])  # recognised by hash
+@pytest.mark.parametrize("use_tiktoken", [True, False])
+def test_llama3_ranks_conversion_parity(llama3_files, tiktoken_llama3, use_tiktoken):
+    tok = from_tiktoken_ranks(llama3_files[1], use_tiktoken=use_tiktoken)  # recognised by hash
     texts = corpus(["<|begin_of_text|>", "<|eot_id|>"], n=200, seed=9)
     ref = [tiktoken_llama3.encode(t, allowed_special="all") for t in texts]
     assert _mismatches(tok.encode_batch(texts, False), ref, texts) == []

@@ -1,0 +1,74 @@
+"""The tiktoken encoder itself, for tiktoken ranks files (cl100k/DBRX, Llama 3).
+
+tiktoken is the reference encoder of these vocabularies and, measured on this
+project's benchmark corpus, encodes about 2.5 times faster than the same
+vocabulary converted to a ``tokenizers`` BPE (``ftdata.tokens.convert``), with
+no conversion cost at load. The converted BPE remains the fallback when
+tiktoken is not installed; both give identical ids (tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from ftdata.tokens.backends import _threads
+
+SERIAL_TEXTS = 64  # below this, threads cost more than they save
+
+
+def tiktoken_available() -> bool:
+    """Whether the ``tiktoken`` package can be imported."""
+    try:
+        import tiktoken  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class TiktokenBackend:
+    """A ``tiktoken.Encoding`` built from ranks, a split regex and control tokens.
+
+    Every control-token literal inside a text is encoded as that token (what
+    the converted BPE and ``transformers`` do). A batch is cut into one
+    contiguous chunk per thread: tiktoken releases the GIL while it encodes.
+    """
+
+    def __init__(self, name: str, pattern: str, ranks: Mapping[bytes, int],
+                 specials: Mapping[str, int]) -> None:
+        import tiktoken
+
+        self.encoding = tiktoken.Encoding(name, pat_str=pattern, mergeable_ranks=dict(ranks),
+                                          special_tokens=dict(specials))
+        self._specials = dict(specials)
+        self._allowed = frozenset(specials)
+        self._threads = _threads()
+
+    def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
+        """Encode ``texts``; these vocabularies add no BOS/EOS of their own."""
+        texts = list(texts)
+        threads = min(self._threads, max(1, len(texts) // SERIAL_TEXTS))
+        if threads <= 1:
+            return self._encode_all(texts)
+        step = -(-len(texts) // threads)
+        chunks = [texts[i : i + step] for i in range(0, len(texts), step)]
+        # A pool per call, as in HFBackend: nothing outlives it across a fork.
+        with ThreadPoolExecutor(max_workers=len(chunks), thread_name_prefix="ftdata-tiktoken") as pool:
+            return [ids for part in pool.map(self._encode_all, chunks) for ids in part]
+
+    def _encode_all(self, texts: list[str]) -> list[list[int]]:
+        encode, allowed = self.encoding.encode, self._allowed
+        return [encode(text, allowed_special=allowed) for text in texts]
+
+    def token_to_id(self, literal: str) -> int | None:
+        """Id of a token string (a control token or a whole ranks entry), or None."""
+        if literal in self._specials:
+            return self._specials[literal]
+        try:
+            return self.encoding.encode_single_token(literal.encode("utf-8"))
+        except KeyError:
+            return None
+
+    def special_literals(self) -> dict[str, int]:
+        """Control tokens, literal -> id."""
+        return dict(self._specials)
