@@ -32,6 +32,7 @@ def validate(
     date: Any = None,
     target_responses: str | None = None,
     target_prompts: str | None = None,
+    per_role: bool | None = None,
     settings: Settings | None = None,
     token_settings: TokenSettings | None = None,
     on_example: Callable[[dict[str, Any]], None] | None = None,
@@ -60,7 +61,10 @@ def validate(
     thresholds, and a billed-token estimate for ``epochs`` (default 3);
     ``date`` pins the date that templates embed; ``on_example`` receives the
     counts of every counted example (its location plus ``tokens``,
-    ``prompt_tokens``, ``trainable_tokens``, ``truncated``, ``dropped``). Raises ``UsageError`` for a
+    ``prompt_tokens``, ``trainable_tokens``, ``truncated``, ``dropped``, and with
+    ``per_role`` the content tokens per role, ``roles``); ``per_role`` also encodes
+    every message content alone for per-role statistics (costs a second encode
+    of the contents). Raises ``UsageError`` for a
     missing path or a bad option; problems
     in the data are findings.
 
@@ -92,7 +96,7 @@ def validate(
         token_settings = token_settings_from(
             table, model=model, tokenizer=tokenizer, context_length=context_length,
             epochs=epochs, date=date, target_responses=target_responses,
-            target_prompts=target_prompts,
+            target_prompts=target_prompts, per_role=per_role,
         )
     checker = Checker(settings, token_settings, on_example)
     table_options = TableOptions(

@@ -176,6 +176,8 @@ def _add_token_options(cmd: argparse.ArgumentParser) -> None:
                         help="assistant turns trained (default last, as llm-foundry)")
     tokens.add_argument("--target-prompts", metavar="none|all|length>=N",
                         help="prompt spans trained (default none)")
+    tokens.add_argument("--per-role", action="store_true", default=None,
+                        help="token statistics per role (encodes each message content again)")
     switch = tokens.add_mutually_exclusive_group()
     switch.add_argument("--no-tokens", action="store_true",
                         help="structure rules only, even when [tool.ftdata] names a model")
@@ -243,7 +245,7 @@ def _validate(args: argparse.Namespace) -> int:
     tokens = token_settings_from(
         table, model=args.model, tokenizer=args.tokenizer, context_length=args.context_length,
         epochs=args.epochs, date=args.date, target_responses=args.target_responses,
-        target_prompts=args.target_prompts,
+        target_prompts=args.target_prompts, per_role=args.per_role,
     )
     per_example = getattr(args, "per_example", False)
     if args.no_tokens:

@@ -151,9 +151,9 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
 
 # Settings that belong to the reporters or to later stages; accepted, not used here.
 _LATER_KEYS = {"max_per_code", "format", "model", "tokenizer", "context_length", "epochs",
-               "date", "target_responses", "target_prompts"}
+               "date", "target_responses", "target_prompts", "per_role"}
 TOKEN_KEYS = ("model", "tokenizer", "context_length", "epochs", "date", "target_responses",
-              "target_prompts")
+              "target_prompts", "per_role")
 
 
 def token_settings_from(table: Mapping[str, Any], **explicit: Any):
@@ -171,6 +171,8 @@ def token_settings_from(table: Mapping[str, Any], **explicit: Any):
             values["epochs"] = float(values["epochs"])
         if "context_length" in values:
             values["context_length"] = int(values["context_length"])
+        if "per_role" in values and not isinstance(values["per_role"], bool):
+            raise ValueError(f"per-role takes true or false, not {values['per_role']!r}")
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"bad token setting: {exc}") from None
     return TokenSettings(**values)

@@ -31,6 +31,11 @@ def _write_task(task: str, section: dict[str, Any], epochs: float, stream: TextI
         stream.write("    per example: " + ", ".join(
             f"{key} {_n(stats[key])}" for key in
             ("min", "p5", "p25", "p50", "p75", "p95", "max", "mean")) + "\n")
+    for role, role_stats in section.get("per_role", {}).items():
+        stream.write(f"    {role} (content, {_n(role_stats['count'])} examples): total "
+                     f"{_n(role_stats['total'])}, " + ", ".join(
+                         f"{key} {_n(role_stats[key])}" for key in ("min", "p50", "p95", "max", "mean"))
+                     + "\n")
     if task != "pretraining":
         stream.write(f"    truncated: {_n(section['truncated_examples'])} examples "
                      f"({_n(section['tokens_lost_to_truncation'])} tokens lost); "

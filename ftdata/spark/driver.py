@@ -135,9 +135,9 @@ def merge_stats(into, other) -> None:
         mine, theirs = getattr(into, item.name), getattr(other, item.name)
         if item.name == "task":
             continue
-        if isinstance(mine, dict):
+        if isinstance(mine, dict):  # role -> per-example counts
             for key, value in theirs.items():
-                mine[key] = mine.get(key, 0) + value
+                mine.setdefault(key, type(value)(value.typecode)).extend(value)
         elif isinstance(mine, int):
             setattr(into, item.name, mine + theirs)
         else:  # array("q"): exact percentiles keep every count (8 bytes per example)

@@ -68,11 +68,18 @@ class TokenChecker:
             rule = tokens.TEMPLATE_ERROR if kind == "template" else tokens.NOT_PREFIX_CONSISTENT
             return emit(rule, f"chat template: {message}", **where)
         counts = outcome.counts
-        self.stats.setdefault(task, TokenStats(task)).add(counts, self.stage.max_seq_len)
+        stats = self.stats.setdefault(task, TokenStats(task))
+        stats.add(counts, self.stage.max_seq_len)
+        if outcome.roles is not None:
+            stats.add_roles(outcome.roles)
         if self.on_example is not None:
-            self.on_example({**_located(where), "tokens": counts.tokens, "prompt_tokens": counts.prompt_tokens,
-                             "trainable_tokens": counts.trainable_tokens,
-                             "truncated": counts.truncated, "dropped": counts.dropped})
+            record = {**_located(where), "tokens": counts.tokens,
+                      "prompt_tokens": counts.prompt_tokens,
+                      "trainable_tokens": counts.trainable_tokens,
+                      "truncated": counts.truncated, "dropped": counts.dropped}
+            if outcome.roles is not None:
+                record["roles"] = outcome.roles
+            self.on_example(record)
         if outcome.doubled_bos:
             emit(tokens.DOUBLED_BOS, "the example starts with two BOS tokens", **where)
         if counts.truncated and not counts.dropped:  # a dropped example is not trained at all
@@ -174,6 +181,8 @@ def _task_section(stats: TokenStats, window: int | None, epochs: float) -> dict[
         "per_example": stats.summary(),
         "histogram": stats.histogram(),
     }
+    if stats.roles:
+        section["per_role"] = stats.role_summaries()
     if stats.task == "pretraining" and window:
         section["full_windows"] = stats.total // window
         section["tokens_reaching_model"] = section["full_windows"] * window

@@ -30,6 +30,7 @@ class TokenSettings:
     date: _dt.date | None = None
     target_responses: str = "last"
     target_prompts: str = "none"
+    per_role: bool = False  # also encode each message's content alone, for per-role statistics
 
     def __post_init__(self) -> None:
         if self.target_responses.lower() not in ("last", "all"):
@@ -57,6 +58,7 @@ class Outcome:
     special_tokens: list[tuple[str, str]] = field(default_factory=list)  # (pointer, literal)
     doubled_bos: bool = False
     turns: list | None = None  # TurnIds per turn, for writers that store token ids
+    roles: dict[str, int] | None = None  # content tokens per role (TokenSettings.per_role)
 
 
 class TokenStage:
@@ -130,6 +132,8 @@ class TokenStage:
                 plans.append(plan)
                 planned.append(index)
         encoded = encode_plans(plans, self.tokenizer.encode_batch, self.cache)
+        if self.settings.per_role:
+            self._count_roles([items[i] for i in planned], [outcomes[i] for i in planned])
         bos = self.tokenizer.bos_token_id
         for plan, ids, index in zip(plans, encoded, planned):
             turns = turns_from_ids(plan, ids, bos)
@@ -143,6 +147,22 @@ class TokenStage:
                 target_prompts=self.settings.target_prompts,
             )
         return outcomes
+
+    def _count_roles(self, items: list[tuple[str, dict]], outcomes: list[Outcome]) -> None:
+        """Content tokens per role: each content encoded alone, without special tokens.
+
+        Chat roles are the messages' roles; an instruction's are ``prompt`` and
+        ``response``. Template tokens belong to no role (they are the difference
+        between the example's total and the sum of its roles).
+        """
+        parts = [_role_texts(task, example) for task, example in items]
+        texts = [text for pairs in parts for _, text in pairs]
+        lengths = iter(map(len, self.cache.encode(texts, False, self.tokenizer.encode_batch)))
+        for pairs, outcome in zip(parts, outcomes):
+            by_role: dict[str, int] = {}
+            for role, _ in pairs:
+                by_role[role] = by_role.get(role, 0) + next(lengths)
+            outcome.roles = by_role
 
     def _plan(self, task: str, example: dict, outcome: Outcome):
         from ftdata.tokens.chat_template import TemplateRenderError
@@ -193,6 +213,14 @@ class TokenStage:
                 if literal is None and self._literals and (found := self._literals.search(chunk)):
                     literal = found.group()
         return total, literal
+
+
+def _role_texts(task: str, example: dict) -> list[tuple[str, str]]:
+    """``(role, text)`` of an example's contents, in order."""
+    if task == "instruction":
+        response = example.get("response", example.get("completion"))
+        return [("prompt", example["prompt"]), ("response", response)]
+    return [(m["role"], m["content"]) for m in example["messages"] if isinstance(m.get("content"), str)]
 
 
 def open_stage(settings: TokenSettings) -> tuple[TokenStage | None, str | None]:

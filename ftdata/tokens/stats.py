@@ -28,7 +28,8 @@ class TokenStats:
     tokens_lost: int = 0
     dropped: int = 0
     reaching_model: int = 0  # tokens of kept examples after truncation: what is billed
-    roles: dict[str, int] = field(default_factory=dict)
+    # role -> per-example content tokens of that role (only with --per-role)
+    roles: dict[str, array] = field(default_factory=dict)
 
     def add(self, counts, max_seq_len: int | None) -> None:
         """Fold in one example's ``TokenCounts``."""
@@ -44,6 +45,15 @@ class TokenStats:
             window = counts.tokens if max_seq_len is None else min(counts.tokens, max_seq_len)
             self.reaching_model += window
 
+    def add_roles(self, by_role: dict[str, int]) -> None:
+        """Fold in one example's content tokens per role (see ``Outcome.roles``)."""
+        for role, tokens in by_role.items():
+            self.roles.setdefault(role, array("q")).append(tokens)
+
+    def role_summaries(self) -> dict[str, dict[str, Any]]:
+        """Per role, the statistics of ``summary`` over the examples that have the role."""
+        return {role: summarize(values) for role, values in sorted(self.roles.items())}
+
     def add_document(self, tokens: int) -> None:
         """Fold in one pre-training document (all of it reaches the model, concatenated)."""
         self.per_example.append(tokens)
@@ -57,15 +67,7 @@ class TokenStats:
 
     def summary(self) -> dict[str, Any]:
         """count, total, min, p5, p25, p50, p75, p95, max, mean (exact)."""
-        values = sorted(self.per_example)
-        if not values:
-            return {"count": 0, "total": 0}
-        result: dict[str, Any] = {"count": len(values), "total": sum(values), "min": values[0]}
-        for p in PERCENTILES:
-            result[f"p{p}"] = percentile(values, p)
-        result["max"] = values[-1]
-        result["mean"] = round(sum(values) / len(values), 2)
-        return result
+        return summarize(self.per_example)
 
     def histogram(self, bins: int = HISTOGRAM_BINS) -> list[dict[str, int]]:
         """Equal-width bins over [min, max] with the number of examples in each."""
@@ -81,6 +83,19 @@ class TokenStats:
             for i, c in enumerate(counts)
             if low + i * width <= high
         ]
+
+
+def summarize(counts) -> dict[str, Any]:
+    """count, total, min, p5, p25, p50, p75, p95, max, mean (exact) of integer counts."""
+    values = sorted(counts)
+    if not values:
+        return {"count": 0, "total": 0}
+    result: dict[str, Any] = {"count": len(values), "total": sum(values), "min": values[0]}
+    for p in PERCENTILES:
+        result[f"p{p}"] = percentile(values, p)
+    result["max"] = values[-1]
+    result["mean"] = round(sum(values) / len(values), 2)
+    return result
 
 
 def percentile(sorted_values: list[int], p: float) -> float:

@@ -59,3 +59,44 @@ def test_bad_token_options_are_usage_errors(capsys):
     assert run(["validate", path, "--model", MISTRAL, "--date", "yesterday"], capsys)[0] == 2
     assert run(["validate", path, "--tokenizer", "/no/such/tokenizer.json"], capsys)[0] == 2
     assert run(["models"], capsys)[0] == 0
+
+
+def test_per_role_statistics_follow_schema_and_add_up(capsys):
+    """``--per-role``: each role's content tokens, checked against encoding each content alone."""
+    from ftdata.tokens.stage import TokenSettings, TokenStage
+
+    path = SAMPLE_DATA / "chat" / "support_good.jsonl"
+    code, out = run(["validate", str(path), "--model", MISTRAL, "--per-role", "--format", "json"],
+                    capsys)
+    report = json.loads(out)
+    assert validator("report").is_valid(report)
+    per_role = report["tokens"]["by_task"]["chat"]["per_role"]
+    tokenizer = TokenStage(TokenSettings(model=MISTRAL)).tokenizer
+    expected: dict[str, list[int]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        by_role: dict[str, int] = {}
+        for message in json.loads(line)["messages"]:
+            n = len(tokenizer.encode(message["content"]))
+            by_role[message["role"]] = by_role.get(message["role"], 0) + n
+        for role, n in by_role.items():
+            expected.setdefault(role, []).append(n)
+    assert set(per_role) == set(expected) >= {"user", "assistant"}
+    for role, values in expected.items():
+        assert per_role[role]["count"] == len(values) and per_role[role]["total"] == sum(values)
+        assert (per_role[role]["min"], per_role[role]["max"]) == (min(values), max(values))
+
+
+def test_per_role_in_text_report_and_per_example_lines(capsys):
+    path = SAMPLE_DATA / "instruction" / "qa_good.jsonl"
+    code, out = run(["stats", str(path), "--model", MISTRAL, "--per-role"], capsys)
+    assert "prompt (content, 6 examples)" in out and "response (content, 6 examples)" in out
+    code, out = run(["stats", str(path), "--model", MISTRAL, "--per-role", "--per-example"], capsys)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert all(set(r["roles"]) == {"prompt", "response"} for r in records)
+    assert all(r["roles"]["prompt"] > 0 and r["roles"]["response"] > 0 for r in records)
+
+
+def test_without_per_role_no_role_statistics(capsys):
+    path = SAMPLE_DATA / "chat" / "support_good.jsonl"
+    code, out = run(["validate", str(path), "--model", MISTRAL, "--format", "json"], capsys)
+    assert "per_role" not in json.loads(out)["tokens"]["by_task"]["chat"]

@@ -37,3 +37,25 @@ def test_dropped_examples_are_not_counted_as_truncated_or_billed():
     stats.add(counts(100, truncated=True, lost=50, dropped=True), max_seq_len=50)
     assert (stats.truncated, stats.tokens_lost, stats.dropped) == (1, 50, 1)
     assert stats.reaching_model == 50
+
+
+def test_role_summaries_are_exact_per_role():
+    stats = TokenStats("chat")
+    for by_role in ({"system": 5, "user": 10}, {"user": 30, "assistant": 7}, {"user": 20}):
+        stats.add_roles(by_role)
+    summaries = stats.role_summaries()
+    assert list(summaries) == ["assistant", "system", "user"]
+    assert summaries["user"]["count"] == 3 and summaries["user"]["total"] == 60
+    assert summaries["user"]["p50"] == 20 and summaries["system"]["max"] == 5
+
+
+def test_spark_merge_concatenates_role_counts():
+    from ftdata.spark.driver import merge_stats
+
+    left, right = TokenStats("chat"), TokenStats("chat")
+    left.add_roles({"user": 3})
+    right.add_roles({"user": 4, "assistant": 9})
+    right.add(counts(12), max_seq_len=None)
+    merge_stats(left, right)
+    assert list(left.roles["user"]) == [3, 4] and list(left.roles["assistant"]) == [9]
+    assert list(left.per_example) == [12] and left.trainable == 1
