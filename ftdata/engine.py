@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import orjson
 
 from ftdata.config import Settings
+from ftdata.gc_tuning import fewer_collections
 from ftdata.result import ResultBuilder, SourceSummary
 from ftdata.rules import dataset, internal, registry, schema
 from ftdata.rules.context import CheckContext, classify
@@ -69,8 +70,9 @@ class Checker:
         """
         summary = self.builder.add_source(source.name, source.kind, task)
         self._source_names.append(source.name)
-        for batch in source.batches():
-            self.check_batch(batch, summary, source.kind)
+        with fewer_collections():
+            for batch in source.batches():
+                self.check_batch(batch, summary, source.kind)
         if summary.task is None and source.kind == "text":
             summary.task = "pretraining"
         return summary

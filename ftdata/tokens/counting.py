@@ -52,7 +52,7 @@ class TurnTexts:
 
 @dataclass(frozen=True)
 class TurnIds:
-    """The token ids of one turn."""
+    """The token ids of one turn; the lists may be shared (with the TokenCache): never mutate them."""
 
     prompt: list[int]
     response: list[int]
@@ -172,7 +172,7 @@ def instruction_turn(
         and response_ids[:1] == [bos_token_id]
     ):
         response_ids = response_ids[1:]
-    return TurnIds(list(prompt_ids), list(response_ids))
+    return TurnIds(prompt_ids, response_ids)
 
 
 def turns_from_ids(
@@ -181,7 +181,7 @@ def turns_from_ids(
     """Pair up a plan's encoded texts into turns."""
     if plan.kind == "instruction":
         return [instruction_turn(ids[0], ids[1], bos_token_id)]
-    return [TurnIds(list(ids[k]), list(ids[k + 1])) for k in range(0, len(ids), 2)]
+    return [TurnIds(ids[k], ids[k + 1]) for k in range(0, len(ids), 2)]
 
 
 def _prompt_rule(target_prompts: str) -> Callable[[int], bool]:

@@ -68,7 +68,7 @@ class TokenCache:
         self._memo: OrderedDict[tuple[bool, str], list[int]] = OrderedDict()
         self._controls = dict(control_tokens or {})
         alts = sorted(self._controls, key=len, reverse=True)
-        self._split = re.compile("|".join(map(re.escape, alts))) if alts else None
+        self._split = re.compile("(" + "|".join(map(re.escape, alts)) + ")") if alts else None
         self.hits = 0
         self.encoded = 0
 
@@ -119,29 +119,22 @@ class TokenCache:
         return False
 
     def _encode_segmented(self, texts: Sequence[str], encode_batch: EncodeBatch) -> list[list[int]]:
-        layouts = [self._cut(t) for t in texts]
-        pieces = [p for lay in layouts for p in lay if isinstance(p, str)]
+        # The pattern has one group, so a split alternates text and control literal:
+        # [text, literal, text, ..., text]; texts may be empty.
+        split, controls = self._split.split, self._controls
+        layouts = [split(t) for t in texts]
+        pieces = [piece for layout in layouts for piece in layout[::2] if piece]
         encoded = iter(self._lookup(pieces, False, encode_batch))
         out: list[list[int]] = []
         for layout in layouts:
+            if len(layout) == 1:  # no control token: the piece's ids as they are
+                out.append(next(encoded) if layout[0] else [])
+                continue
             ids: list[int] = []
-            for part in layout:
-                if isinstance(part, str):
+            for k, part in enumerate(layout):
+                if k & 1:
+                    ids.append(controls[part])
+                elif part:
                     ids.extend(next(encoded))
-                else:
-                    ids.append(part)
             out.append(ids)
         return out
-
-    def _cut(self, text: str) -> list[str | int]:
-        """Text as pieces and control ids; empty pieces are skipped."""
-        parts: list[str | int] = []
-        start = 0
-        for m in self._split.finditer(text):
-            if m.start() > start:
-                parts.append(text[start : m.start()])
-            parts.append(self._controls[m.group()])
-            start = m.end()
-        if start < len(text):
-            parts.append(text[start:])
-        return parts
