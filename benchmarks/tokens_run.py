@@ -95,9 +95,11 @@ def run(args: argparse.Namespace) -> dict:
     chat = DATA / f"chat-{args.size}.jsonl"
     shared = DATA / f"chat-{args.size}-shared.jsonl"
     results: dict = {"size": args.size, "reps": args.reps, "benchmarks": []}
-    throughput_modes = ["ftdata", "texts", "per-message"]
     for key in [] if args.big_only else args.models:
         model = MODELS[key]
+        throughput_modes = ["ftdata", "texts", "per-message"]
+        if key == "dbrx":  # a tiktoken vocabulary: also its tokenizers twin, the baseline
+            throughput_modes += ["texts-hf", "per-message-hf"]
         corpus = no_system_corpus(chat) if key == "mistral" else chat
         results["benchmarks"].append({"name": f"throughput-{key}", "model": model,
                                       "path": str(corpus.relative_to(ROOT)),

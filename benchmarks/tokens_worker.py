@@ -11,10 +11,17 @@ Modes:
   only, every text kept on first sight); the default cuts texts at control
   tokens, so a shared system prompt is encoded once, and keeps texts seen twice;
 * ``texts``: plan the chats as ftdata does (same templates, same turn texts),
-  then encode exactly those texts with the bare batch encoder; only the encode
-  calls are in ``seconds`` (``render_seconds`` is the planning);
+  then encode exactly those texts with ftdata's own encoder, bare (tiktoken in
+  threads for tiktoken vocabularies, SentencePiece's batch call); only the
+  encode calls are in ``seconds`` (``render_seconds`` is the planning);
+* ``texts-hf``: the same texts through ``tokenizers``' ``encode_batch_fast``
+  (for a tiktoken vocabulary, its exact conversion to a ``tokenizers`` BPE);
 * ``per-message``: the cookbook loop, ``json.loads`` per line and one
-  ``encode`` call per message content.
+  ``encode`` call per message content, with ftdata's encoder;
+* ``per-message-hf``: the same loop with ``tokenizers``' ``encode``.
+
+The ``-hf`` modes exist only where a ``tokenizers`` twin exists (not for
+SentencePiece, which ftdata encodes with sentencepiece itself).
 
 ``seconds`` is timed in the process around the work; the runner adds the
 whole-process wall time and peak RSS from outside.
@@ -158,43 +165,66 @@ def _planned_batches(stage, path: str) -> tuple[list[list[str]], int]:
     return batches, skipped
 
 
-def _bare_encoder(tokenizer):
-    """The fastest batch call of the backend: ``encode_batch_fast`` or SentencePiece's own."""
-    tok = getattr(tokenizer.backend, "tok", None)
-    if tok is not None:
-        return lambda texts: tok.encode_batch_fast(texts, add_special_tokens=False)
-    return lambda texts: tokenizer.backend.encode_batch(texts, False)
+def _hf_tokenizer(tokenizer):
+    """The ``tokenizers.Tokenizer`` of the vocabulary, or None (SentencePiece has none)."""
+    backend = tokenizer.backend
+    if getattr(backend, "tok", None) is not None:
+        return backend.tok
+    if hasattr(backend, "encoding"):  # tiktoken: build the exact BPE twin (outside any timer)
+        from ftdata.tokens.convert import RanksSpec, ranks_to_tokenizer
+
+        enc = backend.encoding
+        return ranks_to_tokenizer(enc._mergeable_ranks, RanksSpec(enc.name, enc._pat_str,
+                                                                 backend.special_literals()))
+    return None
 
 
-def run_texts(path: str, model: str) -> dict:
+def _single_encoder(tokenizer):
+    """ftdata's encoder for one text at a time, without any batching."""
+    backend = tokenizer.backend
+    if hasattr(backend, "encoding"):
+        return lambda text: backend.encoding.encode(text, disallowed_special=())
+    if hasattr(backend, "sp"):
+        return backend.sp.encode
+    return lambda text: backend.tok.encode(text, add_special_tokens=False).ids
+
+
+def run_texts(path: str, model: str, hf: bool = False) -> dict:
     """Plan as ftdata does (timed apart), then time only the bare batch encodes."""
     stage = _load_stage(model)
     start = time.perf_counter()
     batches, skipped = _planned_batches(stage, path)
     render = time.perf_counter() - start
-    encode = _bare_encoder(stage.tokenizer)
+    if hf:
+        tok = _hf_tokenizer(stage.tokenizer)
+        if tok is None:
+            return {"missing": "no tokenizers twin"}
+        def encode(texts):
+            return tok.encode_batch_fast(texts, add_special_tokens=False)
+    else:
+        def encode(texts):
+            return stage.tokenizer.backend.encode_batch(texts, False)
     start, cpu = time.perf_counter(), time.process_time()
     for texts in batches:
         encode(texts)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     count = sum(len(b) for b in batches)
     unique = len({t for b in batches for t in b})
-    return {"seconds": seconds, "encode_cpu_seconds": cpu, "render_seconds": render, "texts": count, "unique_texts": unique,
-            "examples_not_planned": skipped}
+    return {"seconds": seconds, "encode_cpu_seconds": cpu, "render_seconds": render,
+            "texts": count, "unique_texts": unique, "examples_not_planned": skipped}
 
 
-def run_per_message(path: str, model: str) -> dict:
+def run_per_message(path: str, model: str, hf: bool = False) -> dict:
     """The cookbook loop: ``json.loads`` per line, one ``encode`` per message content."""
     stage = _load_stage(model)
-    tok = getattr(stage.tokenizer.backend, "tok", None)
-    if tok is not None:
+    if hf:
+        tok = _hf_tokenizer(stage.tokenizer)
+        if tok is None:
+            return {"missing": "no tokenizers twin"}
         def encode(text):
             return tok.encode(text, add_special_tokens=False).ids
     else:
-        sp = stage.tokenizer.backend.sp
-
-        def encode(text):
-            return sp.encode(text)
+        encode = _single_encoder(stage.tokenizer)
     start = time.perf_counter()
     tokens = messages = 0
     with open(path, encoding="utf-8") as handle:
@@ -210,7 +240,9 @@ MODES = {
     "ftdata-nocache": lambda p, m: run_ftdata(p, m, "off"),
     "ftdata-wholetext": lambda p, m: run_ftdata(p, m, "whole"),
     "texts": run_texts,
+    "texts-hf": lambda p, m: run_texts(p, m, hf=True),
     "per-message": run_per_message,
+    "per-message-hf": lambda p, m: run_per_message(p, m, hf=True),
 }
 
 
