@@ -63,11 +63,11 @@ def instruction_example(maker: TextMaker) -> dict:
 
 
 def write_jsonl(path: Path, task: str, size: int, seed: int, bad: float,
-                shared_system: bool) -> dict:
+                shared_system: bool, system_words: int = 60) -> dict:
     """Stream examples to ``path`` until ``size`` bytes; return counts."""
     maker = TextMaker(seed)
     fault_rng = random.Random(seed + 1)
-    system = maker.prose(60) if shared_system else None
+    system = maker.prose(system_words) if shared_system else None
     faults = CHAT_FAULTS if task == "chat" else INSTRUCTION_FAULTS
     written = lines = injected = 0
     with path.open("wb", buffering=1 << 20) as out:
@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bad", type=float, default=0.0, help="fraction of bad lines/files")
     parser.add_argument("--shared-system", action="store_true",
                         help="chat: every example starts with the same system prompt")
+    parser.add_argument("--system-words", type=int, default=60,
+                        help="words in the shared system prompt (60)")
     args = parser.parse_args(argv)
     size = parse_size(args.size)
     start = time.perf_counter()
@@ -136,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.task == "text":
         stats = write_text(tmp, size, args.seed, args.bad)
     else:
-        stats = write_jsonl(tmp, args.task, size, args.seed, args.bad, args.shared_system)
+        stats = write_jsonl(tmp, args.task, size, args.seed, args.bad, args.shared_system,
+                            args.system_words)
     if args.out.exists() and args.task == "text":
         _remove_tree(args.out)
     os.replace(tmp, args.out)

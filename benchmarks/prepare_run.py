@@ -75,7 +75,10 @@ def job_encode(path: str, model: str) -> dict:
                 batch = []
     batches.append(batch)
     planning = time.perf_counter() - start
-    encoder = stage.tokenizer.backend.tok  # the tokenizers.Tokenizer itself
+    from tokens_worker import _hf_tokenizer
+
+    # The tokenizers.Tokenizer itself (for a tiktoken vocabulary, its exact BPE twin).
+    encoder = _hf_tokenizer(stage.tokenizer)
     start, cpu = time.perf_counter(), time.process_time()
     tokens = 0
     for texts in batches:

@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,6 +51,16 @@ def no_system_corpus(source: Path) -> Path:
             row["messages"] = [m for m in row["messages"] if m.get("role") != "system"]
             dst.write(json.dumps(row, ensure_ascii=False) + "\n")
     partial.rename(target)
+    return target
+
+
+def long_system_corpus(size: str) -> Path:
+    """``chat-SIZE-shared400.jsonl``: every chat starts with the same 400-word system prompt."""
+    target = DATA / f"chat-{size}-shared400.jsonl"
+    if not target.exists():
+        subprocess.run([sys.executable, str(HERE / "generate.py"), "chat", str(target), "--size", size,
+                        "--shared-system", "--system-words", "400"], check=True,
+                       stdout=subprocess.DEVNULL)
     return target
 
 
@@ -113,11 +124,12 @@ def run(args: argparse.Namespace) -> dict:
     model = MODELS["dbrx"]
     if args.big_only:
         return big_run(results, model, env)
-    results["benchmarks"].append({"name": "shared-system", "model": model,
-                                  "path": str(shared.relative_to(ROOT)),
-                                  "mb": shared.stat().st_size / 1e6,
-                                  **alternate(["ftdata", "ftdata-nocache", "ftdata-wholetext"],
-                                              shared, model, args.reps, env)})
+    for corpus in (shared, long_system_corpus(args.size)):
+        results["benchmarks"].append({"name": "shared-system", "model": model,
+                                      "path": str(corpus.relative_to(ROOT)),
+                                      "mb": corpus.stat().st_size / 1e6,
+                                      **alternate(["ftdata", "ftdata-nocache", "ftdata-wholetext"],
+                                                  corpus, model, args.reps, env)})
     return big_run(results, model, env) if args.big else results
 
 

@@ -127,9 +127,12 @@ def big(spark):
 @pytest.mark.parametrize("options", [{}, {"model": MISTRAL}], ids=["structure", "mistral"])
 def test_generated_dataset_matches_the_local_run(big, options):
     table, frame = big
-    local = ftdata.validate(table, id_column="id", keep_per_code=10**6, **options)
-    result = ftdata.spark.validate(frame, id_column="id", **options)
+    per_role = {"per_role": True} if options else {}  # role statistics merge across partitions
+    local = ftdata.validate(table, id_column="id", keep_per_code=10**6, **options, **per_role)
+    result = ftdata.spark.validate(frame, id_column="id", **options, **per_role)
     assert_same(result, local)
+    if options:
+        assert set(local.extra["tokens"]["by_task"]["chat"]["per_role"]) >= {"user", "assistant"}
     assert result.summary["by_code"].get("DS002", 0) > 1000  # copies across partitions
     annotated = ftdata.spark.annotate(frame, id_column="id", **options)
     flagged = {r["id"] for r in annotated.where("not ftdata_ok").select("id").collect()}

@@ -25,8 +25,8 @@ __all__ = ["validate", "annotate"]
 
 def _settings(settings, token_settings, options: dict[str, Any]) -> tuple[Settings, TokenSettings]:
     token_keys = ("model", "tokenizer", "context_length", "epochs", "date", "target_responses",
-                  "target_prompts")
-    tokens = {k: options.pop(k) for k in token_keys}
+                  "target_prompts", "per_role")
+    tokens = {k: options.pop(k, None) for k in token_keys}
     if settings is None:
         settings = settings_from({}, **{k: (tuple(v) if k in ("select", "ignore") and v is not None
                                             else v) for k, v in options.items()})
@@ -73,6 +73,7 @@ def validate(df, *, task: str | None = None, model: str | None = None,
              fail_on: str | None = None, keep_per_code: int | None = None,
              context_length: int | None = None, epochs: float | None = None, date: Any = None,
              target_responses: str | None = None, target_prompts: str | None = None,
+             per_role: bool | None = None,
              settings: Settings | None = None, token_settings: TokenSettings | None = None,
              tokenizer_threads: int = 1) -> Result:
     """Check a Spark DataFrame on the executors and return the merged :class:`Result`.
@@ -90,7 +91,8 @@ def validate(df, *, task: str | None = None, model: str | None = None,
                    severity=dict(severity) if severity is not None else None, fail_on=fail_on,
                    keep_per_code=keep_per_code, model=model, tokenizer=tokenizer,
                    context_length=context_length, epochs=epochs, date=date,
-                   target_responses=target_responses, target_prompts=target_prompts)
+                   target_responses=target_responses, target_prompts=target_prompts,
+                   per_role=per_role)
     settings, token_settings = _settings(settings, token_settings, options)
     checker, spec = _prepare(df, json_column, id_column, columns, rename, name, settings,
                              token_settings, tokenizer_threads)

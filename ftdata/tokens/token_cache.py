@@ -3,7 +3,7 @@
 Two levels:
 
 * whole texts: identical texts in a batch are encoded once, and the last
-  ``max_entries`` results are kept across batches (LRU);
+  ``max_entries`` results are kept across batches (the older half dropped when full);
 * segments (opt-in, ``control_tokens``): texts encoded without added special
   tokens are cut at control-token literals and the pieces between them are
   cached. A chat prompt that starts with the same system message as a thousand
@@ -18,8 +18,8 @@ texts that repeat, not the corpus (the token stage uses it).
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
 EncodeBatch = Callable[[list[str], bool], list[list[int]]]
@@ -50,6 +50,9 @@ class TokenCache:
 
     ``encoded`` counts texts (or segments) sent to the encoder, ``hits`` those
     served without encoding (from the memo or as a duplicate in the batch).
+    When the memo is full its older half is dropped (first in, first out):
+    cheaper per text than an LRU, and a text that keeps repeating is soon
+    admitted again.
     """
 
     def __init__(
@@ -64,8 +67,8 @@ class TokenCache:
         # admit_after=2 keeps a text's ids only once it was seen twice: most chat
         # texts occur once, and keeping their ids costs ~10 KB each for nothing.
         self.admit_after = admit_after
-        self._seen: OrderedDict[int, int] = OrderedDict()  # hash -> sightings (collisions only admit early)
-        self._memo: OrderedDict[tuple[bool, str], list[int]] = OrderedDict()
+        self._seen: dict[int, int] = {}  # hash -> sightings (a collision only admits early)
+        self._memo: dict[bool, dict[str, list[int]]] = {False: {}, True: {}}
         self._controls = dict(control_tokens or {})
         alts = sorted(self._controls, key=len, reverse=True)
         self._split = re.compile("(" + "|".join(map(re.escape, alts)) + ")") if alts else None
@@ -83,40 +86,35 @@ class TokenCache:
     def _lookup(
         self, texts: Sequence[str], mode: bool, encode_batch: EncodeBatch
     ) -> list[list[int]]:
-        missing = [t for t in dict.fromkeys(texts) if (mode, t) not in self._memo]
-        fresh = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
+        memo = self._memo[mode]
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        found = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
         self.encoded += len(missing)
         self.hits += len(texts) - len(missing)  # duplicates in the batch count as hits too
-        out: list[list[int]] = []
-        for t in texts:
-            ids = fresh.get(t)
-            if ids is None:
-                ids = self._memo[(mode, t)]
-                self._memo.move_to_end((mode, t))
-            out.append(ids)
-        for t, ids in fresh.items():
-            self._store((mode, t), ids)
-        return out
+        self._admit(found, memo)
+        if len(found) < len(texts):
+            found.update((t, memo[t]) for t in texts if t not in found)
+        return [found[t] for t in texts]
 
-    def _store(self, key: tuple[bool, str], ids: list[int]) -> None:
-        if len(key[1]) > self.max_text_chars or not self._admitted(key):
-            return
-        self._memo[key] = ids
-        while len(self._memo) > self.max_entries:
-            self._memo.popitem(last=False)
-
-    def _admitted(self, key: tuple[bool, str]) -> bool:
-        """Count a sighting of ``key``; true once it was seen ``admit_after`` times."""
-        if self.admit_after <= 1:
-            return True
-        digest = hash(key)
-        seen = self._seen.pop(digest, 0) + 1
-        if seen >= self.admit_after:
-            return True
-        self._seen[digest] = seen
-        while len(self._seen) > 4 * self.max_entries:
-            self._seen.popitem(last=False)
-        return False
+    def _admit(self, fresh: dict[str, list[int]], memo: dict[str, list[int]]) -> None:
+        """Keep the fresh ids of texts now seen ``admit_after`` times; bound the memo."""
+        seen, admit_after, longest = self._seen, self.admit_after, self.max_text_chars
+        for text, ids in fresh.items():
+            if len(text) > longest:
+                continue
+            if admit_after > 1:
+                digest = hash(text)
+                sightings = seen.get(digest, 0) + 1
+                if sightings < admit_after:
+                    seen[digest] = sightings
+                    continue
+                seen.pop(digest, None)
+            memo[text] = ids
+        if len(memo) > self.max_entries:
+            for text in list(itertools.islice(memo, len(memo) - self.max_entries // 2)):
+                del memo[text]
+        if len(seen) > 4 * self.max_entries:
+            seen.clear()  # forgetting one-off sightings only delays an admission
 
     def _encode_segmented(self, texts: Sequence[str], encode_batch: EncodeBatch) -> list[list[int]]:
         # The pattern has one group, so a split alternates text and control literal:
