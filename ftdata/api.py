@@ -98,7 +98,7 @@ def validate(
             epochs=epochs, date=date, target_responses=target_responses,
             target_prompts=target_prompts, per_role=per_role,
         )
-    checker = Checker(settings, token_settings, on_example)
+    checker = Checker(settings, token_settings, on_example, pipeline=True)
     table_options = TableOptions(
         version=version, timestamp=timestamp, storage_options=dict(storage_options or {}),
         columns=tuple(columns) if columns is not None else None, rename=dict(rename or {}),

@@ -42,7 +42,10 @@ class Checker:
     """Applies the enabled rules to every example of every source."""
 
     def __init__(self, settings: Settings, tokens: TokenSettings | None = None,
-                 on_example=None, on_row: Callable[[RowOutcome], None] | None = None) -> None:
+                 on_example=None, on_row: Callable[[RowOutcome], None] | None = None,
+                 pipeline: bool = False) -> None:
+        """``pipeline`` encodes a batch's tokens on a worker thread while the next
+        batch is checked (see ``ftdata.token_pipeline``); results are the same."""
         self.settings = settings
         self.on_row = on_row
         self.context = CheckContext(profile=settings.profile)
@@ -62,6 +65,11 @@ class Checker:
             from ftdata.tokens.check import TokenChecker
 
             self.tokens = TokenChecker(tokens, self.builder, on_example)
+        self._pipeline = None
+        if pipeline and self.tokens is not None and self.tokens.stage is not None:
+            from ftdata.token_pipeline import TokenPipeline
+
+            self._pipeline = TokenPipeline(self.tokens.stage, self._finish_rows)
 
     def check_source(self, source, task: str | None = None) -> SourceSummary:
         """Check every batch of one source and return its accounting.
@@ -73,6 +81,8 @@ class Checker:
         with fewer_collections():
             for batch in source.batches():
                 self.check_batch(batch, summary, source.kind)
+            if self._pipeline is not None:
+                self._pipeline.flush()
         if summary.task is None and source.kind == "text":
             summary.task = "pretraining"
         return summary
@@ -104,7 +114,10 @@ class Checker:
                     where.update(batch.location(index))
                 countable = self._check_example(value, summary, where, batch.raws[index])
             outcomes.append((self.builder.row_failed, countable, self.builder.row_codes))
-        self._finish_rows(outcomes, summary)
+        if self._pipeline is not None:
+            self._pipeline.submit(outcomes, summary)
+        else:
+            self._finish_rows(outcomes, summary)
 
     def _count_clean(self, batch: Batch, summary: SourceSummary, by_line: str) -> None:
         """Count rows a table source proved clean on Arrow; only duplicates can still be found."""
@@ -132,11 +145,11 @@ class Checker:
             self.builder.emit(dataset.DUPLICATE, self._duplicate_message(first), **where)
             self.builder.end_row(summary)
 
-    def _finish_rows(self, outcomes: list, summary: SourceSummary) -> None:
+    def _finish_rows(self, outcomes: list, summary: SourceSummary, counted_chats=None) -> None:
         """Run the token stage over the rows still valid, then count every row."""
         counted: dict[int, tuple[bool, object]] = {}
         if self.tokens is not None:
-            counted = self._count_tokens(outcomes)
+            counted = self._count_tokens(outcomes, counted_chats)
         for index, (failed, countable, codes) in enumerate(outcomes):
             token_error, token_outcome = counted.get(index, (False, None))
             self.builder.resume_row(failed or token_error, codes + self._token_codes(index))
@@ -149,8 +162,12 @@ class Checker:
     def _token_codes(self, index: int) -> list[str]:
         return self._pending_token_codes.get(index, [])
 
-    def _count_tokens(self, outcomes: list) -> dict[int, tuple[bool, object]]:
-        """Token-count the rows without errors; remember the codes each one got."""
+    def _count_tokens(self, outcomes: list, counted_chats=None) -> dict[int, tuple[bool, object]]:
+        """Token-count the rows without errors; remember the codes each one got.
+
+        ``counted_chats`` is ``(chats, stage outcomes)`` when the pipeline has
+        already counted the chats; otherwise they are counted here.
+        """
         counted: dict[int, tuple[bool, object]] = {}
         self._pending_token_codes = {}
         examples = [(i, c) for i, (failed, c, _) in enumerate(outcomes) if not failed and c]
@@ -160,8 +177,12 @@ class Checker:
             self.builder.start_row()
             counted[index] = (self.tokens.count_document(value, where), None)
             self._pending_token_codes[index] = self.builder.row_codes
-        chats = [(i, c) for i, c in examples if c[0] != "pretraining"]
-        results = self.tokens.count_batch([c for _, c in chats], with_codes=True)
+        if counted_chats is None:
+            chats = [(i, c) for i, c in examples if c[0] != "pretraining"]
+            results = self.tokens.count_batch([c for _, c in chats], with_codes=True)
+        else:
+            chats, stage_outcomes = counted_chats
+            results = self.tokens.report_batch([c for _, c in chats], stage_outcomes)
         for (index, _), (error, outcome, codes) in zip(chats, results):
             counted[index] = (error, outcome)
             self._pending_token_codes[index] = codes
@@ -231,6 +252,8 @@ class Checker:
 
     def finish(self) -> None:
         """Emit the dataset-level findings once every source is checked."""
+        if self._pipeline is not None:
+            self._pipeline.close()
         self.builder.start_dataset_findings()
         names = ", ".join(self._source_names) or "the input"
         if self.tokens is not None:

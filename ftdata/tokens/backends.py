@@ -122,7 +122,8 @@ class SentencePieceBackend:
         self.add_bos, self.add_eos = add_bos, add_eos
         self.literals = self._control_literals()
         alternatives = sorted(self.literals, key=len, reverse=True)
-        self._split = re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+        self._split = (re.compile("(" + "|".join(map(re.escape, alternatives)) + ")")
+                       if alternatives else None)
         self._threads = _threads()
 
     def _control_literals(self) -> dict[str, int]:
@@ -135,38 +136,24 @@ class SentencePieceBackend:
 
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
         """Encode ``texts``; BOS/EOS per the model's settings when asked."""
-        pieces, layouts = self._segment(texts)
-        encoded = self.sp.Encode(pieces, num_threads=self._threads) if pieces else []
+        # With one group in the pattern, a split alternates piece and control
+        # literal: [piece, literal, piece, ..., piece]; pieces may be empty.
+        layouts = [self._split.split(t) for t in texts] if self._split else [[t] for t in texts]
+        pieces = [piece for layout in layouts for piece in layout[::2] if piece]
+        encoded = iter(self.sp.Encode(pieces, num_threads=self._threads) if pieces else [])
         out: list[list[int]] = []
         for layout in layouts:
-            ids: list[int] = []
-            for item in layout:
-                if isinstance(item, tuple):
-                    ids.append(item[0])
-                else:
-                    ids.extend(encoded[item])
+            if len(layout) == 1:  # no control literal: the piece's ids as they are
+                ids = next(encoded) if layout[0] else []
+            else:
+                ids = []
+                for k, part in enumerate(layout):
+                    if k & 1:
+                        ids.append(self.literals[part])
+                    elif part:
+                        ids.extend(next(encoded))
             out.append(self._wrap(ids) if add_special_tokens else ids)
         return out
-
-    def _segment(self, texts: Sequence[str]) -> tuple[list[str], list[list]]:
-        """Cut texts at control literals; layout items are piece indexes or (id,)."""
-        pieces: list[str] = []
-        layouts: list[list] = []
-        for text in texts:
-            layout: list = []
-            start = 0
-            if self._split is not None:
-                for m in self._split.finditer(text):
-                    if m.start() > start:
-                        layout.append(len(pieces))
-                        pieces.append(text[start : m.start()])
-                    layout.append((self.literals[m.group()],))
-                    start = m.end()
-            if start < len(text) or not layout:
-                layout.append(len(pieces))
-                pieces.append(text[start:])
-            layouts.append(layout)
-        return pieces, layouts
 
     def _wrap(self, ids: list[int]) -> list[int]:
         bos, eos = self.sp.bos_id(), self.sp.eos_id()

@@ -61,6 +61,16 @@ class Outcome:
     roles: dict[str, int] | None = None  # content tokens per role (TokenSettings.per_role)
 
 
+@dataclass
+class PlannedBatch:
+    """A batch rendered and cut into texts, waiting for its encoding."""
+
+    outcomes: list[Outcome]  # one per item; filled in by finish_batch
+    plans: list  # ExamplePlan of each example that could be planned
+    planned: list[int]  # the item index of each plan
+    roles: list[list[tuple[str, str]]] | None  # (role, content) per plan, with per_role
+
+
 class TokenStage:
     """A loaded tokenizer + chat template, counting examples as training would."""
 
@@ -122,8 +132,11 @@ class TokenStage:
 
     def count_examples(self, items: list[tuple[str, dict]]) -> list[Outcome]:
         """Count a batch of ``(task, example)`` pairs with one encoder call per mode."""
-        from ftdata.tokens.counting import counts_from_ids, encode_plans, turns_from_ids
+        batch = self.plan_batch(items)
+        return self.finish_batch(batch, self.encode_planned(batch))
 
+    def plan_batch(self, items: list[tuple[str, dict]]) -> PlannedBatch:
+        """Render and cut every example into the texts to encode (step 1 of 3)."""
         outcomes = [Outcome() for _ in items]
         plans, planned = [], []
         for index, (task, example) in enumerate(items):
@@ -131,38 +144,44 @@ class TokenStage:
             if plan is not None:
                 plans.append(plan)
                 planned.append(index)
-        encoded = encode_plans(plans, self.tokenizer.encode_batch, self.cache)
-        if self.settings.per_role:
-            self._count_roles([items[i] for i in planned], [outcomes[i] for i in planned])
+        roles = [_role_texts(*items[i]) for i in planned] if self.settings.per_role else None
+        return PlannedBatch(outcomes, plans, planned, roles)
+
+    def encode_planned(self, batch: PlannedBatch) -> tuple[list, list[int] | None]:
+        """Encode a planned batch (step 2 of 3): the turn ids, and the role content lengths.
+
+        It touches only the encoder and the TokenCache, so one worker thread may
+        run it for batch k while the caller plans batch k + 1.
+        """
+        from ftdata.tokens.counting import encode_plans
+
+        encode = self.tokenizer.encode_batch
+        encoded = encode_plans(batch.plans, encode, self.cache)
+        if batch.roles is None:
+            return encoded, None
+        texts = [text for pairs in batch.roles for _, text in pairs]
+        return encoded, [len(ids) for ids in self.cache.encode(texts, False, encode)]
+
+    def finish_batch(self, batch: PlannedBatch, encoded: tuple[list, list[int] | None]) -> list[Outcome]:
+        """Turn the encoded texts into each example's counts (step 3 of 3)."""
+        from ftdata.tokens.counting import counts_from_ids, turns_from_ids
+
+        turn_ids, role_lengths = encoded
         bos = self.tokenizer.bos_token_id
-        for plan, ids, index in zip(plans, encoded, planned):
-            turns = turns_from_ids(plan, ids, bos)
-            outcomes[index].turns = turns
-            outcomes[index].doubled_bos = bos is not None and ids[0][:2] == [bos, bos]
-            outcomes[index].counts = counts_from_ids(
-                turns,
+        for plan, ids, index in zip(batch.plans, turn_ids, batch.planned):
+            outcome = batch.outcomes[index]
+            outcome.turns = turns_from_ids(plan, ids, bos)
+            outcome.doubled_bos = bos is not None and ids[0][:2] == [bos, bos]
+            outcome.counts = counts_from_ids(
+                outcome.turns,
                 max_seq_len=self.max_seq_len,
                 eos_token_id=self.tokenizer.eos_token_id,
                 target_responses=self.settings.target_responses,
                 target_prompts=self.settings.target_prompts,
             )
-        return outcomes
-
-    def _count_roles(self, items: list[tuple[str, dict]], outcomes: list[Outcome]) -> None:
-        """Content tokens per role: each content encoded alone, without special tokens.
-
-        Chat roles are the messages' roles; an instruction's are ``prompt`` and
-        ``response``. Template tokens belong to no role (they are the difference
-        between the example's total and the sum of its roles).
-        """
-        parts = [_role_texts(task, example) for task, example in items]
-        texts = [text for pairs in parts for _, text in pairs]
-        lengths = iter(map(len, self.cache.encode(texts, False, self.tokenizer.encode_batch)))
-        for pairs, outcome in zip(parts, outcomes):
-            by_role: dict[str, int] = {}
-            for role, _ in pairs:
-                by_role[role] = by_role.get(role, 0) + next(lengths)
-            outcome.roles = by_role
+        if role_lengths is not None:
+            _fold_roles(batch, role_lengths)
+        return batch.outcomes
 
     def _plan(self, task: str, example: dict, outcome: Outcome):
         from ftdata.tokens.chat_template import TemplateRenderError
@@ -213,6 +232,21 @@ class TokenStage:
                 if literal is None and self._literals and (found := self._literals.search(chunk)):
                     literal = found.group()
         return total, literal
+
+
+def _fold_roles(batch: PlannedBatch, lengths: list[int]) -> None:
+    """Content tokens per role into each planned example's outcome.
+
+    Chat roles are the messages' roles; an instruction's are ``prompt`` and
+    ``response``. Each content is encoded alone, without special tokens, so
+    template tokens belong to no role.
+    """
+    lengths_iter = iter(lengths)
+    for pairs, index in zip(batch.roles, batch.planned):
+        by_role: dict[str, int] = {}
+        for role, _ in pairs:
+            by_role[role] = by_role.get(role, 0) + next(lengths_iter)
+        batch.outcomes[index].roles = by_role
 
 
 def _role_texts(task: str, example: dict) -> list[tuple[str, str]]:

@@ -336,3 +336,17 @@ def test_mistral_v3_control_pieces_and_plain_parity():
     )
     plain = [t for t in corpus([]) if "[" not in t and "<" not in t]
     assert _mismatches(tok.encode_batch(plain, False), sp.encode(plain), plain) == []
+
+
+def test_dbrx_joined_batches_match_one_text_at_a_time(dbrx, tiktoken_dbrx):
+    """Texts go to tiktoken joined by a private separator; a text holding it falls back."""
+    from ftdata.tokens.tiktoken_backend import SEPARATOR
+
+    texts = corpus(sorted(tiktoken_dbrx._special_tokens), n=2000, seed=17)  # several threads
+    ref = [tiktoken_dbrx.encode(t, allowed_special="all") for t in texts]
+    assert _mismatches(dbrx.encode_batch(texts, False), ref, texts) == []
+    odd = ["a", f"x {SEPARATOR} y", "", "  b  "]
+    expected = [tiktoken_dbrx.encode(t, allowed_special="all") for t in odd]
+    assert dbrx.encode_batch(odd, False)[0] == expected[0]
+    assert dbrx.encode_batch(odd, False)[2:] == expected[2:]
+    assert dbrx.backend.encoding.decode(dbrx.encode_batch(odd, False)[1]) == odd[1]  # plain text
