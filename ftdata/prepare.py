@@ -165,7 +165,7 @@ class _Run:
         if options["tokenize"] and options["format"] in ("mds", "parquet") and not tokens.requested:
             raise UsageError(f"--format {options['format']} tokenizes: give --model or "
                              "--tokenizer, or --no-tokenize (chat and instruction only)")
-        self.checker = Checker(self.settings, tokens if tokens.requested else None)
+        self.checker = Checker(self.settings, tokens if tokens.requested else None, pipeline=True)
         self.checker.on_row = self._sink()
 
     def _sink(self):
