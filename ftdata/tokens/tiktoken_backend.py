@@ -1,9 +1,10 @@
 """The tiktoken encoder itself, for tiktoken ranks files (cl100k/DBRX, Llama 3).
 
 tiktoken is the reference encoder of these vocabularies and, measured on this
-project's benchmark corpus, encodes about 2.5 times faster than the same
-vocabulary converted to a ``tokenizers`` BPE (``ftdata.tokens.convert``), with
-no conversion cost at load. The converted BPE remains the fallback when
+project's 20 MB benchmark corpus, encodes about twice as fast as the same
+vocabulary converted to a ``tokenizers`` BPE (``ftdata.tokens.convert``) and
+run through ``encode_batch_fast`` (1.22 s against 2.52 s on 2 cores), with no
+conversion cost at load (0.65 s). The converted BPE remains the fallback when
 tiktoken is not installed; both give identical ids (tested).
 """
 

@@ -87,13 +87,15 @@ class TokenCache:
         self, texts: Sequence[str], mode: bool, encode_batch: EncodeBatch
     ) -> list[list[int]]:
         memo = self._memo[mode]
-        missing = [t for t in dict.fromkeys(texts) if t not in memo]
-        found = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
+        unique = dict.fromkeys(texts)
+        missing = [t for t in unique if t not in memo]
+        fresh = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
         self.encoded += len(missing)
         self.hits += len(texts) - len(missing)  # duplicates in the batch count as hits too
-        self._admit(found, memo)
-        if len(found) < len(texts):
-            found.update((t, memo[t]) for t in texts if t not in found)
+        # Take the hits before admitting the fresh texts: admission may evict them.
+        found = {t: memo[t] for t in unique if t in memo} if len(missing) < len(unique) else {}
+        found.update(fresh)
+        self._admit(fresh, memo)
         return [found[t] for t in texts]
 
     def _admit(self, fresh: dict[str, list[int]], memo: dict[str, list[int]]) -> None:

@@ -200,3 +200,13 @@ def test_whole_text_cache_is_bounded():
     cache.encode(["a", "b", "c"], True, enc)
     cache.encode(["a"], True, enc)
     assert enc.calls == [["a", "b", "c"], ["a"]]  # "a" was evicted
+
+
+def test_hits_survive_an_eviction_in_the_same_batch():
+    """Admitting a batch's fresh texts may evict the memo's older half, hits included."""
+    cache = TokenCache(max_entries=2)
+    enc = ToyEncoder()
+    cache.encode(["a", "b"], True, enc)
+    ids = cache.encode(["a", "c", "d", "a"], True, enc)  # a is a hit; c, d overflow the memo
+    assert enc.calls[-1] == ["c", "d"]
+    assert ids == ToyEncoder()(["a", "c", "d", "a"], True)
