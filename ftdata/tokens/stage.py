@@ -42,6 +42,8 @@ class TokenSettings:
             raise UsageError("--context-length must be a positive number")
         if self.epochs <= 0:
             raise UsageError("--epochs must be positive")
+        if self.per_role and not self.requested:
+            raise UsageError("--per-role needs --model or --tokenizer (it counts tokens)")
 
     @property
     def requested(self) -> bool:

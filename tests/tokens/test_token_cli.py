@@ -58,6 +58,7 @@ def test_bad_token_options_are_usage_errors(capsys):
     assert run(["validate", path, "--model", MISTRAL, "--target-prompts", "some"], capsys)[0] == 2
     assert run(["validate", path, "--model", MISTRAL, "--date", "yesterday"], capsys)[0] == 2
     assert run(["validate", path, "--tokenizer", "/no/such/tokenizer.json"], capsys)[0] == 2
+    assert run(["validate", path, "--per-role"], capsys)[0] == 2  # nothing to count with
     assert run(["models"], capsys)[0] == 0
 
 
