@@ -73,6 +73,7 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
 
 def _add_prepare(commands) -> None:
     """``ftdata prepare``: validate, then write the valid examples as training-ready shards."""
+    from ftdata.writers import FILE_BYTES
     cmd = commands.add_parser("prepare",
                               help="write valid examples as MDS/Parquet/JSONL/text shards")
     cmd.add_argument("paths", nargs="+", metavar="SOURCE", help="files, folders, globs, tables")
@@ -98,8 +99,8 @@ def _add_prepare(commands) -> None:
     cmd.add_argument("--hash", action="append", metavar="ALGO",
                      help="MDS shard hashes (default sha1; md5, sha256, xxh64); repeatable")
     cmd.add_argument("--shard-mb", type=float, default=64.0, help="MDS shard size limit (64 MiB)")
-    cmd.add_argument("--file-mb", type=float, default=256.0,
-                     help="Parquet/JSONL/text file size limit (256 MB)")
+    cmd.add_argument("--file-mb", type=float, default=FILE_BYTES / 1_000_000,
+                     help="Parquet/JSONL/text file size limit (256 MB, as the library's default)")
     cmd.add_argument("--pad-last-window", action="store_true",
                      help="pre-training: EOS-pad the last partial window instead of dropping it")
     cmd.add_argument("--rename-completion", action="store_true",

@@ -18,6 +18,7 @@ from typing import Any
 
 from ftdata.errors import UsageError
 from ftdata.result import Result
+from ftdata.writers import FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def prepare(
     compression: str | None = "zstd",
     hashes: tuple[str, ...] = ("sha1",),
     shard_bytes: int = 1 << 26,
-    file_bytes: int = 256 * 1024 * 1024,
+    file_bytes: int = FILE_BYTES,
     pad_last_window: bool = False,
     rename_completion: bool = False,
     task: str | None = None,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import UsageError
-from ftdata.writers import records
+from ftdata.writers import FILE_BYTES, records
 from ftdata.writers.jsonl import service_shape
 from ftdata.writers.split import Splitter
 
@@ -33,7 +33,7 @@ class SinkOptions:
     compression: str | None = "zstd"
     hashes: tuple[str, ...] = ("sha1",)
     shard_bytes: int = 1 << 26
-    file_bytes: int = 256 * 1024 * 1024
+    file_bytes: int = FILE_BYTES
     pad_last_window: bool = False
     context_length: int | None = None
 
