@@ -46,6 +46,40 @@ def assert_consistent(out: Path) -> dict:
     return manifest
 
 
+# -- item 8: --format jsonl never mixes tasks -----------------------------------------------
+
+def test_jsonl_refuses_chat_and_instruction_in_one_output(tmp_path, capsys):
+    first = write(tmp_path / "c.jsonl", chats(4))
+    second = write(tmp_path / "q.jsonl", instructions(4))
+    out = tmp_path / "out"
+    assert main(["prepare", str(first), str(second), "--out", str(out), "--format", "jsonl",
+                 "-q"]) == 2
+    assert "its own --out" in capsys.readouterr().err
+    assert not out.exists() and not leftovers(out)
+
+
+@given(st.lists(st.sampled_from(["chat", "response", "completion"]), min_size=1, max_size=6))
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_jsonl_output_always_validates_clean(tmp_path_factory, kinds):
+    """Whatever mix of one task's shapes goes in, the upload-ready files come out clean."""
+    from ftdata import validate
+
+    folder = tmp_path_factory.mktemp("mix")
+    shapes = {"chat": lambda i: chats(i + 1)[i],
+              "response": lambda i: instructions(i + 1)[i],
+              "completion": lambda i: {"prompt": f"P{i}", "completion": f"C{i}"}}
+    sources = [write(folder / f"{n}.jsonl", [shapes[kind](n)]) for n, kind in enumerate(kinds)]
+    try:
+        done = prepare([str(s) for s in sources], out=folder / "out", format="jsonl")
+    except UsageError as exc:
+        assert "chat" in kinds and len(set(kinds)) > 1 and "own --out" in str(exc)
+        return
+    files = sorted((folder / "out" / "train").glob("*.jsonl"))
+    result = validate([str(f) for f in files])
+    assert result.summary["errors"] == 0 and result.rows == done.manifest["examples"]["written"]
+
+
 # -- item 9: one default file size -----------------------------------------------------------
 
 def test_library_and_cli_share_one_default_file_size(tmp_path):
