@@ -10,7 +10,6 @@ prints.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,11 +81,13 @@ def prepare(
     shape MDS shards; ``file_bytes`` caps Parquet/JSONL/text files.
     ``strict`` writes nothing when any error is found. A finished ``out`` with
     the same inputs and options is left alone (``status == "skipped"``) unless
-    ``force`` (in-memory sources are always redone: they have no file hash);
-    a non-empty folder not written by ftdata is refused
-    (``UsageError``). ``progress(rows)`` is called now and then.
+    ``force`` (in-memory sources are always redone: they have no file hash).
+    ``force`` replaces only a folder that is provably ftdata's output (its
+    manifest lists exactly the files in it) and removes only those files;
+    anything else in ``out``, or an ``out`` changed by someone else during the
+    run, is refused (``UsageError``). ``progress(rows)`` is called now and then.
     """
-    from ftdata import __version__
+    from ftdata.writers import outdir
     from ftdata.writers import manifest as mf
 
     if not 0 <= eval_fraction < 1:
@@ -102,29 +103,40 @@ def prepare(
         "target_responses": target_responses, "target_prompts": target_prompts,
     }
     inputs = mf.describe_inputs(source)
-    found = mf.read_manifest(out)
+    outdir.recover_locked(out)  # a run killed mid-publish: bring back or clear its old output
+    found = outdir.owned_manifest(out)
     on_disk = all("sha256" in item or "delta" in item for item in inputs)
-    if found is not None and on_disk and not force and found.get("fingerprint") == mf.fingerprint(
-            options, inputs, found.get("tokenizer")):
+    if found is not None and on_disk and not force and found.get(
+            "fingerprint") == mf.fingerprint(options, inputs, found.get("tokenizer")):
         return PrepareResult(out, "skipped", found, None)
-    mf.check_out(out, force)
-    tmp = mf.temp_folder(out)
+    expected = outdir.check_out(out, force)
+    return _write(source, out, expected, options, inputs, progress)
+
+
+def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: list,
+           progress: Callable[[int], None] | None) -> PrepareResult:
+    """Run into a locked temporary folder and publish it, or remove it whatever happens."""
+    from ftdata import __version__
+    from ftdata.writers import manifest as mf
+    from ftdata.writers import outdir
+
+    tmp, lock = outdir.new_temp(out)
+    published = False
     try:
         run = _Run(source, tmp, options, progress)
         result, counts, shards = run.execute()
-        if strict and result.summary["errors"]:
-            shutil.rmtree(tmp, ignore_errors=True)
+        if options["strict"] and result.summary["errors"]:
             return PrepareResult(out, "refused", None, result)
         identity = run.identity()
-        manifest = {
+        manifest = outdir.write_manifest(tmp, {
             "ftdata_version": __version__, "fingerprint": mf.fingerprint(options, inputs, identity),
             "options": options, "inputs": inputs, "tokenizer": identity,
             **_counts_section(result, counts), "shards": [s.to_dict() for s in shards],
-        }
-        mf.publish(tmp, out, manifest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        })
+        outdir.publish(tmp, out, expected)
+        published = True
+    finally:
+        outdir.release(tmp, lock, remove=not published)
     return PrepareResult(out, "written", manifest, result)
 
 

@@ -46,6 +46,149 @@ def assert_consistent(out: Path) -> dict:
     return manifest
 
 
+# -- item 1: --force removes only what ftdata provably wrote ---------------------------------
+
+@pytest.mark.parametrize("manifest", ['{"fingerprint": "x", "shards": []}', "[1, 2]", '"text"',
+                                      '{"producer": "ftdata", "manifest_schema": 2, "files": {}}'])
+def test_force_never_removes_a_folder_holding_some_manifest_json(tmp_path, manifest, capsys):
+    data = write(tmp_path / "q.jsonl", instructions(3))
+    out = tmp_path / "mine"
+    (out / "sub").mkdir(parents=True)
+    (out / "manifest.json").write_text(manifest)
+    (out / "notes.txt").write_text("keep me")
+    (out / "sub" / "deep.txt").write_text("and me")
+    before = tree_bytes(out)
+    code = main(["prepare", str(data), "--out", str(out), "--format", "jsonl", "--force", "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and "internal error" not in err and str(out) in err
+    assert tree_bytes(out) == before and not leftovers(out)
+
+
+def test_force_refuses_an_owned_output_with_an_extra_file_and_keeps_both(tmp_path):
+    data = write(tmp_path / "q.jsonl", instructions(8))
+    out = tmp_path / "out"
+    prepare(data, out=out, format="jsonl")
+    (out / "train" / "mine.txt").write_text("user notes")
+    before = tree_bytes(out)
+    with pytest.raises(UsageError, match="mine.txt"):
+        prepare(data, out=out, format="jsonl", seed=5, force=True)
+    assert tree_bytes(out) == before and not leftovers(out)
+
+
+def test_force_replaces_exactly_the_listed_files(tmp_path):
+    data = write(tmp_path / "q.jsonl", instructions(8))
+    out = tmp_path / "out"
+    first = prepare(data, out=out, format="jsonl", eval_fraction=0.5)
+    assert set(first.manifest["files"]) == {"train/train-00000.jsonl", "eval/eval-00000.jsonl"}
+    second = prepare(data, out=out, format="jsonl", force=True)
+    assert second.written and not (out / "eval").exists()
+    assert set(assert_consistent(out)["files"]) == {"train/train-00000.jsonl"}
+    assert not leftovers(out)
+
+
+# -- item 2: a file created inside --out during the run is never deleted --------------------
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_file_created_in_out_during_the_run_is_kept_and_nothing_published(
+        tmp_path, monkeypatch, existing):
+    from ftdata.writers import sink
+
+    data = write(tmp_path / "q.jsonl", instructions(8))
+    out = tmp_path / "out"
+    if existing:
+        prepare(data, out=out, format="jsonl")
+    before = tree_bytes(out) if existing else {}
+    close = sink.RowSink.close
+
+    def close_while_the_user_writes(self):
+        out.mkdir(exist_ok=True)
+        (out / "user.txt").write_text("written during the run")
+        return close(self)
+
+    monkeypatch.setattr(sink.RowSink, "close", close_while_the_user_writes)
+    with pytest.raises(UsageError, match="changed while this run was writing"):
+        prepare(data, out=out, format="jsonl", seed=4, force=True)
+    assert tree_bytes(out) == {**before, "user.txt": b"written during the run"}
+    assert not leftovers(out)
+
+
+# -- item 3: two runs racing on one --out with the same PID ---------------------------------
+
+RACER = textwrap.dedent("""
+    import os, sys, time
+    from pathlib import Path
+    os.getpid = lambda: 1  # both runs are PID 1 of their own container
+    from ftdata.writers import sink
+    barrier = Path(sys.argv[3])
+    close = sink.RowSink.close
+    def close_then_wait(self):
+        shards = close(self)
+        (barrier / sys.argv[4]).touch()
+        deadline = time.time() + 30
+        while len(list(barrier.iterdir())) < 2 and time.time() < deadline:
+            time.sleep(0.01)  # both runs have written every shard before either publishes
+        return shards
+    sink.RowSink.close = close_then_wait
+    from ftdata.cli import main
+    sys.exit(main(["prepare", sys.argv[1], "--out", sys.argv[2], "--format", "jsonl", "-q",
+                   "--force", "--file-mb", "0.001"]))
+""")
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_two_runs_racing_on_one_out_publish_one_whole_output(tmp_path, existing):
+    out = tmp_path / "out"
+    first = write(tmp_path / "a.jsonl", instructions(30))
+    second = write(tmp_path / "b.jsonl", [{"prompt": f"B{i}?", "response": f"b{i}"}
+                                          for i in range(50)])
+    if existing:
+        prepare(first, out=out, format="jsonl", seed=7)
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", RACER, str(src), str(out), str(barrier),
+                               name], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+             for src, name in ((first, "a"), (second, "b"))]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    loser = next(err for code, err in results if code == 2)
+    assert str(out) in loser and "nothing was published" in loser and "internal" not in loser
+    manifest = assert_consistent(out)
+    assert manifest["examples"]["written"] in (30, 50)
+    assert len(manifest["shards"]) > 1 and not leftovers(out)
+
+
+# -- item 4: a kill between the two renames of a replacement --------------------------------
+
+KILL_AT_RENAME = textwrap.dedent("""
+    import os, signal, sys
+    real = os.rename
+    def rename_then_die(src, dst):
+        real(src, dst)
+        if sys.argv[3] in os.path.basename(str(src if sys.argv[3] == "tmp" else dst)):
+            os.kill(os.getpid(), signal.SIGKILL)
+    os.rename = rename_then_die
+    from ftdata import prepare
+    prepare(sys.argv[1], out=sys.argv[2], format="jsonl", seed=9, force=True)
+""")
+
+
+@pytest.mark.parametrize("moment, expect_seed", [("old", 0), ("tmp", 9)])
+def test_a_kill_between_the_renames_is_recovered_by_the_next_run(tmp_path, moment, expect_seed):
+    data = write(tmp_path / "q.jsonl", instructions(12))
+    out = tmp_path / "out"
+    prepare(data, out=out, format="jsonl")
+    proc = subprocess.run([sys.executable, "-c", KILL_AT_RENAME, str(data), str(out), moment],
+                          env=ENV, capture_output=True)
+    assert proc.returncode == -9 and any("ftdata-old" in n for n in leftovers(out))
+    again = prepare(data, out=out, format="jsonl", seed=expect_seed)
+    # "old": the previous output comes back intact; "tmp": the new one stays and its
+    # predecessor's hidden copy goes. Either way the rerun finds a finished output.
+    assert again.status == "skipped" and not leftovers(out)
+    assert again.manifest["options"]["seed"] == expect_seed and assert_consistent(out)
+
+
 # -- item 8: --format jsonl never mixes tasks -----------------------------------------------
 
 def test_jsonl_refuses_chat_and_instruction_in_one_output(tmp_path, capsys):
@@ -89,3 +232,39 @@ def test_library_and_cli_share_one_default_file_size(tmp_path):
                  "-q"]) == 0
     cli = json.loads((tmp_path / "cli" / "manifest.json").read_text())
     assert library.manifest["options"]["file_bytes"] == cli["options"]["file_bytes"] == 256_000_000
+
+
+# -- property: whatever is in --out, ftdata removes only what it provably wrote -------------
+
+NAMES = st.sampled_from(["a.txt", "train/x.jsonl", "train/train-00000.jsonl", "eval/e.bin",
+                         "sub/deep/f", "manifest.json"])
+MANIFESTS = st.sampled_from([None, "[]", "{}", '{"fingerprint": 1}', "owned", "owned+extra"])
+
+
+@given(files=st.dictionaries(NAMES, st.binary(max_size=8), max_size=4), manifest=MANIFESTS,
+       force=st.booleans())
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_prepare_never_removes_a_file_it_did_not_write(tmp_path_factory, files, manifest, force):
+    folder = tmp_path_factory.mktemp("prop")
+    data = write(folder / "q.jsonl", instructions(4))
+    out = folder / "out"
+    if manifest and manifest.startswith("owned"):
+        prepare(data, out=out, format="jsonl", seed=1)
+        if manifest == "owned":
+            files = {}
+    elif manifest is not None:
+        files = {**files, "manifest.json": manifest.encode()}
+    for name, content in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(content)
+    before = tree_bytes(out) if out.exists() else {}
+    try:
+        done = prepare(data, out=out, format="jsonl", force=force)
+    except FtdataError:
+        assert (tree_bytes(out) if out.exists() else {}) == before
+    else:
+        # Published only over nothing, or over exactly ftdata's own earlier output.
+        assert not files
+        assert done.written and assert_consistent(out)
+    assert not leftovers(out)
