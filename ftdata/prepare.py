@@ -84,10 +84,10 @@ def prepare(
     ``force`` (in-memory sources are always redone: they have no file hash).
     ``force`` replaces only a folder that is provably ftdata's output (its
     manifest lists exactly the files in it) and removes only those files;
-    anything else in ``out``, or an ``out`` changed by someone else during the
-    run, is refused (``UsageError``). ``progress(rows)`` is called now and then.
+    anything else in ``out``, an ``out`` overlapping an input, or an ``out``
+    changed by someone else during the run is refused (``UsageError``). ``progress(rows)`` is called now and then.
     """
-    from ftdata.writers import outdir
+    from ftdata.writers import guards, outdir
     from ftdata.writers import manifest as mf
 
     if not 0 <= eval_fraction < 1:
@@ -102,6 +102,7 @@ def prepare(
         "task": task, "profile": profile, "date": str(date) if date else None,
         "target_responses": target_responses, "target_prompts": target_prompts,
     }
+    guards.refuse_overlap(source, out)
     inputs = mf.describe_inputs(source)
     outdir.recover_locked(out)  # a run killed mid-publish: bring back or clear its old output
     found = outdir.owned_manifest(out)

@@ -189,6 +189,32 @@ def test_a_kill_between_the_renames_is_recovered_by_the_next_run(tmp_path, momen
     assert again.manifest["options"]["seed"] == expect_seed and assert_consistent(out)
 
 
+# -- item 5: an --out inside its own input --------------------------------------------------
+
+@pytest.mark.parametrize("given, out", [("data", "data/prep"), ("data/**/*.jsonl", "data/prep"),
+                                        ("data/*", "data/prep"), ("data", "data"),
+                                        ("data/q.jsonl", "data"), ("data/../data", "data/x/y")])
+def test_an_out_overlapping_an_input_is_refused(tmp_path, monkeypatch, given, out):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "data" / "q.jsonl", instructions(5))
+    with pytest.raises(UsageError, match="overlaps the input"):
+        prepare(given, out=out, format="jsonl")
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["q.jsonl"]
+
+
+@pytest.mark.parametrize("given, out", [("data/*.jsonl", "data/prep"), ("*.jsonl", "prep")])
+def test_a_glob_that_cannot_reach_the_output_is_accepted_and_reads_it_never(
+        tmp_path, monkeypatch, given, out):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "data" / "q.jsonl", instructions(5))
+    write(tmp_path / "q.jsonl", instructions(5))
+    for _ in range(2):  # the second run sees the first one's output next to its inputs
+        done = prepare(given, out=out, format="jsonl", force=True)
+        assert done.manifest["examples"]["in"] == 5
+
+
 # -- item 8: --format jsonl never mixes tasks -----------------------------------------------
 
 def test_jsonl_refuses_chat_and_instruction_in_one_output(tmp_path, capsys):
