@@ -104,14 +104,20 @@ def prepare(
     }
     guards.refuse_overlap(source, out)
     inputs = mf.describe_inputs(source)
-    outdir.recover_locked(out)  # a run killed mid-publish: bring back or clear its old output
-    found = outdir.owned_manifest(out)
-    on_disk = all("sha256" in item or "delta" in item for item in inputs)
-    if found is not None and on_disk and not force and found.get(
-            "fingerprint") == mf.fingerprint(options, inputs, found.get("tokenizer")):
-        return PrepareResult(out, "skipped", found, None)
-    expected = outdir.check_out(out, force)
-    return _write(source, out, expected, options, inputs, progress)
+    try:
+        outdir.recover_locked(out)  # a run killed mid-publish: bring back or clear its old output
+        found = outdir.owned_manifest(out)
+        on_disk = all("sha256" in item or "delta" in item for item in inputs)
+        if found is not None and on_disk and not force and found.get(
+                "fingerprint") == mf.fingerprint(options, inputs, found.get("tokenizer")):
+            return PrepareResult(out, "skipped", found, None)
+        expected = outdir.check_out(out, force)
+        with guards.cleanup_on_signals():
+            return _write(source, out, expected, options, inputs, progress)
+    except OSError as exc:
+        if guards.is_output_error(exc, out):
+            raise guards.output_error(exc, out) from exc
+        raise
 
 
 def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: list,

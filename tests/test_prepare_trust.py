@@ -215,6 +215,62 @@ def test_a_glob_that_cannot_reach_the_output_is_accepted_and_reads_it_never(
         assert done.manifest["examples"]["in"] == 5
 
 
+# -- item 6: every catchable signal cleans up; a full disk is a clear error -----------------
+
+STOP_AFTER_FIRST_FILE = textwrap.dedent("""
+    import os, signal, sys
+    from ftdata.writers import rolling
+    close = rolling.RollingFiles._close
+    def close_then_signal(self):
+        close(self)
+        os.kill(os.getpid(), int(sys.argv[3]))
+    rolling.RollingFiles._close = close_then_signal
+    from ftdata.cli import main
+    sys.exit(main(["prepare", sys.argv[1], "--out", sys.argv[2], "--format", "jsonl", "-q",
+                   "--file-mb", "0.001"]))
+""")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1])
+def test_a_signal_leaves_no_temporary_folder_and_still_ends_the_process(tmp_path, signum):
+    data = write(tmp_path / "q.jsonl", instructions(80))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-c", STOP_AFTER_FIRST_FILE, str(data), str(out),
+                           str(int(signum))], env=ENV, capture_output=True, timeout=120)
+    assert proc.returncode == -signum  # died of the signal, as without ftdata's handler
+    assert not out.exists() and not leftovers(out)
+
+
+def test_disk_full_names_the_output_folder_and_publishes_nothing(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from ftdata.writers import rolling
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / "x.jsonl"))
+
+    monkeypatch.setattr(rolling.RollingFiles, "put", full)
+    data = write(tmp_path / "q.jsonl", instructions(5))
+    out = tmp_path / "out"
+    assert main(["prepare", str(data), "--out", str(out), "--format", "jsonl", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "No space left on device" in err and str(out) in err
+    assert len(err.strip().splitlines()) == 1 and not out.exists() and not leftovers(out)
+
+
+def test_a_real_file_size_limit_is_a_clear_error(tmp_path):
+    data = write(tmp_path / "q.jsonl", instructions(2000))
+    out = tmp_path / "out"
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000));"
+    code = (limit + "import sys; from ftdata.cli import main; "
+            f"sys.exit(main(['prepare', {str(data)!r}, '--out', {str(out)!r}, '--format', "
+            "'jsonl', '-q']))")
+    proc = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and "cannot write --out" in proc.stderr, proc.stderr
+    assert "internal error" not in proc.stderr and not out.exists() and not leftovers(out)
+
+
 # -- item 8: --format jsonl never mixes tasks -----------------------------------------------
 
 def test_jsonl_refuses_chat_and_instruction_in_one_output(tmp_path, capsys):
