@@ -94,6 +94,8 @@ def _add_prepare(commands) -> None:
     cmd.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
     cmd.add_argument("--dedupe", action="store_true", help="drop exact duplicate examples")
     cmd.add_argument("--strict", action="store_true", help="write nothing if any error is found")
+    cmd.add_argument("--allow-empty", action="store_true",
+                     help="publish an output even when no example could be written (else DS010)")
     cmd.add_argument("--force", action="store_true", help="redo a finished output")
     cmd.add_argument("--compression", default="zstd", metavar="zstd[:L]|none", help="MDS shards")
     cmd.add_argument("--hash", action="append", metavar="ALGO",
@@ -127,7 +129,7 @@ def _prepare(args: argparse.Namespace) -> int:
         file_bytes=int(args.file_mb * 1_000_000), pad_last_window=args.pad_last_window,
         rename_completion=args.rename_completion, task=args.task, profile=args.profile,
         date=args.date, target_responses=args.target_responses,
-        target_prompts=args.target_prompts, progress=progress)
+        target_prompts=args.target_prompts, progress=progress, allow_empty=args.allow_empty)
     if progress is not None:
         print(file=sys.stderr)
     if done.result is not None and not args.quiet:
@@ -137,6 +139,10 @@ def _prepare(args: argparse.Namespace) -> int:
         return EXIT_OK
     if done.status == "refused":
         print("ftdata prepare: --strict, and errors were found: nothing was written",
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    if done.status == "empty":
+        print("ftdata prepare: no example could be written (DS010): nothing was published",
               file=sys.stderr)
         return EXIT_FINDINGS
     examples = done.manifest["examples"]

@@ -271,6 +271,34 @@ def test_a_real_file_size_limit_is_a_clear_error(tmp_path):
     assert "internal error" not in proc.stderr and not out.exists() and not leftovers(out)
 
 
+# -- item 7: nothing written is a finding and exit 1 ----------------------------------------
+
+def test_all_rows_invalid_exits_1_with_ds010_and_publishes_nothing(tmp_path, capsys):
+    data = write(tmp_path / "q.jsonl", ['{"prompt": 3, "response": "x"}', "not json"])
+    out = tmp_path / "out"
+    assert main(["prepare", str(data), "--out", str(out), "--format", "jsonl"]) == 1
+    captured = capsys.readouterr()
+    assert "DS010" in captured.out and "all 2 examples were left out" in captured.out
+    assert "nothing was published" in captured.err and not out.exists() and not leftovers(out)
+    done = prepare(data, out=out, format="jsonl")
+    assert done.status == "empty" and done.result.by_code["DS010"] == 1 and not out.exists()
+    allowed = prepare(data, out=out, format="jsonl", allow_empty=True)
+    assert allowed.written and "DS010" not in allowed.result.by_code
+    assert assert_consistent(out)["files"] == {}
+
+
+def test_a_corpus_shorter_than_one_window_says_how_to_write_it(tmp_path, capsys):
+    docs = corpus(tmp_path / "docs", docs=1, words=5)
+    out = tmp_path / "out"
+    args = ["prepare", str(docs), "--out", str(out), "--model", MISTRAL, "--context-length", "512"]
+    assert main(args) == 1
+    text = capsys.readouterr().out
+    assert "DS010" in text and "--pad-last-window" in text and "--context-length" in text
+    assert not out.exists()
+    assert main([*args, "--pad-last-window", "-q"]) == 0
+    assert assert_consistent(out)["tokens"]["windows_by_split"] == {"train": 1}
+
+
 # -- item 8: --format jsonl never mixes tasks -----------------------------------------------
 
 def test_jsonl_refuses_chat_and_instruction_in_one_output(tmp_path, capsys):
