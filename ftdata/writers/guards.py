@@ -54,7 +54,7 @@ def refuse_overlap(source: Any, out: Path) -> None:
 
 
 def _split_glob(path: str) -> tuple[Path, list[str]]:
-    """A glob's fixed folder and its wildcard components; a plain path has none (all of it)."""
+    """A glob's fixed folder and its wildcard components; a plain path is read whole (``**``)."""
     parts = Path(path).parts
     if not GLOB_CHARS & set(path) or Path(path).exists():
         return Path(path), ["**"]  # a folder is read recursively
