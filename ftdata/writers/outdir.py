@@ -173,7 +173,7 @@ def new_temp(out: Path) -> tuple[Path, int]:
     """
     parent = out.parent
     parent.mkdir(parents=True, exist_ok=True)
-    with parent_lock(out):
+    with parent_lock(out), _signals_blocked():  # no signal between mkdir and the lock
         recover(out)
         tmp = parent / f".{out.name}{TMP_MARK}{secrets.token_hex(16)}"
         tmp.mkdir()
