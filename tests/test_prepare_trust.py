@@ -159,6 +159,34 @@ def test_two_runs_racing_on_one_out_publish_one_whole_output(tmp_path, existing)
     assert len(manifest["shards"]) > 1 and not leftovers(out)
 
 
+HOLD_A_TEMPORARY_FOLDER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from ftdata.writers import outdir
+    tmp, lock = outdir.new_temp(Path(sys.argv[1]))
+    print(tmp, flush=True)
+    time.sleep(60)  # a live run elsewhere; its PID means nothing in this namespace
+""")
+
+
+def test_a_live_runs_temporary_folder_survives_other_runs_and_goes_once_it_dies(tmp_path):
+    data = write(tmp_path / "q.jsonl", instructions(5))
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_A_TEMPORARY_FOLDER, str(out)], env=ENV,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        live = Path(holder.stdout.readline().strip())
+        assert live.is_dir() and len(live.name.rsplit("-", 1)[-1]) == 32  # random, not a PID
+        prepare(data, out=out, format="jsonl")
+        prepare(data, out=out, format="jsonl", seed=2, force=True)
+        assert live.is_dir()  # locked by a live process: never taken for a dead run's
+    finally:
+        holder.kill()
+        holder.wait()
+    prepare(data, out=out, format="jsonl", seed=3, force=True)
+    assert not live.exists() and not leftovers(out)
+
+
 # -- item 4: a kill between the two renames of a replacement --------------------------------
 
 KILL_AT_RENAME = textwrap.dedent("""
@@ -213,6 +241,34 @@ def test_a_glob_that_cannot_reach_the_output_is_accepted_and_reads_it_never(
     for _ in range(2):  # the second run sees the first one's output next to its inputs
         done = prepare(given, out=out, format="jsonl", force=True)
         assert done.manifest["examples"]["in"] == 5
+
+
+INPUTS = st.sampled_from(["data", "data/q.jsonl", "data/*.jsonl", "data/*", "data/**/*.jsonl",
+                          "*", "**/*.jsonl", "data/sub", "data/s*", "data/sub/*.jsonl"])
+OUTS = st.sampled_from(["data/prep", "data/sub/prep", "prep", "data/sub", "data", "out/x",
+                        "data/sub/r.jsonl"])
+
+
+@given(given_input=INPUTS, out=OUTS)
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_prepare_never_reads_its_own_output_back(tmp_path_factory, given_input, out):
+    """Any input spelling and --out: refused, or the rerun sees exactly the same examples."""
+    folder = tmp_path_factory.mktemp("overlap")
+    write((folder / "data").mkdir() or folder / "data" / "q.jsonl", instructions(5))
+    write((folder / "data" / "sub").mkdir() or folder / "data" / "sub" / "r.jsonl",
+          [{"prompt": f"R{i}", "response": "r"} for i in range(3)])
+    inputs = tree_bytes(folder / "data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        try:
+            first = prepare(given_input, out=out, format="jsonl")
+        except FtdataError:
+            assert tree_bytes(folder / "data") == inputs
+            return
+        again = prepare(given_input, out=out, format="jsonl", seed=1, force=True)
+    assert again.manifest["examples"]["in"] == first.manifest["examples"]["in"]
+    assert {k: v for k, v in tree_bytes(folder / "data").items() if k in inputs} == inputs
 
 
 # -- item 6: every catchable signal cleans up; a full disk is a clear error -----------------
