@@ -321,8 +321,9 @@ def test_a_real_file_size_limit_is_a_clear_error(tmp_path):
     code = (limit + "import sys; from ftdata.cli import main; "
             f"sys.exit(main(['prepare', {str(data)!r}, '--out', {str(out)!r}, '--format', "
             "'jsonl', '-q']))")
-    proc = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True,
-                          timeout=120)
+    # No .pyc writes: only prepare's own output may meet the limit.
+    proc = subprocess.run([sys.executable, "-c", code], env={**ENV, "PYTHONDONTWRITEBYTECODE": "1"},
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "cannot write --out" in proc.stderr, proc.stderr
     assert "internal error" not in proc.stderr and not out.exists() and not leftovers(out)
 
