@@ -143,7 +143,7 @@ def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: li
         if not shards and not allow_empty:
             return PrepareResult(out, "empty", None, result)
         identity = run.identity()
-        manifest = outdir.write_manifest(tmp, {
+        manifest = mf.write_manifest(tmp, {
             "ftdata_version": __version__, "fingerprint": mf.fingerprint(options, inputs, identity),
             "options": options, "inputs": inputs, "tokenizer": identity,
             **_counts_section(result, counts), "shards": [s.to_dict() for s in shards],

@@ -217,6 +217,21 @@ def test_a_kill_between_the_renames_is_recovered_by_the_next_run(tmp_path, momen
     assert again.manifest["options"]["seed"] == expect_seed and assert_consistent(out)
 
 
+def test_recovery_removes_only_the_unchanged_listed_files_of_an_old_output(tmp_path):
+    data = write(tmp_path / "q.jsonl", instructions(12))
+    out = tmp_path / "out"
+    prepare(data, out=out, format="jsonl")
+    prepare(data, out=tmp_path / "a", format="jsonl", eval_fraction=0.5)
+    old = tmp_path / f".out.ftdata-old-{'0' * 32}"  # as a kill after the second rename leaves it
+    (tmp_path / "a").rename(old)
+    (old / "eval" / "eval-00000.jsonl").write_text("rewritten by someone\n")
+    (old / "notes.txt").write_text("mine")
+    assert prepare(data, out=out, format="jsonl").status == "skipped"
+    assert tree_bytes(old) == {"eval/eval-00000.jsonl": b"rewritten by someone\n",
+                               "notes.txt": b"mine"}
+    assert_consistent(out)
+
+
 # -- item 5: an --out inside its own input --------------------------------------------------
 
 @pytest.mark.parametrize("given, out", [("data", "data/prep"), ("data/**/*.jsonl", "data/prep"),

@@ -1,8 +1,10 @@
-"""What ``manifest.json`` records about the inputs, and the fingerprint a rerun compares.
+"""What ``manifest.json`` records: the inputs, the fingerprint a rerun compares, the files.
 
 The manifest's ``fingerprint`` (inputs and options) lets a rerun find the
-finished output and do nothing. The output folder's life cycle (ownership,
-temporary folder, publishing) is in ``ftdata.writers.outdir``.
+finished output and do nothing; ``producer``, ``manifest_schema`` and
+``files`` (every file written, with its size) let a later run prove the
+folder is ftdata's. The output folder's life cycle (ownership, temporary
+folder, publishing) is in ``ftdata.writers.outdir``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+MANIFEST = "manifest.json"
+PRODUCER = "ftdata"
+SCHEMA = 2  # version 1 had no producer and no file listing: never owned, never removed
 
 
 def sha256_file(path: Path) -> str:
@@ -67,3 +73,34 @@ def fingerprint(options: dict[str, Any], inputs: list[dict[str, Any]], identity:
     """sha256 of what determines the output: options, inputs, tokenizer and template."""
     blob = json.dumps([options, inputs, identity], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def list_files(folder: Path) -> dict[str, dict[str, int]]:
+    """Every file under ``folder`` except the manifest, with its size: the manifest's ``files``."""
+    listed = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and not path.is_symlink() and name != MANIFEST:
+            listed[name] = {"bytes": path.stat().st_size}
+    return listed
+
+
+def write_manifest(tmp: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Add the ownership marker and the listing of ``tmp``'s files, write and flush everything."""
+    manifest = {**manifest, "producer": PRODUCER, "manifest_schema": SCHEMA,
+                "files": list_files(tmp)}
+    data = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    (tmp / MANIFEST).write_text(data, "utf-8")
+    _fsync_tree(tmp)
+    return manifest
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush every file so a crash after the rename cannot leave empty shards."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)

@@ -36,10 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import UsageError
+from ftdata.writers.manifest import MANIFEST, PRODUCER, SCHEMA
 
-MANIFEST = "manifest.json"
-PRODUCER = "ftdata"
-SCHEMA = 2  # version 1 had no producer and no file listing: never owned, never removed
 TMP_MARK, OLD_MARK = ".ftdata-tmp-", ".ftdata-old-"
 _SUFFIX = re.compile(r"[0-9a-f]{32}")
 LOCK_WAIT_SECONDS = 60.0
@@ -74,16 +72,6 @@ def _safe_relative(name: str) -> bool:
     """A listed name stays inside the folder (no absolute path, no ``..``, no manifest)."""
     parts = Path(name).parts
     return bool(parts) and not Path(name).is_absolute() and ".." not in parts and name != MANIFEST
-
-
-def list_files(folder: Path) -> dict[str, dict[str, int]]:
-    """Every file under ``folder`` except the manifest, with its size: the manifest's ``files``."""
-    listed = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_file() and not path.is_symlink() and name != MANIFEST:
-            listed[name] = {"bytes": path.stat().st_size}
-    return listed
 
 
 def foreign_entries(folder: Path, manifest: dict[str, Any]) -> list[str]:
@@ -122,15 +110,15 @@ def check_out(out: Path, force: bool) -> tuple[str, str | None]:
     """Refuse an ``out`` this run may not replace; return its state for ``publish`` to re-check."""
     state = state_of(out)
     if state[0] == "foreign":
-        if out.is_dir() and read_owned_manifest(out) is not None:
-            extra = ", ".join(foreign_entries(out, read_owned_manifest(out))[:5])
+        if out.is_symlink() or not out.is_dir():
+            raise UsageError(f"--out {out} is a symbolic link or a file, not a folder")
+        manifest = read_owned_manifest(out)
+        if manifest is not None:
+            extra = ", ".join(foreign_entries(out, manifest)[:5])
             raise UsageError(f"--out {out} holds files its manifest does not list ({extra}); "
                              "ftdata removes only what it wrote: move them away first")
-        what = "is not empty and was not written by ftdata prepare"
-        if out.is_symlink() or not out.is_dir():
-            what = "is a symbolic link or a file, not a folder"
-
-        raise UsageError(f"--out {out} {what}; choose an empty or new folder")
+        raise UsageError(f"--out {out} is not empty and was not written by ftdata prepare; "
+                         "choose an empty or new folder")
     if state[0] == "owned" and not force:
         raise UsageError(f"--out {out} holds the output of a different prepare (other inputs or "
                          "options); use --force to replace it")
@@ -233,31 +221,22 @@ def release(tmp: Path, fd: int, remove: bool) -> None:
 def remove_owned(folder: Path) -> None:
     """Remove the files ``folder``'s manifest lists, then the folders they emptied; nothing else.
 
-    A folder whose manifest is not ftdata's is left untouched.
+    A folder whose manifest is not ftdata's is left untouched; so is anything
+    unlisted, and the folders holding it.
     """
     manifest = read_owned_manifest(folder)
     if manifest is None:
         return
-    for name in manifest["files"]:
+    for name, entry in manifest["files"].items():
         path = folder / name
-        if path.is_file() and not path.is_symlink():
-            path.unlink()
+        if path.is_file() and not path.is_symlink() and path.stat().st_size == entry["bytes"]:
+            path.unlink()  # a listed name rewritten since (another size) is no longer provably ours
     (folder / MANIFEST).unlink(missing_ok=True)
     folders = {p for name in manifest["files"] for p in (folder / name).parents
                if folder in p.parents}
     for path in sorted(folders, key=lambda p: len(p.parts), reverse=True) + [folder]:
         with contextlib.suppress(OSError):
             path.rmdir()  # fails, and keeps the folder, if anything unlisted is in it
-
-
-def write_manifest(tmp: Path, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Add the ownership marker and the listing of ``tmp``'s files, write and flush everything."""
-    manifest = {**manifest, "producer": PRODUCER, "manifest_schema": SCHEMA,
-                "files": list_files(tmp)}
-    data = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    (tmp / MANIFEST).write_text(data, "utf-8")
-    _fsync_tree(tmp)
-    return manifest
 
 
 def publish(tmp: Path, out: Path, expected: tuple[str, str | None]) -> None:
@@ -299,14 +278,3 @@ def _signals_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-
-
-def _fsync_tree(folder: Path) -> None:
-    """Flush every file so a crash after the rename cannot leave empty shards."""
-    for path in folder.rglob("*"):
-        if path.is_file():
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
