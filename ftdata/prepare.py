@@ -99,6 +99,8 @@ def prepare(
     if not 0 <= eval_fraction < 1:
         raise UsageError("--eval-fraction must be at least 0 and below 1")
     out = Path(out)
+    if out.name in ("", ".", ".."):  # its hidden siblings would have no name, or be inside it
+        raise UsageError(f"--out needs a folder name, not {str(out)!r}")
     options = {
         "format": format, "model": model, "tokenizer": tokenizer,
         "context_length": context_length, "tokenize": tokenize, "eval_fraction": eval_fraction,

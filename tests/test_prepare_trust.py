@@ -86,6 +86,16 @@ def test_force_replaces_exactly_the_listed_files(tmp_path):
     assert not leftovers(out)
 
 
+@pytest.mark.parametrize("out", [".", "..", "/", "sub/.."])
+def test_an_out_without_a_folder_name_is_refused(tmp_path, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    data = write(tmp_path / "sub" / "q.jsonl", instructions(3))
+    with pytest.raises(UsageError, match="folder name"):
+        prepare(data, out=out, format="jsonl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sub"]
+
+
 # -- item 2: a file created inside --out during the run is never deleted --------------------
 
 @pytest.mark.parametrize("existing", [False, True])
