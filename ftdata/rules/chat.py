@@ -158,7 +158,8 @@ def invalid_role(example: dict, ctx: CheckContext) -> Iterator[Violation]:
         if not isinstance(message, dict) or "role" not in message:
             continue
         role = message["role"]
-        if role in allowed:
+        # A list or an object as role is unhashable: test the type before the set.
+        if isinstance(role, str) and role in allowed:
             continue
         where = pointer("messages", index, "role")
         if isinstance(role, str) and role.strip().lower() in allowed:

@@ -1,0 +1,103 @@
+"""Hostile content (issue 11, items 20-22 and 26): data never drives the terminal, never
+breaks a report format, never crashes a rule, and is never echoed by the megabyte.
+
+Control characters in keys, values, roles and file names go through every reporter;
+long keys and roles are quoted cut, with an ellipsis and their length; non-string
+roles and keys are findings, not FT900; and a file of multi-megabyte keys gives a
+small report in bounded memory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ftdata
+from ftdata.reporters import REPORTERS, ReportOptions
+
+FORMATS = ["text", "json", "github", "sarif", "junit"]
+# What must never reach a terminal or an annotation raw: C0 controls but the line
+# feed that separates report lines, DEL, C1 controls, bidi controls, line and
+# paragraph separators, lone surrogates, and the XML-forbidden non-characters.
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e"
+                         "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+HOSTILE = ["\x1b", "\x07", "\x00", "\r", "\n", "\x85", "\x9b", "\x7f", "\u202e", "\u2066",
+           "\u2028", "\t"]
+HOSTILE_TEXT = st.text(alphabet=st.sampled_from(HOSTILE + ["a", "~", "/", "%", ":", ","]),
+                       max_size=6)
+# Values that are not strings, where a role or a key is expected.
+NOT_STRING = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False),
+                       st.lists(st.sampled_from(["user", 1]), max_size=2),
+                       st.dictionaries(st.sampled_from(["a", "role"]), st.integers(), max_size=2))
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+
+def render(result, fmt: str) -> str:
+    stream = io.StringIO()
+    REPORTERS[fmt](result, stream, ReportOptions(max_per_code=50))
+    return stream.getvalue()
+
+
+def assert_safe_reports(result) -> dict[str, str]:
+    """Every format renders, with no raw control character and a well-formed document."""
+    outputs = {fmt: render(result, fmt) for fmt in FORMATS}
+    for fmt, text in outputs.items():
+        found = RAW_CONTROL.search(text)
+        assert found is None, f"{fmt} writes raw {found.group()!r}"
+        text.encode("utf-8")  # a lone surrogate would fail on a real stream
+    json.loads(outputs["json"])
+    json.loads(outputs["sarif"])
+    ET.fromstring(outputs["junit"])
+    shown = sum(1 for _ in _shown(result))
+    # One annotation line per finding plus the summary: data cannot add a line.
+    assert len(outputs["github"].splitlines()) == shown + 1
+    assert all(line.startswith("::") for line in outputs["github"].splitlines()[:-1])
+    return outputs
+
+
+def _shown(result):
+    from ftdata.reporters import shown_findings
+
+    return shown_findings(result, 50)
+
+
+def chat(*messages, **extra) -> dict:
+    return {"messages": list(messages), **extra}
+
+
+def user(content="hi", **extra):
+    return {"role": "user", "content": content, **extra}
+
+
+def assistant(content="hello", **extra):
+    return {"role": "assistant", "content": content, **extra}
+
+
+def write_jsonl(path: Path, records) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return str(path)
+
+
+# Item 22: non-string roles and keys
+
+
+
+@pytest.mark.parametrize("role", [["user"], {"a": 1}, {"role": "user"}, 1, 2.5, None, True])
+def test_a_role_that_is_not_a_string_is_a_finding_not_a_crash(tmp_path, role):
+    path = write_jsonl(tmp_path / "a.jsonl", [chat({"role": role, "content": "hi"}, assistant())])
+    result = ftdata.validate(path)
+    assert "FT900" not in result.by_code
+    [finding] = [f for f in result.findings if f.code == "CH006"]
+    assert finding.location.pointer == "/messages/0/role"
