@@ -89,6 +89,49 @@ class Finding:
         }
 
 
+# Data quoted in a message or a pointer shows at most this many characters: a
+# 3 MB key must not make a 3 MB finding (nor a 3 MB line in a terminal).
+QUOTE_CHARS = 40
+# Longer messages are cut: a backstop for a rule that quotes data without ``quote``.
+MESSAGE_CHARS = 1000
+
+
+def quote(value: object, limit: int = QUOTE_CHARS) -> str:
+    """Data as a message shows it: a short ``repr``, long strings cut with an ellipsis and the length.
+
+    ``quote("role")`` -> ``'role'``; ``quote("k" * 10**6)`` -> ``'kkk…'… (1,000,000 characters)``.
+    Numbers, booleans and null show as JSON writes them (a huge integer by its
+    size); arrays, objects and other values by their type, never their repr.
+    """
+    if isinstance(value, str):
+        return repr(value) if len(value) <= limit else f"{value[:limit]!r}… ({len(value):,} characters)"
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        # repr of an int over 4,300 digits raises; its size is what matters anyway.
+        return repr(value) if value.bit_length() <= 64 else f"an integer of {value.bit_length():,} bits"
+    if isinstance(value, float):
+        return repr(value)
+    names = {dict: "an object", list: "an array", tuple: "a tuple", bytes: "bytes"}
+    return names.get(type(value), f"a value of type {type(value).__name__}")
+
+
+def cut(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """``text`` itself, or its first ``limit`` characters, an ellipsis and its length."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def short_pointer(text: str, limit: int = QUOTE_CHARS) -> str:
+    """A JSON Pointer whose long reference tokens are cut as :func:`cut` does.
+
+    The cut token no longer resolves, but it still names the place: a pointer
+    into an example must not repeat megabytes of one of its keys.
+    """
+    if len(text) <= limit or not text.startswith("/"):
+        return cut(text)
+    return cut(pointer(*(cut(token, limit) for token in parse_pointer(text))))
+
+
 def escape_pointer_token(token: str | int) -> str:
     """Escape one reference token for a JSON Pointer (``~`` -> ``~0``, ``/`` -> ``~1``)."""
     return str(token).replace("~", "~0").replace("/", "~1")

@@ -90,6 +90,75 @@ def write_jsonl(path: Path, records) -> str:
     return str(path)
 
 
+# Item 20: terminal escapes
+
+
+def test_escape_and_bell_in_a_key_and_a_file_name_reach_no_report_raw(tmp_path):
+    name = tmp_path / "retitle\x1b]0;pwned\x07.jsonl"
+    path = write_jsonl(name, [chat(user(), assistant(), **{"k\x1b[2J\x07\x00": 1}),
+                              chat(user(**{"x\x1b]0;t\x07": 1}), assistant())])
+    result = ftdata.validate(path)
+    assert {"SC003", "CH005"} <= set(result.by_code)
+    outputs = assert_safe_reports(result)
+    # The text report shows the characters as escapes, so the user can find them.
+    assert "\\x1b]0;pwned\\x07.jsonl" in outputs["text"]
+    # JSON keeps the exact key: its pointer still names the data.
+    pointers = {f["location"]["pointer"] for f in json.loads(outputs["json"])["findings"]}
+    assert "/k\x1b[2J\x07\x00" in pointers
+
+
+def test_nul_in_a_key_keeps_junit_well_formed(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [chat(user(), assistant(), **{"a\x00b": 1})])
+    text = render(ftdata.validate(path), "junit")
+    ET.fromstring(text)
+    assert "a\\x00b" in text
+
+
+def test_bidi_override_and_c1_controls_are_escaped_in_json_output(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [chat(user(), assistant(), **{"\u202eevil\x9b2J": 1})])
+    result = ftdata.validate(path)
+    for fmt in ("json", "sarif"):
+        text = render(result, fmt)
+        assert "\u202e" not in text and "\x9b" not in text
+        assert "\\u202e" in text and "\\u009b" in text
+
+
+def test_the_cli_escapes_control_characters_in_every_format(tmp_path):
+    path = write_jsonl(tmp_path / "a\x1b[31m.jsonl", [chat(user(), assistant(), **{"\x1b]0;x\x07": 1})])
+    for fmt in FORMATS:
+        done = subprocess.run([sys.executable, "-m", "ftdata", "validate", path, "--format", fmt],
+                              capture_output=True, env={**os.environ, "PYTHONPATH": _root()})
+        assert done.returncode == 1, done.stderr
+        assert b"\x1b" not in done.stdout and b"\x07" not in done.stdout, fmt
+
+
+def test_a_usage_error_naming_a_hostile_path_is_escaped(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "ftdata", "validate", str(tmp_path / "no\x1b]0;x\x07")],
+                          capture_output=True, env={**os.environ, "PYTHONPATH": _root()})
+    assert done.returncode == 2
+    assert b"\x1b" not in done.stderr and b"\x07" not in done.stderr
+
+
+def _root() -> str:
+    return str(Path(__file__).resolve().parents[1])
+
+
+@SETTINGS
+@given(st.lists(st.tuples(HOSTILE_TEXT, HOSTILE_TEXT, st.one_of(HOSTILE_TEXT, NOT_STRING)),
+                min_size=1, max_size=4),
+       st.text(alphabet=st.sampled_from([c for c in HOSTILE if c != "\x00"] + ["b"]),
+               min_size=1, max_size=5))
+def test_control_characters_anywhere_through_every_reporter(tmp_path_factory, rows, stem):
+    """Keys, values, roles and the file name full of control characters: safe everywhere."""
+    folder = tmp_path_factory.mktemp("hostile")
+    records = [chat({"role": role, "content": value, key or "k": value}, assistant(), **{key: 1})
+               for key, value, role in rows]
+    result = ftdata.validate(write_jsonl(folder / f"{stem}.jsonl", records))
+    assert "FT900" not in result.by_code
+    assert result.rows == result.valid + result.invalid == len(rows)
+    assert_safe_reports(result)
+
+
 # Item 22: non-string roles and keys
 
 
