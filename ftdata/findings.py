@@ -7,6 +7,7 @@ reserved for failures of the tool itself or of its invocation.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -119,6 +120,20 @@ def quote(value: object, limit: int = QUOTE_CHARS) -> str:
 def cut(text: str, limit: int = MESSAGE_CHARS) -> str:
     """``text`` itself, or its first ``limit`` characters, an ellipsis and its length."""
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def sorted_keys(keys: Iterable[object]) -> list[object]:
+    """Keys in the order messages name them: strings sorted, then others (in-memory data)."""
+    # Sorting 1 and "id" together raises; a key's type name orders it without str().
+    return sorted(keys, key=lambda k: (0, k) if isinstance(k, str) else (1, type(k).__name__))
+
+
+def list_keys(keys: Iterable[object], limit: int = 10) -> str:
+    """Keys as a message lists them: ``{answer, question}``, long keys cut, at most ``limit``."""
+    names = sorted(cut(k, QUOTE_CHARS) if isinstance(k, str) else quote(k) for k in keys)
+    if len(names) > limit:
+        names = names[:limit] + [f"… ({len(names):,} keys)"]
+    return "{" + ", ".join(names) + "}"
 
 
 def short_pointer(text: str, limit: int = QUOTE_CHARS) -> str:

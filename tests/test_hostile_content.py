@@ -159,8 +159,57 @@ def test_control_characters_anywhere_through_every_reporter(tmp_path_factory, ro
     assert_safe_reports(result)
 
 
-# Item 22: non-string roles and keys
+# Item 21: echoed megabytes
 
+
+BIG = "k" * 3_000_000
+LONG_CASES = {
+    "SC001": {BIG: 1},
+    "SC003": chat(user(), assistant(), **{BIG: 1}),
+    "CH005": chat(user(**{BIG: 1}), assistant()),
+    "CH006": chat({"role": BIG, "content": "hi"}, assistant()),
+    "CH009": chat(user(), {"role": BIG, "content": "a"}, {"role": BIG, "content": "b"}, assistant()),
+    "CH011": chat(user(), assistant(), {"role": BIG, "content": "hi"}),
+}
+
+
+@pytest.mark.parametrize("code", sorted(LONG_CASES))
+def test_a_long_key_or_role_is_quoted_cut_with_its_length(tmp_path, code):
+    path = write_jsonl(tmp_path / "a.jsonl", [LONG_CASES[code]])
+    result = ftdata.validate(path, keep_per_code=10)
+    found = [f for f in result.findings if f.code == code]
+    assert found, result.by_code
+    for finding in found:
+        assert len(finding.message) < 200, finding.message[:300]
+        assert len(finding.location.pointer) < 200
+        assert "3,000,000 characters" in finding.message + finding.location.pointer
+        assert "…" in finding.message + finding.location.pointer
+
+
+def test_a_repeated_long_key_is_quoted_cut(tmp_path):
+    line = '{"messages": [], "%s": 1, "%s": 2}\n' % (BIG, BIG)
+    (tmp_path / "a.jsonl").write_text(line)
+    result = ftdata.validate(str(tmp_path / "a.jsonl"))
+    found = [f for f in result.findings if f.code == "LD006"]
+    assert found and len(found[0].message) < 200
+    assert "3,000,000 characters" in found[0].message
+
+
+def test_a_pointer_into_a_long_key_is_cut_and_short_keys_stay_exact(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [chat(user(**{BIG: 1, "name": 2}), assistant())])
+    pointers = sorted(f.location.pointer for f in ftdata.validate(path).findings if f.code == "CH005")
+    assert pointers[0] == "/messages/0/" + "k" * 40 + "… (3,000,000 characters)"
+    assert pointers[1] == "/messages/0/name"
+
+
+def test_a_short_key_is_quoted_whole(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [chat(user(), assistant(), id=1)])
+    [finding] = [f for f in ftdata.validate(path).findings if f.code == "SC003"]
+    assert finding.message == "unexpected key 'id'"
+    assert finding.location.pointer == "/id"
+
+
+# Item 22: non-string roles and keys
 
 
 @pytest.mark.parametrize("role", [["user"], {"a": 1}, {"role": "user"}, 1, 2.5, None, True])
@@ -170,3 +219,21 @@ def test_a_role_that_is_not_a_string_is_a_finding_not_a_crash(tmp_path, role):
     assert "FT900" not in result.by_code
     [finding] = [f for f in result.findings if f.code == "CH006"]
     assert finding.location.pointer == "/messages/0/role"
+
+
+@SETTINGS
+@given(st.lists(st.tuples(NOT_STRING, st.one_of(NOT_STRING, HOSTILE_TEXT)), min_size=1, max_size=4),
+       st.one_of(st.integers(-3, 3), st.none(), st.booleans(), st.floats(allow_nan=False),
+                 st.tuples(st.integers())))
+def test_non_string_roles_and_keys_in_memory_are_findings(rows, odd_key):
+    """In-memory records may have keys of any hashable type and roles of any type."""
+    records = []
+    for role, value in rows:
+        records.append(chat({"role": role, "content": "hi", odd_key: value}, assistant(),
+                            **{"x": value}))
+        records.append({odd_key: value, "other": 1})
+    records[0][odd_key] = role  # a non-string key beside "messages"
+    result = ftdata.validate(records)
+    assert "FT900" not in result.by_code
+    assert result.rows == result.valid + result.invalid == len(records)
+    assert_safe_reports(result)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import orjson
 
+from ftdata.findings import quote
 from ftdata.rules import load
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
@@ -87,7 +88,7 @@ class JsonlSource:
             duplicate = find_duplicate_key(data, value)
             if duplicate is not None:
                 batch.attach(Problem(
-                    load.DUPLICATE_KEY, raw.number, f"key {duplicate!r} appears more than once"
+                    load.DUPLICATE_KEY, raw.number, f"key {quote(duplicate)} appears more than once"
                 ))
         return True
 
