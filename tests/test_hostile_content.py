@@ -237,3 +237,44 @@ def test_non_string_roles_and_keys_in_memory_are_findings(rows, odd_key):
     assert "FT900" not in result.by_code
     assert result.rows == result.valid + result.invalid == len(records)
     assert_safe_reports(result)
+
+
+# Item 26: memory under multi-megabyte keys
+
+MEASURE = """
+import resource, sys
+from ftdata.cli import main
+code = main(sys.argv[1:])
+print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+LINES, KEY_BYTES = 40, 2_500_000
+
+
+def test_megabyte_keys_give_a_small_report_in_bounded_memory(tmp_path):
+    """A scaled item 26 (40 lines of 2.5 MB keys, 100 MB): the report stays small and
+    the peak memory does not grow with the file (it was ~4x the file: 450 MB here)."""
+    data = tmp_path / "big.jsonl"
+    with data.open("w") as stream:
+        for index in range(LINES):
+            key = f"{index}" + "k" * KEY_BYTES
+            stream.write(json.dumps(chat(user(), assistant(), **{key: 1})) + "\n")
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, "validate", str(data), "--format", "json",
+         "--output", str(report)],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": _root()}, timeout=300)
+    code, peak_kb = map(int, done.stdout.split())
+    assert code == 1, done.stderr
+    findings = json.loads(report.read_text())["findings"]
+    assert sum(1 for f in findings if f["code"] == "SC003") == LINES
+    assert report.stat().st_size < 100_000
+    assert peak_kb < 150_000, f"peak RSS {peak_kb / 1024:.0f} MB for a 100 MB file"
+
+
+def test_a_jsonl_batch_ends_at_its_byte_budget(tmp_path):
+    from ftdata.sources.jsonl import JsonlSource
+
+    path = write_jsonl(tmp_path / "a.jsonl", [chat(user("x" * 100), assistant())] * 5)
+    source = JsonlSource(path, max_line_bytes=10**6, batch_bytes=150)
+    sizes = [len(batch.values) for batch in source.batches()]
+    assert sizes[:5] == [1, 1, 1, 1, 1] and sum(sizes) == 5
