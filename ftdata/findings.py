@@ -129,11 +129,16 @@ def sorted_keys(keys: Iterable[object]) -> list[object]:
 
 
 def list_keys(keys: Iterable[object], limit: int = 10) -> str:
-    """Keys as a message lists them: ``{answer, question}``, long keys cut, at most ``limit``."""
-    names = sorted(cut(k, QUOTE_CHARS) if isinstance(k, str) else quote(k) for k in keys)
-    if len(names) > limit:
-        names = names[:limit] + [f"… ({len(names):,} keys)"]
-    return "{" + ", ".join(names) + "}"
+    """Keys as a message lists them: ``{answer, question}``, sorted, as :func:`list_names` cuts."""
+    return "{" + list_names(sorted(k if isinstance(k, str) else quote(k) for k in keys), limit) + "}"
+
+
+def list_names(names: Iterable[str], limit: int = 10) -> str:
+    """Names from data (keys, columns) in a message: ``a, b``; each cut, at most ``limit`` shown."""
+    shown = [cut(name, QUOTE_CHARS) for name in names]
+    if len(shown) > limit:
+        shown = shown[:limit] + [f"… ({len(shown):,} in all)"]
+    return ", ".join(shown)
 
 
 def short_pointer(text: str, limit: int = QUOTE_CHARS) -> str:
