@@ -187,6 +187,30 @@ def test_a_long_key_or_role_is_quoted_cut_with_its_length(tmp_path, code):
         assert "…" in finding.message + finding.location.pointer
 
 
+# Pieces repeated up to 300 times: hypothesis alone rarely draws long text.
+LONG_TEXT = st.builds(lambda piece, times: piece * times,
+                      st.text(alphabet=st.sampled_from(["k", "~", "/", "\x1b", "é"]), min_size=1,
+                              max_size=3),
+                      st.integers(0, 300))
+
+
+@SETTINGS
+@given(st.lists(st.tuples(LONG_TEXT, LONG_TEXT, LONG_TEXT), min_size=1, max_size=3))
+def test_no_finding_echoes_long_data(rows):
+    """Keys and roles of any length: every message and pointer stays short."""
+    records = []
+    for key, role, message_key in rows:
+        records.append(chat({"role": role, "content": "a", message_key or "k": 1},
+                            {"role": role, "content": "b"}, **{key: 1}))
+        records.append({key: 1, role: 2})
+    result = ftdata.validate(records, keep_per_code=100)
+    assert "FT900" not in result.by_code
+    for finding in result.findings:
+        # Two quotes of 40 characters, each escaped to at most 4 (\x1b), and the wording.
+        assert len(finding.message) <= 500, finding.message
+        assert len(finding.location.pointer) <= 200, finding.location.pointer  # ~1 doubles
+
+
 def test_a_repeated_long_key_is_quoted_cut(tmp_path):
     line = '{"messages": [], "%s": 1, "%s": 2}\n' % (BIG, BIG)
     (tmp_path / "a.jsonl").write_text(line)
