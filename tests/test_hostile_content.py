@@ -327,3 +327,20 @@ def test_table_column_names_are_listed_cut(tmp_path):
                  if f.code == "SC007"]
     assert len(finding.message) < 500
     assert "(100,002 characters)" in finding.message and "(30 in all)" in finding.message
+
+
+def test_a_hostile_text_file_name_and_row_key_print_escaped(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "corpus\x1b]0;t\x07"
+    corpus.mkdir()
+    (corpus / "doc\x9b2J.txt").write_text("")  # an empty document: a finding naming the file
+    rows = [[{"role": "user", "content": "hi"}]]  # too few messages: a finding naming the key
+    table = pa.table({"messages": rows, "id": ["\x1b]0;x\x07" + "i" * 5000]})
+    pq.write_table(table, tmp_path / "t.parquet")
+    result = ftdata.validate([str(corpus), str(tmp_path / "t.parquet")], id_column="id")
+    keyed = [f for f in result.findings if f.location.key]
+    assert keyed and all(len(f.location.key) < 1100 for f in keyed)
+    assert any("doc\x9b2J" in f.location.source + (f.location.file or "") for f in result.findings)
+    assert_safe_reports(result)
