@@ -98,19 +98,23 @@ MESSAGE_CHARS = 1000
 
 
 def quote(value: object, limit: int = QUOTE_CHARS) -> str:
-    """Data as a message shows it: a short ``repr``, long strings cut with an ellipsis and the length.
+    """Data as a message shows it: a ``repr``, a long string cut with an ellipsis and its length.
 
-    ``quote("role")`` -> ``'role'``; ``quote("k" * 10**6)`` -> ``'kkk…'… (1,000,000 characters)``.
-    Numbers, booleans and null show as JSON writes them (a huge integer by its
-    size); arrays, objects and other values by their type, never their repr.
+    ``quote("role")`` -> ``'role'``; ``quote("k" * 10**6)`` -> its first ``limit``
+    characters quoted, then ``… (1,000,000 characters)``. Numbers, booleans and
+    null show as JSON writes them (a huge integer by its size); arrays, objects
+    and other values by their type, never by their repr.
     """
     if isinstance(value, str):
-        return repr(value) if len(value) <= limit else f"{value[:limit]!r}… ({len(value):,} characters)"
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value):,} characters)"
     if value is None or isinstance(value, bool):
         return {None: "null", True: "true", False: "false"}[value]
     if isinstance(value, int):
         # repr of an int over 4,300 digits raises; its size is what matters anyway.
-        return repr(value) if value.bit_length() <= 64 else f"an integer of {value.bit_length():,} bits"
+        bits = value.bit_length()
+        return repr(value) if bits <= 64 else f"an integer of {bits:,} bits"
     if isinstance(value, float):
         return repr(value)
     names = {dict: "an object", list: "an array", tuple: "a tuple", bytes: "bytes"}
@@ -130,7 +134,8 @@ def sorted_keys(keys: Iterable[object]) -> list[object]:
 
 def list_keys(keys: Iterable[object], limit: int = 10) -> str:
     """Keys as a message lists them: ``{answer, question}``, sorted, as :func:`list_names` cuts."""
-    return "{" + list_names(sorted(k if isinstance(k, str) else quote(k) for k in keys), limit) + "}"
+    names = sorted(k if isinstance(k, str) else quote(k) for k in keys)
+    return "{" + list_names(names, limit) + "}"
 
 
 def list_names(names: Iterable[str], limit: int = 10) -> str:

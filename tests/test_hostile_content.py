@@ -124,7 +124,8 @@ def test_bidi_override_and_c1_controls_are_escaped_in_json_output(tmp_path):
 
 
 def test_the_cli_escapes_control_characters_in_every_format(tmp_path):
-    path = write_jsonl(tmp_path / "a\x1b[31m.jsonl", [chat(user(), assistant(), **{"\x1b]0;x\x07": 1})])
+    record = chat(user(), assistant(), **{"\x1b]0;x\x07": 1})
+    path = write_jsonl(tmp_path / "a\x1b[31m.jsonl", [record])
     for fmt in FORMATS:
         done = subprocess.run([sys.executable, "-m", "ftdata", "validate", path, "--format", fmt],
                               capture_output=True, env={**os.environ, "PYTHONPATH": _root()})
@@ -133,7 +134,8 @@ def test_the_cli_escapes_control_characters_in_every_format(tmp_path):
 
 
 def test_a_usage_error_naming_a_hostile_path_is_escaped(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "ftdata", "validate", str(tmp_path / "no\x1b]0;x\x07")],
+    missing = str(tmp_path / "no\x1b]0;x\x07")
+    done = subprocess.run([sys.executable, "-m", "ftdata", "validate", missing],
                           capture_output=True, env={**os.environ, "PYTHONPATH": _root()})
     assert done.returncode == 2
     assert b"\x1b" not in done.stderr and b"\x07" not in done.stderr
@@ -169,7 +171,8 @@ LONG_CASES = {
     "SC003": chat(user(), assistant(), **{BIG: 1}),
     "CH005": chat(user(**{BIG: 1}), assistant()),
     "CH006": chat({"role": BIG, "content": "hi"}, assistant()),
-    "CH009": chat(user(), {"role": BIG, "content": "a"}, {"role": BIG, "content": "b"}, assistant()),
+    "CH009": chat(user(), {"role": BIG, "content": "a"}, {"role": BIG, "content": "b"},
+                  assistant()),
     "CH011": chat(user(), assistant(), {"role": BIG, "content": "hi"}),
 }
 
@@ -222,7 +225,8 @@ def test_a_repeated_long_key_is_quoted_cut(tmp_path):
 
 def test_a_pointer_into_a_long_key_is_cut_and_short_keys_stay_exact(tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [chat(user(**{BIG: 1, "name": 2}), assistant())])
-    pointers = sorted(f.location.pointer for f in ftdata.validate(path).findings if f.code == "CH005")
+    found = ftdata.validate(path).findings
+    pointers = sorted(f.location.pointer for f in found if f.code == "CH005")
     assert pointers[0] == "/messages/0/" + "k" * 40 + "… (3,000,000 characters)"
     assert pointers[1] == "/messages/0/name"
 
