@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     except FtdataError as exc:
-        print(f"ftdata: error: {exc}", file=sys.stderr)
+        print(f"ftdata: error: {_printable(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("ftdata: interrupted", file=sys.stderr)
@@ -222,9 +222,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_OK
     except Exception as exc:  # a bug in ftdata: say so briefly, exit 2, no traceback
-        print(f"ftdata: internal error: {type(exc).__name__}: {exc} "
+        print(f"ftdata: internal error: {type(exc).__name__}: {_printable(exc)} "
               "(please report this with the input that caused it)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _printable(exc: BaseException) -> str:
+    """An error's text safe for the terminal: it may name a path or quote data."""
+    from ftdata.findings import cut
+    from ftdata.reporters.escape import printable
+
+    return printable(cut(str(exc)))
 
 
 def _silence_stdout() -> None:
@@ -276,9 +284,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _print_json_line(record: dict) -> None:
-    import json
+    from ftdata.reporters.escape import json_line
 
-    print(json.dumps(record, ensure_ascii=False))
+    print(json_line(record))
 
 
 def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> None:
