@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import ROOT, SAMPLE_DATA, write_jsonl
 
 import ftdata
@@ -44,7 +49,7 @@ def run(**kwargs):
 
 def run_codes(result) -> dict[str, str]:
     """RN findings as {code: argument}."""
-    return {f.code: f.location.key for f in result.findings if f.location.source == "run"}
+    return {f.code: f.location.key for f in result.findings if f.location.source == "<run>"}
 
 
 # --- the library signature ----------------------------------------------------------------
@@ -319,6 +324,24 @@ def test_hf_dataset_from_the_local_cache_only(tmp_path):
     assert run_codes(absent) == {"RN010": "train_data_path"}
 
 
+def test_offline_mode_is_left_as_it_was(tmp_path):
+    """Reading the cache offline leaves the caller's Hugging Face libraries online afterwards,
+    also when ftdata was the first to import them."""
+    pytest.importorskip("datasets")
+    script = ("import ftdata, os, sys\n"
+              "assert 'datasets' not in sys.modules\n"
+              f"ftdata.preflight(model='{MISTRAL}', train_data_path='nobody/nothing/train',"
+              f" hf_cache={str(tmp_path)!r}, date='{DAY}')\n"
+              "import datasets.config, huggingface_hub.constants\n"
+              "print(datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE,"
+              " os.environ.get('HF_HUB_OFFLINE'))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env["HF_HOME"] = str(tmp_path / "home")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "False", "None"]
+
+
 # --- eval data -------------------------------------------------------------------------------
 
 def test_eval_leak_into_train_is_ds009(volume):
@@ -376,6 +399,30 @@ def test_unsupported_model_still_checks_the_structure(volume):
     assert run_codes(result) == {"RN001": "model"}
     assert result.rows == 5 and "tokens" not in result.extra
     assert result.extra["run"]["model_status"] == "unsupported"
+
+
+# --- bad input never crashes ------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(path=st.text(max_size=60), task=st.sampled_from(["chat", "instruction", "pretraining", None]))
+def test_any_path_is_classified_without_crashing(path, task):
+    data = classify(path)
+    assert data.kind in ("volume", "table", "hf")
+    assert all(isinstance(p, str) and p for p in form_problems(data, task))
+
+
+@settings(max_examples=300, deadline=None)
+@given(task_type=st.one_of(st.none(), st.text(max_size=20)),
+       context_length=st.one_of(st.none(), st.integers(), st.text(max_size=5), st.floats()),
+       register_to=st.one_of(st.none(), st.text(max_size=30)),
+       duration=st.one_of(st.none(), st.text(max_size=12),
+                          st.from_regex(r"[0-9_]{1,8}(\.[0-9]+)?(ep|ba|tok)", fullmatch=True)))
+def test_any_arguments_give_issues_not_exceptions(task_type, context_length, register_to,
+                                                 duration):
+    checked = check(task_type=task_type, context_length=context_length, register_to=register_to,
+                    training_duration=duration)
+    assert checked.duration is not None or "RN009" in codes_of(checked)
+    assert checked.context_length is None or checked.context_length >= 1
 
 
 # --- the command line ----------------------------------------------------------------------

@@ -68,7 +68,7 @@ def test_table_task_mismatch_and_missing_table_through_spark(spark):
     result = ftdata.preflight(model=MISTRAL, train_data_path=TABLE, register_to="main.ft",
                               task_type="INSTRUCTION_FINETUNE", spark=spark, context_length=64,
                               data_prep_cluster_id="0123-456789-abcdef", date="2026-01-01")
-    assert {"RN006"} == {f.code for f in result.findings if f.location.source == "run"}
+    assert {"RN006"} == {f.code for f in result.findings if f.location.source == "<run>"}
     missing = ftdata.preflight(model=MISTRAL, train_data_path="spark_catalog.default.nope",
                                register_to="main.ft", data_prep_cluster_id="0123-456789-abcdef",
                                spark=spark, date="2026-01-01")

@@ -2,7 +2,7 @@
 
 They check what only the submission shows: the keyword arguments of the
 service's ``create()`` call. Their findings point at the argument by name
-(``source`` is ``run``, ``key`` is ``argument=value``).
+(``source`` is ``<run>``, ``key`` the argument's name).
 """
 
 from __future__ import annotations

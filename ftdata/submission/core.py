@@ -23,6 +23,8 @@ from ftdata.submission import arguments, paths, reading
 from ftdata.submission.leaks import LeakFinder
 from ftdata.submission.report import merge_results, run_section
 
+# Where the run's own findings point: not a file (SARIF and JUnit treat "<...>" names so).
+RUN = "<run>"
 # Dataset thresholds and the model's deprecation are about the training data;
 # eval data are checked for everything else.
 EVAL_IGNORES = ("DS004", "DS005", "DS006", "DS007", "DS008")
@@ -82,7 +84,7 @@ def preflight(
     checked = arguments.check_arguments(model, task_type, context_length, register_to,
                                         training_duration, day)
     for issue in checked.issues:
-        builder.emit(issue.rule, issue.message, source="run", key=issue.argument)
+        builder.emit(issue.rule, issue.message, source=RUN, key=issue.argument)
     where = _Where(volume_root, dict(table_paths or {}), spark, hf_cache)
     leaks = LeakFinder()
     checks = []
@@ -119,15 +121,15 @@ def _path_ok(builder: ResultBuilder, check: DataCheck, task: str | None,
     """The path's form findings (RN003, RN004); whether the data should be read."""
     problems = paths.form_problems(check.path, task)
     for message in problems:
-        builder.emit(rn.PATH_FORM, message, source="run", key=_argument(check))
+        builder.emit(rn.PATH_FORM, message, source=RUN, key=_argument(check))
     if check.path.kind == paths.TABLE and not problems:
         if not cluster:
             builder.emit(rn.TABLE_NEEDS_CLUSTER, f"{paths.shown(check.path.formatted)} is a Delta "
-                         "table and no data_prep_cluster_id is given", source="run",
+                         "table and no data_prep_cluster_id is given", source=RUN,
                          key=_argument(check))
         elif str(cluster).strip().lower() == "serverless":
             builder.emit(rn.TABLE_NEEDS_CLUSTER, "data_prep_cluster_id 'serverless' is not "
-                         "accepted for a Delta table; give a cluster id", source="run",
+                         "accepted for a Delta table; give a cluster id", source=RUN,
                          key="data_prep_cluster_id")
     return not problems
 
@@ -138,7 +140,7 @@ def _read_and_validate(builder: ResultBuilder, check: DataCheck, checked, day, w
                            table_paths=where.table_paths, spark=where.spark,
                            hf_cache=where.hf_cache)
     if isinstance(found, reading.Unreadable):
-        builder.emit(found.rule, found.message, source="run", key=_argument(check))
+        builder.emit(found.rule, found.message, source=RUN, key=_argument(check))
         return
     check.read_from = found.read_from
     options = dict(
@@ -174,4 +176,4 @@ def _compare_task(builder: ResultBuilder, check: DataCheck, checked) -> None:
         return
     builder.emit(rn.TASK_MISMATCH, f"task_type {checked.task_type} trains on {checked.task} "
                  f"data, but {paths.shown(check.path.formatted)} holds {' and '.join(wrong)} data",
-                 source="run", key="task_type")
+                 source=RUN, key="task_type")

@@ -125,20 +125,28 @@ def _first_line(exc: Exception) -> str:
 
 @contextlib.contextmanager
 def _offline() -> Iterator[None]:
-    """Hugging Face libraries in offline mode for the duration (never a download)."""
+    """Hugging Face libraries in offline mode for the duration (never a download).
+
+    The libraries read the switch once, at import: set the environment for an
+    import made now, and flip the loaded constants; afterwards both go back to
+    what the process had, so ftdata leaves no trace on the caller's session.
+    """
     keys = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
     saved_env = {k: os.environ.get(k) for k in keys}
-    os.environ.update({k: "1" for k in keys})  # read when the libraries are first imported
-    patched = []
-    for module, attr in (("datasets.config", "HF_HUB_OFFLINE"),
-                         ("huggingface_hub.constants", "HF_HUB_OFFLINE")):
-        if module in sys.modules:  # imported earlier: switch the loaded constant too
-            patched.append((sys.modules[module], attr, getattr(sys.modules[module], attr)))
-            setattr(sys.modules[module], attr, True)
+    before = {name: getattr(sys.modules[name], "HF_HUB_OFFLINE")
+              for name in _OFFLINE_CONSTANTS if name in sys.modules}
+    os.environ.update({k: "1" for k in keys})
+    for name in before:
+        setattr(sys.modules[name], "HF_HUB_OFFLINE", True)
     try:
         yield
     finally:
-        for owner, attr, value in patched:
-            setattr(owner, attr, value)
         for key, value in saved_env.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+        was_offline = (saved_env["HF_HUB_OFFLINE"] or "").upper() in ("1", "ON", "YES", "TRUE")
+        for name in _OFFLINE_CONSTANTS:
+            if name in sys.modules:  # imported before, or during the block
+                setattr(sys.modules[name], "HF_HUB_OFFLINE", before.get(name, was_offline))
+
+
+_OFFLINE_CONSTANTS = ("datasets.config", "huggingface_hub.constants")
