@@ -154,6 +154,7 @@ def _read_and_validate(builder: ResultBuilder, check: DataCheck, checked, day, w
         import ftdata.spark
 
         check.result = ftdata.spark.validate(found.target, name=found.read_from, **options)
+        _spark_prompts(found, check.role, leaks)
     else:
         from ftdata.api import validate
 
@@ -161,6 +162,16 @@ def _read_and_validate(builder: ResultBuilder, check: DataCheck, checked, day, w
         on_row = leaks.train_row if check.role == "train" else leaks.eval_row
         check.result = validate(found.target, task=task, on_row=on_row, **options)
     check.detected = sorted({s.task for s in check.result.sources if s.task})
+
+
+def _spark_prompts(found: reading.Located, role: str, leaks: LeakFinder) -> None:
+    """Feed a Spark table's prompt digests to the leak finder, rows named as ftdata.spark does."""
+    from ftdata.spark.partition import partition_label
+    from ftdata.submission.spark_prompts import prompt_digests
+
+    for partition, row, key in prompt_digests(found.target):
+        leaks.add(role, key, {"source": found.read_from, "file": partition_label(partition),
+                              "row": row})
 
 
 def _epochs_for_tokens(checked) -> float:

@@ -2,7 +2,8 @@
 
 The prompt side is what ``ftdata prepare``'s split compares (a chat without
 its last answer, an instruction's prompt); only examples that pass every
-check count, since training and eval leave the others out.
+check count, since training and eval leave the others out (a Spark table's
+rows are digested on the executors, every row with a prompt).
 """
 
 from __future__ import annotations
@@ -14,8 +15,15 @@ from ftdata.rules import dataset
 from ftdata.writers.split import prompt_key
 
 
-def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+def prompt_digest(task: str, example) -> bytes | None:
+    """A digest of an example's prompt side; None for text or a shape without one."""
+    if task not in ("chat", "instruction"):
+        return None
+    try:
+        prompt = prompt_key(task, example)
+    except (KeyError, TypeError, IndexError):  # an in-memory shape the writers never see
+        return None
+    return hashlib.blake2b(prompt, digest_size=16).digest() if prompt is not None else None
 
 
 class LeakFinder:
@@ -28,25 +36,22 @@ class LeakFinder:
 
     def train_row(self, row) -> None:
         """``on_row`` of the train data: remember the prompt of each valid example."""
-        key = self._key(row)
+        key = prompt_digest(row.task, row.example) if row.valid else None
         if key is not None:
             self._train.add(key)
 
     def eval_row(self, row) -> None:
         """``on_row`` of the eval data: remember each valid example's prompt and place."""
-        key = self._key(row)
+        key = prompt_digest(row.task, row.example) if row.valid else None
         if key is not None:
             self._eval.append((key, dict(row.location)))
 
-    @staticmethod
-    def _key(row) -> bytes | None:
-        if not row.valid or row.task not in ("chat", "instruction"):
-            return None
-        try:
-            prompt = prompt_key(row.task, row.example)
-        except (KeyError, TypeError):  # an in-memory shape the writers never see
-            return None
-        return _digest(prompt) if prompt is not None else None
+    def add(self, role: str, key: bytes, where: dict) -> None:
+        """A prompt digest computed elsewhere (Spark executors) for ``train`` or ``eval``."""
+        if role == "train":
+            self._train.add(key)
+        else:
+            self._eval.append((key, where))
 
     def emit(self, builder: ResultBuilder) -> int:
         """Report each leaking eval example (after both sides were read); return the count."""
