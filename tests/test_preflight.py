@@ -285,6 +285,25 @@ def test_table_path_maps_a_table_to_a_delta_folder(tmp_path):
     assert result.extra["run"]["tokens_reaching_model"] > 0
 
 
+def test_table_path_storage_options_reach_deltalake(tmp_path, monkeypatch, capsys):
+    import ftdata.api
+
+    seen = {}
+    real = ftdata.api.validate
+
+    def spy(source, **kwargs):
+        seen["storage_options"] = kwargs.get("storage_options")
+        return real(str(tmp_path), **{**kwargs, "storage_options": {}})
+
+    monkeypatch.setattr(ftdata.api, "validate", spy)
+    code = main(["preflight", "--model", MISTRAL, "--train-data-path", "main.ft.chats",
+                 "--table-path", "main.ft.chats=s3://bucket/chats", "--storage-option",
+                 "AWS_REGION=us-east-1", "--data-prep-cluster-id", "c", "--date", DAY])
+    assert code == 1 and seen["storage_options"] == {"AWS_REGION": "us-east-1"}
+    assert main(["preflight", "--model", MISTRAL, "--train-data-path", "a/b",
+                 "--storage-option", "novalue"]) == 2
+
+
 def test_table_without_mapping_or_spark_is_not_read():
     result = run(train_data_path="main.ft.chats", data_prep_cluster_id="0123-456789-abc")
     assert run_codes(result) == {"RN010": "train_data_path"}

@@ -33,6 +33,8 @@ def add_preflight(commands) -> None:
     here.add_argument("--volume-root", metavar="DIR", help="a local folder standing for /Volumes")
     here.add_argument("--table-path", action="append", metavar="NAME=PATH",
                       help="read table NAME from a Delta path or URI; repeatable")
+    here.add_argument("--storage-option", action="append", metavar="KEY=VALUE",
+                      help="pass an option to deltalake for --table-path URIs; repeatable")
     here.add_argument("--hf-cache", metavar="DIR",
                       help="Hugging Face datasets cache (read offline; default: the library's)")
     cmd.add_argument("--date", help="the run's day, YYYY-MM-DD (default today, UTC)")
@@ -54,20 +56,22 @@ def run_preflight(args: argparse.Namespace) -> int:
         args.model, args.train_data_path, args.register_to, task_type=args.task_type,
         eval_data_path=args.eval_data_path, context_length=args.context_length,
         training_duration=args.training_duration, data_prep_cluster_id=args.data_prep_cluster_id,
-        date=args.date, volume_root=args.volume_root, table_paths=table_paths(args.table_path),
+        date=args.date, volume_root=args.volume_root,
+        table_paths=pairs(args.table_path, "--table-path", "NAME=PATH"),
+        storage_options=pairs(args.storage_option, "--storage-option", "KEY=VALUE"),
         hf_cache=args.hf_cache, fail_on=args.fail_on)
     _write_report(result, args.format, args.output, args.max_per_code)
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
-def table_paths(values: list[str] | None) -> dict[str, str]:
-    """``--table-path NAME=PATH`` pairs as a dict; a value without ``=`` is a usage error."""
+def pairs(values: list[str] | None, option: str, form: str) -> dict[str, str]:
+    """``NAME=VALUE`` options as a dict; a value without ``=`` is a usage error."""
     from ftdata.errors import UsageError
 
-    pairs: dict[str, str] = {}
+    found: dict[str, str] = {}
     for value in values or ():
-        name, sep, path = value.partition("=")
-        if not sep or not name.strip() or not path.strip():
-            raise UsageError(f"--table-path takes NAME=PATH, not {value!r}")
-        pairs[name.strip()] = path.strip()
-    return pairs
+        name, sep, item = value.partition("=")
+        if not sep or not name.strip() or not item.strip():
+            raise UsageError(f"{option} takes {form}, not {value!r}")
+        found[name.strip()] = item.strip()
+    return found

@@ -59,6 +59,7 @@ def preflight(
     date: Any = None,
     volume_root: str | None = None,
     table_paths: Mapping[str, str] | None = None,
+    storage_options: Mapping[str, str] | None = None,
     spark: Any = None,
     hf_cache: str | None = None,
     fail_on: str | None = None,
@@ -72,7 +73,9 @@ def preflight(
     ftdata's options: ``date`` is the run's day (``YYYY-MM-DD`` or a date;
     default today, UTC) for model retirement and the templates' date;
     ``volume_root`` is a local folder standing for ``/Volumes``;
-    ``table_paths`` maps table names to Delta paths or URIs; ``spark`` is a
+    ``table_paths`` maps table names to Delta paths or URIs (their storage
+    locations, read with deltalake; ``storage_options`` go to it as given, e.g.
+    object-store credentials); ``spark`` is a
     SparkSession for table names (default: the active one); ``hf_cache`` the
     Hugging Face datasets cache folder (read offline only); ``fail_on`` and
     ``keep_per_code`` mean what they mean for ``validate``. Raises
@@ -85,7 +88,8 @@ def preflight(
                                         training_duration, day)
     for issue in checked.issues:
         builder.emit(issue.rule, issue.message, source=RUN, key=issue.argument)
-    where = _Where(volume_root, dict(table_paths or {}), spark, hf_cache)
+    where = _Where(volume_root, dict(table_paths or {}), spark, hf_cache,
+                   dict(storage_options or {}))
     leaks = LeakFinder()
     checks = []
     for role, given in (("train", train_data_path), ("eval", eval_data_path)):
@@ -110,6 +114,7 @@ class _Where:
     table_paths: dict[str, str]
     spark: Any
     hf_cache: str | None
+    storage_options: dict[str, str]
 
 
 def _argument(check: DataCheck) -> str:
@@ -160,6 +165,8 @@ def _read_and_validate(builder: ResultBuilder, check: DataCheck, checked, day, w
 
         task = "pretraining" if checked.task == "pretraining" else None
         on_row = leaks.train_row if check.role == "train" else leaks.eval_row
+        if check.path.kind == paths.TABLE:
+            options["storage_options"] = where.storage_options
         check.result = validate(found.target, task=task, on_row=on_row, **options)
     check.detected = sorted({s.task for s in check.result.sources if s.task})
 
