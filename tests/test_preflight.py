@@ -146,17 +146,25 @@ def test_unsupported_model():
 
 def test_model_retired_after_its_last_day_only():
     name = "meta-llama/Meta-Llama-3-8B-Instruct"  # last day 2024-12-13 in the model table
-    assert codes_of(check(model=name, date=dt.date(2024, 12, 13))) == set()
+    assert codes_of(check(model=name, date=dt.date(2024, 12, 13))) == {"DS008"}  # deprecated
     retired = check(model=name, date=dt.date(2024, 12, 14))
     assert codes_of(retired) == {"RN002"}
     assert "Meta-Llama-3.1-8B-Instruct" in retired.issues[0].message
 
 
-def test_deprecated_model_warns_through_ds008_and_stays_usable(volume):
+def test_deprecated_model_warns_once_through_ds008_and_stays_usable(volume):
     result = run(model="meta-llama/Meta-Llama-3-8B-Instruct", date="2024-06-01",
                  train_data_path="/Volumes/main/ft/data/train.jsonl", volume_root=str(volume))
-    assert "RN002" not in result.by_code and "DS008" in result.by_code
+    assert "RN002" not in result.by_code and result.by_code["DS008"] == 1
+    assert run_codes(result) == {"DS008": "model"}
     assert result.extra["run"]["model_status"] == "deprecated"
+
+
+def test_deprecated_model_warns_when_the_data_cannot_be_read():
+    result = run(model="meta-llama/Llama-2-7b-chat-hf", train_data_path="a.b.c")
+    assert run_codes(result)["DS008"] == "model"
+    retired = run(model="meta-llama/Meta-Llama-3-70B", train_data_path="a.b.c")  # 2026: retired
+    assert "RN002" in run_codes(retired) and "DS008" not in retired.by_code
 
 
 @pytest.mark.parametrize("task_type", ["CHAT", "chat_completion", "SFT"])
@@ -458,6 +466,8 @@ def test_cli_exit_codes(volume, capsys):
     assert main(cli(volume, "--task-type", "INSTRUCTION_FINETUNE")) == 1
     assert "RN006" in capsys.readouterr().out
     assert main(cli(volume, "--table-path", "no-equals-sign")) == 2
+    assert main(["preflight", "--model", MISTRAL, "--train-data-path", "main.ft.t",
+                 "--table-path", "main.ft.t=/nonexistent-ftdata/t"]) == 2
     assert main(["preflight", "--train-data-path", "x/train"]) == 2  # --model is required
 
 

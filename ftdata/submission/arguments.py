@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from ftdata.errors import UsageError
-from ftdata.rules import run
+from ftdata.rules import dataset, run
 from ftdata.rules.registry import Rule
 
 TASK_TYPES = {"CHAT_COMPLETION": "chat", "INSTRUCTION_FINETUNE": "instruction",
@@ -105,6 +105,8 @@ def _model(checked: Checked, name: str, date: _dt.date) -> None:
         checked.add(run.RETIRED_MODEL, f"{spec.name} is retired: its last day was "
                     f"{spec.deprecated_after.isoformat()}, the run is on {date.isoformat()}{move}",
                     "model")
+    elif spec.deprecated:  # still served: a warning, whether or not the data can be read
+        checked.add(dataset.DEPRECATED_MODEL, spec.deprecation_message(), "model")
 
 
 def _task_type(checked: Checked, task_type: str | None) -> None:

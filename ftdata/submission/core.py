@@ -25,8 +25,10 @@ from ftdata.submission.report import merge_results, run_section
 
 # Where the run's own findings point: not a file (SARIF and JUnit treat "<...>" names so).
 RUN = "<run>"
-# Dataset thresholds and the model's deprecation are about the training data;
-# eval data are checked for everything else.
+# The model's deprecation (DS008) is the run's finding, made once from the
+# arguments; the dataset thresholds are about the training data, so eval data
+# are checked for everything else.
+TRAIN_IGNORES = ("DS008",)
 EVAL_IGNORES = ("DS004", "DS005", "DS006", "DS007", "DS008")
 
 
@@ -153,7 +155,7 @@ def _read_and_validate(builder: ResultBuilder, check: DataCheck, checked, day, w
         context_length=checked.context_length if checked.model is not None else None,
         epochs=_epochs_for_tokens(checked), date=day, fail_on=settings.fail_on.label,
         keep_per_code=settings.keep_per_code,
-        ignore=EVAL_IGNORES if check.role == "eval" else None,
+        ignore=EVAL_IGNORES if check.role == "eval" else TRAIN_IGNORES,
     )
     if found.spark:
         import ftdata.spark
