@@ -167,6 +167,12 @@ def test_deprecated_model_warns_when_the_data_cannot_be_read():
     assert "RN002" in run_codes(retired) and "DS008" not in retired.by_code
 
 
+def test_service_end_of_life_after_its_last_day():
+    assert codes_of(check(date=dt.date(2026, 8, 14))) == set()
+    late = check(date=dt.date(2026, 8, 15))
+    assert codes_of(late) == {"RN012"} and late.issues[0].rule.severity.label == "warning"
+
+
 @pytest.mark.parametrize("task_type", ["CHAT", "chat_completion", "SFT"])
 def test_unknown_task_type(task_type):
     checked = check(task_type=task_type)

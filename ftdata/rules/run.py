@@ -117,3 +117,14 @@ MISSING_REGISTER_TO = declare(
     Bad:  ``ftdata preflight --model M --train-data-path P``
     Good: ``ftdata preflight --model M --train-data-path P --register-to main.ft``""",
 )
+SERVICE_END_OF_LIFE = declare(
+    "RN012", "service-end-of-life", severity="warning", tasks=ALL,
+    hint="Check that the workspace can still submit runs; Databricks points to AI Runtime instead.",
+    doc="""The run's date is after the service's scheduled end of life (2026-08-14).
+
+    After that day new installations of the ``databricks_genai`` package and the
+    fine-tuning UI are blocked; existing runs can still be retrained.
+
+    Bad:  a run dated 2026-09-01
+    Good: a run dated before 2026-08-14, or a workspace that still has the SDK""",
+)

@@ -7,7 +7,10 @@ three names (the SDK fills in ``CHAT_COMPLETION`` when it is empty);
 ``register_to`` is ``<catalog>.<schema>`` or ``<catalog>.<schema>.<model_name>``;
 ``training_duration`` is given in batches (``100ba``), epochs (``10ep``) or
 tokens (``1_000_000tok``), default ``1ep``; ``context_length`` may not exceed
-the model's own. Retirement: a retired model "is no longer available for use"
+the model's own. The service itself was scheduled for removal on 2026-08-14
+("scheduled for removal on August 14, 2026", on the Azure copy of that page,
+https://learn.microsoft.com/en-us/Azure/databricks/large-language-models/foundation-model-training/create-fine-tune-run;
+the Databricks copy now says it reached end of life). Retirement: a retired model "is no longer available for use"
 (https://learn.microsoft.com/en-us/azure/databricks/machine-learning/foundation-models/retired-models-policy);
 ftdata's model table holds the last day each deprecated model is served.
 """
@@ -25,6 +28,7 @@ from ftdata.rules.registry import Rule
 TASK_TYPES = {"CHAT_COMPLETION": "chat", "INSTRUCTION_FINETUNE": "instruction",
               "CONTINUED_PRETRAIN": "pretraining"}
 SDK_DEFAULT_TASK_TYPE = "CHAT_COMPLETION"
+SERVICE_LAST_DAY = _dt.date(2026, 8, 14)
 DEFAULT_DURATION = "1ep"
 _DURATION = re.compile(r"^(\d[\d_]*(?:\.\d+)?)(ep|ba|tok)$")
 _UC_NAME = re.compile(r"^[^\s./`]+$")  # no dots (they separate), slashes, spaces or backticks
@@ -83,6 +87,10 @@ def check_arguments(model: str, task_type: str | None, context_length: object,
                     date: _dt.date) -> Checked:
     """Check every scalar argument; the data paths are checked elsewhere."""
     checked = Checked()
+    if date > SERVICE_LAST_DAY:
+        checked.add(run.SERVICE_END_OF_LIFE, f"the run is on {date.isoformat()}; Foundation Model "
+                    f"Fine-tuning was scheduled for removal on {SERVICE_LAST_DAY.isoformat()}",
+                    "date")
     _model(checked, model, date)
     _task_type(checked, task_type)
     _context_length(checked, context_length)
