@@ -76,12 +76,13 @@ def preflight(
     default today, UTC) for model retirement and the templates' date;
     ``volume_root`` is a local folder standing for ``/Volumes``;
     ``table_paths`` maps table names to Delta paths or URIs (their storage
-    locations, read with deltalake; ``storage_options`` go to it as given, e.g.
-    object-store credentials); ``spark`` is a
-    SparkSession for table names (default: the active one); ``hf_cache`` the
-    Hugging Face datasets cache folder (read offline only); ``fail_on`` and
-    ``keep_per_code`` mean what they mean for ``validate``. Raises
-    ``UsageError`` for a bad ``date``; everything wrong with the run is a finding.
+    locations, read with deltalake, with ``storage_options`` as given, e.g.
+    object-store credentials); ``spark`` is a SparkSession for table names
+    (default: the active one); ``hf_cache`` is the Hugging Face datasets cache
+    folder (read offline only); ``fail_on`` and ``keep_per_code`` mean what
+    they mean for ``validate``. Raises ``UsageError`` for a bad ``date`` or a
+    ``table_paths`` location that does not exist; everything wrong with the
+    run is a finding.
     """
     day = arguments.run_date(date)
     settings = settings_from({}, fail_on=fail_on, keep_per_code=keep_per_code)
@@ -102,10 +103,12 @@ def preflight(
         if _path_ok(builder, check, checked.task, data_prep_cluster_id):
             _read_and_validate(builder, check, checked, day, where, settings, leaks)
         _compare_task(builder, check, checked)
-    leaks.emit(builder)
+    leak_findings = ResultBuilder(settings.policy(), settings.keep_per_code)
+    leaks.emit(leak_findings)  # after the data's own findings in the report
     section = run_section(checked, day, checks, register_to, data_prep_cluster_id)
-    return merge_results(builder, [c.result for c in checks if c.result is not None],
-                         settings, section)
+    parts = [c.result for c in checks if c.result is not None]
+    return merge_results(builder, [*parts, leak_findings.build(settings.fail_on)], settings,
+                         section)
 
 
 @dataclass

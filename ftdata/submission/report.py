@@ -78,7 +78,11 @@ def _estimate(duration, reaching: int | None) -> tuple[float | None, int | None]
 
 def merge_results(builder: ResultBuilder, results: list[Result], settings,
                   section: dict[str, Any]) -> Result:
-    """One Result: the run's own findings first, then each data check's, counts added."""
+    """One Result: the run's own findings first, then each part's in order, counts added.
+
+    Only parts with sources (the data checks) contribute sources; the token
+    section is the first part's that has one (the train data's).
+    """
     own = builder.build(settings.fail_on)
     parts = [own, *results]
     by_code: Counter[str] = Counter()
