@@ -107,6 +107,7 @@ def test_accepted_path_forms(path, task, kind):
     ("owner//train", "chat", "no empty component"),
     ("s3://bucket/train.jsonl", "chat", "not a form the service reads"),
     ("./data/train.jsonl", "chat", "not a form the service reads"),
+    ("/databricks/driver/train.jsonl", "chat", "only Unity Catalog volumes"),
 ])
 def test_refused_path_forms(path, task, quoted):
     problems = form_problems(classify(path), task)
@@ -274,7 +275,10 @@ def test_pretraining_folder_needs_a_txt_file(volume, tmp_path):
     result = run(train_data_path="/Volumes/main/ft/corpus", task_type="CONTINUED_PRETRAIN",
                  volume_root=str(volume))
     assert "RN003" not in result.by_code and result.rows == 1
-    assert result.extra["run"]["train_data"]["detected_tasks"] == ["pretraining"]
+    section = result.extra["run"]
+    assert section["train_data"]["detected_tasks"] == ["pretraining"]
+    # Pre-training is billed by full context windows.
+    assert section["tokens_reaching_model"] > 0 and section["tokens_reaching_model"] % 64 == 0
 
 
 def test_delta_table_without_cluster_id(tmp_path):
@@ -456,6 +460,24 @@ def test_any_arguments_give_issues_not_exceptions(task_type, context_length, reg
                     training_duration=duration)
     assert checked.duration is not None or "RN009" in codes_of(checked)
     assert checked.context_length is None or checked.context_length >= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(model=st.sampled_from([MISTRAL, "nope", ""]),
+       path=st.one_of(st.text(max_size=40), st.sampled_from(["a.b.c", "/Volumes/a/b/c/d.jsonl",
+                                                             "x/y/train", "dbfs:/Volumes/a"])),
+       task_type=st.one_of(st.none(), st.sampled_from(["CHAT_COMPLETION", "CONTINUED_PRETRAIN",
+                                                       "bogus"])),
+       duration=st.one_of(st.none(), st.text(max_size=8), st.just("2ep")),
+       register_to=st.one_of(st.none(), st.text(max_size=12)))
+def test_any_run_gives_a_report_that_follows_the_schema(model, path, task_type, duration,
+                                                        register_to):
+    result = ftdata.preflight(model=model, train_data_path=path, task_type=task_type,
+                              training_duration=duration, register_to=register_to, date=DAY,
+                              volume_root="/nonexistent-ftdata-volumes",
+                              hf_cache="/nonexistent-ftdata-cache")
+    report = result.to_dict()
+    assert validator("report").is_valid(report), list(validator("report").iter_errors(report))
 
 
 # --- the command line ----------------------------------------------------------------------
