@@ -523,6 +523,23 @@ def test_every_format_has_the_run_section(volume, capsys, fmt, marker):
     assert marker in capsys.readouterr().out
 
 
+def test_sarif_and_junit_reports_stay_valid(volume, capsys):
+    """The run's findings (at <run>, no file) and section keep SARIF schema-valid and JUnit XML."""
+    from xml.etree import ElementTree as ET
+
+    from test_sarif import schema_errors
+
+    assert main(cli(volume, "--format", "sarif", "--register-to", "main")) == 1
+    log = json.loads(capsys.readouterr().out)
+    assert schema_errors(log) == []
+    rn008 = [r for r in log["runs"][0]["results"] if r["ruleId"] == "RN008"]
+    assert rn008 and rn008[0]["locations"] == []
+    assert main(cli(volume, "--format", "junit", "--register-to", "main")) == 1
+    suite = ET.fromstring(capsys.readouterr().out).find("testsuite")
+    names = {p.get("name") for p in suite.find("properties")}
+    assert {"run.model", "run.train_data.path", "run.epochs"} <= names
+
+
 def test_text_run_section_escapes_control_characters(capsys):
     main(["preflight", "--model", MISTRAL, "--train-data-path", "a\x1b[31m/train",
           "--date", DAY, "--hf-cache", "/nonexistent-ftdata-cache"])
