@@ -6,6 +6,7 @@ so the same code runs in-process and, later, on executors.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -48,7 +49,6 @@ class Checker:
         batch is checked (see ``ftdata.token_pipeline``); results are the same."""
         self.settings = settings
         self.on_row = on_row
-        self.context = CheckContext(profile=settings.profile)
         self.builder = ResultBuilder(settings.policy(), settings.keep_per_code)
         enabled = self.builder.enabled
         self.checks = {task: list(registry.iter_checks(task, enabled)) for task in registry.TASKS}
@@ -65,6 +65,13 @@ class Checker:
             from ftdata.tokens.check import TokenChecker
 
             self.tokens = TokenChecker(tokens, self.builder, on_example)
+        tokenized = self.tokens is not None and self.tokens.stage is not None
+        self.context = CheckContext(profile=settings.profile, tokenized=tokenized)
+        # Valid rows per task, and those of them training drops (PR004 without a
+        # tokenizer): DS007 when it is all of them. The token stage counts its own.
+        self._kept_rows: Counter[str] = Counter()
+        self._dropped_rows: Counter[str] = Counter()
+        self._drop_codes = frozenset(registry.drop_reasons())
         self._pipeline = None
         if pipeline and self.tokens is not None and self.tokens.stage is not None:
             from ftdata.token_pipeline import TokenPipeline
@@ -125,6 +132,7 @@ class Checker:
         if summary.task is None:
             summary.task = clean.task
         summary.rows += len(clean.positions)  # valid, unless a duplicate finding is an error
+        self._kept_rows[clean.task] += len(clean.positions)
         if not self.dedupe or clean.hashes is None:
             return
         place = self._place(batch.context.get("file") or by_line)
@@ -153,11 +161,18 @@ class Checker:
         for index, (failed, countable, codes) in enumerate(outcomes):
             token_error, token_outcome = counted.get(index, (False, None))
             self.builder.resume_row(failed or token_error, codes + self._token_codes(index))
+            if countable is not None and not self.builder.row_failed:
+                self._count_kept(countable[0], self.builder.row_codes)
             if self.on_row is not None and countable is not None:
                 task, value, where = countable
                 self.on_row(RowOutcome(task, value, where, not self.builder.row_failed,
                                        tuple(self.builder.row_codes), token_outcome))
             self.builder.end_row(summary)
+
+    def _count_kept(self, task: str, codes: list[str]) -> None:
+        self._kept_rows[task] += 1
+        if not self._drop_codes.isdisjoint(codes):
+            self._dropped_rows[task] += 1
 
     def _token_codes(self, index: int) -> list[str]:
         return self._pending_token_codes.get(index, [])
@@ -258,12 +273,22 @@ class Checker:
         names = ", ".join(self._source_names) or "the input"
         if self.tokens is not None:
             self.tokens.finish(names)
+        if not self.context.tokenized:
+            self._all_dropped(names)
         rows, invalid = self.builder.totals()
         if rows == 0:
             self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names)
         elif invalid == rows:
             message = f"all {rows} examples have errors; none is left to train on"
             self.builder.emit(dataset.NO_VALID, message, source=names)
+
+    def _all_dropped(self, names: str) -> None:
+        """DS007 from the structural drop findings, when no tokenizer counted the examples."""
+        for task, kept in sorted(self._kept_rows.items()):
+            if task != "pretraining" and kept and self._dropped_rows[task] == kept:
+                self.builder.emit(dataset.ALL_DROPPED, f"{task}: all {kept:,} valid examples "
+                                  "would be dropped by training (see the findings above)",
+                                  source=names)
 
 
 def _canonical(value: object) -> bytes:

@@ -86,7 +86,8 @@ class TokenChecker:
             emit(tokens.TRUNCATED, f"{counts.tokens:,} tokens; {counts.tokens_lost:,} past "
                  f"the context length of {self.stage.max_seq_len:,} are cut", **where)
         if counts.drop_reason == "empty_turn":
-            emit(tokens.EMPTY_TRAINABLE, "a turn tokenizes to nothing; training drops it", **where)
+            emit(tokens.EMPTY_TRAINABLE, f"{_empty_side(task, outcome.turns)}; training drops it",
+                 **where)
         elif counts.dropped:
             emit(tokens.DROPPED, f"no trainable token within the first {self.stage.max_seq_len:,}"
                  " tokens; training drops it", **where)
@@ -141,8 +142,8 @@ class TokenChecker:
                  f"length ({window:,}) is needed, {window - total:,} missing", source=source)
         count = len(stats.per_example)
         if count and stats.dropped == count:
-            emit(dataset.ALL_DROPPED, f"{task}: all {count:,} examples would be dropped at "
-                 f"{window:,} tokens", source=source)
+            emit(dataset.ALL_DROPPED, f"{task}: all {count:,} counted examples would be dropped "
+                 f"(empty turns, or no trainable token within {_n(window)} tokens)", source=source)
 
     def report(self) -> dict[str, Any]:
         """The ``tokens`` section of the report."""
@@ -160,6 +161,20 @@ class TokenChecker:
             overall.per_example.extend(stats.per_example)
         return {"requested": True, **identity, **totals, "epochs": self.settings.epochs,
                 "per_example": overall.summary(), "by_task": by_task}
+
+
+def _empty_side(task: str, turns) -> str:
+    """Which text of which turn tokenized to nothing, for TK007's message."""
+    for number, turn in enumerate(turns or (), start=1):
+        for side, ids in (("prompt", turn.prompt), ("response", turn.response)):
+            if not ids:
+                where = "" if task == "instruction" else f" of turn {number}"
+                return f"the {side}{where} tokenizes to no token"
+    return "a turn tokenizes to nothing"
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
 
 
 def _located(where: dict) -> dict:

