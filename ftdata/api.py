@@ -61,7 +61,9 @@ def validate(
     thresholds, and a billed-token estimate for ``epochs`` (default 3);
     ``date`` pins the date that templates embed; ``on_example`` receives the
     counts of every counted example (its location plus ``tokens``,
-    ``prompt_tokens``, ``trainable_tokens``, ``truncated``, ``dropped``, and with
+    ``prompt_tokens``, ``trainable_tokens`` (before truncation),
+    ``trainable_in_window`` (what training learns from: after truncation at the
+    context length, 0 when dropped), ``truncated``, ``dropped``, and with
     ``per_role`` the content tokens per role, ``roles``); ``per_role`` also encodes
     every message content alone for per-role statistics (costs a second encode
     of the contents). Raises ``UsageError`` for a

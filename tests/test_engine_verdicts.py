@@ -171,3 +171,36 @@ def test_verdict_equals_the_engines(case, setup, monkeypatch, tmp_path):
     assert case.codes <= set(result.by_code)
     if case.filler is not None and case.verdicts[setup] != ERROR:
         assert line_verdict(result, len(case.file_lines())) == OK  # the good line stays good
+
+
+# --- What training learns from: trainable tokens inside the window ------------------------------
+
+def test_per_example_output_reports_trainable_in_window_and_reports_sum_it(monkeypatch, tmp_path):
+    """``trainable_in_window`` is the collator's count: labels left after the cut to max_seq_len.
+
+    llm-foundry's collator right-truncates the stitched sequence to max_seq_len
+    (collator.py ~153-370) and trains on the labels left; is_valid_ift_example
+    drops an example with none left. The reports' in-window sum must be the
+    per-example sum, dropped examples counting 0.
+    """
+    kwargs = setup_kwargs("mistral", monkeypatch, tmp_path)
+    long_answer = " ".join(f"word{i}" for i in range(60))
+    lines = [GOOD_INSTRUCTION, {"prompt": "Spell it out.", "response": long_answer},
+             {"prompt": " ".join(["fill"] * 80), "response": "x"}, {"prompt": "2+2?", "response": ""}]
+    records: list[dict] = []
+    result = ftdata.validate(str(write(tmp_path / "d.jsonl", lines)), context_length=40,
+                             on_example=records.append, **kwargs)
+    by_line = {r["line"]: r for r in records}
+    assert by_line[1]["trainable_in_window"] == by_line[1]["trainable_tokens"] > 0
+    cut = by_line[2]  # the response starts inside the window and runs past it
+    assert cut["truncated"] and 0 < cut["trainable_in_window"] < cut["trainable_tokens"]
+    assert cut["tokens"] - cut["trainable_tokens"] + cut["trainable_in_window"] == 40
+    assert by_line[3]["dropped"] and by_line[3]["trainable_in_window"] == 0  # TK004
+    assert by_line[4]["dropped"] and by_line[4]["trainable_in_window"] == 0  # TK007
+    tokens = result.extra["tokens"]
+    in_window = sum(r["trainable_in_window"] for r in records)
+    assert tokens["trainable_in_window"] == tokens["by_task"]["instruction"]["trainable_in_window"]
+    assert tokens["trainable_in_window"] == in_window < tokens["trainable"]
+    from ftdata.schemas import validator
+
+    assert list(validator("report").iter_errors(json.loads(json.dumps(result.to_dict())))) == []

@@ -25,8 +25,10 @@ def write_tokens(tokens: dict[str, Any], stream: TextIO) -> None:
 
 def _write_task(task: str, section: dict[str, Any], epochs: float, stream: TextIO) -> None:
     stats = section["per_example"]
+    # What training learns from is the in-window count; the full one shows what truncation costs.
     stream.write(f"\n  {task}: {_n(section['total'])} tokens in {_n(stats['count'])} examples, "
-                 f"{_n(section['trainable'])} trainable\n")
+                 f"{_n(section['trainable_in_window'])} trained on "
+                 f"({_n(section['trainable'])} trainable before truncation and drops)\n")
     if stats["count"]:
         stream.write("    per example: " + ", ".join(
             f"{key} {_n(stats[key])}" for key in

@@ -76,6 +76,7 @@ class TokenChecker:
             record = {**_located(where), "tokens": counts.tokens,
                       "prompt_tokens": counts.prompt_tokens,
                       "trainable_tokens": counts.trainable_tokens,
+                      "trainable_in_window": counts.trainable_in_window,
                       "truncated": counts.truncated, "dropped": counts.dropped}
             if outcome.roles is not None:
                 record["roles"] = outcome.roles
@@ -101,7 +102,8 @@ class TokenChecker:
         self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
         if self.on_example is not None:
             self.on_example({**_located(where), "tokens": total, "prompt_tokens": 0,
-                             "trainable_tokens": total, "truncated": False, "dropped": False})
+                             "trainable_tokens": total, "trainable_in_window": total,
+                             "truncated": False, "dropped": False})
         if literal is not None:
             self.builder.emit(tokens.SPECIAL_TOKEN_TEXT,
                               f"{literal!r} in the text is read as a control token", **where)
@@ -154,8 +156,8 @@ class TokenChecker:
         by_task = {task: _task_section(stats, window, self.settings.epochs)
                    for task, stats in sorted(self.stats.items())}
         totals = {key: sum(section[key] for section in by_task.values())
-                  for key in ("total", "trainable", "truncated_examples", "dropped_examples",
-                              "billed_tokens")}
+                  for key in ("total", "trainable", "trainable_in_window", "truncated_examples",
+                              "dropped_examples", "billed_tokens")}
         overall = TokenStats("all")
         for stats in self.stats.values():
             overall.per_example.extend(stats.per_example)
@@ -188,6 +190,7 @@ def _task_section(stats: TokenStats, window: int | None, epochs: float) -> dict[
         "total": stats.total,
         "prompt": stats.prompt,
         "trainable": stats.trainable,
+        "trainable_in_window": stats.trainable_in_window,
         "truncated_examples": stats.truncated,
         "tokens_lost_to_truncation": stats.tokens_lost,
         "dropped_examples": stats.dropped,
@@ -201,5 +204,6 @@ def _task_section(stats: TokenStats, window: int | None, epochs: float) -> dict[
     if stats.task == "pretraining" and window:
         section["full_windows"] = stats.total // window
         section["tokens_reaching_model"] = section["full_windows"] * window
+        section["trainable_in_window"] = section["tokens_reaching_model"]
         section["billed_tokens"] = int(round(section["tokens_reaching_model"] * epochs))
     return section

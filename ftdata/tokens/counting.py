@@ -77,8 +77,9 @@ class TokenCounts:
 
     ``tokens``/``prompt_tokens``/``response_tokens``/``trainable_tokens`` are
     before truncation; ``trainable_in_window`` counts trained tokens among the
-    first ``max_seq_len``. ``drop_reason`` is ``"empty_turn"`` or
-    ``"no_trainable_tokens"`` when ``dropped``.
+    first ``max_seq_len`` (what the collator keeps labels for), 0 for an example
+    training drops: it is what training learns from. ``drop_reason`` is
+    ``"empty_turn"`` or ``"no_trainable_tokens"`` when ``dropped``.
     """
 
     tokens: int
@@ -242,7 +243,7 @@ def counts_from_ids(
         prompt_tokens=sum(n for n, _, p in spans if p),
         response_tokens=sum(n for n, _, p in spans if not p),
         trainable_tokens=trained,
-        trainable_in_window=kept,
+        trainable_in_window=0 if reason else kept,  # a dropped example is not trained at all
         truncated=total > window,
         tokens_lost=max(0, total - window),
         dropped=reason is not None,
