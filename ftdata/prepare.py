@@ -65,6 +65,7 @@ def prepare(
     date: Any = None,
     target_responses: str | None = None,
     target_prompts: str | None = None,
+    chat_template: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> PrepareResult:
     """Validate ``source`` and write its valid examples to ``out`` as ``format`` shards.
@@ -83,7 +84,8 @@ def prepare(
     the same inputs and options is left alone (``status == "skipped"``) unless
     ``force`` (in-memory sources are always redone: they have no file hash);
     a non-empty folder not written by ftdata is refused
-    (``UsageError``). ``progress(rows)`` is called now and then.
+    (``UsageError``). ``chat_template`` (a built-in template id or a path)
+    replaces the model's chat template. ``progress(rows)`` is called now and then.
     """
     from ftdata import __version__
     from ftdata.writers import manifest as mf
@@ -99,6 +101,8 @@ def prepare(
         "pad_last_window": pad_last_window, "rename_completion": rename_completion,
         "task": task, "profile": profile, "date": str(date) if date else None,
         "target_responses": target_responses, "target_prompts": target_prompts,
+        # Only when given, so that the fingerprints of earlier outputs stay valid.
+        **({"chat_template": chat_template} if chat_template else {}),
     }
     inputs = mf.describe_inputs(source)
     found = mf.read_manifest(out)
@@ -161,7 +165,8 @@ class _Run:
         tokens = token_settings_from(
             {}, model=options["model"], tokenizer=options["tokenizer"],
             context_length=options["context_length"], date=options["date"],
-            target_responses=options["target_responses"], target_prompts=options["target_prompts"])
+            target_responses=options["target_responses"], target_prompts=options["target_prompts"],
+            chat_template=options.get("chat_template"))
         if options["tokenize"] and options["format"] in ("mds", "parquet") and not tokens.requested:
             raise UsageError(f"--format {options['format']} tokenizes: give --model or "
                              "--tokenizer, or --no-tokenize (chat and instruction only)")

@@ -204,3 +204,78 @@ def test_per_example_output_reports_trainable_in_window_and_reports_sum_it(monke
     from ftdata.schemas import validator
 
     assert list(validator("report").iter_errors(json.loads(json.dumps(result.to_dict())))) == []
+
+
+# --- Which chat template: named in every report, switchable on any model ------------------------
+
+SYSTEM_CHAT = chat(("system", "Be brief."), ("user", "What is 2+2?"), ("assistant", "4"))
+TWO_TURNS = chat(("user", "Hi"), ("assistant", "Hello!"), ("user", "2+2?"), ("assistant", "4"))
+
+
+def _mistral(tmp_path, monkeypatch, lines, **kwargs):
+    base = setup_kwargs("mistral", monkeypatch, tmp_path)
+    path = write(tmp_path / "chats.jsonl", lines)
+    records: list[dict] = []
+    result = ftdata.validate(str(path), on_example=records.append, **base, **kwargs)
+    return result, {r["line"]: r for r in records}
+
+
+def test_both_mistral_templates_are_named_and_switchable(monkeypatch, tmp_path):
+    legacy, legacy_counts = _mistral(tmp_path, monkeypatch, [SYSTEM_CHAT, TWO_TURNS])
+    assert legacy.extra["tokens"]["template"] == "mistral-instruct-legacy"  # the documented default
+    assert "TK001" in legacy.by_code and 1 not in legacy_counts  # it rejects the system message
+    hub, hub_counts = _mistral(tmp_path, monkeypatch, [SYSTEM_CHAT, TWO_TURNS],
+                               chat_template="mistral-instruct")
+    assert hub.extra["tokens"]["template"] == "mistral-instruct"
+    assert "TK001" not in hub.by_code and hub_counts[1]["tokens"] > 0  # folded into the user turn
+    assert hub.extra["tokens"]["template_sha256"] != legacy.extra["tokens"]["template_sha256"]
+    assert hub_counts[2]["tokens"] != legacy_counts[2]["tokens"]  # the same chat, other counts
+
+
+def test_a_template_file_overrides_any_model_and_is_named(monkeypatch, tmp_path):
+    jinja = tmp_path / "plain.jinja"
+    jinja.write_text("{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
+                     "{% if add_generation_prompt %}assistant: {% endif %}", encoding="utf-8")
+    result, counts = _mistral(tmp_path, monkeypatch, [SYSTEM_CHAT], chat_template=str(jinja))
+    assert result.extra["tokens"]["template"] == str(jinja)
+    assert "TK001" not in result.by_code and counts[1]["tokens"] > 0  # it takes a system message
+    config = tmp_path / "tokenizer_config.json"
+    config.write_text(json.dumps({"chat_template": jinja.read_text(encoding="utf-8")}),
+                      encoding="utf-8")
+    from_config, _ = _mistral(tmp_path, monkeypatch, [SYSTEM_CHAT], chat_template=str(config))
+    assert from_config.extra["tokens"]["template_sha256"] == result.extra["tokens"]["template_sha256"]
+
+
+@pytest.mark.parametrize("value", ["mistral-instruct-v9", "{% for %}"])
+def test_a_bad_chat_template_is_a_one_line_usage_error(value, monkeypatch, tmp_path, capsys):
+    from ftdata.cli import main
+
+    setup_kwargs("mistral", monkeypatch, tmp_path)
+    if value.startswith("{"):  # a file that does not compile
+        (tmp_path / "bad.jinja").write_text(value, encoding="utf-8")
+        value = str(tmp_path / "bad.jinja")
+    path = write(tmp_path / "d.jsonl", [GOOD_CHAT])
+    code = main(["validate", str(path), "--model", MISTRAL, "--chat-template", value])
+    err = capsys.readouterr().err
+    assert code == 2 and "--chat-template" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_text_and_json_reports_name_the_template(monkeypatch, tmp_path, capsys):
+    from ftdata.cli import main
+
+    setup_kwargs("mistral", monkeypatch, tmp_path)
+    path = write(tmp_path / "d.jsonl", [GOOD_CHAT])
+    main(["validate", str(path), "--model", MISTRAL, "--chat-template", "mistral-instruct"])
+    assert "chat template: mistral-instruct (sha256" in capsys.readouterr().out
+    main(["validate", str(path), "--model", MISTRAL, "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["tokens"]["template"] == "mistral-instruct-legacy"
+
+
+def test_prepare_manifest_names_the_template(monkeypatch, tmp_path):
+    setup_kwargs("mistral", monkeypatch, tmp_path)
+    path = write(tmp_path / "d.jsonl", [GOOD_CHAT, TWO_TURNS])
+    done = ftdata.prepare(str(path), out=tmp_path / "out", model=MISTRAL,
+                          chat_template="mistral-instruct")
+    assert done.manifest["tokenizer"]["template"] == "mistral-instruct"
+    assert done.manifest["options"]["chat_template"] == "mistral-instruct"

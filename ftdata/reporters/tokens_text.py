@@ -17,8 +17,9 @@ def write_tokens(tokens: dict[str, Any], stream: TextIO) -> None:
     tokenizer = tokens["tokenizer"]
     stream.write(f"  model: {tokens['model'] or '(none given)'}; context length: "
                  f"{_n(tokens['context_length'])}\n")
-    stream.write(f"  tokenizer: {tokenizer['source']} (sha256 {tokenizer['sha256'][:12]}…); "
-                 f"template sha256 {tokens['template_sha256'][:12]}…\n")
+    stream.write(f"  tokenizer: {tokenizer['source']} (sha256 {tokenizer['sha256'][:12]}…)\n")
+    stream.write(f"  chat template: {tokens.get('template') or '-'} "
+                 f"(sha256 {tokens['template_sha256'][:12]}…)\n")
     for task, section in tokens["by_task"].items():
         _write_task(task, section, tokens["epochs"], stream)
 

@@ -31,6 +31,7 @@ class TokenSettings:
     target_responses: str = "last"
     target_prompts: str = "none"
     per_role: bool = False  # also encode each message's content alone, for per-role statistics
+    chat_template: str | None = None  # a built-in template id or a path; overrides the model's
 
     def __post_init__(self) -> None:
         if self.target_responses.lower() not in ("last", "all"):
@@ -82,7 +83,7 @@ class TokenStage:
         self.settings = settings
         self.model = get_model(settings.model) if settings.model else None
         self.tokenizer = self._load_tokenizer()
-        self.template = self._load_template()
+        self.template, self.template_name = self._load_template()
         self.max_seq_len = settings.context_length or (
             self.model.context_length if self.model else None
         )
@@ -110,21 +111,17 @@ class TokenStage:
         return resolve_tokenizer(self.model.name, self.model.family)
 
     def _load_template(self):
-        from ftdata.tokens.builtin import get_builtin, template_for_model
-        from ftdata.tokens.chat_template import ChatTemplate
+        from ftdata.tokens.template_choice import choose_template
 
-        date, tokens = self.settings.date, dict(self.tokenizer.special_tokens)
-        if self.tokenizer.chat_template:
-            return ChatTemplate(self.tokenizer.chat_template, special_tokens=tokens, date=date)
-        if self.model is not None:
-            return template_for_model(self.model.name, date=date, special_tokens=tokens or None)
-        return get_builtin("chatml").load(date=date, special_tokens=tokens or None)
+        return choose_template(self.settings.chat_template, self.tokenizer, self.model,
+                               self.settings.date)
 
     def identity(self) -> dict[str, Any]:
         """Which model, tokenizer (file hash) and template (hash) produced the counts."""
         return {
             "model": self.model.name if self.model else None,
             "tokenizer": {"source": self.tokenizer.source, "sha256": self.tokenizer.sha256},
+            "template": self.template_name,
             "template_sha256": self.template.sha256,
             "context_length": self.max_seq_len,
             "target_responses": self.settings.target_responses,
