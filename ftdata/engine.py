@@ -6,16 +6,17 @@ so the same code runs in-process and, later, on executors.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import orjson
 
 from ftdata.config import Settings
+from ftdata.drops import DropTally
 from ftdata.gc_tuning import fewer_collections
 from ftdata.result import ResultBuilder, SourceSummary
-from ftdata.rules import dataset, internal, registry, schema
+from ftdata.rules import content_parts, dataset, internal, registry, schema
+from ftdata.rules.content_parts import ContentShapes
 from ftdata.rules.context import CheckContext, classify
 from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
@@ -67,11 +68,10 @@ class Checker:
             self.tokens = TokenChecker(tokens, self.builder, on_example)
         tokenized = self.tokens is not None and self.tokens.stage is not None
         self.context = CheckContext(profile=settings.profile, tokenized=tokenized)
-        # Valid rows per task, and those of them training drops (PR004 without a
-        # tokenizer): DS007 when it is all of them. The token stage counts its own.
-        self._kept_rows: Counter[str] = Counter()
-        self._dropped_rows: Counter[str] = Counter()
-        self._drop_codes = frozenset(registry.drop_reasons())
+        self._drops = DropTally()  # DS007 from structural drop findings (PR004)
+        self._watch_shapes = settings.profile == "llm-foundry" and (
+            enabled(content_parts.MIXED_CONTENT) or enabled(content_parts.PART_KEYS_DIFFER))
+        self._shapes: ContentShapes | None = None
         self._pipeline = None
         if pipeline and self.tokens is not None and self.tokens.stage is not None:
             from ftdata.token_pipeline import TokenPipeline
@@ -85,11 +85,15 @@ class Checker:
         """
         summary = self.builder.add_source(source.name, source.kind, task)
         self._source_names.append(source.name)
+        # Under llm-foundry, how the file's contents load (CH015/CH016) is a fact of the file.
+        self._shapes = ContentShapes() if self._watch_shapes and source.kind == "jsonl" else None
         with fewer_collections():
             for batch in source.batches():
                 self.check_batch(batch, summary, source.kind)
             if self._pipeline is not None:
                 self._pipeline.flush()
+        for rule, message in self._shapes.findings() if self._shapes is not None else ():
+            self.builder.emit(rule, message, source=summary.source)
         if summary.task is None and source.kind == "text":
             summary.task = "pretraining"
         return summary
@@ -120,6 +124,8 @@ class Checker:
                 if batch.context or batch.keys is not None:  # table rows: version, file, key
                     where.update(batch.location(index))
                 countable = self._check_example(value, summary, where, batch.raws[index])
+                if self._shapes is not None:
+                    self._shapes.see(value, batch.positions[index])
             outcomes.append((self.builder.row_failed, countable, self.builder.row_codes))
         if self._pipeline is not None:
             self._pipeline.submit(outcomes, summary)
@@ -132,7 +138,7 @@ class Checker:
         if summary.task is None:
             summary.task = clean.task
         summary.rows += len(clean.positions)  # valid, unless a duplicate finding is an error
-        self._kept_rows[clean.task] += len(clean.positions)
+        self._drops.add(clean.task, (), rows=len(clean.positions))
         if not self.dedupe or clean.hashes is None:
             return
         place = self._place(batch.context.get("file") or by_line)
@@ -162,17 +168,12 @@ class Checker:
             token_error, token_outcome = counted.get(index, (False, None))
             self.builder.resume_row(failed or token_error, codes + self._token_codes(index))
             if countable is not None and not self.builder.row_failed:
-                self._count_kept(countable[0], self.builder.row_codes)
+                self._drops.add(countable[0], self.builder.row_codes)
             if self.on_row is not None and countable is not None:
                 task, value, where = countable
                 self.on_row(RowOutcome(task, value, where, not self.builder.row_failed,
                                        tuple(self.builder.row_codes), token_outcome))
             self.builder.end_row(summary)
-
-    def _count_kept(self, task: str, codes: list[str]) -> None:
-        self._kept_rows[task] += 1
-        if not self._drop_codes.isdisjoint(codes):
-            self._dropped_rows[task] += 1
 
     def _token_codes(self, index: int) -> list[str]:
         return self._pending_token_codes.get(index, [])
@@ -273,22 +274,14 @@ class Checker:
         names = ", ".join(self._source_names) or "the input"
         if self.tokens is not None:
             self.tokens.finish(names)
-        if not self.context.tokenized:
-            self._all_dropped(names)
+        for rule, message in self._drops.findings() if not self.context.tokenized else ():
+            self.builder.emit(rule, message, source=names)
         rows, invalid = self.builder.totals()
         if rows == 0:
             self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names)
         elif invalid == rows:
             message = f"all {rows} examples have errors; none is left to train on"
             self.builder.emit(dataset.NO_VALID, message, source=names)
-
-    def _all_dropped(self, names: str) -> None:
-        """DS007 from the structural drop findings, when no tokenizer counted the examples."""
-        for task, kept in sorted(self._kept_rows.items()):
-            if task != "pretraining" and kept and self._dropped_rows[task] == kept:
-                self.builder.emit(dataset.ALL_DROPPED, f"{task}: all {kept:,} valid examples "
-                                  "would be dropped by training (see the findings above)",
-                                  source=names)
 
 
 def _canonical(value: object) -> bytes:

@@ -107,6 +107,25 @@ CASES = [
          "is_valid_ift_example drops every example, so building the dataset raises "
          "InvalidDatasetError ('Dataset contains no valid samples'): DS007.", filler=None,
          codes=frozenset({"DS007"})),
+    # 3. Lists of content parts.
+    Case("list content, one shape in the file", [GOOD_LIST_CHAT],
+         {"none": OK, "llama3": OK, "mistral": ERROR},
+         "Lists pass _validate_chat_formatted_example (str or list) and load as one Arrow type. "
+         "Llama 3.1's template renders them with `| trim`, i.e. their Python text, and trains on "
+         "that (TK009 warns); Mistral's template concatenates a str and a list, which raises "
+         "(ChatTemplateError, TK001).", filler=GOOD_LIST_CHAT),
+    Case("string and list content mixed in one file", [GOOD_CHAT, GOOD_LIST_CHAT], same(ERROR),
+         "Each line alone is accepted, but the datasets JSON builder cannot unify a content "
+         "column of strings and lists, so loading the file fails (DatasetGenerationError -> "
+         "MisconfiguredHfDatasetError): CH015, a finding on the whole file.", judged=1,
+         filler=None, codes=frozenset({"CH015"})),
+    Case("content parts with different keys in one file",
+         [chat(("user", [{"type": "image_url", "image_url": "cat.png"}]), ("assistant", text("A cat")))],
+         {"none": OK, "llama3": OK, "mistral": ERROR},
+         "The loader unifies the parts into one struct and fills missing keys with None; the file "
+         "loads and trains (CH016 warns that a template rendering parts as text sees the Nones). "
+         "Mistral's template fails on any list (TK001).", filler=GOOD_LIST_CHAT,
+         codes=frozenset({"CH016"})),
     # 4. Assistant message first.
     Case("assistant message first",
          [chat(("assistant", "Hello!"), ("user", "Hi"), ("assistant", "How can I help?"))],
@@ -279,3 +298,24 @@ def test_prepare_manifest_names_the_template(monkeypatch, tmp_path):
                           chat_template="mistral-instruct")
     assert done.manifest["tokenizer"]["template"] == "mistral-instruct"
     assert done.manifest["options"]["chat_template"] == "mistral-instruct"
+
+
+def test_llama3_list_content_is_rendered_as_its_python_text(monkeypatch, tmp_path):
+    """TK009: Llama 3.1's `| trim` turns a list into its str(); llm-foundry trains on that text."""
+    kwargs = setup_kwargs("llama3", monkeypatch, tmp_path)
+    result = ftdata.validate([GOOD_LIST_CHAT, GOOD_CHAT], profile="llm-foundry", **kwargs)
+    flagged = {(f.location.row, f.location.pointer) for f in result.findings if f.code == "TK009"}
+    assert flagged == {(0, "/messages/0/content"), (0, "/messages/1/content")}
+
+
+def test_file_level_content_findings_name_the_first_line_of_each_kind(tmp_path):
+    lines = [GOOD_CHAT, GOOD_CHAT, GOOD_LIST_CHAT,
+             chat(("user", [{"type": "image_url", "image_url": "x.png"}]), ("assistant", "ok"))]
+    result = ftdata.validate(str(write(tmp_path / "d.jsonl", lines)), profile="llm-foundry")
+    found = {f.code: f for f in result.findings}
+    assert found["CH015"].location.line is None and "line 1" in found["CH015"].message
+    assert "line 3" in found["CH015"].message
+    assert "(line 3)" in found["CH016"].message and "(line 4)" in found["CH016"].message
+    # Only llm-foundry allows lists at all; the documented service rejects them per line (CH007).
+    strict = ftdata.validate(str(tmp_path / "d.jsonl"))
+    assert "CH015" not in strict.by_code and "CH007" in strict.by_code

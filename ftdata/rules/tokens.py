@@ -86,3 +86,16 @@ TOKENS_SKIPPED = declare(
     Bad:  ``--model meta-llama/Llama-2-7b-chat-hf`` with no local copy of its tokenizer
     Good: ``--model mistralai/Mistral-7B-Instruct-v0.2`` with mistral-common installed""",
 )
+LIST_AS_TEXT = declare(
+    "TK009", "content-list-rendered-as-text", severity="warning", tasks=("chat",),
+    hint="Give this model string contents (join the text parts); its template does not read parts.",
+    doc="""The chat template renders a list of content parts as its Python text, which training learns.
+
+    A template written for string contents turns a list into text with
+    Python's ``str()`` (Llama 3's ``message['content'] | trim`` does), so the
+    model is trained on ``[{'type': 'text', 'text': '...'}]`` instead of the
+    text. llm-foundry accepts lists and trains on exactly that rendering.
+
+    Bad:  ``{"role": "user", "content": [{"type": "text", "text": "Hi"}]}`` for Llama 3.1
+    Good: ``{"role": "user", "content": "Hi"}``""",
+)

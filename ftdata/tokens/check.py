@@ -63,6 +63,9 @@ class TokenChecker:
         for where_in, literal in outcome.special_tokens:
             emit(tokens.SPECIAL_TOKEN_TEXT, f"{literal!r} in the text is read as a control token",
                  pointer=where_in, **where)
+        for where_in in outcome.lists_as_text:
+            emit(tokens.LIST_AS_TEXT, "the chat template renders this list of parts as its "
+                 "Python text; training learns that text", pointer=where_in, **where)
         if outcome.error is not None:
             kind, message = outcome.error
             rule = tokens.TEMPLATE_ERROR if kind == "template" else tokens.NOT_PREFIX_CONSISTENT

@@ -62,6 +62,7 @@ class Outcome:
     doubled_bos: bool = False
     turns: list | None = None  # TurnIds per turn, for writers that store token ids
     roles: dict[str, int] | None = None  # content tokens per role (TokenSettings.per_role)
+    lists_as_text: list[str] = field(default_factory=list)  # pointers of lists rendered by str()
 
 
 @dataclass
@@ -199,7 +200,9 @@ class TokenStage:
         if self._turns is not None and (turns := self._turns(messages)) is not None:
             return ExamplePlan("chat", tuple(t for turn in turns for t in (turn.prompt, turn.response)))
         try:
-            return plan_chat(messages, self._render)
+            plan = plan_chat(messages, self._render)
+            outcome.lists_as_text = _lists_as_text(messages, plan.texts)
+            return plan
         except TemplateRenderError as exc:
             outcome.error = ("template", exc.message)
         except NotPrefixConsistent as exc:
@@ -231,6 +234,17 @@ class TokenStage:
                 if literal is None and self._literals and (found := self._literals.search(chunk)):
                     literal = found.group()
         return total, literal
+
+
+def _lists_as_text(messages, texts) -> list[str]:
+    """Pointers of list contents that the rendering holds as their Python ``str()``."""
+    listed = [(i, m["content"]) for i, m in enumerate(messages) if isinstance(m["content"], list)]
+    if not listed:
+        return []
+    rendered = "".join(texts)
+    # Jinja turns a list into text with str() (also under | trim), so its repr shows up verbatim.
+    return [pointer("messages", i, "content") for i, parts in listed
+            if parts and str(parts).strip() in rendered]
 
 
 def _fold_roles(batch: PlannedBatch, lengths: list[int]) -> None:
