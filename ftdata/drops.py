@@ -28,6 +28,12 @@ class DropTally:
         if not self._codes.isdisjoint(codes):
             self.dropped[task] += rows
 
+    def merge(self, other: DropTally | None) -> None:
+        """Add another tally (a Spark partition's) to this one."""
+        if other is not None:
+            self.kept.update(other.kept)
+            self.dropped.update(other.dropped)
+
     def findings(self) -> Iterator[tuple[object, str]]:
         """``(DS007, message)`` for every fine-tuning task whose valid rows are all dropped."""
         for task, kept in sorted(self.kept.items()):

@@ -66,8 +66,7 @@ class Checker:
             from ftdata.tokens.check import TokenChecker
 
             self.tokens = TokenChecker(tokens, self.builder, on_example)
-        tokenized = self.tokens is not None and self.tokens.stage is not None
-        self.context = CheckContext(profile=settings.profile, tokenized=tokenized)
+        self._context = CheckContext(profile=settings.profile)
         self._drops = DropTally()  # DS007 from structural drop findings (PR004)
         self._watch_shapes = settings.profile == "llm-foundry" and (
             enabled(content_parts.MIXED_CONTENT) or enabled(content_parts.PART_KEYS_DIFFER))
@@ -77,6 +76,14 @@ class Checker:
             from ftdata.token_pipeline import TokenPipeline
 
             self._pipeline = TokenPipeline(self.tokens.stage, self._finish_rows)
+
+    @property
+    def context(self) -> CheckContext:
+        """The profile, and whether a tokenizer counts the examples (subclasses may attach one)."""
+        tokenized = self.tokens is not None and self.tokens.stage is not None
+        if self._context.tokenized != tokenized:
+            self._context = CheckContext(self._context.profile, tokenized)
+        return self._context
 
     def check_source(self, source, task: str | None = None) -> SourceSummary:
         """Check every batch of one source and return its accounting.
