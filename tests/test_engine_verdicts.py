@@ -319,3 +319,22 @@ def test_file_level_content_findings_name_the_first_line_of_each_kind(tmp_path):
     # Only llm-foundry allows lists at all; the documented service rejects them per line (CH007).
     strict = ftdata.validate(str(tmp_path / "d.jsonl"))
     assert "CH015" not in strict.by_code and "CH007" in strict.by_code
+
+
+def test_a_table_row_starting_with_the_assistant_is_not_proven_clean():
+    """Typed tables are proven clean by Arrow kernels; CH014 must not slip through them."""
+    import pyarrow as pa
+
+    first = {"messages": [{"role": "assistant", "content": "Hi"}, {"role": "user", "content": "2+2?"},
+                          {"role": "assistant", "content": "4"}]}
+    table = pa.Table.from_pylist([first, GOOD_CHAT])
+    result = ftdata.validate(table, profile="llm-foundry")
+    assert [(f.code, f.location.row) for f in result.findings] == [("CH014", 0)]
+
+
+def test_chat_template_from_the_configuration():
+    from ftdata.config import token_settings_from
+
+    settings = token_settings_from({"model": MISTRAL, "chat-template": "mistral-instruct"})
+    assert settings.chat_template == "mistral-instruct"
+    assert token_settings_from({"chat-template": "x"}, chat_template="chatml").chat_template == "chatml"
