@@ -338,3 +338,17 @@ def test_chat_template_from_the_configuration():
     settings = token_settings_from({"model": MISTRAL, "chat-template": "mistral-instruct"})
     assert settings.chat_template == "mistral-instruct"
     assert token_settings_from({"chat-template": "x"}, chat_template="chatml").chat_template == "chatml"
+
+
+def test_assistant_first_fails_in_the_token_stage_too(monkeypatch, tmp_path):
+    """With CH010 switched off under databricks, the token stage must still fail the example.
+
+    Llama 3.1's template renders an empty conversation happily (its system block), so
+    the prefix checks pass; but llm-foundry calls apply_chat_template on messages[:0],
+    which transformers refuses before rendering. TK001 says so (not TK002, not counts).
+    """
+    kwargs = setup_kwargs("llama3", monkeypatch, tmp_path)
+    first = chat(("assistant", "Hello!"), ("user", "Hi"), ("assistant", "How can I help?"))
+    result = ftdata.validate([first, GOOD_CHAT], ignore=["CH010", "DS004", "DS008"], **kwargs)
+    assert [(f.code, f.location.row) for f in result.findings] == [("TK001", 0)]
+    assert "empty conversation" in result.findings[0].message

@@ -99,8 +99,17 @@ def split_chat_turns(messages: Sequence[Mapping[str, Any]], render: Render) -> l
     For assistant message i: (a) = ``render(messages[:i+1], False)`` and
     (b) = ``render(messages[:i], True)``. The prompt is (b) minus the text earlier
     turns emitted; the response is (a) minus (b). Messages after the last
-    assistant message are not part of any turn. Raises ``NotPrefixConsistent``.
+    assistant message are not part of any turn. Raises ``NotPrefixConsistent``, and
+    ``TemplateRenderError`` for an assistant message first: its prompt would be an
+    empty conversation, which transformers' ``apply_chat_template`` refuses before
+    any template runs (so llm-foundry fails on it whatever the template).
     """
+    if messages and messages[0].get("role") == "assistant":
+        from ftdata.tokens.chat_template import TemplateRenderError
+
+        raise TemplateRenderError("the first message is from the assistant, so its prompt is an "
+                                  "empty conversation, which apply_chat_template refuses",
+                                  raised_by_template=False)
     full = render(messages, False)
     turns: list[TurnTexts] = []
     emitted = ""
