@@ -352,3 +352,11 @@ def test_assistant_first_fails_in_the_token_stage_too(monkeypatch, tmp_path):
     result = ftdata.validate([first, GOOD_CHAT], ignore=["CH010", "DS004", "DS008"], **kwargs)
     assert [(f.code, f.location.row) for f in result.findings] == [("TK001", 0)]
     assert "empty conversation" in result.findings[0].message
+
+
+def test_prepare_leaves_out_what_training_drops_even_without_a_tokenizer(tmp_path):
+    """An empty response is no error any more, but prepare still does not write it."""
+    path = write(tmp_path / "d.jsonl", [GOOD_INSTRUCTION, {"prompt": "2+2?", "response": ""}])
+    done = ftdata.prepare(str(path), out=tmp_path / "out", format="jsonl")
+    examples = done.manifest["examples"]
+    assert (examples["written"], examples["left_out_by_reason"]) == (1, {"dropped:empty_turn": 1})
