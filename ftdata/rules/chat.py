@@ -326,7 +326,6 @@ def empty_content(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     "first-message-from-assistant",
     severity="error",
     tasks=CHAT,
-    structural=True,
     profiles=("llm-foundry",),
     hint="Start the conversation with a user (or system) message before the first assistant reply.",
 )
