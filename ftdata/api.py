@@ -33,6 +33,7 @@ def validate(
     target_responses: str | None = None,
     target_prompts: str | None = None,
     per_role: bool | None = None,
+    chat_template: str | None = None,
     settings: Settings | None = None,
     token_settings: TokenSettings | None = None,
     on_example: Callable[[dict[str, Any]], None] | None = None,
@@ -62,10 +63,16 @@ def validate(
     thresholds, and a billed-token estimate for ``epochs`` (default 3);
     ``date`` pins the date that templates embed; ``on_example`` receives the
     counts of every counted example (its location plus ``tokens``,
-    ``prompt_tokens``, ``trainable_tokens``, ``truncated``, ``dropped``, and with
+    ``prompt_tokens``, ``trainable_tokens`` (before truncation),
+    ``trainable_in_window`` (what training learns from: after truncation at the
+    context length, 0 when dropped), ``truncated``, ``dropped``, and with
     ``per_role`` the content tokens per role, ``roles``); ``per_role`` also encodes
     every message content alone for per-role statistics (costs a second encode
-    of the contents). Raises ``UsageError`` for a
+    of the contents); ``chat_template`` replaces the chat template of the model
+    or tokenizer: a built-in template id (``mistral-instruct``,
+    ``mistral-instruct-legacy``, ... as ``ftdata models`` lists them) or a path
+    to a Jinja file, a ``tokenizer_config.json`` or a model folder; every
+    report names the template used (``tokens.template``). Raises ``UsageError`` for a
     missing path or a bad option; problems
     in the data are findings.
 
@@ -101,7 +108,7 @@ def validate(
         token_settings = token_settings_from(
             table, model=model, tokenizer=tokenizer, context_length=context_length,
             epochs=epochs, date=date, target_responses=target_responses,
-            target_prompts=target_prompts, per_role=per_role,
+            target_prompts=target_prompts, per_role=per_role, chat_template=chat_template,
         )
     checker = Checker(settings, token_settings, on_example, on_row=on_row, pipeline=True)
     table_options = TableOptions(

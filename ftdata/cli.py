@@ -23,6 +23,11 @@ class _Parser(argparse.ArgumentParser):
         raise FtdataError(f"{self.prog}: {message}")
 
 
+CHAT_TEMPLATE_HELP = ("override the model's chat template: a built-in one (e.g. mistral-instruct, "
+                      "mistral-instruct-legacy; see `ftdata models`) or a .jinja file, "
+                      "tokenizer_config.json or model folder")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = _Parser(prog="ftdata", description="Check LLM fine-tuning data before training.")
@@ -90,6 +95,7 @@ def _add_prepare(commands) -> None:
     cmd.add_argument("--date", help="pin the date chat templates embed (YYYY-MM-DD)")
     cmd.add_argument("--target-responses", choices=("last", "all"))
     cmd.add_argument("--target-prompts", metavar="none|all|length>=N")
+    cmd.add_argument("--chat-template", metavar="PATH|NAME", help=CHAT_TEMPLATE_HELP)
     cmd.add_argument("--no-tokenize", action="store_true",
                      help="MDS/Parquet: store messages or prompt/response text, not token ids")
     cmd.add_argument("--eval-fraction", type=float, default=0.0, metavar="F",
@@ -132,7 +138,8 @@ def _prepare(args: argparse.Namespace) -> int:
         file_bytes=int(args.file_mb * 1_000_000), pad_last_window=args.pad_last_window,
         rename_completion=args.rename_completion, task=args.task, profile=args.profile,
         date=args.date, target_responses=args.target_responses,
-        target_prompts=args.target_prompts, progress=progress, allow_empty=args.allow_empty)
+        target_prompts=args.target_prompts, chat_template=args.chat_template, progress=progress,
+        allow_empty=args.allow_empty)
     if progress is not None:
         print(file=sys.stderr)
     if done.result is not None and not args.quiet:
@@ -186,6 +193,7 @@ def _add_token_options(cmd: argparse.ArgumentParser) -> None:
                         help="assistant turns trained (default last, as llm-foundry)")
     tokens.add_argument("--target-prompts", metavar="none|all|length>=N",
                         help="prompt spans trained (default none)")
+    tokens.add_argument("--chat-template", metavar="PATH|NAME", help=CHAT_TEMPLATE_HELP)
     tokens.add_argument("--per-role", action="store_true", default=None,
                         help="token statistics per role (encodes each message content again)")
     switch = tokens.add_mutually_exclusive_group()
@@ -264,6 +272,7 @@ def _validate(args: argparse.Namespace) -> int:
         table, model=args.model, tokenizer=args.tokenizer, context_length=args.context_length,
         epochs=args.epochs, date=args.date, target_responses=args.target_responses,
         target_prompts=args.target_prompts, per_role=args.per_role,
+        chat_template=args.chat_template,
     )
     per_example = getattr(args, "per_example", False)
     if args.no_tokens:
@@ -335,6 +344,12 @@ def _models(name: str | None) -> int:
     for model in chosen:
         note = model.deprecation_message() or ""
         print(f"{model.name:<46}{model.context_length:>8}  {model.template:<24}{note}")
+    if not name:
+        from ftdata.tokens.builtin import BUILTIN_TEMPLATES
+
+        print("\nBuilt-in chat templates (--chat-template NAME):")
+        for template in BUILTIN_TEMPLATES.values():
+            print(f"  {template.id:<26}{template.summary}")
     return EXIT_OK
 
 

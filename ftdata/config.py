@@ -153,7 +153,7 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
 _LATER_KEYS = {"max_per_code", "format", "model", "tokenizer", "context_length", "epochs",
                "date", "target_responses", "target_prompts", "per_role"}
 TOKEN_KEYS = ("model", "tokenizer", "context_length", "epochs", "date", "target_responses",
-              "target_prompts", "per_role")
+              "target_prompts", "per_role", "chat_template")
 
 
 def token_settings_from(table: Mapping[str, Any], **explicit: Any):

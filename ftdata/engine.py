@@ -13,9 +13,11 @@ import orjson
 
 from ftdata.config import Settings
 from ftdata.findings import list_keys
+from ftdata.drops import DropTally
 from ftdata.gc_tuning import fewer_collections
 from ftdata.result import ResultBuilder, SourceSummary
-from ftdata.rules import dataset, internal, registry, schema
+from ftdata.rules import content_parts, dataset, internal, registry, schema
+from ftdata.rules.content_parts import ContentShapes
 from ftdata.rules.context import CheckContext, classify
 from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
@@ -49,7 +51,6 @@ class Checker:
         batch is checked (see ``ftdata.token_pipeline``); results are the same."""
         self.settings = settings
         self.on_row = on_row
-        self.context = CheckContext(profile=settings.profile)
         self.builder = ResultBuilder(settings.policy(), settings.keep_per_code)
         enabled = self.builder.enabled
         self.checks = {task: list(registry.iter_checks(task, enabled)) for task in registry.TASKS}
@@ -66,11 +67,24 @@ class Checker:
             from ftdata.tokens.check import TokenChecker
 
             self.tokens = TokenChecker(tokens, self.builder, on_example)
+        self._context = CheckContext(profile=settings.profile)
+        self._drops = DropTally()  # DS007 from structural drop findings (PR004)
+        self._watch_shapes = settings.profile == "llm-foundry" and (
+            enabled(content_parts.MIXED_CONTENT) or enabled(content_parts.PART_KEYS_DIFFER))
+        self._shapes: ContentShapes | None = None
         self._pipeline = None
         if pipeline and self.tokens is not None and self.tokens.stage is not None:
             from ftdata.token_pipeline import TokenPipeline
 
             self._pipeline = TokenPipeline(self.tokens.stage, self._finish_rows)
+
+    @property
+    def context(self) -> CheckContext:
+        """The profile, and whether a tokenizer counts the examples (subclasses may attach one)."""
+        tokenized = self.tokens is not None and self.tokens.stage is not None
+        if self._context.tokenized != tokenized:
+            self._context = CheckContext(self._context.profile, tokenized)
+        return self._context
 
     def check_source(self, source, task: str | None = None) -> SourceSummary:
         """Check every batch of one source and return its accounting.
@@ -79,11 +93,15 @@ class Checker:
         """
         summary = self.builder.add_source(source.name, source.kind, task)
         self._source_names.append(source.name)
+        # Under llm-foundry, how the file's contents load (CH015/CH016) is a fact of the file.
+        self._shapes = ContentShapes() if self._watch_shapes and source.kind == "jsonl" else None
         with fewer_collections():
             for batch in source.batches():
                 self.check_batch(batch, summary, source.kind)
             if self._pipeline is not None:
                 self._pipeline.flush()
+        for rule, message in self._shapes.findings() if self._shapes is not None else ():
+            self.builder.emit(rule, message, source=summary.source)
         if summary.task is None and source.kind == "text":
             summary.task = "pretraining"
         return summary
@@ -114,6 +132,8 @@ class Checker:
                 if batch.context or batch.keys is not None:  # table rows: version, file, key
                     where.update(batch.location(index))
                 countable = self._check_example(value, summary, where, batch.raws[index])
+                if self._shapes is not None:
+                    self._shapes.see(value, batch.positions[index])
             outcomes.append((self.builder.row_failed, countable, self.builder.row_codes))
         if self._pipeline is not None:
             self._pipeline.submit(outcomes, summary)
@@ -126,6 +146,7 @@ class Checker:
         if summary.task is None:
             summary.task = clean.task
         summary.rows += len(clean.positions)  # valid, unless a duplicate finding is an error
+        self._drops.add(clean.task, (), rows=len(clean.positions))
         if not self.dedupe or clean.hashes is None:
             return
         place = self._place(batch.context.get("file") or by_line)
@@ -154,6 +175,8 @@ class Checker:
         for index, (failed, countable, codes) in enumerate(outcomes):
             token_error, token_outcome = counted.get(index, (False, None))
             self.builder.resume_row(failed or token_error, codes + self._token_codes(index))
+            if countable is not None and not self.builder.row_failed:
+                self._drops.add(countable[0], self.builder.row_codes)
             if self.on_row is not None and countable is not None:
                 task, value, where = countable
                 self.on_row(RowOutcome(task, value, where, not self.builder.row_failed,
@@ -259,6 +282,8 @@ class Checker:
         names = ", ".join(self._source_names) or "the input"
         if self.tokens is not None:
             self.tokens.finish(names)
+        for rule, message in self._drops.findings() if not self.context.tokenized else ():
+            self.builder.emit(rule, message, source=names)
         rows, invalid = self.builder.totals()
         if rows == 0:
             self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names)

@@ -68,6 +68,7 @@ def prepare(
     date: Any = None,
     target_responses: str | None = None,
     target_prompts: str | None = None,
+    chat_template: str | None = None,
     progress: Callable[[int], None] | None = None,
     allow_empty: bool = False,
 ) -> PrepareResult:
@@ -91,7 +92,8 @@ def prepare(
     anything else in ``out``, an ``out`` overlapping an input, or an ``out``
     changed by someone else during the run is refused (``UsageError``).
     When no example can be written the status is ``empty`` (nothing is
-    published) unless ``allow_empty``. ``progress(rows)`` is called now and then.
+    published) unless ``allow_empty``. ``chat_template`` (a built-in template id or a path)
+    replaces the model's chat template. ``progress(rows)`` is called now and then.
     """
     from ftdata.writers import guards, outdir
     from ftdata.writers import manifest as mf
@@ -109,6 +111,8 @@ def prepare(
         "pad_last_window": pad_last_window, "rename_completion": rename_completion,
         "task": task, "profile": profile, "date": str(date) if date else None,
         "target_responses": target_responses, "target_prompts": target_prompts,
+        # Only when given, so that the fingerprints of earlier outputs stay valid.
+        **({"chat_template": chat_template} if chat_template else {}),
     }
     guards.refuse_overlap(source, out)
     inputs = mf.describe_inputs(source)
@@ -193,7 +197,8 @@ class _Run:
         tokens = token_settings_from(
             {}, model=options["model"], tokenizer=options["tokenizer"],
             context_length=options["context_length"], date=options["date"],
-            target_responses=options["target_responses"], target_prompts=options["target_prompts"])
+            target_responses=options["target_responses"], target_prompts=options["target_prompts"],
+            chat_template=options.get("chat_template"))
         if options["tokenize"] and options["format"] in ("mds", "parquet") and not tokens.requested:
             raise UsageError(f"--format {options['format']} tokenizes: give --model or "
                              "--tokenizer, or --no-tokenize (chat and instruction only)")

@@ -158,6 +158,16 @@ def test_instruction_rows_renamed_in_a_short_window(spark):
     assert {"PR003", "TK003", "TK004"} <= set(result.by_code), result.by_code
 
 
+def test_every_example_dropped_without_a_tokenizer_matches_the_local_run(spark):
+    # Issue 12: empty responses are examples training drops (PR004); all of them is DS007,
+    # tallied per partition and merged on the driver.
+    table = pa.Table.from_pylist([{"prompt": f"p{i}", "response": ""} for i in range(9)])
+    local = ftdata.validate(table)
+    result = ftdata.spark.validate(spark.createDataFrame(table).repartition(3))
+    assert_same(result, local)
+    assert result.by_code == {"PR004": 9, "DS007": 1}
+
+
 def test_table_level_findings_come_once(spark):
     table = pa.Table.from_pylist([{"prompt": "p", "response": "r", "extra": i} for i in range(9)])
     local = ftdata.validate(table)
@@ -167,7 +177,8 @@ def test_table_level_findings_come_once(spark):
 
 
 def test_annotate_then_filter_writes_clean_rows(spark, tmp_path):
-    rows = [{"prompt": "q", "response": "" if i % 2 else "a"} for i in range(20)]
+    # A null response is an error (PR003); an empty one only a drop warning (PR004, issue 12).
+    rows = [{"prompt": "q", "response": None if i % 2 else "a"} for i in range(20)]
     frame = spark.createDataFrame(pa.Table.from_pylist(rows))
     clean = ftdata.spark.annotate(frame).where("ftdata_ok").drop(
         "ftdata_ok", "ftdata_codes", "ftdata_tokens", "ftdata_trainable_tokens")

@@ -20,16 +20,19 @@ def write_tokens(tokens: dict[str, Any], stream: TextIO) -> None:
     # The model name and the tokenizer's path come from the user: print them escaped.
     stream.write(f"  model: {printable(tokens['model'] or '(none given)')}; context length: "
                  f"{_n(tokens['context_length'])}\n")
-    stream.write(f"  tokenizer: {printable(tokenizer['source'])} (sha256 {tokenizer['sha256'][:12]}…); "
-                 f"template sha256 {tokens['template_sha256'][:12]}…\n")
+    stream.write(f"  tokenizer: {printable(tokenizer['source'])} (sha256 {tokenizer['sha256'][:12]}…)\n")
+    stream.write(f"  chat template: {printable(tokens.get('template') or '-')} "
+                 f"(sha256 {tokens['template_sha256'][:12]}…)\n")
     for task, section in tokens["by_task"].items():
         _write_task(task, section, tokens["epochs"], stream)
 
 
 def _write_task(task: str, section: dict[str, Any], epochs: float, stream: TextIO) -> None:
     stats = section["per_example"]
+    # What training learns from is the in-window count; the full one shows what truncation costs.
     stream.write(f"\n  {task}: {_n(section['total'])} tokens in {_n(stats['count'])} examples, "
-                 f"{_n(section['trainable'])} trainable\n")
+                 f"{_n(section['trainable_in_window'])} trained on "
+                 f"({_n(section['trainable'])} trainable before truncation and drops)\n")
     if stats["count"]:
         stream.write("    per example: " + ", ".join(
             f"{key} {_n(stats[key])}" for key in

@@ -2,6 +2,7 @@
 
 from ftdata.rules import (  # noqa: F401
     chat,
+    content_parts,
     dataset,
     instruction,
     internal,

@@ -279,24 +279,29 @@ def last_not_assistant(example: dict, ctx: CheckContext) -> Iterator[Violation]:
 @rule(
     "CH012",
     "empty-final-response",
-    severity="error",
+    severity="warning",
     tasks=CHAT,
     hint="Write the assistant reply the model should learn, or drop the example.",
 )
 def empty_final_response(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """The final assistant message may not be empty or only white space.
+    """The final assistant message is empty or only white space.
 
     Bad:  ``{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "  "}]}``
     Good: ``{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}``
 
-    An empty reply leaves nothing to train on; training drops such examples.
+    Training does not reject it: llm-foundry only requires the content to be a
+    string or a list (``_validate_chat_formatted_example``), and the template
+    still renders the end-of-turn token, so the example trains on that token
+    alone and the model learns to answer with nothing. Hence a warning, in both
+    profiles (the service documents no rule against it either).
     """
     messages = _messages(example)
     if not messages or not isinstance(messages[-1], dict):
         return
     last = messages[-1]
     if last.get("role") == "assistant" and is_blank(last.get("content")):
-        yield pointer("messages", len(messages) - 1, "content"), "the final assistant reply is empty"
+        yield (pointer("messages", len(messages) - 1, "content"),
+               "the final assistant reply is empty; training learns only its end-of-turn token")
 
 
 @rule(
@@ -316,6 +321,30 @@ def empty_content(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     for index, message in enumerate(messages[:-1]):
         if isinstance(message, dict) and is_blank(message.get("content")):
             yield pointer("messages", index, "content"), "message content is empty"
+
+
+@rule(
+    "CH014",
+    "first-message-from-assistant",
+    severity="error",
+    tasks=CHAT,
+    profiles=("llm-foundry",),
+    hint="Start the conversation with a user (or system) message before the first assistant reply.",
+)
+def first_from_assistant(example: dict, ctx: CheckContext) -> Iterator[Violation]:
+    """The very first message is from the assistant, which training cannot split into turns.
+
+    Bad:  ``{"messages": [{"role": "assistant", ...}, {"role": "user", ...}, {"role": "assistant", ...}]}``
+    Good: ``{"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}``
+
+    llm-foundry renders the prompt of each assistant turn from the messages
+    before it (``_slice_chat_formatted_example``); for a first assistant
+    message that is an empty conversation, which the chat template call
+    rejects, so the example always fails. (Under ``databricks`` CH010 covers it.)
+    """
+    messages = _messages(example)
+    if messages and isinstance(messages[0], dict) and messages[0].get("role") == "assistant":
+        yield pointer("messages", 0, "role"), "the conversation starts with an assistant message"
 
 
 def _type_name(value: object) -> str:

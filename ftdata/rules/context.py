@@ -18,9 +18,13 @@ class CheckContext:
     ``databricks`` follows the documented service rules; ``llm-foundry`` follows
     what the training engine itself accepts (the ``tool`` role and lists of
     content parts are allowed; role order is checked less strictly).
+    ``tokenized`` is true when a tokenizer counts the examples: facts that
+    depend on the tokens (an empty prompt that is still a BOS token) are then
+    the token stage's to report, not guessed from the text.
     """
 
     profile: str = "databricks"
+    tokenized: bool = False
 
     @property
     def allowed_roles(self) -> frozenset[str]:

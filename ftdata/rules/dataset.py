@@ -56,10 +56,15 @@ TOO_MANY_TOKENS = declare(
 )
 ALL_DROPPED = declare(
     "DS007", "all-examples-dropped", severity="error", tasks=("chat", "instruction"),
-    hint="Shorten prompts or raise the context length; training would have no valid sample.",
-    doc="""Every example would be dropped at the context length, so training fails.
+    hint="Fill in empty prompts/responses, shorten prompts or raise the context length; "
+    "training would have no valid sample.",
+    doc="""Every valid example would be dropped by training, so training fails.
 
-    Bad:  every prompt is longer than max_seq_len
+    llm-foundry drops examples with an empty prompt or response (TK007, or PR004
+    without a tokenizer) and those without a trainable token inside the context
+    length (TK004); with none left it raises ``InvalidDatasetError``.
+
+    Bad:  every prompt is longer than max_seq_len, or every response is empty
     Good: at least one example with trainable tokens inside the window""",
 )
 DEPRECATED_MODEL = declare(

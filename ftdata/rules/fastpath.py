@@ -51,6 +51,8 @@ def _clean_chat(example: dict, ctx: CheckContext) -> bool:
         previous = role
     if strict and _first_speaker(messages) == "assistant":
         return False
+    if messages[0]["role"] == "assistant":  # CH014 (llm-foundry); CH010 covers databricks
+        return False
     return previous == "assistant"
 
 

@@ -73,22 +73,30 @@ def field_not_string(example: dict, ctx: CheckContext) -> Iterator[Violation]:
 @rule(
     "PR004",
     "empty-field",
-    severity="error",
+    severity="warning",
     tasks=INSTRUCTION,
-    structural=True,
+    drops="empty_turn",
     hint="Fill in the prompt and the response, or drop the example.",
 )
 def empty_field(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """``prompt`` and ``response`` may not be empty strings.
+    """``prompt`` or ``response`` is an empty string: training drops the example.
 
-    Bad:  ``{"prompt": "", "response": "4"}``
+    Bad:  ``{"prompt": "2+2?", "response": ""}``
     Good: ``{"prompt": "2+2?", "response": "4"}``
 
-    Training drops examples with an empty prompt or response.
+    llm-foundry does not reject it: ``is_valid_ift_example`` silently leaves out
+    an example whose prompt or response tokenizes to no ids. An empty response
+    always does (the tokenizer's BOS is stripped from it); an empty prompt does
+    only for a tokenizer that adds no BOS, otherwise the prompt is ``[BOS]`` and
+    the example trains. So this finding is reported from the text only when no
+    tokenizer is given; with one, TK007 reports the drop from the real ids.
     """
+    if ctx.tokenized:
+        return
     for key in FIELDS:
         if example.get(key) == "":
-            yield pointer(key), f"{key} is empty"
+            note = " unless the tokenizer adds a BOS token" if key == "prompt" else ""
+            yield pointer(key), f"{key} is empty: training drops the example{note}"
 
 
 @rule(

@@ -55,6 +55,11 @@ DUPLICATE_KEY = declare(
     hint="Remove the repeated key; parsers silently keep only one of the values.",
     doc="""An object in the line repeats a key.
 
+    An error in both profiles, because training fails on it: Python's ``json``
+    would keep the last value, but llm-foundry reads JSONL through the
+    ``datasets`` JSON builder (pyarrow), which rejects the repeated key and
+    fails the whole file.
+
     Bad:  ``{"prompt": "a", "prompt": "b", "response": "c"}``
     Good: ``{"prompt": "b", "response": "c"}``""",
 )

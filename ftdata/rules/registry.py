@@ -52,6 +52,10 @@ class Rule:
     check: Check | None = None
     profiles: frozenset[str] = field(default_factory=lambda: frozenset(PROFILES))
     structural: bool = False
+    # Set when the finding means "training leaves this example out" (llm-foundry
+    # drops it silently): the drop reason, as in ``TokenCounts.drop_reason``. A
+    # row with such a finding and no error is valid but not trained on.
+    drops: str | None = None
 
     @property
     def summary(self) -> str:
@@ -76,17 +80,19 @@ def rule(
     hint: str,
     profiles: Iterable[str] = PROFILES,
     structural: bool = False,
+    drops: str | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated function as the check of rule ``code``.
 
     The function receives a task-specific view of one example and yields
-    ``(json_pointer, message)`` for each violation. Rules reported by the
-    loaders or the engine themselves (no per-example check) are declared
-    with :func:`declare`.
+    ``(json_pointer, message)`` for each violation. ``drops`` names the drop reason
+    of a rule whose finding means training drops the example (``Rule.drops``). Rules
+    reported by the loaders or the engine themselves (no per-example check)
+    are declared with :func:`declare`.
     """
 
     def decorate(func: Check) -> Check:
-        _add(code, name, severity, tasks, hint, profiles, structural, func)
+        _add(code, name, severity, tasks, hint, profiles, structural, func, drops=drops)
         return func
 
     return decorate
@@ -101,12 +107,14 @@ def declare(
     hint: str,
     doc: str,
     profiles: Iterable[str] = PROFILES,
+    drops: str | None = None,
 ) -> Rule:
     """Register a rule whose findings are produced outside the per-example checks."""
-    return _add(code, name, severity, tasks, hint, profiles, False, None, doc=doc)
+    return _add(code, name, severity, tasks, hint, profiles, False, None, doc=doc, drops=drops)
 
 
-def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None) -> Rule:
+def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None,
+         drops=None) -> Rule:
     if not CODE_PATTERN.match(code) or code[:2] not in FAMILIES:
         raise ValueError(f"rule code {code!r} is not a family prefix plus three digits")
     if code in _RULES or code in RETIRED:
@@ -124,6 +132,7 @@ def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None
         check=func,
         profiles=frozenset(profiles),
         structural=structural,
+        drops=drops,
     )
     _RULES[code] = registered
     return registered
@@ -157,6 +166,11 @@ def check_selectors(selectors: Iterable[str]) -> None:
     unknown = [s for s in selectors if not any(matches(s, r) for r in rules)]
     if unknown:
         raise ValueError(f"no rule matches {', '.join(unknown)} (see `ftdata rules`)")
+
+
+def drop_reasons() -> dict[str, str]:
+    """Code -> drop reason of every rule whose finding means training drops the example."""
+    return {r.code: r.drops for r in all_rules() if r.drops}
 
 
 def iter_checks(task: str, enabled: Callable[[Rule], bool]) -> Iterator[Rule]:

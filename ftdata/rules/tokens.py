@@ -41,7 +41,7 @@ TRUNCATED = declare(
     Good: examples that fit the context length""",
 )
 DROPPED = declare(
-    "TK004", "dropped", severity="warning", tasks=FINETUNE,
+    "TK004", "dropped", severity="warning", tasks=FINETUNE, drops="no_trainable_tokens",
     hint="Shorten the prompt (history) so that the response starts inside the context length.",
     doc="""No trainable token survives truncation, so training drops the example.
 
@@ -65,11 +65,16 @@ DOUBLED_BOS = declare(
     Good: ``{"prompt": "[INST] hi [/INST]", "response": "hello"}``""",
 )
 EMPTY_TRAINABLE = declare(
-    "TK007", "empty-trainable-mask", severity="warning", tasks=FINETUNE,
-    hint="Make sure the response (the final assistant turn) tokenizes to at least one token.",
+    "TK007", "empty-trainable-mask", severity="warning", tasks=FINETUNE, drops="empty_turn",
+    hint="Make sure the prompt and the response each tokenize to at least one token.",
     doc="""A prompt or response turn tokenizes to nothing; training drops the example.
 
-    Bad:  a response that the template renders as an empty string
+    llm-foundry's ``is_valid_ift_example`` leaves out, silently, an example with
+    a turn whose prompt ids or response ids are empty. For instruction data an
+    empty response always is (its BOS is stripped because the prompt has one);
+    an empty prompt is only for a tokenizer that adds no BOS.
+
+    Bad:  ``{"prompt": "2+2?", "response": ""}``, or a response the template renders as nothing
     Good: a non-empty response""",
 )
 TOKENS_SKIPPED = declare(
@@ -80,4 +85,17 @@ TOKENS_SKIPPED = declare(
 
     Bad:  ``--model meta-llama/Llama-2-7b-chat-hf`` with no local copy of its tokenizer
     Good: ``--model mistralai/Mistral-7B-Instruct-v0.2`` with mistral-common installed""",
+)
+LIST_AS_TEXT = declare(
+    "TK009", "content-list-rendered-as-text", severity="warning", tasks=("chat",),
+    hint="Give this model string contents (join the text parts); its template does not read parts.",
+    doc="""The chat template renders a list of content parts as its Python text, which training learns.
+
+    A template written for string contents turns a list into text with
+    Python's ``str()`` (Llama 3's ``message['content'] | trim`` does), so the
+    model is trained on ``[{'type': 'text', 'text': '...'}]`` instead of the
+    text. llm-foundry accepts lists and trains on exactly that rendering.
+
+    Bad:  ``{"role": "user", "content": [{"type": "text", "text": "Hi"}]}`` for Llama 3.1
+    Good: ``{"role": "user", "content": "Hi"}``""",
 )

@@ -118,7 +118,7 @@ def _role_codes(roles: pa.Array, ctx: CheckContext) -> np.ndarray:
 
 
 def _ends_and_starts_right(codes, starts, lengths, ok, ctx: CheckContext) -> np.ndarray:
-    """Last message from the assistant; under databricks the first speaker is not it."""
+    """Last message from the assistant; the first is not (CH014), nor, under databricks, the first speaker."""
     result = np.zeros(len(lengths), dtype=bool)
     rows = np.flatnonzero(ok)
     first = starts[rows]
@@ -126,6 +126,8 @@ def _ends_and_starts_right(codes, starts, lengths, ok, ctx: CheckContext) -> np.
     if ctx.profile == "databricks":
         speaker = np.where(codes[first] == 1, codes[first + 1], codes[first])
         last_ok &= speaker != 3
+    else:
+        last_ok &= codes[first] != 3  # CH014: llm-foundry cannot render the empty first prompt
     result[rows] = last_ok
     return result
 

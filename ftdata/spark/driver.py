@@ -124,6 +124,7 @@ def merge_partials(checker: Checker, out) -> None:
             raise UsageError(f"partition {row['partition']} counted with tokenizer/template "
                              f"{state['identity']}, the driver with {expected}")
         checker.builder.merge(state["builder"])
+        checker._drops.merge(state.get("drops"))  # DS007 without a tokenizer, as a local run
         if checker.tokens is not None:
             for task, stats in state["stats"].items():
                 merge_stats(checker.tokens.stats.setdefault(task, type(stats)(task)), stats)

@@ -115,7 +115,7 @@ class PartitionChecker(Checker):
         """The partial result: builder state and token statistics, pickled."""
         stats = self.tokens.stats if self.tokens is not None else {}
         return pickle.dumps({"builder": self.builder.state(), "stats": stats,
-                             "identity": stage_identity(self.tokens)})
+                             "drops": self._drops, "identity": stage_identity(self.tokens)})
 
 
 def stage_identity(tokens) -> tuple[str, str] | None:

@@ -63,6 +63,9 @@ class TokenChecker:
         for where_in, literal in outcome.special_tokens:
             emit(tokens.SPECIAL_TOKEN_TEXT, f"{literal!r} in the text is read as a control token",
                  pointer=where_in, **where)
+        for where_in in outcome.lists_as_text:
+            emit(tokens.LIST_AS_TEXT, "the chat template renders this list of parts as its "
+                 "Python text; training learns that text", pointer=where_in, **where)
         if outcome.error is not None:
             kind, message = outcome.error
             rule = tokens.TEMPLATE_ERROR if kind == "template" else tokens.NOT_PREFIX_CONSISTENT
@@ -76,6 +79,7 @@ class TokenChecker:
             record = {**_located(where), "tokens": counts.tokens,
                       "prompt_tokens": counts.prompt_tokens,
                       "trainable_tokens": counts.trainable_tokens,
+                      "trainable_in_window": counts.trainable_in_window,
                       "truncated": counts.truncated, "dropped": counts.dropped}
             if outcome.roles is not None:
                 record["roles"] = outcome.roles
@@ -86,7 +90,8 @@ class TokenChecker:
             emit(tokens.TRUNCATED, f"{counts.tokens:,} tokens; {counts.tokens_lost:,} past "
                  f"the context length of {self.stage.max_seq_len:,} are cut", **where)
         if counts.drop_reason == "empty_turn":
-            emit(tokens.EMPTY_TRAINABLE, "a turn tokenizes to nothing; training drops it", **where)
+            emit(tokens.EMPTY_TRAINABLE, f"{_empty_side(task, outcome.turns)}; training drops it",
+                 **where)
         elif counts.dropped:
             emit(tokens.DROPPED, f"no trainable token within the first {self.stage.max_seq_len:,}"
                  " tokens; training drops it", **where)
@@ -100,7 +105,8 @@ class TokenChecker:
         self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
         if self.on_example is not None:
             self.on_example({**_located(where), "tokens": total, "prompt_tokens": 0,
-                             "trainable_tokens": total, "truncated": False, "dropped": False})
+                             "trainable_tokens": total, "trainable_in_window": total,
+                             "truncated": False, "dropped": False})
         if literal is not None:
             self.builder.emit(tokens.SPECIAL_TOKEN_TEXT,
                               f"{literal!r} in the text is read as a control token", **where)
@@ -141,8 +147,8 @@ class TokenChecker:
                  f"length ({window:,}) is needed, {window - total:,} missing", source=source)
         count = len(stats.per_example)
         if count and stats.dropped == count:
-            emit(dataset.ALL_DROPPED, f"{task}: all {count:,} examples would be dropped at "
-                 f"{window:,} tokens", source=source)
+            emit(dataset.ALL_DROPPED, f"{task}: all {count:,} counted examples would be dropped "
+                 f"(empty turns, or no trainable token within {_n(window)} tokens)", source=source)
 
     def report(self) -> dict[str, Any]:
         """The ``tokens`` section of the report."""
@@ -153,13 +159,27 @@ class TokenChecker:
         by_task = {task: _task_section(stats, window, self.settings.epochs)
                    for task, stats in sorted(self.stats.items())}
         totals = {key: sum(section[key] for section in by_task.values())
-                  for key in ("total", "trainable", "truncated_examples", "dropped_examples",
-                              "billed_tokens")}
+                  for key in ("total", "trainable", "trainable_in_window", "truncated_examples",
+                              "dropped_examples", "billed_tokens")}
         overall = TokenStats("all")
         for stats in self.stats.values():
             overall.per_example.extend(stats.per_example)
         return {"requested": True, **identity, **totals, "epochs": self.settings.epochs,
                 "per_example": overall.summary(), "by_task": by_task}
+
+
+def _empty_side(task: str, turns) -> str:
+    """Which text of which turn tokenized to nothing, for TK007's message."""
+    for number, turn in enumerate(turns or (), start=1):
+        for side, ids in (("prompt", turn.prompt), ("response", turn.response)):
+            if not ids:
+                where = "" if task == "instruction" else f" of turn {number}"
+                return f"the {side}{where} tokenizes to no token"
+    return "a turn tokenizes to nothing"
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
 
 
 def _located(where: dict) -> dict:
@@ -173,6 +193,7 @@ def _task_section(stats: TokenStats, window: int | None, epochs: float) -> dict[
         "total": stats.total,
         "prompt": stats.prompt,
         "trainable": stats.trainable,
+        "trainable_in_window": stats.trainable_in_window,
         "truncated_examples": stats.truncated,
         "tokens_lost_to_truncation": stats.tokens_lost,
         "dropped_examples": stats.dropped,
@@ -186,5 +207,6 @@ def _task_section(stats: TokenStats, window: int | None, epochs: float) -> dict[
     if stats.task == "pretraining" and window:
         section["full_windows"] = stats.total // window
         section["tokens_reaching_model"] = section["full_windows"] * window
+        section["trainable_in_window"] = section["tokens_reaching_model"]
         section["billed_tokens"] = int(round(section["tokens_reaching_model"] * epochs))
     return section

@@ -77,8 +77,9 @@ class TokenCounts:
 
     ``tokens``/``prompt_tokens``/``response_tokens``/``trainable_tokens`` are
     before truncation; ``trainable_in_window`` counts trained tokens among the
-    first ``max_seq_len``. ``drop_reason`` is ``"empty_turn"`` or
-    ``"no_trainable_tokens"`` when ``dropped``.
+    first ``max_seq_len`` (what the collator keeps labels for), 0 for an example
+    training drops: it is what training learns from. ``drop_reason`` is
+    ``"empty_turn"`` or ``"no_trainable_tokens"`` when ``dropped``.
     """
 
     tokens: int
@@ -98,8 +99,17 @@ def split_chat_turns(messages: Sequence[Mapping[str, Any]], render: Render) -> l
     For assistant message i: (a) = ``render(messages[:i+1], False)`` and
     (b) = ``render(messages[:i], True)``. The prompt is (b) minus the text earlier
     turns emitted; the response is (a) minus (b). Messages after the last
-    assistant message are not part of any turn. Raises ``NotPrefixConsistent``.
+    assistant message are not part of any turn. Raises ``NotPrefixConsistent``, and
+    ``TemplateRenderError`` for an assistant message first: its prompt would be an
+    empty conversation, which transformers' ``apply_chat_template`` refuses before
+    any template runs (so llm-foundry fails on it whatever the template).
     """
+    if messages and messages[0].get("role") == "assistant":
+        from ftdata.tokens.chat_template import TemplateRenderError
+
+        raise TemplateRenderError("the first message is from the assistant, so its prompt is an "
+                                  "empty conversation, which apply_chat_template refuses",
+                                  raised_by_template=False)
     full = render(messages, False)
     turns: list[TurnTexts] = []
     emitted = ""
@@ -242,7 +252,7 @@ def counts_from_ids(
         prompt_tokens=sum(n for n, _, p in spans if p),
         response_tokens=sum(n for n, _, p in spans if not p),
         trainable_tokens=trained,
-        trainable_in_window=kept,
+        trainable_in_window=0 if reason else kept,  # a dropped example is not trained at all
         truncated=total > window,
         tokens_lost=max(0, total - window),
         dropped=reason is not None,

@@ -31,6 +31,7 @@ class TokenSettings:
     target_responses: str = "last"
     target_prompts: str = "none"
     per_role: bool = False  # also encode each message's content alone, for per-role statistics
+    chat_template: str | None = None  # a built-in template id or a path; overrides the model's
 
     def __post_init__(self) -> None:
         if self.target_responses.lower() not in ("last", "all"):
@@ -61,6 +62,7 @@ class Outcome:
     doubled_bos: bool = False
     turns: list | None = None  # TurnIds per turn, for writers that store token ids
     roles: dict[str, int] | None = None  # content tokens per role (TokenSettings.per_role)
+    lists_as_text: list[str] = field(default_factory=list)  # pointers of lists rendered by str()
 
 
 @dataclass
@@ -82,7 +84,7 @@ class TokenStage:
         self.settings = settings
         self.model = get_model(settings.model) if settings.model else None
         self.tokenizer = self._load_tokenizer()
-        self.template = self._load_template()
+        self.template, self.template_name = self._load_template()
         self.max_seq_len = settings.context_length or (
             self.model.context_length if self.model else None
         )
@@ -110,21 +112,17 @@ class TokenStage:
         return resolve_tokenizer(self.model.name, self.model.family)
 
     def _load_template(self):
-        from ftdata.tokens.builtin import get_builtin, template_for_model
-        from ftdata.tokens.chat_template import ChatTemplate
+        from ftdata.tokens.template_choice import choose_template
 
-        date, tokens = self.settings.date, dict(self.tokenizer.special_tokens)
-        if self.tokenizer.chat_template:
-            return ChatTemplate(self.tokenizer.chat_template, special_tokens=tokens, date=date)
-        if self.model is not None:
-            return template_for_model(self.model.name, date=date, special_tokens=tokens or None)
-        return get_builtin("chatml").load(date=date, special_tokens=tokens or None)
+        return choose_template(self.settings.chat_template, self.tokenizer, self.model,
+                               self.settings.date)
 
     def identity(self) -> dict[str, Any]:
         """Which model, tokenizer (file hash) and template (hash) produced the counts."""
         return {
             "model": self.model.name if self.model else None,
             "tokenizer": {"source": self.tokenizer.source, "sha256": self.tokenizer.sha256},
+            "template": self.template_name,
             "template_sha256": self.template.sha256,
             "context_length": self.max_seq_len,
             "target_responses": self.settings.target_responses,
@@ -202,7 +200,9 @@ class TokenStage:
         if self._turns is not None and (turns := self._turns(messages)) is not None:
             return ExamplePlan("chat", tuple(t for turn in turns for t in (turn.prompt, turn.response)))
         try:
-            return plan_chat(messages, self._render)
+            plan = plan_chat(messages, self._render)
+            outcome.lists_as_text = _lists_as_text(messages, plan.texts)
+            return plan
         except TemplateRenderError as exc:
             outcome.error = ("template", exc.message)
         except NotPrefixConsistent as exc:
@@ -234,6 +234,17 @@ class TokenStage:
                 if literal is None and self._literals and (found := self._literals.search(chunk)):
                     literal = found.group()
         return total, literal
+
+
+def _lists_as_text(messages, texts) -> list[str]:
+    """Pointers of list contents that the rendering holds as their Python ``str()``."""
+    listed = [(i, m["content"]) for i, m in enumerate(messages) if isinstance(m["content"], list)]
+    if not listed:
+        return []
+    rendered = "".join(texts)
+    # Jinja turns a list into text with str() (also under | trim), so its repr shows up verbatim.
+    return [pointer("messages", i, "content") for i, parts in listed
+            if parts and str(parts).strip() in rendered]
 
 
 def _fold_roles(batch: PlannedBatch, lengths: list[int]) -> None:

@@ -23,7 +23,7 @@ class TokenStats:
     per_example: array = field(default_factory=lambda: array("q"))
     prompt: int = 0
     trainable: int = 0
-    trainable_in_window: int = 0
+    trainable_in_window: int = 0  # what training learns from: after truncation, drops excluded
     truncated: int = 0
     tokens_lost: int = 0
     dropped: int = 0
@@ -58,6 +58,7 @@ class TokenStats:
         """Fold in one pre-training document (all of it reaches the model, concatenated)."""
         self.per_example.append(tokens)
         self.trainable += tokens
+        self.trainable_in_window += tokens  # windows are cut over the corpus, not per document
         self.reaching_model += tokens
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import UsageError
+from ftdata.rules.registry import drop_reasons
 from ftdata.writers import FILE_BYTES, records
 from ftdata.writers.jsonl import service_shape
 from ftdata.writers.split import Splitter
@@ -67,6 +68,7 @@ class RowSink:
         self.task: str | None = None
         self._writers: dict[str, Any] = {}
         self._windows: dict[str, records.TokenWindows] = {}
+        self._drops = drop_reasons()
 
     def __call__(self, row) -> None:
         """Take one ``RowOutcome``."""
@@ -81,6 +83,10 @@ class RowSink:
         outcome = row.tokens
         if outcome is not None and outcome.counts is not None and outcome.counts.dropped:
             counts.left_out[f"dropped:{outcome.counts.drop_reason}"] += 1
+            return
+        reason = next((self._drops[c] for c in row.codes if c in self._drops), None)
+        if reason is not None:  # e.g. PR004 without a tokenizer: training would drop it
+            counts.left_out[f"dropped:{reason}"] += 1
             return
         self._check_task(row.task)
         shaped = row.example if row.task == "pretraining" else service_shape(
