@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,8 @@ def _chunks(stream: BinaryIO, line_reached) -> Iterator[bytes]:
     while True:
         try:
             chunk = stream.read(CHUNK_BYTES)
-        except (OSError, EOFError, ValueError) as exc:
+        # zlib.error (a bit flip inside a gzip stream) derives from Exception only.
+        except (OSError, EOFError, ValueError, zlib.error) as exc:
             raise ReadFailure(line_reached(), _reason(exc)) from None
         except Exception as exc:  # zstandard.ZstdError does not derive from OSError
             if type(exc).__module__.startswith("zstandard"):

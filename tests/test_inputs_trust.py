@@ -1,0 +1,65 @@
+"""Inputs are never read wrong without a word (issue 11, items 10-17).
+
+Each test names the item it guards. Unreadable entries are simulated by
+running the CLI as the ``nobody`` user when the tests run as root (root reads
+through ``chmod 000``), see :func:`run_cli`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+import zlib
+
+import pytest
+
+import ftdata
+from ftdata.cli import main
+
+GOOD = '{"prompt": "p%d", "response": "r"}'
+
+
+def lines(count: int, start: int = 0) -> bytes:
+    """``count`` distinct valid instruction lines."""
+    return "".join(GOOD % i + "\n" for i in range(start, start + count)).encode()
+
+
+def summary(result) -> tuple[int, int, int]:
+    """(rows, valid, invalid)."""
+    return result.rows, result.valid, result.invalid
+
+
+# -- item 13: corrupt gzip is LD012 on the line reached, never an internal error -----------------
+
+def _flipped_gzip(data: bytes, offset: int) -> bytes:
+    packed = bytearray(gzip.compress(data))
+    packed[offset] ^= 0xFF
+    return bytes(packed)
+
+
+@pytest.mark.parametrize("offset", [30, 200, 1000, -12, -6])
+def test_corrupt_gzip_is_a_finding_not_an_internal_error(tmp_path, capsys, offset):
+    path = tmp_path / "d.jsonl.gz"
+    path.write_bytes(_flipped_gzip(lines(3000), offset))
+    result = ftdata.validate(str(path))
+    assert "LD012" in result.by_code
+    found = [f for f in result.findings if f.code == "LD012"]
+    assert found[0].location.line is not None and found[0].location.line >= 1
+    assert result.rows == result.valid + result.invalid
+    assert main(["validate", str(path)]) == 1
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_gzip_decompression_error_is_caught_where_the_stream_is_read():
+    from ftdata.sources.lines import ReadFailure, iter_lines
+
+    class Broken:
+        def read(self, size):
+            raise zlib.error("Error -3 while decompressing data: invalid code lengths set")
+
+    with pytest.raises(ReadFailure) as caught:
+        list(iter_lines(Broken(), 1000))
+    assert caught.value.line == 1 and "Error -3" in caught.value.reason
