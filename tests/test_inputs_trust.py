@@ -63,3 +63,45 @@ def test_gzip_decompression_error_is_caught_where_the_stream_is_read():
     with pytest.raises(ReadFailure) as caught:
         list(iter_lines(Broken(), 1000))
     assert caught.value.line == 1 and "Error -3" in caught.value.reason
+
+
+# -- item 15: integers beyond 64 bits are valid JSON, read exactly -------------------------------
+
+@pytest.mark.parametrize("digits", [20, 40, 309, 1000, 4300])
+def test_big_integers_are_valid_json_and_read_exactly(tmp_path, digits):
+    number = int("9" * digits)
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"prompt": "a", "response": "b", "n": %d}\n' % number)
+    result = ftdata.validate(str(path), ignore=["SC003"])
+    assert not {"LD001", "LD004"} & set(result.by_code)
+    assert summary(result) == (1, 1, 0)
+    from ftdata.sources.jsonl import JsonlSource
+
+    (batch,) = JsonlSource(str(path), max_line_bytes=1 << 20).batches()
+    assert batch.values[0]["n"] == number  # not a float rounded by the fast parser
+
+
+def test_integer_longer_than_python_reads_has_its_own_finding(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"prompt": "a", "response": "b", "n": %s}\n' % ("7" * 5000))
+    result = ftdata.validate(str(path), ignore=["SC003"])
+    assert "LD001" not in result.by_code
+    (finding,) = [f for f in result.findings if f.location.line == 1]
+    assert finding.code == "LD018" and "5,000 digits" in finding.message
+    assert summary(result) == (1, 0, 1)
+
+
+def test_digits_inside_strings_keep_their_value(tmp_path):
+    record = {"prompt": "call 123456789012345678901234", "response": "ok", }
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    from ftdata.sources.jsonl import JsonlSource
+
+    (batch,) = JsonlSource(str(path), max_line_bytes=1 << 20).batches()
+    assert batch.values == [record]
+
+
+def test_nan_stays_invalid_when_the_line_also_has_long_digits(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"prompt": "a", "response": "b", "n": 123456789012345678901234, "x": NaN}\n')
+    assert "LD005" in ftdata.validate(str(path)).by_code

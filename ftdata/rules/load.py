@@ -122,3 +122,11 @@ UNSTABLE_ROW_NUMBERS = declare(
     Bad:  a table with deletion vectors or column mapping checked without ``--id-column``
     Good: ``ftdata validate table --id-column id``""",
 )
+NUMBER_TOO_LONG = declare(
+    "LD018", "integer-too-long", severity="error", tasks=JSONL,
+    hint="Write the number as a string; Python (and the training loaders) cannot read it as an int.",
+    doc="""The line is valid JSON but holds an integer longer than Python converts (4,300 digits).
+
+    Bad:  ``{"prompt": "a", "response": "b", "id": 99999...}`` with 5,000 digits
+    Good: ``{"prompt": "a", "response": "b", "id": "99999..."}``""",
+)

@@ -24,6 +24,11 @@ _STRING_OR_KEY = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
 # count bounds the number of keys written from above.
 _KEY_END = re.compile(rb'"\s*:')
 _CONTAINERS = (dict, list)
+# orjson reads an integer past 64 bits as a rounded float (past 1e308 it fails):
+# a line with a run of 20 digits is read again by Python's json, which is exact.
+_LONG_DIGITS = re.compile(rb"\d{20}")
+# Python refuses to convert longer digit strings to int (sys.get_int_max_str_digits).
+INT_DIGITS_LIMIT = 4300
 
 
 class JsonlSource:
@@ -93,11 +98,52 @@ class JsonlSource:
 
 
 def parse_line(data: bytes, *, last_unterminated: bool = False):
-    """Parse one line; return ``(value, None)`` or ``(None, (rule, message))``."""
+    """Parse one line; return ``(value, None)`` or ``(None, (rule, message))``.
+
+    Integers of any size are read exactly, as Python's json reads them.
+    """
     try:
-        return orjson.loads(data), None
+        value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return None, diagnose(data, str(exc), last_unterminated)
+        error = str(exc)
+        if "number" in error and _LONG_DIGITS.search(data):  # a number past 1e308
+            exact = _parse_exact(data)
+            if exact is not None:
+                return exact
+        return None, diagnose(data, error, last_unterminated)
+    if _LONG_DIGITS.search(data):  # an integer orjson may have rounded to a float
+        return _parse_exact(data) or (value, None)
+    return value, None
+
+
+class _LongInteger(ValueError):
+    """An integer literal longer than Python converts."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _exact_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > INT_DIGITS_LIMIT:
+        raise _LongInteger(digits)
+    return int(text)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse_exact(data: bytes):
+    """``(value, None)`` from Python's json, a too-long-integer problem, or ``None`` if it fails."""
+    try:
+        return json.loads(data, parse_int=_exact_int, parse_constant=_reject_constant), None
+    except _LongInteger as exc:
+        return None, (load.NUMBER_TOO_LONG, f"an integer of {exc.digits:,} digits is longer "
+                                            f"than Python reads ({INT_DIGITS_LIMIT:,} digits)")
+    except (ValueError, RecursionError):
+        return None
 
 
 def diagnose(data: bytes, error: str, last_unterminated: bool) -> tuple[Rule, str]:
