@@ -92,9 +92,10 @@ class Checker:
         by_line = "line" if kind == "jsonl" else "row"
         for note in batch.notes:
             self._emit(note, summary.source)
-        for problem in batch.problems:
+        for problem in batch.problems:  # rows that never became examples
             self.builder.start_row()
             self._emit(problem, summary.source)
+            self.builder.fail_row()
             self.builder.end_row(summary)
         if batch.clean is not None:
             self._count_clean(batch, summary, by_line)
@@ -113,6 +114,8 @@ class Checker:
                 if batch.context or batch.keys is not None:  # table rows: version, file, key
                     where.update(batch.location(index))
                 countable = self._check_example(value, summary, where, batch.raws[index])
+                if countable is None:  # fits no task (or not this source's): never an example
+                    self.builder.fail_row()
             outcomes.append((self.builder.row_failed, countable, self.builder.row_codes))
         if self._pipeline is not None:
             self._pipeline.submit(outcomes, summary)

@@ -105,3 +105,35 @@ def test_nan_stays_invalid_when_the_line_also_has_long_digits(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_text('{"prompt": "a", "response": "b", "n": 123456789012345678901234, "x": NaN}\n')
     assert "LD005" in ftdata.validate(str(path)).by_code
+
+
+# -- item 16: a line that never became an example is never valid --------------------------------
+
+@pytest.mark.parametrize("select", [["CH013"], ["DS*"], ["SC001"]])
+def test_selection_does_not_make_unparsed_lines_valid(tmp_path, select):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(lines(2) + b"not json\n[1, 2]\n" + b'{"unknown": 1}\n')
+    full = ftdata.validate(str(path))
+    selected = ftdata.validate(str(path), select=select)
+    assert summary(full) == (5, 2, 3)
+    assert summary(selected) == (5, 2, 3)
+
+
+def test_selection_does_not_make_an_unreadable_document_valid(tmp_path, monkeypatch):
+    from ftdata.sources import text
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("fine text\n")
+    (corpus / "b.txt").write_text("never read\n")
+    real = text.read_document
+
+    def read(path):
+        if path.name == "b.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(text, "read_document", read)
+    for select in (None, ["TX*"]):
+        result = ftdata.validate(str(corpus), select=select)
+        assert summary(result) == (2, 1, 1)

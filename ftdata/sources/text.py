@@ -65,12 +65,12 @@ class TextCorpusSource:
 
     def _document_batch(self, index: int, path: Path) -> Batch:
         batch = Batch()
-        batch.add(index, str(path))
         try:
             document = read_document(path)
-        except OSError as exc:
-            batch.attach(Problem(load.UNREADABLE, None, f"cannot read {path}: {exc}"))
+        except OSError as exc:  # a document never read is no example, whatever is selected
+            batch.problems.append(Problem(load.UNREADABLE, None, f"cannot read {path}: {exc}"))
             return batch
+        batch.add(index, str(path))
         if document.bad_line is not None:
             batch.attach(Problem(text.NOT_UTF8, document.bad_line, document.bad_reason))
         if document.blank:
