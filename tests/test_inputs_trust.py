@@ -1,8 +1,8 @@
 """Inputs are never read wrong without a word (issue 11, items 10-17).
 
-Each test names the item it guards. Unreadable entries are simulated by
-running the CLI as the ``nobody`` user when the tests run as root (root reads
-through ``chmod 000``), see :func:`run_cli`.
+Each test names the item it guards. Unreadable folders are ``chmod 000`` when
+the tests run as another user than root; as root (who reads through it) the
+folder listing is made to raise ``PermissionError`` for that path (``lock``).
 """
 
 from __future__ import annotations
@@ -137,3 +137,182 @@ def test_selection_does_not_make_an_unreadable_document_valid(tmp_path, monkeypa
     for select in (None, ["TX*"]):
         result = ftdata.validate(str(corpus), select=select)
         assert summary(result) == (2, 1, 1)
+
+
+# -- helpers for folders ------------------------------------------------------------------------
+
+def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
+    """Run ``ftdata`` in a subprocess, with a timeout: a hang fails the test instead of the run."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, "-m", "ftdata", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def report(proc: subprocess.CompletedProcess) -> dict:
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    assert "internal error" not in proc.stderr
+    return json.loads(proc.stdout)
+
+
+# -- item 10: symbolic link loops are walked once -----------------------------------------------
+
+def test_link_loop_in_a_folder_counts_each_file_once(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_bytes(lines(2))
+    (data / "self").symlink_to(".")
+    result = ftdata.validate(str(data))
+    assert summary(result) == (2, 2, 0)
+    assert "DS002" not in result.by_code
+    (loop,) = [f for f in result.findings if f.code == "LD015"]
+    assert "data/self" in loop.message and "loop" in loop.message
+    assert loop.severity.label == "info"
+
+
+@pytest.mark.parametrize(("target", "rows"), [("data", 5), ("data/**/*.jsonl", 5),
+                                             ("data/*/*.jsonl", 3), ("data/**", 5)])
+def test_two_loops_neither_hang_nor_repeat_rows(tmp_path, target, rows):
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "a.jsonl").write_bytes(lines(2))
+    (data / "sub" / "b.jsonl").write_bytes(lines(3, start=10))
+    (data / "self").symlink_to(".")
+    (data / "sub" / "up").symlink_to("..")
+    proc = run_cli("validate", target, "--format", "json", cwd=tmp_path)
+    found = report(proc)
+    assert found["summary"]["rows"] == rows and found["summary"]["valid"] == rows
+    assert "DS002" not in found["summary"]["by_code"]
+    assert proc.returncode == 0
+
+
+def test_a_second_link_to_a_file_reads_it_once(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_bytes(lines(2))
+    (data / "b.jsonl").symlink_to("a.jsonl")
+    result = ftdata.validate(str(data))
+    assert summary(result) == (2, 2, 0) and "LD015" in result.by_code
+    named = ftdata.validate([str(data / "a.jsonl"), str(data / "a.jsonl")])
+    assert summary(named) == (2, 2, 0) and "LD015" in named.by_code
+
+
+def test_link_loop_in_a_text_corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("one document\n")
+    (corpus / "again").symlink_to(".")
+    (corpus / "knot").symlink_to("knot")  # a link to itself: ELOOP
+    result = ftdata.validate(str(corpus))
+    assert result.rows == 1
+    assert result.by_code.get("LD015") == 2
+
+
+def test_glob_keeps_globs_rules_for_hidden_names(tmp_path):
+    from ftdata.sources.globs import expand
+
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.jsonl").write_bytes(lines(1))
+    (tmp_path / "seen").mkdir()
+    (tmp_path / "seen" / "y.jsonl").write_bytes(lines(1))
+    (tmp_path / ".z.jsonl").write_bytes(lines(1))
+    found = expand(f"{tmp_path}/**/*.jsonl").paths
+    assert found == [f"{tmp_path}/seen/y.jsonl"]
+    assert expand(f"{tmp_path}/.*.jsonl").paths == [f"{tmp_path}/.z.jsonl"]
+    assert expand(f"{tmp_path}/.hidden/*.jsonl").paths == [f"{tmp_path}/.hidden/x.jsonl"]
+
+
+# -- item 11: an unreadable folder is a finding or a usage error naming it ----------------------
+# Root reads through ``chmod 000``; switching the child to ``nobody`` is no way out here either,
+# since the interpreter lives under /root (mode 700). So as root the folder listing raises
+# PermissionError for the locked path, exactly as os.scandir does for another user.
+
+@pytest.fixture
+def lock(monkeypatch):
+    """``lock(path)`` makes a folder unreadable: chmod 000, or as root a refusing listing."""
+    from ftdata.sources import walk
+
+    locked = []
+    real = walk._listing
+
+    def listing(path):
+        if any(os.path.samefile(path, other) for other in locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(walk, "_listing", listing)
+
+    def make(path):
+        locked.append(path)
+        if os.geteuid() != 0:
+            os.chmod(path, 0)
+
+    yield make
+    for path in locked:
+        os.chmod(path, 0o755)
+
+
+@pytest.mark.parametrize("name", ["data", "data/**/*.jsonl"])
+def test_unreadable_sub_folder_is_an_error_naming_it(tmp_path, monkeypatch, capsys, lock, name):
+    data = tmp_path / "data"
+    (data / "locked").mkdir(parents=True)
+    (data / "a.jsonl").write_bytes(lines(2))
+    (data / "locked" / "b.jsonl").write_bytes(lines(2, start=5))
+    lock(data / "locked")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", name, "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)
+    errors = [f for f in found["findings"] if f["code"] == "LD012"]
+    assert errors and all("data/locked" in f["message"] for f in errors)
+    assert found["summary"]["rows"] == 2
+
+
+def test_unreadable_folder_named_is_a_usage_error(tmp_path, monkeypatch, capsys, lock):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_bytes(lines(2))
+    lock(data)
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "data"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "cannot read folder data" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# -- item 12: FIFOs and devices are never read --------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_in_a_folder_is_skipped_with_a_note(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_bytes(lines(2))
+    os.mkfifo(data / "live.jsonl")
+    proc = run_cli("validate", "data", "--format", "json", cwd=tmp_path)
+    found = report(proc)
+    assert proc.returncode == 0 and found["summary"]["rows"] == 2
+    (note,) = [f for f in found["findings"] if f["code"] == "LD016"]
+    assert "live.jsonl" in note["message"] and "FIFO" in note["message"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize("how", ["named", "glob"])
+def test_fifo_named_or_globbed_never_blocks(tmp_path, how):
+    os.mkfifo(tmp_path / "live.jsonl")
+    (tmp_path / "a.jsonl").write_bytes(lines(1))
+    if how == "named":
+        proc = run_cli("validate", "live.jsonl", cwd=tmp_path)
+        assert proc.returncode == 2 and "not a regular file" in proc.stderr
+        assert "live.jsonl" in proc.stderr
+    else:
+        found = report(run_cli("validate", "*.jsonl", "--format", "json", cwd=tmp_path))
+        assert found["summary"]["rows"] == 1 and "LD016" in found["summary"]["by_code"]
+
+
+def test_text_linked_to_a_device_is_skipped(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("a document\n")
+    (corpus / "zero.txt").symlink_to("/dev/zero")
+    proc = run_cli("validate", "corpus", "--format", "json", cwd=tmp_path)
+    found = report(proc)
+    assert found["summary"]["rows"] == 1
+    assert "LD016" in found["summary"]["by_code"]

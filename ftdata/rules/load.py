@@ -122,6 +122,22 @@ UNSTABLE_ROW_NUMBERS = declare(
     Bad:  a table with deletion vectors or column mapping checked without ``--id-column``
     Good: ``ftdata validate table --id-column id``""",
 )
+WALKED_ONCE = declare(
+    "LD015", "read-once", severity="info", tasks=("chat", "instruction", "pretraining"),
+    hint="Remove the link if it was not meant to be there; each real file is read only once.",
+    doc="""A folder or file reached again through a link was skipped: each real file is read once.
+
+    Bad:  ``ln -s . data/self`` (every file would be read again through ``data/self``, forever)
+    Good: a folder without links back into itself""",
+)
+NOT_REGULAR_FILE = declare(
+    "LD016", "not-a-regular-file", severity="info", tasks=("chat", "instruction", "pretraining"),
+    hint="Move FIFOs, devices and sockets out of the data folder; they are never read.",
+    doc="""An entry in a folder is a FIFO, device or socket, not a regular file, and was skipped.
+
+    Bad:  ``mkfifo data/live.jsonl`` (reading it would wait forever)
+    Good: ``data/live.jsonl`` written as a regular file""",
+)
 NUMBER_TOO_LONG = declare(
     "LD018", "integer-too-long", severity="error", tasks=JSONL,
     hint="Write the number as a string; Python (and the training loaders) cannot read it as an int.",

@@ -43,11 +43,12 @@ class JsonlSource:
         self.name = "<stdin>" if path == "-" else path
         self.max_line_bytes = max_line_bytes
         self.batch_rows = batch_rows
+        self.notes: list[Problem] = []  # about the input, not a line (entries skipped nearby)
 
     def batches(self) -> Iterator[Batch]:
         """Parse the file and yield batches of examples and problems."""
-        batch = Batch()
-        seen_content = False
+        batch = Batch(notes=list(self.notes))
+        seen_content = unreadable = False
         try:
             with open_binary(self.path) as stream:
                 for raw in iter_lines(stream, self.max_line_bytes):
@@ -56,10 +57,12 @@ class JsonlSource:
                         yield batch
                         batch = Batch()
         except ReadFailure as failure:
+            unreadable = True
             batch.notes.append(Problem(load.UNREADABLE, failure.line, failure.reason))
         except OSError as exc:
+            unreadable = True
             batch.notes.append(Problem(load.UNREADABLE, None, f"cannot read: {exc}"))
-        if not seen_content and not any(n.rule is load.UNREADABLE for n in batch.notes):
+        if not seen_content and not unreadable:
             batch.notes.append(Problem(load.EMPTY_FILE, None, "the file holds no examples"))
         yield batch
 
