@@ -316,3 +316,66 @@ def test_text_linked_to_a_device_is_skipped(tmp_path):
     found = report(proc)
     assert found["summary"]["rows"] == 1
     assert "LD016" in found["summary"]["by_code"]
+
+
+# -- item 14: CR-only line ends are read as lines and named ---------------------------------------
+
+CR_FILE = b'{"prompt": "a", "response": "b"}\r{"prompt": "c", "response": "d"}\rnot json\r'
+
+
+def test_cr_only_file_is_split_at_cr_and_each_line_named(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(CR_FILE)
+    result = ftdata.validate(str(path))
+    assert "LD004" not in result.by_code
+    assert {(f.location.line, f.code) for f in result.findings if f.code.startswith("LD")} == {
+        (1, "LD017"), (2, "LD017"), (3, "LD001")}
+    assert "CR only" in result.findings[0].message
+    assert summary(result) == (3, 0, 3)
+
+
+def test_cr_only_lines_are_fine_for_llm_foundry(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(CR_FILE)
+    result = ftdata.validate(str(path), profile="llm-foundry")
+    assert "LD017" not in result.by_code and "LD004" not in result.by_code
+    assert summary(result) == (3, 2, 1)
+
+
+@pytest.mark.parametrize("data", [
+    b'{"prompt": "a", "response": "b"}\r\n{"prompt": "c", "response": "d"}\r\n',
+    b'{"prompt": "a",\r "response": "b"}\n{"prompt": "c", "response": "d"}\n',
+])
+def test_crlf_and_cr_as_white_space_are_not_cr_line_ends(tmp_path, data):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data)
+    result = ftdata.validate(str(path))
+    assert summary(result) == (2, 2, 0) and not result.by_code
+
+
+def test_cr_line_ends_across_chunks(monkeypatch):
+    import io
+
+    from ftdata.sources import lines as lines_module
+
+    monkeypatch.setattr(lines_module, "CHUNK_BYTES", 7)
+    got = list(lines_module.iter_lines(io.BytesIO(CR_FILE), 1000))
+    assert [(r.number, r.data, r.cr) for r in got] == [
+        (1, b'{"prompt": "a", "response": "b"}', True),
+        (2, b'{"prompt": "c", "response": "d"}', True),
+        (3, b"not json", True)]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 33, 34, 35])
+@pytest.mark.parametrize("data", [CR_FILE, CR_FILE.replace(b"\r", b"\r\n"),
+                                  CR_FILE.replace(b"\r", b"\n")])
+def test_line_ends_are_detected_whatever_the_chunking(monkeypatch, chunk, data):
+    import io
+
+    from ftdata.sources import lines as lines_module
+
+    monkeypatch.setattr(lines_module, "CHUNK_BYTES", chunk)
+    got = list(lines_module.iter_lines(io.BytesIO(data), 1000))
+    assert [r.data.rstrip(b"\r") for r in got] == data.replace(b"\r\n", b"\n").replace(
+        b"\r", b"\n").split(b"\n")[:-1]
+    assert all(r.cr == (b"\n" not in data) for r in got)

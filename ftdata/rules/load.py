@@ -138,6 +138,19 @@ NOT_REGULAR_FILE = declare(
     Bad:  ``mkfifo data/live.jsonl`` (reading it would wait forever)
     Good: ``data/live.jsonl`` written as a regular file""",
 )
+CR_LINE_ENDS = declare(
+    "LD017", "cr-line-ends", severity="error", tasks=JSONL, profiles=("databricks",),
+    hint="Convert the line ends to LF, e.g. tr '\\r' '\\n' < in.jsonl > out.jsonl.",
+    doc="""The file ends its lines with a carriage return only (CR, classic Mac line ends).
+
+    ftdata splits such a file at CR and checks every line. Hugging Face
+    datasets (llm-foundry) reads such lines too, but pandas
+    ``read_json(lines=True)``, which the Databricks service uses for JSONL
+    files, fails on them: under the ``databricks`` profile each line is an error.
+
+    Bad:  ``{"prompt": "a", "response": "b"}\\r{"prompt": "c", "response": "d"}\\r``
+    Good: the same lines ended by ``\\n`` (or ``\\r\\n``)""",
+)
 NUMBER_TOO_LONG = declare(
     "LD018", "integer-too-long", severity="error", tasks=JSONL,
     hint="Write the number as a string; Python (and the training loaders) cannot read it as an int.",

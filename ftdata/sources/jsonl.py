@@ -29,6 +29,8 @@ _CONTAINERS = (dict, list)
 _LONG_DIGITS = re.compile(rb"\d{20}")
 # Python refuses to convert longer digit strings to int (sys.get_int_max_str_digits).
 INT_DIGITS_LIMIT = 4300
+CR_MESSAGE = ("the file ends its lines with CR only (classic Mac line ends), which pandas "
+              "read_json(lines=True) cannot read")
 
 
 class JsonlSource:
@@ -92,6 +94,8 @@ class JsonlSource:
             batch.problems.append(Problem(load.NOT_OBJECT, raw.number, f"the line is {kind}"))
         else:
             batch.add(raw.number, value, data)
+            if raw.cr:  # pandas (the Databricks JSONL reader) splits at LF only
+                batch.attach(Problem(load.CR_LINE_ENDS, raw.number, CR_MESSAGE))
             duplicate = find_duplicate_key(data, value)
             if duplicate is not None:
                 batch.attach(Problem(
