@@ -379,3 +379,85 @@ def test_line_ends_are_detected_whatever_the_chunking(monkeypatch, chunk, data):
     assert [r.data.rstrip(b"\r") for r in got] == data.replace(b"\r\n", b"\n").replace(
         b"\r", b"\n").split(b"\n")[:-1]
     assert all(r.cr == (b"\n" not in data) for r in got)
+
+
+# -- item 17: a damaged Delta table is an error or LD013, never a silent wrong read ------------
+
+def _delta(path, *row_counts):
+    """A table written in one commit per count (instruction rows), versions 0, 1, …"""
+    import time
+
+    import pyarrow as pa
+
+    deltalake = pytest.importorskip("deltalake")
+    start = 0
+    for count in row_counts:
+        rows = pa.table({"prompt": [f"p{i}" for i in range(start, start + count)],
+                         "response": ["r"] * count})
+        deltalake.write_deltalake(str(path), rows, mode="append")
+        start += count
+        time.sleep(0.01)
+    return str(path)
+
+
+def _strip_stats(path):
+    """Rewrite the log without per-file statistics (as some writers do)."""
+    for commit in sorted((path / "_delta_log").glob("*.json")):
+        actions = [json.loads(line) for line in commit.read_text().splitlines() if line.strip()]
+        for action in actions:
+            action.get("add", {}).pop("stats", None)
+        commit.write_text("".join(json.dumps(a) + "\n" for a in actions))
+
+
+def test_timestamp_before_the_first_commit_is_refused(tmp_path, capsys):
+    from ftdata.errors import SourceError
+
+    table = _delta(tmp_path / "t", 3, 2)
+    with pytest.raises(SourceError, match="no version at 2001-01-01.*first commit .version 0"):
+        ftdata.validate(table, timestamp="2001-01-01T00:00:00+00:00")
+    assert main(["validate", table, "--timestamp", "2001-01-01T00:00:00Z"]) == 2
+    assert "first commit" in capsys.readouterr().err
+    assert ftdata.validate(table, timestamp="2999-01-01T00:00:00+00:00").rows == 5
+
+
+def test_emptied_last_commit_is_refused(tmp_path):
+    from ftdata.errors import SourceError
+
+    table = _delta(tmp_path / "t", 3, 2)
+    (tmp_path / "t" / "_delta_log" / f"{1:020d}.json").write_bytes(b"")
+    with pytest.raises(SourceError, match=r"00000000000000000001\.json \(version 1\) is empty"):
+        ftdata.validate(table)
+
+
+def test_gap_in_the_log_is_one_sentence(tmp_path, capsys):
+    table = _delta(tmp_path / "t", 3, 2, 1)
+    (tmp_path / "t" / "_delta_log" / f"{1:020d}.json").unlink()
+    assert main(["validate", table]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and len(err) < 200
+    assert "gap" in err and "version 1" in err and "{" not in err
+
+
+@pytest.mark.parametrize("stats", [True, False])
+def test_data_file_replaced_by_a_smaller_valid_one_is_ld013(tmp_path, stats):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    deltalake = pytest.importorskip("deltalake")
+    table = _delta(tmp_path / "t", 50, 2)
+    if not stats:
+        _strip_stats(tmp_path / "t")
+    actions = pa.table(deltalake.DeltaTable(table).get_add_actions(flatten=False)).to_pylist()
+    victim = max(actions, key=lambda a: a["size_bytes"])["path"]
+    pq.write_table(pa.table({"prompt": ["x"], "response": ["y"]}), tmp_path / "t" / victim)
+    result = ftdata.validate(table)
+    assert not result.ok and "LD013" in result.by_code
+    assert any(victim in f.message for f in result.findings if f.code == "LD013")
+
+
+def test_brief_deltalake_errors_drop_rust_debug_output():
+    from ftdata.sources.delta import _brief
+
+    raw = ("Kernel error: Generic delta kernel error: Expected contiguous commit files, but "
+           "found gap: ParsedLogPath { location: FileMeta { location: Url { scheme: \"file\" } } }")
+    assert _brief(Exception(raw)) == "Expected contiguous commit files, but found gap"

@@ -109,9 +109,10 @@ UNREADABLE = declare(
 ROW_COUNT_MISMATCH = declare(
     "LD013", "row-count-mismatch", severity="error", tasks=JSONL,
     hint="Rows were lost or added while reading; re-run, and check the table's data files.",
-    doc="""The rows read from a table differ from the row count its Delta log declares.
+    doc="""The rows read from a table, or a data file's size, differ from what its Delta log declares.
 
-    Bad:  the log declares 1,000 rows for a data file and 990 were read
+    Bad:  the log declares 1,000 rows for a data file and 990 were read, or
+    declares 965 bytes for a file that now has 641 (it was replaced)
     Good: every row the log declares is read and checked""",
 )
 UNSTABLE_ROW_NUMBERS = declare(
