@@ -461,3 +461,19 @@ def test_brief_deltalake_errors_drop_rust_debug_output():
     raw = ("Kernel error: Generic delta kernel error: Expected contiguous commit files, but "
            "found gap: ParsedLogPath { location: FileMeta { location: Url { scheme: \"file\" } } }")
     assert _brief(Exception(raw)) == "Expected contiguous commit files, but found gap"
+
+
+def test_parquet_folder_walk_reports_unreadable_and_reads_each_file_once(tmp_path, lock):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "parts"
+    (folder / "locked").mkdir(parents=True)
+    rows = pa.table({"prompt": ["a", "b"], "response": ["c", "d"]})
+    pq.write_table(rows, folder / "part-0.parquet")
+    pq.write_table(pa.table({"prompt": ["e"], "response": ["f"]}), folder / "locked" / "p.parquet")
+    (folder / "again").symlink_to(".")
+    lock(folder / "locked")
+    result = ftdata.validate(str(folder))
+    assert result.rows == 2 and "DS002" not in result.by_code
+    assert "LD012" in result.by_code and "LD015" in result.by_code and not result.ok
