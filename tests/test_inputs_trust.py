@@ -477,3 +477,18 @@ def test_parquet_folder_walk_reports_unreadable_and_reads_each_file_once(tmp_pat
     result = ftdata.validate(str(folder))
     assert result.rows == 2 and "DS002" not in result.by_code
     assert "LD012" in result.by_code and "LD015" in result.by_code and not result.ok
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_prepare_never_opens_a_fifo_or_follows_a_loop_in_its_input(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_bytes(lines(5))
+    os.mkfifo(data / "pipe.jsonl")
+    (data / "self").symlink_to(".")
+    proc = run_cli("prepare", "data", "--out", "out", "--format", "jsonl", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert [entry["path"] for entry in manifest["inputs"]] == ["data/a.jsonl"]
+    written = (tmp_path / "out" / "train").rglob("*.jsonl")
+    assert sum(len(p.read_bytes().splitlines()) for p in written) == 5
