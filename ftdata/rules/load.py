@@ -109,7 +109,7 @@ UNREADABLE = declare(
 ROW_COUNT_MISMATCH = declare(
     "LD013", "row-count-mismatch", severity="error", tasks=JSONL,
     hint="Rows were lost or added while reading; re-run, and check the table's data files.",
-    doc="""The rows read from a table, or a data file's size, differ from what its Delta log declares.
+    doc="""The rows read from a table, or a data file's size, differ from what its Delta log says.
 
     Bad:  the log declares 1,000 rows for a data file and 990 were read, or
     declares 965 bytes for a file that now has 641 (it was replaced)
@@ -154,7 +154,7 @@ CR_LINE_ENDS = declare(
 )
 NUMBER_TOO_LONG = declare(
     "LD018", "integer-too-long", severity="error", tasks=JSONL,
-    hint="Write the number as a string; Python (and the training loaders) cannot read it as an int.",
+    hint="Write the number as a string; Python and the training loaders cannot read it as an int.",
     doc="""The line is valid JSON but holds an integer longer than Python converts (4,300 digits).
 
     Bad:  ``{"prompt": "a", "response": "b", "id": 99999...}`` with 5,000 digits

@@ -23,7 +23,7 @@ _CHECKPOINT = re.compile(r"^(\d{20})\.checkpoint(\.\d+\.\d+)?(\.[0-9a-f-]+)?\.pa
 
 
 def check_commits(uri: str, root: Path, version: int) -> None:
-    """Refuse a table whose commits up to ``version`` (after its checkpoint) include an empty file."""
+    """Refuse a table with an empty commit file up to ``version`` (after its checkpoint)."""
     log = root / "_delta_log"
     commits, checkpoint = {}, -1
     for name in _names(log):
@@ -39,8 +39,10 @@ def check_commits(uri: str, root: Path, version: int) -> None:
 
 def gap_message(uri: str, root: Path) -> str | None:
     """One sentence naming the versions missing from a local log, or ``None`` if none is."""
-    numbers = sorted(int(m.group(1)) for n in _names(root / "_delta_log") if (m := _COMMIT.match(n)))
-    missing = [v for v in range(numbers[0], numbers[-1]) if v not in set(numbers)] if numbers else []
+    names = _names(root / "_delta_log")
+    numbers = sorted(int(m.group(1)) for name in names if (m := _COMMIT.match(name)))
+    present = set(numbers)
+    missing = [v for v in range(numbers[0], numbers[-1]) if v not in present] if numbers else []
     if not missing:
         return None
     shown = ", ".join(str(v) for v in missing[:5]) + (" …" if len(missing) > 5 else "")

@@ -94,7 +94,7 @@ def iter_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[RawLine]:
 
 
 def _first_line_end(chunks: Iterator[bytes], limit: int) -> tuple[list[bytes], bool]:
-    """Read up to the first chunk with a line end: the chunks read, and whether lines end with CR only.
+    """Read up to the first chunk with a line end; return those chunks and whether lines end in CR.
 
     A file with CR-only line ends has no LF at all, so any LF read decides for
     LF (CRLF, or a CR used as white space inside a line). A chunk ending in

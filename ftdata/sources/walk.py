@@ -38,7 +38,7 @@ class Folder:
         return [problem for _, problem in self.skipped]
 
     def files(self) -> Iterator[Path]:
-        """Every regular file below, as ``os.walk`` orders them (own files, then each sub-folder)."""
+        """Every regular file below, in ``os.walk`` order (own files, then each sub-folder)."""
         stack = [self]
         while stack:
             folder = stack.pop()
