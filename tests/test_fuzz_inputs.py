@@ -31,7 +31,8 @@ from ftdata.sources.resolve import open_sources
 
 FOLDERS = ["", "a", "a/b", "c", ".hidden"]
 KINDS = ["jsonl", "jsonl", "txt", "other", "gz", "fifo", "loop_root", "loop_parent",
-         "link_file", "link_folder", "broken", "self_link", "dev_zero", "lock"]
+         "link_file", "link_folder", "broken", "self_link", "dev_zero", "lock", "lock_file",
+         "lock_text"]
 ENTRY = st.tuples(st.sampled_from(range(len(FOLDERS))), st.sampled_from(KINDS),
                   st.integers(0, 3))
 TARGETS = ["data", "data/**/*.jsonl", "data/*", "data/**", "data/a/*.jsonl", "data/**/*.txt"]
@@ -60,7 +61,8 @@ class Tree:
     def __init__(self, entries) -> None:
         self.base = Path(tempfile.mkdtemp(prefix="ftdata-fuzz-"))
         self.root = self.base / "data"
-        self.locked: list[Path] = []
+        self.locked: list[Path] = []  # folders that cannot be listed
+        self.sealed: list[Path] = []  # files that cannot be opened
         self.next_row = 0
         for folder in FOLDERS:
             (self.root / folder).mkdir(parents=True, exist_ok=True)
@@ -102,6 +104,10 @@ class Tree:
             path.with_suffix(".txt").symlink_to(path.with_suffix(".txt"))
         elif kind == "dev_zero":
             path.with_suffix(".txt").symlink_to("/dev/zero")
+        elif kind in ("lock_file", "lock_text"):
+            suffix = ".jsonl" if kind == "lock_file" else ".txt"
+            path.with_suffix(suffix).write_bytes(self.rows(size + 1))
+            self.sealed.append(path.with_suffix(suffix))
         elif kind == "lock":
             path.mkdir()
             (path / "hidden.jsonl").write_bytes(self.rows(size + 1))
@@ -113,17 +119,23 @@ class Tree:
 
 @pytest.fixture
 def locked_listing(monkeypatch):
-    """Folders in ``locked`` refuse to be listed, as ``chmod 000`` does for another user."""
+    """``(folders, files)``: they refuse to be listed or opened, as ``chmod 000`` does."""
+    from ftdata.sources import jsonl, text
+
     locked: list[Path] = []
-    real = walk._listing
+    sealed: list[Path] = []
 
-    def listing(path):
-        if any(Path(path).resolve() == other.resolve() for other in locked):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
+    def refusing(real, barred):
+        def call(path, *args, **kwargs):
+            if any(os.path.realpath(path) == os.path.realpath(other) for other in barred):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, *args, **kwargs)
+        return call
 
-    monkeypatch.setattr(walk, "_listing", listing)
-    return locked
+    monkeypatch.setattr(walk, "_listing", refusing(walk._listing, locked))
+    monkeypatch.setattr(jsonl, "open_binary", refusing(jsonl.open_binary, sealed))
+    monkeypatch.setattr(text, "read_document", refusing(text.read_document, sealed))
+    return locked, sealed
 
 
 def read_files(sources) -> list[str]:
@@ -142,7 +154,8 @@ def read_files(sources) -> list[str]:
 def test_hostile_folders_end_cleanly_and_read_each_file_once(locked_listing, capsys, entries,
                                                                target):
     tree = Tree(entries)
-    locked_listing[:] = tree.locked
+    locked_listing[0][:] = tree.locked
+    locked_listing[1][:] = tree.sealed
     cwd = os.getcwd()
     os.chdir(tree.base)
     try:
@@ -163,7 +176,7 @@ def test_hostile_folders_end_cleanly_and_read_each_file_once(locked_listing, cap
                 assert source["rows"] == source["valid"] + source["invalid"]
             files = read_files(open_sources(target, task=None, max_line_bytes=1 << 20))
             assert len(files) == len(set(files))
-            if tree.locked and target == "data":  # its rows are missing: never a clean run
+            if (tree.locked or tree.sealed) and target == "data":  # rows missing: never clean
                 assert "LD012" in total["by_code"] and code == 1
     finally:
         os.chdir(cwd)
