@@ -25,7 +25,9 @@ _STRING_OR_KEY = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
 _KEY_END = re.compile(rb'"\s*:')
 _CONTAINERS = (dict, list)
 # orjson reads an integer past 64 bits as a rounded float (past 1e308 it fails):
-# a line with a run of 20 digits is read again by Python's json, which is exact.
+# a line holding a float and a run of 20 digits is read again by Python's json,
+# which is exact. (The search runs only then: on every line it would cost ~20x
+# the parse.)
 _LONG_DIGITS = re.compile(rb"\d{20}")
 # Python refuses to convert longer digit strings to int (sys.get_int_max_str_digits).
 INT_DIGITS_LIMIT = 4300
@@ -93,10 +95,16 @@ class JsonlSource:
             kind = _json_kind(value)
             batch.problems.append(Problem(load.NOT_OBJECT, raw.number, f"the line is {kind}"))
         else:
+            keys, floats = shape(value)
+            if floats and _LONG_DIGITS.search(data):  # maybe an integer orjson rounded
+                value, problem = _parse_exact(data) or (value, None)
+                if problem is not None:
+                    batch.problems.append(Problem(problem[0], raw.number, problem[1]))
+                    return True
             batch.add(raw.number, value, data)
             if raw.cr:  # pandas (the Databricks JSONL reader) splits at LF only
                 batch.attach(Problem(load.CR_LINE_ENDS, raw.number, CR_MESSAGE))
-            duplicate = find_duplicate_key(data, value)
+            duplicate = find_duplicate_key(data, value, keys)
             if duplicate is not None:
                 batch.attach(Problem(
                     load.DUPLICATE_KEY, raw.number, f"key {duplicate!r} appears more than once"
@@ -107,7 +115,9 @@ class JsonlSource:
 def parse_line(data: bytes, *, last_unterminated: bool = False):
     """Parse one line; return ``(value, None)`` or ``(None, (rule, message))``.
 
-    Integers of any size are read exactly, as Python's json reads them.
+    A number past 1e308 (which orjson refuses) is read by Python's json, so
+    valid JSON is never "invalid JSON"; an integer past 64 bits that orjson
+    read as a float is made exact by the JSONL source (see ``shape``).
     """
     try:
         value = orjson.loads(data)
@@ -118,8 +128,6 @@ def parse_line(data: bytes, *, last_unterminated: bool = False):
             if exact is not None:
                 return exact
         return None, diagnose(data, error, last_unterminated)
-    if _LONG_DIGITS.search(data):  # an integer orjson may have rounded to a float
-        return _parse_exact(data) or (value, None)
     return value, None
 
 
@@ -179,14 +187,15 @@ def _parses_with_non_json_numbers(data: bytes) -> bool:
     return True
 
 
-def find_duplicate_key(data: bytes, value: object) -> str | None:
+def find_duplicate_key(data: bytes, value: object, kept: int | None = None) -> str | None:
     """A key that some object in the line repeats, or ``None``.
 
     Parsers keep one value of a repeated key silently. To stay fast, the exact
     scan runs only when the places where a key can end (``"``, optional white
     space, ``:``) outnumber the keys the parser kept.
     """
-    kept = count_keys(value)
+    if kept is None:
+        kept = count_keys(value)
     if len(_KEY_END.findall(data)) <= kept:  # one C pass; implies written <= kept
         return None
     written = sum(1 for colon in _STRING_OR_KEY.findall(data) if colon)
@@ -196,12 +205,18 @@ def find_duplicate_key(data: bytes, value: object) -> str | None:
 
 
 def count_keys(value: object) -> int:
-    """How many object keys a parsed JSON value holds, at every depth (no recursion).
+    """How many object keys a parsed JSON value holds, at every depth."""
+    return shape(value)[0]
 
-    Strings, the bulk of fine-tuning data, are skipped by an exact type test
-    before the slower ``isinstance`` check.
+
+def shape(value: object) -> tuple[int, bool]:
+    """How many object keys a parsed JSON value holds, at every depth, and whether it holds a float.
+
+    One pass without recursion; strings, the bulk of fine-tuning data, are
+    skipped by an exact type test before the slower ``isinstance`` check.
     """
     total = 0
+    floats = False
     stack = [value]
     pop, push = stack.pop, stack.append
     while stack:
@@ -214,9 +229,12 @@ def count_keys(value: object) -> int:
         else:
             continue
         for child in children:
-            if type(child) is not str and isinstance(child, _CONTAINERS):
-                push(child)
-    return total
+            if type(child) is not str:
+                if isinstance(child, _CONTAINERS):
+                    push(child)
+                elif type(child) is float:
+                    floats = True
+    return total, floats
 
 
 def _first_repeated_key(data: bytes) -> str | None:
