@@ -47,7 +47,8 @@ def expand(pattern: str) -> Matches:
     if not root.is_dir():
         return found
     depth = None if "**" in wanted else len(wanted) - 1
-    tree = Walker().folder(root, max_depth=depth)
+    hidden = any(part.startswith(".") for part in wanted)  # else no hidden name can match
+    tree = Walker().folder(root, max_depth=depth, hidden=hidden)
     for node in _nodes(tree):
         relative = node.relative_to(root).parts
         if relative and _matches(relative, wanted):

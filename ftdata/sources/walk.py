@@ -63,17 +63,18 @@ class Folder:
 
 
 class Walker:
-    """Remembers every real folder and file of one run, so each is read once.
-
-    ``max_depth`` bounds how deep :meth:`folder` descends (``None``: no bound).
-    """
+    """Remembers every real folder and file of one run, so each is read once."""
 
     def __init__(self) -> None:
         self._folders: dict[tuple[int, int], Path] = {}
         self._files: dict[tuple[int, int], Path] = {}
 
-    def folder(self, path: Path, max_depth: int | None = None) -> Folder:
-        """Walk a folder the user named; a usage error if it cannot be listed."""
+    def folder(self, path: Path, max_depth: int | None = None, hidden: bool = True) -> Folder:
+        """Walk a folder the user named; a usage error if it cannot be listed.
+
+        ``max_depth`` bounds how deep the walk descends; ``hidden=False`` leaves
+        out names starting with ``.`` (a glob that cannot match them).
+        """
         try:
             info = os.stat(path)
         except OSError as exc:
@@ -88,7 +89,7 @@ class Walker:
             entries = _listing(path)
         except OSError as exc:
             raise UsageError(f"cannot read folder {path}: {_why(exc)}") from None
-        self._walk(root, entries, max_depth)
+        self._walk(root, entries, max_depth, hidden)
         return root
 
     def named(self, path: Path) -> Problem | None:
@@ -113,7 +114,8 @@ class Walker:
         previous = self._files.setdefault(_key(info), path)
         return None if previous is path else _again(path, previous)
 
-    def _walk(self, root: Folder, entries: list[os.DirEntry], max_depth: int | None) -> None:
+    def _walk(self, root: Folder, entries: list[os.DirEntry], max_depth: int | None,
+              hidden: bool) -> None:
         # Depth-first in name order with an explicit stack: a deep tree cannot
         # exhaust Python's recursion limit.
         stack: list[tuple[Folder, Iterator[os.DirEntry], int]] = [(root, iter(entries), 0)]
@@ -122,6 +124,8 @@ class Walker:
             entry = next(pending, None)
             if entry is None:
                 stack.pop()
+                continue
+            if not hidden and entry.name.startswith("."):
                 continue
             child = self._entry(folder, Path(entry.path), max_depth is None or depth < max_depth)
             if isinstance(child, tuple):
