@@ -492,3 +492,13 @@ def test_prepare_never_opens_a_fifo_or_follows_a_loop_in_its_input(tmp_path):
     assert [entry["path"] for entry in manifest["inputs"]] == ["data/a.jsonl"]
     written = (tmp_path / "out" / "train").rglob("*.jsonl")
     assert sum(len(p.read_bytes().splitlines()) for p in written) == 5
+
+
+def test_glob_does_not_walk_hidden_folders_it_cannot_match(tmp_path, monkeypatch, lock):
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.jsonl").write_bytes(lines(2))
+    lock(tmp_path / ".cache")  # would be LD012 if the walk went in
+    monkeypatch.chdir(tmp_path)
+    result = ftdata.validate("**/*.jsonl")
+    assert summary(result) == (2, 2, 0) and not result.by_code
