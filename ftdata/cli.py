@@ -73,6 +73,7 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
 
 def _add_prepare(commands) -> None:
     """``ftdata prepare``: validate, then write the valid examples as training-ready shards."""
+    from ftdata.writers import FILE_BYTES
     cmd = commands.add_parser("prepare",
                               help="write valid examples as MDS/Parquet/JSONL/text shards")
     cmd.add_argument("paths", nargs="+", metavar="SOURCE", help="files, folders, globs, tables")
@@ -93,13 +94,15 @@ def _add_prepare(commands) -> None:
     cmd.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
     cmd.add_argument("--dedupe", action="store_true", help="drop exact duplicate examples")
     cmd.add_argument("--strict", action="store_true", help="write nothing if any error is found")
+    cmd.add_argument("--allow-empty", action="store_true",
+                     help="publish an output even when no example could be written (else DS010)")
     cmd.add_argument("--force", action="store_true", help="redo a finished output")
     cmd.add_argument("--compression", default="zstd", metavar="zstd[:L]|none", help="MDS shards")
     cmd.add_argument("--hash", action="append", metavar="ALGO",
                      help="MDS shard hashes (default sha1; md5, sha256, xxh64); repeatable")
     cmd.add_argument("--shard-mb", type=float, default=64.0, help="MDS shard size limit (64 MiB)")
-    cmd.add_argument("--file-mb", type=float, default=256.0,
-                     help="Parquet/JSONL/text file size limit (256 MB)")
+    cmd.add_argument("--file-mb", type=float, default=FILE_BYTES / 1_000_000,
+                     help="Parquet/JSONL/text file size limit (256 MB, as the library's default)")
     cmd.add_argument("--pad-last-window", action="store_true",
                      help="pre-training: EOS-pad the last partial window instead of dropping it")
     cmd.add_argument("--rename-completion", action="store_true",
@@ -126,7 +129,7 @@ def _prepare(args: argparse.Namespace) -> int:
         file_bytes=int(args.file_mb * 1_000_000), pad_last_window=args.pad_last_window,
         rename_completion=args.rename_completion, task=args.task, profile=args.profile,
         date=args.date, target_responses=args.target_responses,
-        target_prompts=args.target_prompts, progress=progress)
+        target_prompts=args.target_prompts, progress=progress, allow_empty=args.allow_empty)
     if progress is not None:
         print(file=sys.stderr)
     if done.result is not None and not args.quiet:
@@ -136,6 +139,10 @@ def _prepare(args: argparse.Namespace) -> int:
         return EXIT_OK
     if done.status == "refused":
         print("ftdata prepare: --strict, and errors were found: nothing was written",
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    if done.status == "empty":
+        print("ftdata prepare: no example could be written (DS010): nothing was published",
               file=sys.stderr)
         return EXIT_FINDINGS
     examples = done.manifest["examples"]
@@ -205,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     except FtdataError as exc:
-        print(f"ftdata: error: {exc}", file=sys.stderr)
+        print(f"ftdata: error: {_printable(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("ftdata: interrupted", file=sys.stderr)
@@ -215,9 +222,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_OK
     except Exception as exc:  # a bug in ftdata: say so briefly, exit 2, no traceback
-        print(f"ftdata: internal error: {type(exc).__name__}: {exc} "
+        print(f"ftdata: internal error: {type(exc).__name__}: {_printable(exc)} "
               "(please report this with the input that caused it)", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _printable(exc: BaseException) -> str:
+    """An error's text safe for the terminal: it may name a path or quote data."""
+    from ftdata.findings import cut
+    from ftdata.reporters.escape import printable
+
+    return printable(cut(str(exc)))
 
 
 def _silence_stdout() -> None:
@@ -269,9 +284,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _print_json_line(record: dict) -> None:
-    import json
+    from ftdata.reporters.escape import json_line
 
-    print(json.dumps(record, ensure_ascii=False))
+    print(json_line(record))
 
 
 def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> None:

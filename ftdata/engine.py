@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import orjson
 
 from ftdata.config import Settings
+from ftdata.findings import list_keys
 from ftdata.gc_tuning import fewer_collections
 from ftdata.result import ResultBuilder, SourceSummary
 from ftdata.rules import dataset, internal, registry, schema
@@ -197,8 +198,8 @@ class Checker:
         if summary.task is None and task is not None:
             summary.task = task
         if task is None:
-            keys = ", ".join(sorted(value)) if isinstance(value, dict) else type(value).__name__
-            self.builder.emit(schema.UNKNOWN_TYPE, f"keys {{{keys}}} fit no task", **where)
+            keys = list_keys(value) if isinstance(value, dict) else f"{{{type(value).__name__}}}"
+            self.builder.emit(schema.UNKNOWN_TYPE, f"keys {keys} fit no task", **where)
             return None
         if task != summary.task:
             message = f"this {task} example is in a {summary.task} source"

@@ -10,7 +10,7 @@ prints.
 
 from __future__ import annotations
 
-import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +18,16 @@ from typing import Any
 
 from ftdata.errors import UsageError
 from ftdata.result import Result
+from ftdata.writers import FILE_BYTES
 
 
 @dataclass(frozen=True)
 class PrepareResult:
-    """What ``prepare`` did: ``status`` is ``written``, ``skipped`` (already done) or ``refused``.
+    """What ``prepare`` did: ``status`` is ``written``, ``skipped``, ``refused`` or ``empty``.
 
-    ``refused`` means ``strict`` found an error and nothing was written.
+    ``skipped``: ``out`` already holds this output. ``refused``: ``strict`` found
+    an error. ``empty``: no example could be written (the result holds DS010
+    saying why). In both of the last two, nothing was published.
     ``result`` is the validation result (None when skipped); ``manifest`` the
     manifest written (or found, when skipped).
     """
@@ -57,7 +60,7 @@ def prepare(
     compression: str | None = "zstd",
     hashes: tuple[str, ...] = ("sha1",),
     shard_bytes: int = 1 << 26,
-    file_bytes: int = 256 * 1024 * 1024,
+    file_bytes: int = FILE_BYTES,
     pad_last_window: bool = False,
     rename_completion: bool = False,
     task: str | None = None,
@@ -66,6 +69,7 @@ def prepare(
     target_responses: str | None = None,
     target_prompts: str | None = None,
     progress: Callable[[int], None] | None = None,
+    allow_empty: bool = False,
 ) -> PrepareResult:
     """Validate ``source`` and write its valid examples to ``out`` as ``format`` shards.
 
@@ -81,16 +85,22 @@ def prepare(
     shape MDS shards; ``file_bytes`` caps Parquet/JSONL/text files.
     ``strict`` writes nothing when any error is found. A finished ``out`` with
     the same inputs and options is left alone (``status == "skipped"``) unless
-    ``force`` (in-memory sources are always redone: they have no file hash);
-    a non-empty folder not written by ftdata is refused
-    (``UsageError``). ``progress(rows)`` is called now and then.
+    ``force`` (in-memory sources are always redone: they have no file hash).
+    ``force`` replaces only a folder that is provably ftdata's output (its
+    manifest lists exactly the files in it) and removes only those files;
+    anything else in ``out``, an ``out`` overlapping an input, or an ``out``
+    changed by someone else during the run is refused (``UsageError``).
+    When no example can be written the status is ``empty`` (nothing is
+    published) unless ``allow_empty``. ``progress(rows)`` is called now and then.
     """
-    from ftdata import __version__
+    from ftdata.writers import guards, outdir
     from ftdata.writers import manifest as mf
 
     if not 0 <= eval_fraction < 1:
         raise UsageError("--eval-fraction must be at least 0 and below 1")
     out = Path(out)
+    if out.name in ("", ".", ".."):  # its hidden siblings would have no name, or be inside it
+        raise UsageError(f"--out needs a folder name, not {str(out)!r}")
     options = {
         "format": format, "model": model, "tokenizer": tokenizer,
         "context_length": context_length, "tokenize": tokenize, "eval_fraction": eval_fraction,
@@ -100,30 +110,50 @@ def prepare(
         "task": task, "profile": profile, "date": str(date) if date else None,
         "target_responses": target_responses, "target_prompts": target_prompts,
     }
+    guards.refuse_overlap(source, out)
     inputs = mf.describe_inputs(source)
-    found = mf.read_manifest(out)
-    on_disk = all("sha256" in item or "delta" in item for item in inputs)
-    if found is not None and on_disk and not force and found.get("fingerprint") == mf.fingerprint(
-            options, inputs, found.get("tokenizer")):
-        return PrepareResult(out, "skipped", found, None)
-    mf.check_out(out, force)
-    tmp = mf.temp_folder(out)
     try:
-        run = _Run(source, tmp, options, progress)
+        outdir.recover_locked(out)  # a run killed mid-publish: bring back or clear its old output
+        found = outdir.owned_manifest(out)
+        on_disk = all("sha256" in item or "delta" in item for item in inputs)
+        if found is not None and on_disk and not force and found.get(
+                "fingerprint") == mf.fingerprint(options, inputs, found.get("tokenizer")):
+            return PrepareResult(out, "skipped", found, None)
+        expected = outdir.check_out(out, force)
+        with guards.cleanup_on_signals():
+            return _write(source, out, expected, options, inputs, allow_empty, progress)
+    except OSError as exc:
+        if guards.is_output_error(exc, out):
+            raise guards.output_error(exc, out) from exc
+        raise
+
+
+def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: list,
+           allow_empty: bool, progress: Callable[[int], None] | None) -> PrepareResult:
+    """Run into a locked temporary folder and publish it, or remove it whatever happens."""
+    from ftdata import __version__
+    from ftdata.writers import manifest as mf
+    from ftdata.writers import outdir
+
+    tmp, lock = outdir.new_temp(out)
+    published = False
+    try:
+        run = _Run(source, tmp, options, progress, out=out, allow_empty=allow_empty)
         result, counts, shards = run.execute()
-        if strict and result.summary["errors"]:
-            shutil.rmtree(tmp, ignore_errors=True)
+        if options["strict"] and result.summary["errors"]:
             return PrepareResult(out, "refused", None, result)
+        if not shards and not allow_empty:
+            return PrepareResult(out, "empty", None, result)
         identity = run.identity()
-        manifest = {
+        manifest = mf.write_manifest(tmp, {
             "ftdata_version": __version__, "fingerprint": mf.fingerprint(options, inputs, identity),
             "options": options, "inputs": inputs, "tokenizer": identity,
             **_counts_section(result, counts), "shards": [s.to_dict() for s in shards],
-        }
-        mf.publish(tmp, out, manifest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        })
+        outdir.publish(tmp, out, expected)
+        published = True
+    finally:
+        outdir.release(tmp, lock, remove=not published)
     return PrepareResult(out, "written", manifest, result)
 
 
@@ -152,11 +182,13 @@ class _Run:
     """One validation pass with the sink attached."""
 
     def __init__(self, source: Any, folder: Path, options: dict[str, Any],
-                 progress: Callable[[int], None] | None) -> None:
+                 progress: Callable[[int], None] | None, *, out: Path,
+                 allow_empty: bool = False) -> None:
         from ftdata.config import settings_from, token_settings_from
         from ftdata.engine import Checker
 
         self.source, self.folder, self.options, self.progress = source, folder, options, progress
+        self.out, self.allow_empty = out, allow_empty
         self.settings = settings_from({}, task=options["task"], profile=options["profile"])
         tokens = token_settings_from(
             {}, model=options["model"], tokenizer=options["tokenizer"],
@@ -227,5 +259,24 @@ class _Run:
         for where in self.splitter.leaks():
             checker.builder.emit(dataset.EVAL_IN_TRAIN, "this eval example's prompt also occurs "
                                  "in train", **where)
+        if not shards and not self.allow_empty:
+            rows = checker.builder.totals()[0]
+            why = _why_nothing(self.sink.counts, rows, self.sink.options.context_length)
+            checker.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(self.out))
         extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
         return checker.builder.build(settings.fail_on, extra), self.sink.counts, shards
+
+
+def _why_nothing(counts, rows: int, window: int | None) -> str:
+    """Why none of ``rows`` reached a shard, and what would change it."""
+    documents = sum(counts.written.values())
+    if documents:  # pre-training documents were kept, but they fill no window
+        return (f"nothing was written: the {documents:,} documents kept hold "
+                f"{counts.tail_tokens_dropped:,} tokens, fewer than one window of {window or 0:,}; "
+                "use --pad-last-window or a smaller --context-length")
+    if not rows:
+        return "nothing was written: the input holds no examples"
+    left_out = counts.left_out + Counter(unparsed=rows - counts.seen)
+    reasons = ", ".join(f"{reason}: {n:,}" for reason, n in left_out.most_common(3) if n)
+    return (f"nothing was written: all {rows:,} examples were left out ({reasons}); "
+            "fix the findings above (or pass --allow-empty to publish an empty output)")

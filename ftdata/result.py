@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftdata.findings import Finding, Location, Severity
+from ftdata.findings import Finding, Location, Severity, cut, short_pointer
 from ftdata.rules.registry import Rule
 
 
@@ -218,8 +218,10 @@ class ResultBuilder:
         self._row_codes.append(rule.code)
         if self._by_code[rule.code] > self._keep:
             return is_error
-        location = Location(source, line, row, version, pointer, file, key)
-        finding = Finding(rule.code, rule.name, severity, message, rule.hint, location)
+        # Every kept finding passes here: cut what may still carry data at length.
+        location = Location(source, line, row, version, short_pointer(pointer), file,
+                            None if key is None else cut(key))
+        finding = Finding(rule.code, rule.name, severity, cut(message), rule.hint, location)
         order = (len(self._sources) + self._dataset_phase, source, file or "", line or 0, row or 0,
                  rule.code)
         self._kept.append((order, finding))

@@ -58,10 +58,16 @@ REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _githu
 
 
 def shown_findings(result: Result, max_per_code: int):
-    """The findings to print: at most ``max_per_code`` per code, in result order."""
+    """The findings to print: at most ``max_per_code`` per code, in result order.
+
+    They come printable (``ftdata.reporters.escape``): every reporter that shows
+    findings to people takes them from here, so none can print data raw.
+    """
+    from ftdata.reporters.escape import printable_finding
+
     shown: dict[str, int] = {}
     for finding in result.findings:
         count = shown.get(finding.code, 0)
         if count < max_per_code:
             shown[finding.code] = count + 1
-            yield finding
+            yield printable_finding(finding)

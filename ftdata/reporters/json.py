@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TextIO
 
 from ftdata.reporters import ReportOptions
+from ftdata.reporters.escape import json_text
 from ftdata.result import Result
 
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
     """Write the whole report as one indented JSON document (all kept findings)."""
-    json.dump(result.to_dict(), stream, indent=2, ensure_ascii=False)
+    stream.write(json_text(result.to_dict()))
     stream.write("\n")

@@ -10,13 +10,13 @@ row, version and JSON Pointer in ``properties``.
 
 from __future__ import annotations
 
-import json
 from pathlib import PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from ftdata.findings import Finding, Severity
 from ftdata.reporters import ReportOptions
+from ftdata.reporters.escape import json_text
 from ftdata.result import Result
 from ftdata.rules import registry
 
@@ -27,7 +27,7 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 
 def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
     """Write the SARIF log as one indented JSON document."""
-    json.dump(sarif_log(result), stream, indent=2, ensure_ascii=False)
+    stream.write(json_text(sarif_log(result)))
     stream.write("\n")
 
 

@@ -6,6 +6,7 @@ from typing import TextIO
 
 from ftdata.findings import Finding, Severity
 from ftdata.reporters import ReportOptions, shown_findings
+from ftdata.reporters.escape import printable
 from ftdata.result import Result
 from ftdata.rules import registry
 
@@ -81,9 +82,8 @@ def _write_totals(result: Result, stream: TextIO) -> None:
     s = result.summary
     for item in result.sources:
         task = item.task or "unknown task"
-        stream.write(
-            f"{item.source} ({task}): {item.rows} rows, {item.valid} valid, {item.invalid} invalid\n"
-        )
+        stream.write(f"{printable(item.source)} ({task}): {item.rows} rows, {item.valid} valid, "
+                     f"{item.invalid} invalid\n")
     verdict = "OK" if result.ok else "FAILED"
     stream.write(
         f"{verdict}: {s['rows']} rows, {s['valid']} valid, {s['invalid']} invalid; "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from ftdata.reporters.escape import printable
+
 BAR_WIDTH = 40
 TEXT_BINS = 10
 
@@ -15,9 +17,10 @@ def write_tokens(tokens: dict[str, Any], stream: TextIO) -> None:
         return
     stream.write("\nTokens\n")
     tokenizer = tokens["tokenizer"]
-    stream.write(f"  model: {tokens['model'] or '(none given)'}; context length: "
+    # The model name and the tokenizer's path come from the user: print them escaped.
+    stream.write(f"  model: {printable(tokens['model'] or '(none given)')}; context length: "
                  f"{_n(tokens['context_length'])}\n")
-    stream.write(f"  tokenizer: {tokenizer['source']} (sha256 {tokenizer['sha256'][:12]}…); "
+    stream.write(f"  tokenizer: {printable(tokenizer['source'])} (sha256 {tokenizer['sha256'][:12]}…); "
                  f"template sha256 {tokens['template_sha256'][:12]}…\n")
     for task, section in tokens["by_task"].items():
         _write_task(task, section, tokens["epochs"], stream)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ftdata.findings import pointer
+from ftdata.findings import pointer, quote, sorted_keys
 from ftdata.rules.context import MESSAGE_KEYS, CheckContext, is_blank
 from ftdata.rules.registry import Violation, rule
 
@@ -133,8 +133,8 @@ def message_extra_key(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """
     for index, message in enumerate(_messages(example) or ()):
         if isinstance(message, dict):
-            for key in sorted(message.keys() - MESSAGE_KEYS):
-                yield pointer("messages", index, key), f"message has unexpected key {key!r}"
+            for key in sorted_keys(message.keys() - MESSAGE_KEYS):
+                yield pointer("messages", index, key), f"message has unexpected key {quote(key)}"
 
 
 @rule(
@@ -158,11 +158,12 @@ def invalid_role(example: dict, ctx: CheckContext) -> Iterator[Violation]:
         if not isinstance(message, dict) or "role" not in message:
             continue
         role = message["role"]
-        if role in allowed:
+        # A list or an object as role is unhashable: test the type before the set.
+        if isinstance(role, str) and role in allowed:
             continue
         where = pointer("messages", index, "role")
         if isinstance(role, str) and role.strip().lower() in allowed:
-            yield where, f"role {role!r} must be written {role.strip().lower()!r}"
+            yield where, f"role {quote(role)} must be written {role.strip().lower()!r}"
         else:
             yield where, f"role {_show(role)} is not one of {', '.join(sorted(allowed))}"
 
@@ -226,7 +227,8 @@ def repeated_role(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     previous: tuple[int, str] | None = None
     for index, role in _roles(example):
         if previous and previous[0] == index - 1 and previous[1] == role:
-            yield pointer("messages", index, "role"), f"{role!r} follows another {role!r} message"
+            shown = quote(role)
+            yield pointer("messages", index, "role"), f"{shown} follows another {shown} message"
         previous = (index, role)
 
 
@@ -271,7 +273,7 @@ def last_not_assistant(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     role = messages[-1].get("role")
     if isinstance(role, str) and role.strip().lower() != "assistant":
         where = pointer("messages", len(messages) - 1, "role")
-        yield where, f"the last message is from {role!r}, not 'assistant'"
+        yield where, f"the last message is from {quote(role)}, not 'assistant'"
 
 
 @rule(
@@ -329,6 +331,5 @@ def _type_name(value: object) -> str:
 
 
 def _show(value: object) -> str:
-    """A short quoted rendering of a value for messages."""
-    text = repr(value) if isinstance(value, str) else _type_name(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A string quoted (cut when long), anything else by its JSON type, for messages."""
+    return quote(value) if isinstance(value, str) else _type_name(value)

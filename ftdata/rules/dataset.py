@@ -81,3 +81,17 @@ EVAL_IN_TRAIN = declare(
     Bad:  train ``{"prompt": "2+2?", "response": "4"}``, eval ``{"prompt": "2+2?", "response": "four"}``
     Good: every eval prompt is absent from train""",
 )
+NOTHING_WRITTEN = declare(
+    "DS010", "nothing-written", severity="error", tasks=ALL,
+    hint="Fix the errors that left every example out; for a short pre-training corpus use "
+    "--pad-last-window or a smaller --context-length (--allow-empty publishes it anyway).",
+    doc="""``ftdata prepare`` could write no example, so it published nothing.
+
+    An output without a single sample looks finished but makes the training
+    reader fail. The message says why: every example was left out (the
+    reasons and counts), or the pre-training documents hold fewer tokens than
+    one window of the context length.
+
+    Bad:  ``ftdata prepare docs/ --context-length 4096`` over 900 tokens of text
+    Good: ``ftdata prepare docs/ --context-length 4096 --pad-last-window``""",
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ftdata.findings import pointer
+from ftdata.findings import pointer, quote, sorted_keys
 from ftdata.rules.context import CHAT_KEYS, INSTRUCTION_KEYS, CheckContext
 from ftdata.rules.registry import Violation, declare, rule
 
@@ -60,8 +60,8 @@ def extra_keys(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     allowed = CHAT_KEYS if "messages" in example else INSTRUCTION_KEYS
     if len(example) == 1 and allowed is CHAT_KEYS:
         return
-    for key in sorted(example.keys() - allowed):
-        yield pointer(key), f"unexpected key {key!r}"
+    for key in sorted_keys(example.keys() - allowed):
+        yield pointer(key), f"unexpected key {quote(key)}"
 
 
 # Table-level schema rules: a table source reports them once, from its Arrow

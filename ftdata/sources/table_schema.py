@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ftdata.findings import list_names
 from ftdata.rules import schema as sc
 from ftdata.rules.context import CHAT_KEYS, INSTRUCTION_KEYS, RESPONSE_KEYS
 from ftdata.sources.base import Problem
@@ -36,12 +37,12 @@ def schema_problems(schema: pa.Schema, task: str | None, profile: str) -> list[P
     elif task == "instruction":
         problems = _instruction(schema)
     else:
-        found = ", ".join(names) or "none"
+        found = list_names(names) or "none"
         return [Problem(sc.MISSING_COLUMNS, None, f"no column fits a task (columns: {found})")]
     allowed = CHAT_KEYS if task == "chat" else INSTRUCTION_KEYS
     extra = [n for n in names if n not in allowed]
     if extra and profile == "databricks":
-        listed = ", ".join(extra)
+        listed = list_names(extra)
         problems.append(Problem(sc.EXTRA_COLUMNS, None, f"columns besides the {task} ones: {listed}"))
     return problems
 
@@ -63,7 +64,7 @@ def _instruction(schema: pa.Schema) -> list[Problem]:
     names = schema.names
     problems = []
     if "prompt" not in names or RESPONSE_KEYS.isdisjoint(names):
-        have = ", ".join(n for n in names if n in INSTRUCTION_KEYS)
+        have = list_names(n for n in names if n in INSTRUCTION_KEYS)
         problems.append(Problem(sc.MISSING_COLUMNS, None,
                                 f"an instruction table needs prompt and response (or completion);"
                                 f" it has {have}"))

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The one default cap of a Parquet/JSONL/text output file: the service's 256 MB upload
+#: limit, in decimal megabytes as the CLI's ``--file-mb`` counts them.
+FILE_BYTES = 256 * 1000 * 1000
+
 
 @dataclass(frozen=True, slots=True)
 class ShardInfo:

@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ftdata.writers import ShardInfo
+from ftdata.writers import FILE_BYTES, ShardInfo
 from ftdata.writers.rolling import RollingFiles
 
-FILE_BYTES = 256 * 1024 * 1024
 
 
 def service_shape(task: str, example: Mapping[str, Any], rename_completion: bool = False) -> dict:

@@ -1,9 +1,10 @@
-"""``manifest.json`` and the output folder's life cycle: temporary, then renamed, or nothing.
+"""What ``manifest.json`` records: the inputs, the fingerprint a rerun compares, the files.
 
-A run writes into a hidden sibling ``.NAME.ftdata-tmp-PID`` and renames it to
-``NAME`` only after the manifest is in it, so an interrupted run never leaves
-a folder that looks finished. The manifest's ``fingerprint`` (inputs and
-options) lets a rerun find the finished output and do nothing.
+The manifest's ``fingerprint`` (inputs and options) lets a rerun find the
+finished output and do nothing; ``producer``, ``manifest_schema`` and
+``files`` (every file written, with its size) let a later run prove the
+folder is ftdata's. The output folder's life cycle (ownership, temporary
+folder, publishing) is in ``ftdata.writers.outdir``.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ftdata.errors import UsageError
-
 MANIFEST = "manifest.json"
-TMP_MARK = ".ftdata-tmp-"
+PRODUCER = "ftdata"
+SCHEMA = 2  # version 1 had no producer and no file listing: never owned, never removed
 
 
 def sha256_file(path: Path) -> str:
@@ -76,66 +75,24 @@ def fingerprint(options: dict[str, Any], inputs: list[dict[str, Any]], identity:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def read_manifest(out: Path) -> dict[str, Any] | None:
-    """The manifest of a finished output folder, or None."""
-    try:
-        return json.loads((out / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+def list_files(folder: Path) -> dict[str, dict[str, int]]:
+    """Every file under ``folder`` except the manifest, with its size: the manifest's ``files``."""
+    listed = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_file() and not path.is_symlink() and name != MANIFEST:
+            listed[name] = {"bytes": path.stat().st_size}
+    return listed
 
 
-def check_out(out: Path, force: bool) -> None:
-    """Refuse a non-empty ``out`` that ftdata did not write, or one of another run without force."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a folder")
-    if not out.is_dir() or not any(out.iterdir()):
-        return
-    if read_manifest(out) is None:
-        raise UsageError(f"--out {out} is not empty and was not written by ftdata prepare; "
-                         "choose an empty or new folder")
-    if not force:
-        raise UsageError(f"--out {out} holds the output of a different prepare (other inputs or "
-                         "options); use --force to replace it")
-
-
-def temp_folder(out: Path) -> Path:
-    """A fresh hidden sibling of ``out``; stale ones of dead runs are removed first."""
-    parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    for stale in parent.glob(f".{out.name}{TMP_MARK}*"):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-    tmp = parent / f".{out.name}{TMP_MARK}{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    return tmp
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def publish(tmp: Path, out: Path, manifest: dict[str, Any]) -> None:
-    """Write the manifest last, then move ``tmp`` into place (replacing an older ftdata output)."""
+def write_manifest(tmp: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Add the ownership marker and the listing of ``tmp``'s files, write and flush everything."""
+    manifest = {**manifest, "producer": PRODUCER, "manifest_schema": SCHEMA,
+                "files": list_files(tmp)}
     data = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (tmp / MANIFEST).write_text(data, "utf-8")
     _fsync_tree(tmp)
-    old = None
-    if out.is_dir() and any(out.iterdir()):
-        old = out.parent / f".{out.name}.ftdata-old-{os.getpid()}"
-        os.rename(out, old)
-    elif out.is_dir():
-        out.rmdir()
-    os.rename(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return manifest
 
 
 def _fsync_tree(folder: Path) -> None:

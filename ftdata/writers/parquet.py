@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ftdata.writers import ShardInfo
+from ftdata.writers import FILE_BYTES, ShardInfo
 
 ROW_GROUP_ROWS = 4096
 ROW_GROUP_BYTES = 32 * 1024 * 1024
-FILE_BYTES = 256 * 1024 * 1024
 
 
 def arrow_schema(columns: Mapping[str, str]):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import UsageError
-from ftdata.writers import records
+from ftdata.writers import FILE_BYTES, records
 from ftdata.writers.jsonl import service_shape
 from ftdata.writers.split import Splitter
 
@@ -33,7 +33,7 @@ class SinkOptions:
     compression: str | None = "zstd"
     hashes: tuple[str, ...] = ("sha1",)
     shard_bytes: int = 1 << 26
-    file_bytes: int = 256 * 1024 * 1024
+    file_bytes: int = FILE_BYTES
     pad_last_window: bool = False
     context_length: int | None = None
 
@@ -92,7 +92,11 @@ class RowSink:
         self._write(side, row, shaped)
 
     def _check_task(self, task: str) -> None:
-        """One output holds one kind of record; refuse a mix that cannot share columns."""
+        """One output holds one kind of record; refuse a mix that cannot share it.
+
+        JSONL is read back as one task per file (a mix is SC002), so there the
+        task itself must not change; MDS and Parquet need the same columns.
+        """
         fmt = self.options.format
         if (fmt == "jsonl" and task == "pretraining") or (fmt == "text" and task != "pretraining"):
             raise UsageError(f"--format {fmt} does not take {task} data")
@@ -100,10 +104,15 @@ class RowSink:
             if task == "pretraining" and fmt in ("mds", "parquet") and self.tokenizer is None:
                 raise UsageError("pre-training shards hold token ids: give --model or --tokenizer")
             self.task = task
-        elif records.columns_for(task, self.options.tokenize) != records.columns_for(
-                self.task, self.options.tokenize) or (task == "pretraining") != (
-                self.task == "pretraining"):
-            raise UsageError(f"cannot write {task} and {self.task} examples into one output")
+        elif self._record_kind(task) != self._record_kind(self.task):
+            raise UsageError(f"cannot write {task} and {self.task} examples into one --format "
+                             f"{fmt} output; prepare each task into its own --out")
+
+    def _record_kind(self, task: str) -> tuple:
+        """What must be the same for two examples to share an output."""
+        if self.options.format in ("jsonl", "text"):
+            return (task,)
+        return (records.columns_for(task, self.options.tokenize), task == "pretraining")
 
     def _write(self, side: str, row, shaped) -> None:
         counts, fmt = self.counts, self.options.format
