@@ -502,3 +502,14 @@ def test_glob_does_not_walk_hidden_folders_it_cannot_match(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     result = ftdata.validate("**/*.jsonl")
     assert summary(result) == (2, 2, 0) and not result.by_code
+
+
+@pytest.mark.parametrize("order", [("data", "data"), ("data", "data/sub"), ("data/sub", "data")])
+def test_a_folder_named_twice_or_inside_another_is_read_once(tmp_path, monkeypatch, order):
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "a.jsonl").write_bytes(lines(2))
+    (tmp_path / "data" / "sub" / "b.jsonl").write_bytes(lines(3, start=2))
+    monkeypatch.chdir(tmp_path)
+    result = ftdata.validate(list(order))
+    assert summary(result) == (5, 5, 0)
+    assert set(result.by_code) == {"LD015"}

@@ -81,8 +81,12 @@ def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
         if kind is not None:
             sources.append(_open_table(path, kind, dataclasses.replace(table, task=item_task)))
         elif item.is_dir():
+            tree = walker.folder(item)
+            if tree.again:  # every file in it is read already
+                notes.extend(tree.notes)
+                continue
             skipped: list[Problem] = []  # reported by the folder's own first source
-            found = _from_folder(walker.folder(item), item_task, max_line_bytes, skipped)
+            found = _from_folder(tree, item_task, max_line_bytes, skipped)
             sources.extend(_with_notes(found, skipped))
         elif (skipped := walker.named(item) if named else walker.claim(item)) is not None:
             notes.append(skipped)

@@ -30,6 +30,7 @@ class Folder:
 
     path: Path
     children: list[Path | Folder] = field(default_factory=list)
+    again: bool = False  # the folder was read before in this run (named twice, or inside)
     skipped: list[tuple[Path, Problem]] = field(default_factory=list)
 
     @property
@@ -83,6 +84,7 @@ class Walker:
         previous = self._folders.get(_key(info))
         if previous is not None:
             root.skipped.append((path, _again(path, previous)))
+            root.again = True
             return root
         self._folders[_key(info)] = path
         try:
@@ -178,6 +180,8 @@ def _key(info: os.stat_result) -> tuple[int, int]:
 
 def _again(path: Path, previous: Path) -> Problem:
     """``path`` leads to a folder or file already walked (a link loop, a second link)."""
+    if previous == path:
+        return Problem(load.WALKED_ONCE, None, f"{path} is read already; skipped")
     if previous in path.parents:
         return Problem(load.WALKED_ONCE, None,
                        f"{path} leads back to {previous} (a symbolic link loop); skipped")
