@@ -513,3 +513,18 @@ def test_a_folder_named_twice_or_inside_another_is_read_once(tmp_path, monkeypat
     result = ftdata.validate(list(order))
     assert summary(result) == (5, 5, 0)
     assert set(result.by_code) == {"LD015"}
+
+
+def test_dev_stdin_is_read_as_stdin_but_another_pipe_is_refused(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-m", "ftdata", "validate", "/dev/stdin", "--format", "json"]
+    proc = subprocess.run(command, input=lines(3).decode(), capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["summary"]["rows"] == 3
+    read, write = os.pipe()
+    try:
+        assert main(["validate", f"/dev/fd/{read}"]) == 2
+    finally:
+        os.close(read)
+        os.close(write)

@@ -88,6 +88,8 @@ def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
             skipped: list[Problem] = []  # reported by the folder's own first source
             found = _from_folder(tree, item_task, max_line_bytes, skipped)
             sources.extend(_with_notes(found, skipped))
+        elif named and _is_stdin(item):  # /dev/stdin, /dev/fd/0: a stream, read as ``-``
+            sources.append(JsonlSource("-", max_line_bytes=max_line_bytes))
         elif (skipped := walker.named(item) if named else walker.claim(item)) is not None:
             notes.append(skipped)
         elif _is_text_file(item, item_task):
@@ -166,6 +168,19 @@ def _holds_jsonl(folder: Folder | Path) -> bool:
     if isinstance(folder, Path):
         return any(_is_jsonl_name(p.name) for p in folder.rglob("*") if p.is_file())
     return any(_is_jsonl_name(p.name) for p in folder.files())
+
+
+def _is_stdin(path: Path) -> bool:
+    """Whether ``path`` is this process's standard input when that is not a regular file."""
+    import os
+    import stat
+
+    try:
+        mine, named = os.fstat(0), os.stat(path)
+    except OSError:
+        return False
+    same = (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
+    return same and not stat.S_ISREG(named.st_mode)
 
 
 def _is_jsonl_name(name: str) -> bool:
