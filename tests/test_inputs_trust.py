@@ -528,3 +528,20 @@ def test_dev_stdin_is_read_as_stdin_but_another_pipe_is_refused(tmp_path):
     finally:
         os.close(read)
         os.close(write)
+
+
+def test_spark_json_rows_read_big_integers_exactly_too():
+    """The Spark executors parse JSON rows with the same functions as the JSONL source."""
+    import pyarrow as pa
+
+    from ftdata.config import Settings
+    from ftdata.spark.partition import PartitionChecker, Spec, json_batch
+
+    big = 10**30 + 7
+    texts = ['{"prompt": "a", "response": "b", "n": %d}' % big,
+             '{"prompt": "a", "response": "b", "n": %s}' % ("9" * 5000)]
+    spec = Spec(Settings(), None, None, None, "instruction", "t", json_column="json")
+    piece = pa.RecordBatch.from_pydict({"json": texts})
+    batch = json_batch(piece, spec, 0, PartitionChecker(spec, 0))
+    assert batch.values == [{"prompt": "a", "response": "b", "n": big}]
+    assert [p.rule.code for p in batch.problems] == ["LD018"]

@@ -102,12 +102,10 @@ class JsonlSource:
             kind = _json_kind(value)
             batch.problems.append(Problem(load.NOT_OBJECT, raw.number, f"the line is {kind}"))
         else:
-            keys, floats = shape(value)
-            if floats and _LONG_DIGITS.search(data):  # maybe an integer orjson rounded
-                value, problem = _parse_exact(data) or (value, None)
-                if problem is not None:
-                    batch.problems.append(Problem(problem[0], raw.number, problem[1]))
-                    return True
+            value, problem, keys = exact_integers(data, value)
+            if problem is not None:
+                batch.problems.append(Problem(problem[0], raw.number, problem[1]))
+                return True
             batch.add(raw.number, value, data)
             if raw.cr:  # pandas (the Databricks JSONL reader) splits at LF only
                 batch.attach(Problem(load.CR_LINE_ENDS, raw.number, CR_MESSAGE))
@@ -136,6 +134,20 @@ def parse_line(data: bytes, *, last_unterminated: bool = False):
                 return exact
         return None, diagnose(data, error, last_unterminated)
     return value, None
+
+
+def exact_integers(data: bytes, value: dict):
+    """``(value, problem, keys)``: ``value`` with integers past 64 bits exact, and its key count.
+
+    orjson reads such an integer as a rounded float; a line whose value holds
+    a float and whose bytes hold a run of 20 digits is read again by Python's
+    json. ``problem`` is set for an integer longer than Python converts.
+    """
+    keys, floats = shape(value)
+    if floats and _LONG_DIGITS.search(data):
+        exact, problem = _parse_exact(data) or (value, None)
+        return (value, problem, keys) if problem is not None else (exact, None, keys)
+    return value, None, keys
 
 
 class _LongInteger(ValueError):
