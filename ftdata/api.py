@@ -43,6 +43,7 @@ def validate(
     columns: Iterable[str] | None = None,
     rename: Mapping[str, str] | None = None,
     id_column: str | None = None,
+    on_row: Callable[[Any], None] | None = None,
 ) -> Result:
     """Check fine-tuning data and return a :class:`~ftdata.result.Result`.
 
@@ -76,6 +77,10 @@ def validate(
     columns; ``rename`` maps new names to table columns (``{"prompt":
     "question"}``); ``id_column`` names each row in findings. A table that
     cannot be read raises ``SourceError`` naming the table or data file.
+
+    ``on_row`` receives every example after all its checks as an
+    ``ftdata.engine.RowOutcome`` (task, example, location, valid, codes); it
+    makes table rows reach Python (no Arrow-only proof of clean rows).
     """
     if settings is None:
         table = find_config()[1] if use_config else {}
@@ -98,12 +103,12 @@ def validate(
             epochs=epochs, date=date, target_responses=target_responses,
             target_prompts=target_prompts, per_role=per_role,
         )
-    checker = Checker(settings, token_settings, on_example, pipeline=True)
+    checker = Checker(settings, token_settings, on_example, on_row=on_row, pipeline=True)
     table_options = TableOptions(
         version=version, timestamp=timestamp, storage_options=dict(storage_options or {}),
         columns=tuple(columns) if columns is not None else None, rename=dict(rename or {}),
         id_column=id_column, profile=settings.profile,
-        vectorise=checker.tokens is None, hash_clean_rows=checker.dedupe,
+        vectorise=checker.tokens is None and on_row is None, hash_clean_rows=checker.dedupe,
     )
     sources = open_sources(source, task=settings.task, max_line_bytes=settings.max_line_bytes,
                            task_for=settings.task_for, table=table_options)

@@ -45,3 +45,7 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
         f"ftdata: {s['rows']} rows, {s['valid']} valid, {s['invalid']} invalid; "
         f"{s['errors']} errors, {s['warnings']} warnings\n"
     )
+    if "run" in result.extra:  # ftdata preflight
+        from ftdata.reporters.run_text import run_line
+
+        stream.write(run_line(result.extra["run"]) + "\n")

@@ -23,6 +23,12 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
     failed = sum(1 for found in cases.values() if _failing(found, result))
     suite = ET.Element("testsuite", name="ftdata", tests=str(len(cases)), failures=str(failed),
                        errors="0", skipped="0")
+    if "run" in result.extra:  # ftdata preflight: the run section as suite properties
+        from ftdata.reporters.run_text import run_properties
+
+        properties = ET.SubElement(suite, "properties")
+        for name, value in run_properties(result.extra["run"]).items():
+            ET.SubElement(properties, "property", name=name, value=value)
     for source, found in cases.items():
         suite.append(_testcase(source, found, result))
     suites = ET.Element("testsuites", name="ftdata", tests=str(len(cases)), failures=str(failed))

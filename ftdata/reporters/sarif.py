@@ -51,6 +51,8 @@ def sarif_log(result: Result) -> dict[str, Any]:
                        "summary": result.summary,
                        "findings_truncated": len(result.findings) < sum(result.by_code.values())},
     }
+    if "run" in result.extra:  # ftdata preflight: the run's arguments and estimate
+        run["properties"]["run"] = result.extra["run"]
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 

@@ -29,6 +29,11 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
 
         write_tokens(result.extra["tokens"], stream)
         stream.write("\n")
+    if "run" in result.extra:  # ftdata preflight
+        from ftdata.reporters.run_text import write_run
+
+        write_run(result.extra["run"], stream)
+        stream.write("\n")
     _write_totals(result, stream)
 
 

@@ -6,6 +6,7 @@ from ftdata.rules import (  # noqa: F401
     instruction,
     internal,
     load,
+    run,
     schema,
     text,
     tokens,

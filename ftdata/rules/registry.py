@@ -26,6 +26,7 @@ FAMILIES = {
     "TK": "tokens",
     "DS": "dataset",
     "FT": "ftdata internal",
+    "RN": "run arguments (ftdata preflight)",
 }
 TASKS = ("chat", "instruction", "pretraining")
 PROFILES = ("databricks", "llm-foundry")
