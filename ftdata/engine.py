@@ -111,9 +111,10 @@ class Checker:
         by_line = "line" if kind == "jsonl" else "row"
         for note in batch.notes:
             self._emit(note, summary.source)
-        for problem in batch.problems:
+        for problem in batch.problems:  # rows that never became examples
             self.builder.start_row()
             self._emit(problem, summary.source)
+            self.builder.fail_row()
             self.builder.end_row(summary)
         if batch.clean is not None:
             self._count_clean(batch, summary, by_line)
@@ -134,6 +135,8 @@ class Checker:
                 countable = self._check_example(value, summary, where, batch.raws[index])
                 if self._shapes is not None:
                     self._shapes.see(value, batch.positions[index])
+                if countable is None:  # fits no task (or not this source's): never an example
+                    self.builder.fail_row()
             outcomes.append((self.builder.row_failed, countable, self.builder.row_codes))
         if self._pipeline is not None:
             self._pipeline.submit(outcomes, summary)

@@ -172,6 +172,15 @@ class ResultBuilder:
         """The codes reported on the example begun last (switched-off rules excluded)."""
         return list(self._row_codes)
 
+    def fail_row(self) -> None:
+        """Mark the example begun last invalid whatever rules are selected.
+
+        For input that never became an example (a line that does not parse,
+        an object fitting no task): switching its finding off must not turn
+        it into a valid row.
+        """
+        self._row_failed = True
+
     def resume_row(self, failed: bool, codes: list[str] | None = None) -> None:
         """Continue an example whose first findings were counted earlier."""
         self._row_failed = failed

@@ -114,9 +114,10 @@ UNREADABLE = declare(
 ROW_COUNT_MISMATCH = declare(
     "LD013", "row-count-mismatch", severity="error", tasks=JSONL,
     hint="Rows were lost or added while reading; re-run, and check the table's data files.",
-    doc="""The rows read from a table differ from the row count its Delta log declares.
+    doc="""The rows read from a table, or a data file's size, differ from what its Delta log says.
 
-    Bad:  the log declares 1,000 rows for a data file and 990 were read
+    Bad:  the log declares 1,000 rows for a data file and 990 were read, or
+    declares 965 bytes for a file that now has 641 (it was replaced)
     Good: every row the log declares is read and checked""",
 )
 UNSTABLE_ROW_NUMBERS = declare(
@@ -126,4 +127,41 @@ UNSTABLE_ROW_NUMBERS = declare(
 
     Bad:  a table with deletion vectors or column mapping checked without ``--id-column``
     Good: ``ftdata validate table --id-column id``""",
+)
+WALKED_ONCE = declare(
+    "LD015", "read-once", severity="info", tasks=("chat", "instruction", "pretraining"),
+    hint="Remove the link if it was not meant to be there; each real file is read only once.",
+    doc="""A folder or file reached again through a link was skipped: each real file is read once.
+
+    Bad:  ``ln -s . data/self`` (every file would be read again through ``data/self``, forever)
+    Good: a folder without links back into itself""",
+)
+NOT_REGULAR_FILE = declare(
+    "LD016", "not-a-regular-file", severity="info", tasks=("chat", "instruction", "pretraining"),
+    hint="Move FIFOs, devices and sockets out of the data folder; they are never read.",
+    doc="""An entry in a folder is a FIFO, device or socket, not a regular file, and was skipped.
+
+    Bad:  ``mkfifo data/live.jsonl`` (reading it would wait forever)
+    Good: ``data/live.jsonl`` written as a regular file""",
+)
+CR_LINE_ENDS = declare(
+    "LD017", "cr-line-ends", severity="error", tasks=JSONL, profiles=("databricks",),
+    hint="Convert the line ends to LF, e.g. tr '\\r' '\\n' < in.jsonl > out.jsonl.",
+    doc="""The file ends its lines with a carriage return only (CR, classic Mac line ends).
+
+    ftdata splits such a file at CR and checks every line. Hugging Face
+    datasets (llm-foundry) reads such lines too, but pandas
+    ``read_json(lines=True)``, which the Databricks service uses for JSONL
+    files, fails on them: under the ``databricks`` profile each line is an error.
+
+    Bad:  ``{"prompt": "a", "response": "b"}\\r{"prompt": "c", "response": "d"}\\r``
+    Good: the same lines ended by ``\\n`` (or ``\\r\\n``)""",
+)
+NUMBER_TOO_LONG = declare(
+    "LD018", "integer-too-long", severity="error", tasks=JSONL,
+    hint="Write the number as a string; Python and the training loaders cannot read it as an int.",
+    doc="""The line is valid JSON but holds an integer longer than Python converts (4,300 digits).
+
+    Bad:  ``{"prompt": "a", "response": "b", "id": 99999...}`` with 5,000 digits
+    Good: ``{"prompt": "a", "response": "b", "id": "99999..."}``""",
 )

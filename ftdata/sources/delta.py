@@ -21,11 +21,13 @@ A protocol needing a reader feature neither way honours is refused.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import unquote
 
 from ftdata.errors import SourceError
 from ftdata.rules import load
+from ftdata.sources import delta_log
 from ftdata.sources.base import Problem
 from ftdata.sources.table_options import TableOptions, plan_columns
 
@@ -51,12 +53,12 @@ def open_delta(uri: str, options: TableOptions):
     features = _reader_features(uri, table.protocol())
     schema = _needed(_arrow_schema(table), options)
     version = table.version()
+    log_notes = _check_log(uri, table, version)
     if _is_local(uri) and not features & {"columnMapping", "deletionVectors"}:
-        source = TableSource(uri, schema, lambda: _file_parts(uri, table, schema, options),
-                             options, kind="delta", version=version)
-        return source
+        return TableSource(uri, schema, lambda: _file_parts(uri, table, schema, options),
+                           options, kind="delta", version=version, notes=log_notes)
     source = TableSource(uri, schema, lambda: [_scan_part(uri, table, schema, options)],
-                         options, kind="delta", version=version)
+                         options, kind="delta", version=version, notes=log_notes)
     if options.id_column is None:
         source.notes.append(Problem(load.UNSTABLE_ROW_NUMBERS, None,
                                     "rows are numbered in deltalake scan order (the table uses "
@@ -78,8 +80,29 @@ def _load(uri: str, options: TableOptions):
     except BaseException as exc:  # DeltaError, OSError, ValueError, Rust panics
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        raise SourceError(_open_failure(uri, options, exc)) from exc
+        gap = delta_log.gap_message(uri, _root(uri)) if _is_local(uri) else None
+        raise SourceError(gap or _open_failure(uri, options, exc)) from exc
+    if options.timestamp is not None:
+        latest = DeltaTable(uri, storage_options=storage)
+        delta_log.check_timestamp(uri, table, latest, options.timestamp)
     return table
+
+
+def _check_log(uri: str, table, version: int) -> list[Problem]:
+    """Refuse a local log with an empty commit; note data files whose size the log contradicts."""
+    if not _is_local(uri):
+        return []
+    import pyarrow as pa
+
+    root = _root(uri)
+    delta_log.check_commits(uri, root, version)
+    actions = pa.table(table.get_add_actions(flatten=False)).select(["path", "size_bytes"])
+    rows = [{**a, "relative": unquote(a["path"])} for a in actions.to_pylist()]
+    return delta_log.size_problems(root, rows)
+
+
+def _root(uri: str) -> Path:
+    return Path(uri.removeprefix("file://"))
 
 
 def _open_failure(uri: str, options: TableOptions, exc: BaseException) -> str:
@@ -141,7 +164,7 @@ def _file_parts(uri: str, table, schema, options: TableOptions):
 
     from ftdata.sources.arrow import Part
 
-    root = Path(uri.removeprefix("file://"))
+    root = _root(uri)
     actions = pa.table(table.get_add_actions(flatten=False))
     partitions = table.metadata().partition_columns
     rows = actions.select(["path", "num_records"]).to_pylist()
@@ -212,6 +235,11 @@ def _declared_rows(table) -> int | None:
 
 
 def _brief(exc: BaseException) -> str:
+    """The gist of a deltalake error: its first line, without Rust debug dumps or error chains."""
     text = str(exc).strip().splitlines()
-    return text[0][:400] if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    gist = re.split(r"\s\w+ \{|\s\w+\(\w+ \{", text[0], maxsplit=1)[0].rstrip(" :,")
+    gist = re.sub(r"^(?:[\w ]*[Ee]rror: )+", "", gist) or text[0]
+    return gist if len(gist) <= 200 else gist[:199] + "…"
 

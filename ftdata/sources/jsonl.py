@@ -25,6 +25,15 @@ _STRING_OR_KEY = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"(\s*:)?')
 # count bounds the number of keys written from above.
 _KEY_END = re.compile(rb'"\s*:')
 _CONTAINERS = (dict, list)
+# orjson reads an integer past 64 bits as a rounded float (past 1e308 it fails):
+# a line holding a float and a run of 20 digits is read again by Python's json,
+# which is exact. (The search runs only then: on every line it would cost ~20x
+# the parse.)
+_LONG_DIGITS = re.compile(rb"\d{20}")
+# Python refuses to convert longer digit strings to int (sys.get_int_max_str_digits).
+INT_DIGITS_LIMIT = 4300
+CR_MESSAGE = ("the file ends its lines with CR only (classic Mac line ends), which pandas "
+              "read_json(lines=True) cannot read")
 
 
 class JsonlSource:
@@ -43,11 +52,12 @@ class JsonlSource:
         self.max_line_bytes = max_line_bytes
         self.batch_rows = batch_rows
         self.batch_bytes = batch_bytes
+        self.notes: list[Problem] = []  # about the input, not a line (entries skipped nearby)
 
     def batches(self) -> Iterator[Batch]:
         """Parse the file and yield batches of examples and problems."""
-        batch = Batch()
-        seen_content = False
+        batch = Batch(notes=list(self.notes))
+        seen_content = unreadable = False
         held = 0  # bytes of the lines in the batch
         try:
             with open_binary(self.path) as stream:
@@ -58,10 +68,12 @@ class JsonlSource:
                         yield batch
                         batch, held = Batch(), 0
         except ReadFailure as failure:
+            unreadable = True
             batch.notes.append(Problem(load.UNREADABLE, failure.line, failure.reason))
         except OSError as exc:
+            unreadable = True
             batch.notes.append(Problem(load.UNREADABLE, None, f"cannot read: {exc}"))
-        if not seen_content and not any(n.rule is load.UNREADABLE for n in batch.notes):
+        if not seen_content and not unreadable:
             batch.notes.append(Problem(load.EMPTY_FILE, None, "the file holds no examples"))
         yield batch
 
@@ -90,8 +102,14 @@ class JsonlSource:
             kind = _json_kind(value)
             batch.problems.append(Problem(load.NOT_OBJECT, raw.number, f"the line is {kind}"))
         else:
+            value, problem, keys = exact_integers(data, value)
+            if problem is not None:
+                batch.problems.append(Problem(problem[0], raw.number, problem[1]))
+                return True
             batch.add(raw.number, value, data)
-            duplicate = find_duplicate_key(data, value)
+            if raw.cr:  # pandas (the Databricks JSONL reader) splits at LF only
+                batch.attach(Problem(load.CR_LINE_ENDS, raw.number, CR_MESSAGE))
+            duplicate = find_duplicate_key(data, value, keys)
             if duplicate is not None:
                 batch.attach(Problem(
                     load.DUPLICATE_KEY, raw.number, f"key {quote(duplicate)} appears more than once"
@@ -100,11 +118,66 @@ class JsonlSource:
 
 
 def parse_line(data: bytes, *, last_unterminated: bool = False):
-    """Parse one line; return ``(value, None)`` or ``(None, (rule, message))``."""
+    """Parse one line; return ``(value, None)`` or ``(None, (rule, message))``.
+
+    A number past 1e308 (which orjson refuses) is read by Python's json, so
+    valid JSON is never "invalid JSON"; an integer past 64 bits that orjson
+    read as a float is made exact by the JSONL source (see ``shape``).
+    """
     try:
-        return orjson.loads(data), None
+        value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return None, diagnose(data, str(exc), last_unterminated)
+        error = str(exc)
+        if "number" in error and _LONG_DIGITS.search(data):  # a number past 1e308
+            exact = _parse_exact(data)
+            if exact is not None:
+                return exact
+        return None, diagnose(data, error, last_unterminated)
+    return value, None
+
+
+def exact_integers(data: bytes, value: dict):
+    """``(value, problem, keys)``: ``value`` with integers past 64 bits exact, and its key count.
+
+    orjson reads such an integer as a rounded float; a line whose value holds
+    a float and whose bytes hold a run of 20 digits is read again by Python's
+    json. ``problem`` is set for an integer longer than Python converts.
+    """
+    keys, floats = shape(value)
+    if floats and _LONG_DIGITS.search(data):
+        exact, problem = _parse_exact(data) or (value, None)
+        return (value, problem, keys) if problem is not None else (exact, None, keys)
+    return value, None, keys
+
+
+class _LongInteger(ValueError):
+    """An integer literal longer than Python converts."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _exact_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > INT_DIGITS_LIMIT:
+        raise _LongInteger(digits)
+    return int(text)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse_exact(data: bytes):
+    """``(value, None)`` from Python's json, a too-long-integer problem, or ``None`` if it fails."""
+    try:
+        return json.loads(data, parse_int=_exact_int, parse_constant=_reject_constant), None
+    except _LongInteger as exc:
+        return None, (load.NUMBER_TOO_LONG, f"an integer of {exc.digits:,} digits is longer "
+                                            f"than Python reads ({INT_DIGITS_LIMIT:,} digits)")
+    except (ValueError, RecursionError):
+        return None
 
 
 def diagnose(data: bytes, error: str, last_unterminated: bool) -> tuple[Rule, str]:
@@ -133,14 +206,15 @@ def _parses_with_non_json_numbers(data: bytes) -> bool:
     return True
 
 
-def find_duplicate_key(data: bytes, value: object) -> str | None:
+def find_duplicate_key(data: bytes, value: object, kept: int | None = None) -> str | None:
     """A key that some object in the line repeats, or ``None``.
 
     Parsers keep one value of a repeated key silently. To stay fast, the exact
     scan runs only when the places where a key can end (``"``, optional white
     space, ``:``) outnumber the keys the parser kept.
     """
-    kept = count_keys(value)
+    if kept is None:
+        kept = count_keys(value)
     if len(_KEY_END.findall(data)) <= kept:  # one C pass; implies written <= kept
         return None
     written = sum(1 for colon in _STRING_OR_KEY.findall(data) if colon)
@@ -150,12 +224,18 @@ def find_duplicate_key(data: bytes, value: object) -> str | None:
 
 
 def count_keys(value: object) -> int:
-    """How many object keys a parsed JSON value holds, at every depth (no recursion).
+    """How many object keys a parsed JSON value holds, at every depth."""
+    return shape(value)[0]
 
-    Strings, the bulk of fine-tuning data, are skipped by an exact type test
-    before the slower ``isinstance`` check.
+
+def shape(value: object) -> tuple[int, bool]:
+    """How many object keys a parsed JSON value holds, at every depth, and whether it holds a float.
+
+    One pass without recursion; strings, the bulk of fine-tuning data, are
+    skipped by an exact type test before the slower ``isinstance`` check.
     """
     total = 0
+    floats = False
     stack = [value]
     pop, push = stack.pop, stack.append
     while stack:
@@ -168,9 +248,12 @@ def count_keys(value: object) -> int:
         else:
             continue
         for child in children:
-            if type(child) is not str and isinstance(child, _CONTAINERS):
-                push(child)
-    return total
+            if type(child) is not str:
+                if isinstance(child, _CONTAINERS):
+                    push(child)
+                elif type(child) is float:
+                    floats = True
+    return total, floats
 
 
 def _first_repeated_key(data: bytes) -> str | None:

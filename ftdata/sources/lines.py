@@ -1,7 +1,10 @@
 """Splitting a byte stream into numbered lines with bounded memory.
 
 A line longer than the limit is never held whole: its bytes are skipped up to
-the next newline and it is reported as too long.
+the next newline and it is reported as too long. A stream whose first chunk
+holds carriage returns but no line feed uses CR-only (classic Mac) line ends:
+it is split at CR and each line says so (``RawLine.cr``), because read as LF
+lines it would be one line reported as cut off.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 import gzip
 import io
 import sys
+import zlib
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +30,7 @@ class RawLine:
     data: bytes | None
     terminated: bool
     size: int
+    cr: bool = False  # the stream ends its lines with CR only
 
 
 class ReadFailure(Exception):
@@ -52,24 +58,27 @@ def open_binary(path: str) -> BinaryIO:
 
 
 def iter_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[RawLine]:
-    """Yield every line of ``stream`` (without its ``\\n``), numbered from 1."""
+    """Yield every line of ``stream`` (without its line end), numbered from 1."""
     number = 0
     pending = b""
     overflow = 0  # bytes of the current over-long line skipped so far
-    for chunk in _chunks(stream, lambda: number + 1):
-        pieces = chunk.split(b"\n")
+    chunks = _chunks(stream, lambda: number + 1)
+    head, cr = _first_line_end(chunks, max_line_bytes)
+    end = b"\r" if cr else b"\n"
+    for chunk in itertools.chain(head, chunks):
+        pieces = chunk.split(end)
         for piece in pieces[:-1]:
             number += 1
             if overflow:
-                yield RawLine(number, None, True, overflow + len(piece))
+                yield RawLine(number, None, True, overflow + len(piece), cr)
                 overflow = 0
                 continue
             line = pending + piece if pending else piece
             pending = b""
             if len(line) > max_line_bytes:
-                yield RawLine(number, None, True, len(line))
+                yield RawLine(number, None, True, len(line), cr)
             else:
-                yield RawLine(number, line, True, len(line))
+                yield RawLine(number, line, True, len(line), cr)
         tail = pieces[-1]
         if overflow:
             overflow += len(tail)
@@ -79,9 +88,34 @@ def iter_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[RawLine]:
         else:
             pending += tail
     if overflow:
-        yield RawLine(number + 1, None, False, overflow)
+        yield RawLine(number + 1, None, False, overflow, cr)
     elif pending:
-        yield RawLine(number + 1, pending, False, len(pending))
+        yield RawLine(number + 1, pending, False, len(pending), cr)
+
+
+def _first_line_end(chunks: Iterator[bytes], limit: int) -> tuple[list[bytes], bool]:
+    """Read up to the first chunk with a line end; return those chunks and whether lines end in CR.
+
+    A file with CR-only line ends has no LF at all, so any LF read decides for
+    LF (CRLF, or a CR used as white space inside a line). A chunk ending in
+    CR waits for the next, which may start with LF. Past ``limit`` bytes the
+    first line is too long anyway, and LF is assumed.
+    """
+    head: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        if head and head[-1].endswith(b"\r") and not chunk.startswith(b"\n"):
+            head.append(chunk)
+            return head, True
+        head.append(chunk)
+        size += len(chunk)
+        if b"\n" in chunk:
+            return head, False
+        if b"\r" in chunk[:-1]:
+            return head, True
+        if size > limit:
+            return head, False
+    return head, size > 0 and head[-1].endswith(b"\r")
 
 
 def _chunks(stream: BinaryIO, line_reached) -> Iterator[bytes]:
@@ -89,7 +123,8 @@ def _chunks(stream: BinaryIO, line_reached) -> Iterator[bytes]:
     while True:
         try:
             chunk = stream.read(CHUNK_BYTES)
-        except (OSError, EOFError, ValueError) as exc:
+        # zlib.error (a bit flip inside a gzip stream) derives from Exception only.
+        except (OSError, EOFError, ValueError, zlib.error) as exc:
             raise ReadFailure(line_reached(), _reason(exc)) from None
         except Exception as exc:  # zstandard.ZstdError does not derive from OSError
             if type(exc).__module__.startswith("zstandard"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ftdata.errors import SourceError
+from ftdata.errors import SourceError, UsageError
 from ftdata.sources.table_options import TableOptions
 
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
@@ -23,19 +23,34 @@ def is_parquet_name(name: str) -> bool:
 
 def parquet_files(folder: Path) -> list[Path]:
     """The Parquet files under ``folder``, sorted, skipping hidden and ``_`` entries."""
-    found = []
-    for path in sorted(folder.rglob("*")):
-        parts = path.relative_to(folder).parts
-        if any(p.startswith((".", "_")) for p in parts):
-            continue  # _SUCCESS, _delta_log, .crc files and the like
-        if path.is_file() and is_parquet_name(path.name):
-            found.append(path)
-    return found
+    return _listed(folder)[0]
+
+
+def _listed(folder: Path):
+    """The Parquet files under ``folder`` (sorted) and what the walk skipped among them.
+
+    The walk is :mod:`ftdata.sources.walk`'s: each real file once, no FIFO
+    opened, and a sub-folder that cannot be listed reported, not skipped silently.
+    """
+    from ftdata.sources.walk import Walker
+
+    tree = Walker().folder(folder)
+    found = sorted(p for p in tree.files() if _wanted(folder, p) and is_parquet_name(p.name))
+    notes = [problem for path, problem in tree.all_skipped() if _wanted(folder, path)]
+    return found, notes
+
+
+def _wanted(folder: Path, path: Path) -> bool:
+    # _SUCCESS, _delta_log, .crc files and the like are not data.
+    return not any(p.startswith((".", "_")) for p in path.relative_to(folder).parts)
 
 
 def holds_parquet(folder: Path) -> bool:
     """Whether a folder holds at least one Parquet file (and so is read as a table)."""
-    return bool(parquet_files(folder))
+    try:
+        return bool(parquet_files(folder))
+    except UsageError:  # a folder that cannot be listed is reported by the folder walk
+        return False
 
 
 def open_parquet_file(path: str, options: TableOptions):
@@ -53,7 +68,7 @@ def open_parquet_folder(folder: str, options: TableOptions):
     from ftdata.sources.normalise import canonical_schema
 
     root = Path(folder)
-    files = parquet_files(root)
+    files, notes = _listed(root)
     if not files:
         raise SourceError(f"no Parquet file in {folder}")
     first = _open(files[0]).schema_arrow
@@ -67,7 +82,7 @@ def open_parquet_folder(folder: str, options: TableOptions):
                                   "validate the files separately")
             yield _part(handle, path, path.relative_to(root).as_posix(), options)
 
-    return TableSource(folder, first, parts, options, kind="parquet")
+    return TableSource(folder, first, parts, options, kind="parquet", notes=notes)
 
 
 def _open(path: Path):

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import glob
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from ftdata.errors import UsageError
-from ftdata.sources.base import Batch
+from ftdata.sources import globs
+from ftdata.sources.base import Batch, Problem
 from ftdata.sources.jsonl import JsonlSource
 from ftdata.sources.memory import RecordsSource
 from ftdata.sources.table_options import TableOptions
 from ftdata.sources.text import TextCorpusSource
+from ftdata.sources.walk import Folder, Walker
 
 # Folders are searched for these; a file named explicitly is read as JSONL whatever its name.
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".jsonl.zstd", ".ndjson")
-GLOB_CHARS = set("*?[")
 
 
 class Source(Protocol):
@@ -63,13 +63,15 @@ def open_sources(target: object, *, task: str | None, max_line_bytes: int,
 def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
                 task_for: Callable[[str], str | None] | None = None,
                 table: TableOptions | None = None) -> list[Source]:
+    """Sources for the paths, each real file read once (see ``ftdata.sources.walk``)."""
     sources: list[Source] = []
     loose_text: list[Path] = []
     table = table or TableOptions()
-    expanded = _expand_globs(paths)
-    if table.time_travel and not any(_table_kind(p) == "delta" for p in expanded):
+    walker = Walker()
+    expanded, notes = _expand_globs(paths)
+    if table.time_travel and not any(_table_kind(p) == "delta" for p, _ in expanded):
         raise UsageError("a table version or timestamp applies to Delta tables only")
-    for path in expanded:
+    for path, named in expanded:
         if path == "-":
             sources.append(JsonlSource("-", max_line_bytes=max_line_bytes))
             continue
@@ -79,7 +81,17 @@ def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
         if kind is not None:
             sources.append(_open_table(path, kind, dataclasses.replace(table, task=item_task)))
         elif item.is_dir():
-            sources.extend(_from_folder(item, item_task, max_line_bytes))
+            tree = walker.folder(item)
+            if tree.again:  # every file in it is read already
+                notes.extend(tree.notes)
+                continue
+            skipped: list[Problem] = []  # reported by the folder's own first source
+            found = _from_folder(tree, item_task, max_line_bytes, skipped)
+            sources.extend(_with_notes(found, skipped))
+        elif named and _is_stdin(item):  # /dev/stdin, /dev/fd/0: a stream, read as ``-``
+            sources.append(JsonlSource("-", max_line_bytes=max_line_bytes))
+        elif (skipped := walker.named(item) if named else walker.claim(item)) is not None:
+            notes.append(skipped)
         elif _is_text_file(item, item_task):
             loose_text.append(item)
         else:
@@ -87,50 +99,88 @@ def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
     if loose_text:
         name = str(loose_text[0]) if len(loose_text) == 1 else "<.txt files>"
         sources.append(TextCorpusSource(name, loose_text, []))
+    return _with_notes(sources, notes)
+
+
+def _with_notes(sources: list[Source], notes: list[Problem]) -> list[Source]:
+    """Hand what the walk skipped to the first source, which reports it."""
+    if notes and not sources:
+        raise UsageError(f"nothing left to read: {notes[0].message}")
+    if notes:
+        sources[0].notes[:0] = notes
     return sources
 
 
-def _expand_globs(paths: list[str]) -> list[str]:
-    expanded: list[str] = []
+def _expand_globs(paths: list[str]) -> tuple[list[tuple[str, bool]], list[Problem]]:
+    """Each path with whether the user named it (``False``: a glob matched it), and notes."""
+    expanded: list[tuple[str, bool]] = []
+    notes: list[Problem] = []
     for path in paths:
-        if path == "-" or Path(path).exists() or _is_uri(path):
-            expanded.append(path)
-        elif GLOB_CHARS & set(path):
-            matches = sorted(glob.glob(path, recursive=True))
-            if not matches:
+        if not path:
+            raise UsageError("an empty path names no input")
+        if path == "-" or Path(path).exists() or Path(path).is_symlink() or _is_uri(path):
+            expanded.append((path, True))
+        elif globs.is_pattern(path):
+            matches = globs.expand(path)
+            if not matches.paths:
                 raise UsageError(f"no file matches {path}")
-            expanded.extend(matches)
+            expanded.extend((match, False) for match in matches.paths)
+            notes.extend(matches.notes)
         else:
             raise UsageError(f"no such file or folder: {path}")
-    return expanded
+    return expanded, notes
 
 
-def _from_folder(folder: Path, task: str | None, max_line_bytes: int) -> list[Source]:
+def _from_folder(folder: Folder, task: str | None, max_line_bytes: int,
+                 notes: list[Problem]) -> list[Source]:
     """A folder is a text corpus unless it holds JSONL files; then each JSONL file is a source.
 
     Sub-folders of a JSONL folder are resolved again by the same rule, so a
     folder of task folders (like ``sample_data/``) yields one source per file
-    and one corpus per ``.txt``-only folder.
+    and one corpus per ``.txt``-only folder. What the walk skipped is added
+    to ``notes``.
     """
     if task == "pretraining" or not _holds_jsonl(folder):
-        return [TextCorpusSource.from_folder(folder)]
+        notes.extend(folder.all_notes())
+        files = list(folder.files())
+        text = [f for f in files if f.name.lower().endswith(".txt")]
+        ignored = [f for f in files if not f.name.lower().endswith(".txt")]
+        return [TextCorpusSource(str(folder.path), text, ignored)]
     sources: list[Source] = []
     loose_text: list[Path] = []
-    for entry in sorted(folder.iterdir()):
-        if entry.is_dir():
-            if _holds_jsonl(entry) or any(entry.rglob("*.txt")):
-                sources.extend(_from_folder(entry, task, max_line_bytes))
+    notes.extend(folder.notes)
+    for entry in folder.children:
+        if isinstance(entry, Folder):
+            if _holds_jsonl(entry) or any(f.name.lower().endswith(".txt") for f in entry.files()):
+                sources.extend(_from_folder(entry, task, max_line_bytes, notes))
+            else:
+                notes.extend(entry.all_notes())
         elif _is_jsonl_name(entry.name):
             sources.append(JsonlSource(str(entry), max_line_bytes=max_line_bytes))
         elif entry.name.lower().endswith(".txt"):
             loose_text.append(entry)
     if loose_text:
-        sources.append(TextCorpusSource(str(folder), loose_text, []))
+        sources.append(TextCorpusSource(str(folder.path), loose_text, []))
     return sources
 
 
-def _holds_jsonl(folder: Path) -> bool:
-    return any(_is_jsonl_name(p.name) for p in folder.rglob("*") if p.is_file())
+def _holds_jsonl(folder: Folder | Path) -> bool:
+    if isinstance(folder, Path):
+        return any(_is_jsonl_name(p.name) for p in folder.rglob("*") if p.is_file())
+    return any(_is_jsonl_name(p.name) for p in folder.files())
+
+
+def _is_stdin(path: Path) -> bool:
+    """Whether ``path`` is this process's standard input when that is not a regular file."""
+    import os
+    import stat
+
+    try:
+        mine, named = os.fstat(0), os.stat(path)
+    except OSError:
+        return False
+    same = (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
+    return same and not stat.S_ISREG(named.st_mode)
 
 
 def _is_jsonl_name(name: str) -> bool:

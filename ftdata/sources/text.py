@@ -7,7 +7,6 @@ size is checked with bounded memory and a decoding error names its line.
 from __future__ import annotations
 
 import codecs
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,21 +39,11 @@ class TextCorpusSource:
         self.name = name
         self.files = files
         self.ignored = ignored
-
-    @classmethod
-    def from_folder(cls, folder: Path) -> TextCorpusSource:
-        """Collect the ``.txt`` files under ``folder`` (sorted) and the files ignored."""
-        files, ignored = [], []
-        for root, dirs, names in os.walk(folder):
-            dirs.sort()
-            for name in sorted(names):
-                path = Path(root) / name
-                (files if name.lower().endswith(".txt") else ignored).append(path)
-        return cls(str(folder), files, ignored)
+        self.notes: list[Problem] = []  # about the corpus (entries its folder walk skipped)
 
     def batches(self) -> Iterator[Batch]:
         """One batch per document; each file is one example (row)."""
-        notes = Batch()
+        notes = Batch(notes=list(self.notes))
         for path in self.ignored:
             notes.notes.append(Problem(text.IGNORED_FILE, None, f"{path} is not a .txt file"))
         if not self.files:
@@ -65,12 +54,12 @@ class TextCorpusSource:
 
     def _document_batch(self, index: int, path: Path) -> Batch:
         batch = Batch()
-        batch.add(index, str(path))
         try:
             document = read_document(path)
-        except OSError as exc:
-            batch.attach(Problem(load.UNREADABLE, None, f"cannot read {path}: {exc}"))
+        except OSError as exc:  # a document never read is no example, whatever is selected
+            batch.problems.append(Problem(load.UNREADABLE, None, f"cannot read {path}: {exc}"))
             return batch
+        batch.add(index, str(path))
         if document.bad_line is not None:
             batch.attach(Problem(text.NOT_UTF8, document.bad_line, document.bad_reason))
         if document.blank:

@@ -23,7 +23,7 @@ from ftdata.engine import Checker, _canonical
 from ftdata.result import ResultBuilder
 from ftdata.rules import load
 from ftdata.sources.base import Batch, Problem
-from ftdata.sources.jsonl import find_duplicate_key, parse_line
+from ftdata.sources.jsonl import exact_integers, find_duplicate_key, parse_line
 from ftdata.sources.normalise import normalise_batch
 from ftdata.sources.table_options import TableOptions, plan_columns
 from ftdata.tokens.stage import TokenSettings, TokenStage
@@ -207,8 +207,12 @@ def _take_json(batch: Batch, row: int, text: str | bytes | None) -> None:
         kind = type(value).__name__ if value is not None else "null"
         batch.problems.append(Problem(load.NOT_OBJECT, None, f"the row is a JSON {kind}", row=row))
     else:
+        value, problem, keys = exact_integers(data, value)
+        if problem is not None:
+            batch.problems.append(Problem(problem[0], None, problem[1], row=row))
+            return
         batch.add(row, value, data)
-        duplicate = find_duplicate_key(data, value)
+        duplicate = find_duplicate_key(data, value, keys)
         if duplicate is not None:
             batch.attach(Problem(load.DUPLICATE_KEY, None,
                                  f"key {duplicate!r} appears more than once", row=row))

@@ -54,10 +54,10 @@ def describe_inputs(source: Any) -> list[dict[str, Any]]:
 
 
 def _files_under(folder: Path) -> Iterable[Path]:
-    for root, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in names:
-            yield Path(root) / name
+    # The sources' walk: each real file once, never a FIFO or device (hashing one never ends).
+    from ftdata.sources.walk import Walker
+
+    return Walker().folder(folder).files()
 
 
 def _file_entry(path: Path) -> dict[str, Any]:
