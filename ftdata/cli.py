@@ -314,15 +314,18 @@ def _rules(code: str | None, markdown: bool = False) -> int:
     if code is None:
         for rule in registry.all_rules():
             tasks = ",".join(sorted(rule.tasks))
-            print(f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{rule.summary}")
+            fixable = rule.fix or "-"
+            print(f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{fixable:<8}"
+                  f"{rule.summary}")
         return EXIT_OK
     try:
         rule = registry.get(code)
     except KeyError:
         raise FtdataError(f"no rule {code!r}; `ftdata rules` lists them") from None
     profiles = ", ".join(sorted(rule.profiles))
+    fixable = f"; fixable: {rule.fix}" if rule.fix else ""
     print(f"{rule.code} {rule.name} ({rule.severity.label}; tasks: {', '.join(sorted(rule.tasks))};"
-          f" profiles: {profiles})\n")
+          f" profiles: {profiles}{fixable})\n")
     print(rule.doc)
     print(f"\nHow to fix: {rule.hint}")
     return EXIT_OK
@@ -342,12 +345,13 @@ def rules_markdown() -> str:
     """The rule catalogue as a Markdown table (the README embeds it; a test keeps it in sync)."""
     from ftdata.rules import registry
 
-    lines = ["| code | name | severity | tasks | profiles | what it checks |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| code | name | severity | tasks | profiles | fixable | what it checks |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for rule in registry.all_rules():
         lines.append(
             f"| {rule.code} | {rule.name} | {rule.severity.label} | {', '.join(sorted(rule.tasks))}"
-            f" | {', '.join(sorted(rule.profiles))} | {rule.summary.replace('|', '/')} |"
+            f" | {', '.join(sorted(rule.profiles))} | {rule.fix or ''}"
+            f" | {rule.summary.replace('|', '/')} |"
         )
     return "\n".join(lines)
 

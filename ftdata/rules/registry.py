@@ -29,6 +29,8 @@ FAMILIES = {
     "RN": "run arguments (ftdata preflight)",
 }
 TASKS = ("chat", "instruction", "pretraining")
+#: How a rule's findings can be fixed by ``ftdata fix``: by default, or only when asked.
+FIX_KINDS = ("safe", "opt-in")
 PROFILES = ("databricks", "llm-foundry")
 
 #: Retired codes and the code that replaced them (kept selectable as aliases).
@@ -52,6 +54,7 @@ class Rule:
     check: Check | None = None
     profiles: frozenset[str] = field(default_factory=lambda: frozenset(PROFILES))
     structural: bool = False
+    fix: str | None = None  # one of FIX_KINDS when `ftdata fix` can fix the rule's findings
 
     @property
     def summary(self) -> str:
@@ -76,17 +79,19 @@ def rule(
     hint: str,
     profiles: Iterable[str] = PROFILES,
     structural: bool = False,
+    fix: str | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated function as the check of rule ``code``.
 
     The function receives a task-specific view of one example and yields
     ``(json_pointer, message)`` for each violation. Rules reported by the
     loaders or the engine themselves (no per-example check) are declared
-    with :func:`declare`.
+    with :func:`declare`. ``fix`` (``safe`` or ``opt-in``) declares that
+    ``ftdata fix`` repairs the rule's findings (``ftdata.reshape.fixes``).
     """
 
     def decorate(func: Check) -> Check:
-        _add(code, name, severity, tasks, hint, profiles, structural, func)
+        _add(code, name, severity, tasks, hint, profiles, structural, func, fix=fix)
         return func
 
     return decorate
@@ -101,14 +106,18 @@ def declare(
     hint: str,
     doc: str,
     profiles: Iterable[str] = PROFILES,
+    fix: str | None = None,
 ) -> Rule:
     """Register a rule whose findings are produced outside the per-example checks."""
-    return _add(code, name, severity, tasks, hint, profiles, False, None, doc=doc)
+    return _add(code, name, severity, tasks, hint, profiles, False, None, doc=doc, fix=fix)
 
 
-def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None) -> Rule:
+def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None,
+         fix=None) -> Rule:
     if not CODE_PATTERN.match(code) or code[:2] not in FAMILIES:
         raise ValueError(f"rule code {code!r} is not a family prefix plus three digits")
+    if fix is not None and fix not in FIX_KINDS:
+        raise ValueError(f"rule {code}: fix must be one of {FIX_KINDS}, not {fix!r}")
     if code in _RULES or code in RETIRED:
         raise ValueError(f"rule code {code} is registered twice")
     text = doc if doc is not None else inspect.getdoc(func) or ""
@@ -124,6 +133,7 @@ def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None
         check=func,
         profiles=frozenset(profiles),
         structural=structural,
+        fix=fix,
     )
     _RULES[code] = registered
     return registered
