@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ftdata.submission.cli import add_preflight
 
     add_preflight(commands)
+    from ftdata.reshape.cli import add_convert, add_fix
+
+    add_convert(commands)
+    add_fix(commands)
     models = commands.add_parser("models", help="list the supported models and context lengths")
     models.add_argument("name", nargs="?", help="show one model (full or short name)")
     return parser
@@ -206,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command in ("validate", "stats"):
             return _validate(args)
-        if args.command in ("prepare", "preflight"):
+        if args.command in ("prepare", "preflight", "convert", "fix"):
             return args.run(args)
         if args.command == "models":
             return _models(args.name)
