@@ -9,7 +9,7 @@ silently: ``examples_in == written + rejected`` always holds.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,7 +78,10 @@ class Run:
         self.source, self.rewrite, self.options = source, rewrite, options
         self.writers, self.on_change = writers, on_change
         self.summary = Summary(source)
-        self._pending: dict[int, int] = {}  # position in the checked stream -> input line
+        # Records in input order, each [line, what to write or None while being checked];
+        # written from the front as soon as decided, so the files follow the input's order.
+        self._queue: deque[list] = deque()
+        self._pending: dict[int, list] = {}  # position in the checked stream -> its queue entry
 
     def execute(self) -> Summary:
         """Read, rewrite, check and write everything; return the accounting."""
@@ -113,7 +116,9 @@ class Run:
             if codes:
                 self._reject(number, codes, example if done.example is not None else value, data)
                 continue
-            self._pending[position] = number
+            entry = [number, None]
+            self._queue.append(entry)
+            self._pending[position] = entry
             position += 1
             yield example
 
@@ -146,26 +151,36 @@ class Run:
 
     def _verdict(self, outcome) -> None:
         """Write a checked example to the output or, with its error codes, to the rejects."""
-        number = self._pending.pop(outcome.location["row"])
+        entry = self._pending.pop(outcome.location["row"])
         if outcome.valid:
             self.summary.written += 1
-            if self.writers is not None:
-                self.writers.out.write(line(outcome.example))
-            return
-        codes = sorted(set(outcome.codes))
-        self._reject(number, codes, outcome.example, None)
+            entry[1] = ("out", outcome.example)
+        else:
+            entry[1] = self._rejected(entry[0], sorted(set(outcome.codes)), outcome.example, None)
+        self._flush()
 
     def _reject(self, number: int, codes: list[str], example: object, data: bytes | None) -> None:
+        self._queue.append([number, self._rejected(number, codes, example, data)])
+        self._flush()
+
+    def _rejected(self, number: int, codes: list[str], example: object, data: bytes | None):
+        """Count a rejected example; return its record for the rejects file."""
         self.summary.rejected += 1
         self.summary.rejected_by_code.update(set(codes))
-        if self.writers is None:
-            return
         record: dict[str, Any] = {"source": self.source, "line": number, "codes": codes}
         if example is not None:
             record["example"] = example
         elif data is not None:
             record["text"] = data.decode("utf-8", errors="backslashreplace")
-        self.writers.rejects.write(line(record))
+        return ("rejects", record)
+
+    def _flush(self) -> None:
+        """Write the decided records at the front of the queue, in input order."""
+        queue = self._queue
+        while queue and queue[0][1] is not None:
+            target, value = queue.popleft()[1]
+            if self.writers is not None:
+                getattr(self.writers, target).write(line(value))
 
     def _log(self, changes: list[Change]) -> None:
         for change in changes:
