@@ -233,3 +233,26 @@ def test_memory_stays_bounded_while_streaming(tmp_path, monkeypatch):
     result = ftdata.convert(source, out=tmp_path / "o.jsonl")
     assert result.summary.written == 20_000
     assert max(held) <= 2 * 4096  # one or two checker batches in flight, not the file
+
+
+def readme_commands() -> list[list[str]]:
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Convert and fix", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [shlex.split(line) for line in block.splitlines() if line.strip()]
+
+
+def test_readme_convert_and_fix_block_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tests").symlink_to(ROOT / "tests")
+    codes = []
+    for argv in readme_commands():
+        assert argv[0] == "ftdata"
+        codes.append(main(argv[1:]))
+    out = capsys.readouterr().out
+    assert codes == [0, 1, 0, 0, 0]  # the OpenAI file's tool-call examples are refused
+    assert out.count(": clean") == 4 and "dry run: nothing written" in out
+    prompts = read_lines(tmp_path / "prompts.jsonl")
+    assert prompts[1]["prompt"].startswith("### Instruction:\nTranslate")
