@@ -189,3 +189,14 @@ def test_fix_output_validates_clean_or_lands_in_rejects(examples, unsafe):
         assert len(rejects) == summary.rejected and all(r["codes"] for r in rejects)
         if summary.written:
             assert result.clean, result.validation.by_code
+
+
+def test_dry_run_may_name_an_existing_output_and_leaves_it_alone(tmp_path, capsys):
+    source = write_jsonl(tmp_path / "in.jsonl", [{"id": 1, **chat((U, "a"), (A, "b"))}])
+    existing = tmp_path / "out.jsonl"
+    existing.write_text("keep me\n", encoding="utf-8")
+    assert main(["fix", str(source), "--out", str(existing), "--dry-run"]) == 0
+    assert '"pointer": "/id"' in capsys.readouterr().out
+    assert existing.read_text(encoding="utf-8") == "keep me\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+    assert main(["fix", str(source), "--out", str(existing)]) == 2

@@ -62,7 +62,7 @@ def convert(
                           template_no_input=template_no_input)
     options = Options(profile=profile, model=model, context_length=context_length,
                       dry_run=dry_run, max_line_bytes=max_line_bytes)
-    targets = Targets.beside(source, out, rejects, change_log)
+    targets = Targets.beside(source, out, rejects, change_log, dry_run=dry_run)
     summary = run(source, rewrite, options, targets, on_change)
     validation = None if dry_run else validate_output(targets, options, summary.task)
     return RewriteResult("convert", summary, targets, options, detected, format, validation)

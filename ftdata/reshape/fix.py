@@ -50,7 +50,7 @@ def fix(
                          system_rejected="TK001" in codes and _rejects_system(model))
     options = Options(profile=profile, model=model, context_length=context_length,
                       dry_run=dry_run, max_line_bytes=max_line_bytes)
-    targets = Targets.beside(source, out, rejects, change_log)
+    targets = Targets.beside(source, out, rejects, change_log, dry_run=dry_run)
     summary = run(source, _rewrite(codes, context), options, targets, on_change)
     validation = None if dry_run else validate_output(targets, options, summary.task)
     return RewriteResult("fix", summary, targets, options, format=",".join(codes),

@@ -28,7 +28,7 @@ class Rewritten:
     """What a rewrite made of one example: the new example and its changes, or a refusal.
 
     ``refused`` lists ``(code, message)`` pairs; a refused example goes to the
-    rejects as it was read.
+    rejects as the rewrite left it (``example``), or as read when that is ``None``.
     """
 
     example: dict | None
@@ -91,23 +91,21 @@ class Run:
         validate(self._examples(), profile=self.options.profile, model=self.options.model,
                  context_length=self.options.context_length, ignore=("DS002",),
                  keep_per_code=1, on_row=self._verdict)
+        for entry in self._pending.values():  # never expected: a row the checker did not report
+            entry[1] = self._rejected(entry[0], ["FT900"], None, None)
+        self._pending.clear()
+        self._flush()
         return self.summary
 
     def _examples(self) -> Iterator[dict]:
         """The rewritten examples to check, numbered as the checker numbers them."""
         position = 0
         for number, data, changes, cut_short in self._lines():
-            value, problem = parse_line(data, last_unterminated=cut_short)
-            if problem is None and not isinstance(value, dict):
-                problem = (None, "LD002", "the line is not a JSON object")
-            elif problem is not None:
-                problem = (None, problem[0].code, problem[1])
-            elif find_duplicate_key(data, value) is not None:
-                problem = (value, "LD006", "a key appears more than once")
             self.summary.examples_in += 1
-            if problem is not None:
+            value, code = _parse(data, cut_short)
+            if code is not None:
                 self._log(changes)
-                self._reject(number, [problem[1]], value, data)
+                self._reject(number, [code], value, data)
                 continue
             done = self.rewrite(value, number)
             self._log(changes + done.changes)
@@ -190,6 +188,18 @@ class Run:
                 self.writers.changes.write(line(record))
             if self.on_change is not None:
                 self.on_change(record)
+
+
+def _parse(data: bytes, cut_short: bool) -> tuple[object, str | None]:
+    """``(object, None)`` for a line holding one JSON object, else what was read and its LD code."""
+    value, problem = parse_line(data, last_unterminated=cut_short)
+    if problem is not None:
+        return None, problem[0].code
+    if not isinstance(value, dict):
+        return None, "LD002"
+    if find_duplicate_key(data, value) is not None:
+        return value, "LD006"
+    return value, None
 
 
 def _normalise(number: int, data: bytes) -> tuple[bytes, list[Change]]:
