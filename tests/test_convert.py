@@ -256,3 +256,43 @@ def test_readme_convert_and_fix_block_runs(tmp_path, monkeypatch, capsys):
     assert out.count(": clean") == 4 and "dry run: nothing written" in out
     prompts = read_lines(tmp_path / "prompts.jsonl")
     assert prompts[1]["prompt"].startswith("### Instruction:\nTranslate")
+
+
+def test_a_parquet_table_is_converted_with_its_columns_mapped(tmp_path, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"id": [1, 2, 3], "question": ["2+2?", "Capital of Peru?", ""],
+                      "answer": ["4", "Lima", "nothing asked"]})
+    pq.write_table(table, tmp_path / "qa.parquet")
+    out = tmp_path / "qa.jsonl"
+    code = main(["convert", str(tmp_path / "qa.parquet"), "--map", "question=prompt,answer=response",
+                 "--out", str(out)])
+    assert "detected format: columns" in capsys.readouterr().out
+    assert read_lines(out) == [{"prompt": "2+2?", "response": "4"},
+                               {"prompt": "Capital of Peru?", "response": "Lima"}]
+    rejects = read_lines(tmp_path / "qa.rejects.jsonl")
+    assert [(r["row"], r["codes"]) for r in rejects] == [(2, ["PR004"])] and code == 1
+    changes = read_lines(tmp_path / "qa.changes.jsonl")
+    assert {(c["row"], c["pointer"]) for c in changes if c["fix"] == "drop-key"} == {
+        (0, "/id"), (1, "/id"), (2, "/id")}
+
+
+def test_a_sharegpt_parquet_table_is_detected_and_converted(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    turns = [[{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}]]
+    pq.write_table(pa.table({"conversations": turns}), tmp_path / "sg.parquet")
+    result = ftdata.convert(tmp_path / "sg.parquet", out=tmp_path / "sg.jsonl")
+    assert result.format == "sharegpt" and result.ok
+    assert read_lines(tmp_path / "sg.jsonl") == [
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}]
+
+
+def test_a_folder_that_is_no_table_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "docs").mkdir()
+    assert main(["convert", str(tmp_path / "docs"), "--from", "alpaca",
+                 "--out", str(tmp_path / "o.jsonl")]) == 2
+    assert main(["fix", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o.jsonl")]) == 2
+    assert not (tmp_path / "o.jsonl").exists()

@@ -32,9 +32,9 @@ class Change:
     before: Any = ABSENT
     after: Any = ABSENT
 
-    def to_dict(self, source: str) -> dict[str, Any]:
-        """The change as its log line: values cut to :data:`VALUE_CHARS`."""
-        return {"source": source, "line": self.line, "code": self.code, "fix": self.fix,
+    def to_dict(self, source: str, unit: str = "line") -> dict[str, Any]:
+        """The change as its log line (``unit`` is ``line``, or ``row`` for a table); values cut."""
+        return {"source": source, unit: self.line, "code": self.code, "fix": self.fix,
                 "pointer": self.pointer, "before": shown(self.before),
                 "after": shown(self.after)}
 

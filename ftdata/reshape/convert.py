@@ -9,6 +9,7 @@ from ftdata.errors import UsageError
 from ftdata.reshape.detect import detect
 from ftdata.reshape.formats import FORMATS, rewrite_for
 from ftdata.reshape.outputs import Targets
+from ftdata.reshape.reading import open_input
 from ftdata.reshape.result import RewriteResult, validate_output
 from ftdata.reshape.stream import MAX_LINE_BYTES, Options, run
 
@@ -31,7 +32,9 @@ def convert(
     max_line_bytes: int = MAX_LINE_BYTES,
     on_change: Callable[[dict], None] | None = None,
 ) -> RewriteResult:
-    """Convert the JSONL file ``source`` into the service's shape and write it to ``out``.
+    """Convert ``source`` (a JSONL file, a Delta or Parquet table) into the service's shape.
+
+    The JSONL file ``out`` receives the converted examples.
 
     ``format`` is ``sharegpt``, ``alpaca``, ``openai`` or ``columns``; ``None``
     detects it from the first examples (``RewriteResult.detected`` says what
@@ -47,11 +50,9 @@ def convert(
     existing target or an undetectable format; problems in the data are rejects.
     """
     source = str(source)
-    if source == "-" or not os.path.isfile(source):
-        raise UsageError(f"{source}: no such file (convert reads one JSONL file)")
     detected = None
     if format is None:
-        format, reason = detect(source, max_line_bytes)
+        format, reason = detect(source, open_input(source), max_line_bytes)
         if format is None and renames:
             format, reason = "columns", "no known format; keys renamed by the mapping"
         if format is None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 import orjson
 
 from ftdata.errors import UsageError
-from ftdata.reshape.fixes import FIXERS, STREAM_FIXES, FixContext, apply
+from ftdata.reshape.fixes import FIXERS, FixContext, apply
 from ftdata.reshape.outputs import Targets
 from ftdata.reshape.result import RewriteResult, validate_output
 from ftdata.reshape.stream import MAX_LINE_BYTES, Options, Rewrite, Rewritten, run
@@ -30,7 +30,9 @@ def fix(
     max_line_bytes: int = MAX_LINE_BYTES,
     on_change: Callable[[dict], None] | None = None,
 ) -> RewriteResult:
-    """Fix the JSONL file ``source`` and write the result to ``out``; the input is untouched.
+    """Fix ``source`` (a JSONL file, a Delta or Parquet table) into the JSONL file ``out``.
+
+    The input is never modified.
 
     The ``safe`` fixes always apply (see ``ftdata rules``: the ``fixable``
     column): a role spelled with other case or padding (CH006), extra keys
@@ -43,8 +45,6 @@ def fix(
     validated. Raises ``UsageError`` for a bad selector or target.
     """
     source = str(source)
-    if source == "-" or not os.path.isfile(source):
-        raise UsageError(f"{source}: no such file (fix reads one JSONL file)")
     codes = chosen_fixes(fixes, unsafe_fixes)
     context = FixContext(profile=profile or "databricks",
                          system_rejected="TK001" in codes and _rejects_system(model))

@@ -94,11 +94,12 @@ class Writers:
 def line(value: object) -> bytes:
     """One JSONL line: compact, keys in their order, UTF-8 kept as is."""
     try:
-        return orjson.dumps(value) + b"\n"
+        # Table rows may hold dates, decimals or bytes: written as text.
+        return orjson.dumps(value, default=str) + b"\n"
     except TypeError:  # integers beyond 64 bits: the standard library writes them
         import json
 
-        return json.dumps(value, ensure_ascii=False).encode() + b"\n"
+        return json.dumps(value, ensure_ascii=False, default=str).encode() + b"\n"
 
 
 def _resolved(path: Path) -> Path:

@@ -16,9 +16,8 @@ from typing import Any
 
 from ftdata.reshape.changes import Change
 from ftdata.reshape.outputs import Targets, Writers, line
+from ftdata.reshape.reading import Item, items, open_input
 from ftdata.rules.context import classify
-from ftdata.sources.jsonl import BOM, find_duplicate_key, parse_line
-from ftdata.sources.lines import ReadFailure, iter_lines, open_binary
 
 MAX_LINE_BYTES = 32 * 1024 * 1024
 
@@ -78,6 +77,8 @@ class Run:
         self.source, self.rewrite, self.options = source, rewrite, options
         self.writers, self.on_change = writers, on_change
         self.summary = Summary(source)
+        self.table = open_input(source)
+        self.unit = "line" if self.table is None else "row"
         # Records in input order, each [line, what to write or None while being checked];
         # written from the front as soon as decided, so the files follow the input's order.
         self._queue: deque[list] = deque()
@@ -92,7 +93,7 @@ class Run:
                  context_length=self.options.context_length, ignore=("DS002",),
                  keep_per_code=1, on_row=self._verdict)
         for entry in self._pending.values():  # never expected: a row the checker did not report
-            entry[1] = self._rejected(entry[0], ["FT900"], None, None)
+            entry[1] = self._rejected(entry[0], ["FT900"], None)
         self._pending.clear()
         self._flush()
         return self.summary
@@ -100,25 +101,26 @@ class Run:
     def _examples(self) -> Iterator[dict]:
         """The rewritten examples to check, numbered as the checker numbers them."""
         position = 0
-        for number, data, changes, cut_short in self._lines():
+        for item in self._items():
             self.summary.examples_in += 1
-            value, code = _parse(data, cut_short)
-            if code is not None:
-                self._log(changes)
-                self._reject(number, [code], value, data)
+            self._log(item.changes)
+            if item.code is not None:
+                self._reject(item, [item.code], item.value)
                 continue
-            done = self.rewrite(value, number)
-            self._log(changes + done.changes)
-            example = done.example
-            codes = [code for code, _ in done.refused] or self._task_codes(example)
+            done = self.rewrite(item.value, item.position)
+            self._log(done.changes)
+            codes = [code for code, _ in done.refused] or self._task_codes(done.example)
             if codes:
-                self._reject(number, codes, example if done.example is not None else value, data)
+                self._reject(item, codes, item.value if done.example is None else done.example)
                 continue
-            entry = [number, None]
+            entry = [item, None]
             self._queue.append(entry)
             self._pending[position] = entry
             position += 1
-            yield example
+            yield done.example
+
+    def _items(self) -> Iterator[Item]:
+        return items(self.source, self.table, self.options.max_line_bytes, self._log)
 
     def _task_codes(self, example: dict | None) -> list[str]:
         """SC001/SC002 for an example whose keys fit no task or not the file's task."""
@@ -129,24 +131,6 @@ class Run:
             self.summary.task = task
         return [] if task == self.summary.task else ["SC002"]
 
-    def _lines(self) -> Iterator[tuple[int, bytes, list[Change], bool]]:
-        """Non-blank lines, their normalisations (BOM, CRLF), and whether the line has no end."""
-        try:
-            with open_binary(self.source) as stream:
-                for raw in iter_lines(stream, self.options.max_line_bytes):
-                    if raw.data is None:
-                        self.summary.examples_in += 1
-                        self._reject(raw.number, ["LD008"], None, b"")
-                        continue
-                    data, changes = _normalise(raw.number, raw.data)
-                    if not data.strip():
-                        self._log([*changes, Change(raw.number, "LD009", "drop-blank-line", "")])
-                        continue
-                    yield raw.number, data, changes, not raw.terminated
-        except ReadFailure as failure:
-            self.summary.examples_in += 1
-            self._reject(failure.line, ["LD012"], None, failure.reason.encode())
-
     def _verdict(self, outcome) -> None:
         """Write a checked example to the output or, with its error codes, to the rejects."""
         entry = self._pending.pop(outcome.location["row"])
@@ -154,22 +138,23 @@ class Run:
             self.summary.written += 1
             entry[1] = ("out", outcome.example)
         else:
-            entry[1] = self._rejected(entry[0], sorted(set(outcome.codes)), outcome.example, None)
+            entry[1] = self._rejected(entry[0], sorted(set(outcome.codes)), outcome.example)
         self._flush()
 
-    def _reject(self, number: int, codes: list[str], example: object, data: bytes | None) -> None:
-        self._queue.append([number, self._rejected(number, codes, example, data)])
+    def _reject(self, item: Item, codes: list[str], example: object) -> None:
+        self._queue.append([item, self._rejected(item, codes, example)])
         self._flush()
 
-    def _rejected(self, number: int, codes: list[str], example: object, data: bytes | None):
+    def _rejected(self, item: Item, codes: list[str], example: object):
         """Count a rejected example; return its record for the rejects file."""
         self.summary.rejected += 1
         self.summary.rejected_by_code.update(set(codes))
-        record: dict[str, Any] = {"source": self.source, "line": number, "codes": codes}
+        record: dict[str, Any] = {"source": self.source, self.unit: item.position, **item.where,
+                                  "codes": codes}
         if example is not None:
             record["example"] = example
-        elif data is not None:
-            record["text"] = data.decode("utf-8", errors="backslashreplace")
+        elif item.text is not None:
+            record["text"] = item.text.decode("utf-8", errors="backslashreplace")
         return ("rejects", record)
 
     def _flush(self) -> None:
@@ -183,35 +168,11 @@ class Run:
     def _log(self, changes: list[Change]) -> None:
         for change in changes:
             self.summary.changes[change.code or change.fix] += 1
-            record = change.to_dict(self.source)
+            record = change.to_dict(self.source, self.unit)
             if self.writers is not None:
                 self.writers.changes.write(line(record))
             if self.on_change is not None:
                 self.on_change(record)
-
-
-def _parse(data: bytes, cut_short: bool) -> tuple[object, str | None]:
-    """``(object, None)`` for a line holding one JSON object, else what was read and its LD code."""
-    value, problem = parse_line(data, last_unterminated=cut_short)
-    if problem is not None:
-        return None, problem[0].code
-    if not isinstance(value, dict):
-        return None, "LD002"
-    if find_duplicate_key(data, value) is not None:
-        return value, "LD006"
-    return value, None
-
-
-def _normalise(number: int, data: bytes) -> tuple[bytes, list[Change]]:
-    """Strip a leading byte-order mark and a CR before the newline, logging each."""
-    changes = []
-    if number == 1 and data.startswith(BOM):
-        data = data[len(BOM):]
-        changes.append(Change(number, "LD010", "remove-byte-order-mark", "", "\ufeff", ""))
-    if data.endswith(b"\r"):
-        data = data[:-1]
-        changes.append(Change(number, None, "crlf-to-lf", "", "\r\n", "\n"))
-    return data, changes
 
 
 def run(source: str, rewrite: Rewrite, options: Options, targets: Targets | None,
