@@ -166,12 +166,12 @@ def any_examples(draw) -> dict:
 
 
 @SETTINGS
-@given(example=valid_examples())
-def test_fix_changes_nothing_in_a_valid_example(example):
+@given(example=valid_examples(), unsafe=st.booleans())
+def test_fix_changes_nothing_in_a_valid_example(example, unsafe):
     assert ftdata.validate([example]).ok
     with tempfile.TemporaryDirectory() as folder:
         source = write_jsonl(Path(folder) / "in.jsonl", [example])
-        result = ftdata.fix(source, out=Path(folder) / "out.jsonl")
+        result = ftdata.fix(source, out=Path(folder) / "out.jsonl", unsafe_fixes=unsafe)
         assert read_lines(Path(folder) / "out.jsonl") == [example]
         assert (Path(folder) / "out.changes.jsonl").read_text() == ""
         assert result.summary.written == 1 and result.ok
