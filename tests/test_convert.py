@@ -164,6 +164,9 @@ def test_malformed_input_becomes_rejects_not_crashes(tmp_path, capsys):
                        13: ["SC001"], 14: ["LD003"], 15: ["LD004"]}
     assert len(read_lines(tmp_path / "out.jsonl")) == 1
     assert main(["validate", str(tmp_path / "out.jsonl")]) == 0
+    files = [f"== {name}\n" + (tmp_path / name).read_text(encoding="utf-8").replace(
+        str(tmp_path) + "/", "") for name in ("out.jsonl", "out.rejects.jsonl", "out.changes.jsonl")]
+    assert_golden("\n".join(files), "convert_malformed.txt")
 
 
 def test_a_line_over_the_limit_is_rejected(tmp_path):
