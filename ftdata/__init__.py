@@ -7,8 +7,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["Finding", "Location", "PrepareResult", "Result", "Severity", "__version__", "preflight",
-           "prepare", "validate"]
+__all__ = ["Finding", "Location", "PrepareResult", "Result", "Severity", "__version__", "convert",
+           "fix", "preflight", "prepare", "validate"]
 
 
 def __getattr__(name: str):
@@ -24,6 +24,14 @@ def __getattr__(name: str):
         module = importlib.import_module("ftdata.prepare")
         globals().update(prepare=module.prepare, PrepareResult=module.PrepareResult)
         return globals()[name]
+    if name == "convert":
+        from ftdata.reshape.convert import convert
+
+        return convert
+    if name == "fix":
+        from ftdata.reshape.fix import fix
+
+        return fix
     if name == "preflight":
         from ftdata.submission.core import preflight
 

@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ftdata.submission.cli import add_preflight
 
     add_preflight(commands)
+    from ftdata.reshape.cli import add_convert, add_fix
+
+    add_convert(commands)
+    add_fix(commands)
     models = commands.add_parser("models", help="list the supported models and context lengths")
     models.add_argument("name", nargs="?", help="show one model (full or short name)")
     return parser
@@ -214,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command in ("validate", "stats"):
             return _validate(args)
-        if args.command in ("prepare", "preflight"):
+        if args.command in ("prepare", "preflight", "convert", "fix"):
             return args.run(args)
         if args.command == "models":
             return _models(args.name)
@@ -323,15 +327,18 @@ def _rules(code: str | None, markdown: bool = False) -> int:
     if code is None:
         for rule in registry.all_rules():
             tasks = ",".join(sorted(rule.tasks))
-            print(f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{rule.summary}")
+            fixable = rule.fix or "-"
+            print(f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{fixable:<8}"
+                  f"{rule.summary}")
         return EXIT_OK
     try:
         rule = registry.get(code)
     except KeyError:
         raise FtdataError(f"no rule {code!r}; `ftdata rules` lists them") from None
     profiles = ", ".join(sorted(rule.profiles))
+    fixable = f"; fixable: {rule.fix}" if rule.fix else ""
     print(f"{rule.code} {rule.name} ({rule.severity.label}; tasks: {', '.join(sorted(rule.tasks))};"
-          f" profiles: {profiles})\n")
+          f" profiles: {profiles}{fixable})\n")
     print(rule.doc)
     print(f"\nHow to fix: {rule.hint}")
     return EXIT_OK
@@ -357,12 +364,13 @@ def rules_markdown() -> str:
     """The rule catalogue as a Markdown table (the README embeds it; a test keeps it in sync)."""
     from ftdata.rules import registry
 
-    lines = ["| code | name | severity | tasks | profiles | what it checks |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| code | name | severity | tasks | profiles | fixable | what it checks |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for rule in registry.all_rules():
         lines.append(
             f"| {rule.code} | {rule.name} | {rule.severity.label} | {', '.join(sorted(rule.tasks))}"
-            f" | {', '.join(sorted(rule.profiles))} | {rule.summary.replace('|', '/')} |"
+            f" | {', '.join(sorted(rule.profiles))} | {rule.fix or ''}"
+            f" | {rule.summary.replace('|', '/')} |"
         )
     return "\n".join(lines)
 

@@ -121,6 +121,7 @@ def message_missing_key(example: dict, ctx: CheckContext) -> Iterator[Violation]
     tasks=CHAT,
     structural=True,
     hint='Keep only "role" and "content" in each message; move other fields out of the data.',
+    fix="safe",
 )
 def message_extra_key(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """A message may hold only ``role`` and ``content``.
@@ -144,6 +145,7 @@ def message_extra_key(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     tasks=CHAT,
     structural=True,
     hint="Use one of the roles system, user, assistant, in lower case.",
+    fix="safe",
 )
 def invalid_role(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """``role`` must be one of the allowed roles, spelled exactly.
@@ -217,6 +219,7 @@ def system_not_first(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     severity="error",
     tasks=CHAT,
     hint="Merge consecutive messages of the same role into one message.",
+    fix="opt-in",
 )
 def repeated_role(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """Two consecutive messages may not have the same role.
@@ -258,6 +261,7 @@ def starts_with_assistant(example: dict, ctx: CheckContext) -> Iterator[Violatio
     severity="error",
     tasks=CHAT,
     hint="End each example with the assistant reply to train on; drop trailing user turns.",
+    fix="opt-in",
 )
 def last_not_assistant(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """The last message must come from the assistant.
@@ -282,6 +286,7 @@ def last_not_assistant(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     severity="warning",
     tasks=CHAT,
     hint="Write the assistant reply the model should learn, or drop the example.",
+    fix="opt-in",
 )
 def empty_final_response(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """The final assistant message is empty or only white space.
@@ -310,6 +315,7 @@ def empty_final_response(example: dict, ctx: CheckContext) -> Iterator[Violation
     severity="warning",
     tasks=CHAT,
     hint="Fill in the message or remove it (and keep the roles alternating).",
+    fix="opt-in",
 )
 def empty_content(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """A message other than the final reply is empty or only white space.

@@ -21,6 +21,7 @@ DUPLICATE = declare(
 
     Bad:  the same line twice in ``train.jsonl``
     Good: each example once""",
+    fix="safe",
 )
 NO_VALID = declare(
     "DS003", "no-valid-examples", severity="error", tasks=ALL,

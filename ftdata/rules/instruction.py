@@ -77,6 +77,7 @@ def field_not_string(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     tasks=INSTRUCTION,
     drops="empty_turn",
     hint="Fill in the prompt and the response, or drop the example.",
+    fix="opt-in",
 )
 def empty_field(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """``prompt`` or ``response`` is an empty string: training drops the example.
@@ -105,6 +106,7 @@ def empty_field(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     severity="warning",
     tasks=INSTRUCTION,
     hint="Replace white-space-only values with real text, or drop the example.",
+    fix="opt-in",
 )
 def whitespace_field(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """``prompt`` or ``response`` holds only white space.

@@ -94,6 +94,7 @@ BOM = declare(
 
     Bad:  a file starting with the bytes EF BB BF
     Good: the same file without them""",
+    fix="safe",
 )
 EMPTY_FILE = declare(
     "LD011", "empty-file", severity="error", tasks=JSONL,

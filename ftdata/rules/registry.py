@@ -29,6 +29,8 @@ FAMILIES = {
     "RN": "run arguments (ftdata preflight)",
 }
 TASKS = ("chat", "instruction", "pretraining")
+#: How a rule's findings can be fixed by ``ftdata fix``: by default, or only when asked.
+FIX_KINDS = ("safe", "opt-in")
 PROFILES = ("databricks", "llm-foundry")
 
 #: Retired codes and the code that replaced them (kept selectable as aliases).
@@ -56,6 +58,7 @@ class Rule:
     # drops it silently): the drop reason, as in ``TokenCounts.drop_reason``. A
     # row with such a finding and no error is valid but not trained on.
     drops: str | None = None
+    fix: str | None = None  # one of FIX_KINDS when `ftdata fix` can fix the rule's findings
 
     @property
     def summary(self) -> str:
@@ -81,6 +84,7 @@ def rule(
     profiles: Iterable[str] = PROFILES,
     structural: bool = False,
     drops: str | None = None,
+    fix: str | None = None,
 ) -> Callable[[Check], Check]:
     """Register the decorated function as the check of rule ``code``.
 
@@ -88,11 +92,12 @@ def rule(
     ``(json_pointer, message)`` for each violation. ``drops`` names the drop reason
     of a rule whose finding means training drops the example (``Rule.drops``). Rules
     reported by the loaders or the engine themselves (no per-example check)
-    are declared with :func:`declare`.
+    are declared with :func:`declare`. ``fix`` (``safe`` or ``opt-in``) declares that
+    ``ftdata fix`` repairs the rule's findings (``ftdata.reshape.fixes``).
     """
 
     def decorate(func: Check) -> Check:
-        _add(code, name, severity, tasks, hint, profiles, structural, func, drops=drops)
+        _add(code, name, severity, tasks, hint, profiles, structural, func, drops=drops, fix=fix)
         return func
 
     return decorate
@@ -108,15 +113,19 @@ def declare(
     doc: str,
     profiles: Iterable[str] = PROFILES,
     drops: str | None = None,
+    fix: str | None = None,
 ) -> Rule:
     """Register a rule whose findings are produced outside the per-example checks."""
-    return _add(code, name, severity, tasks, hint, profiles, False, None, doc=doc, drops=drops)
+    return _add(code, name, severity, tasks, hint, profiles, False, None, doc=doc, drops=drops,
+                fix=fix)
 
 
 def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None,
-         drops=None) -> Rule:
+         drops=None, fix=None) -> Rule:
     if not CODE_PATTERN.match(code) or code[:2] not in FAMILIES:
         raise ValueError(f"rule code {code!r} is not a family prefix plus three digits")
+    if fix is not None and fix not in FIX_KINDS:
+        raise ValueError(f"rule {code}: fix must be one of {FIX_KINDS}, not {fix!r}")
     if code in _RULES or code in RETIRED:
         raise ValueError(f"rule code {code} is registered twice")
     text = doc if doc is not None else inspect.getdoc(func) or ""
@@ -133,6 +142,7 @@ def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None
         profiles=frozenset(profiles),
         structural=structural,
         drops=drops,
+        fix=fix,
     )
     _RULES[code] = registered
     return registered

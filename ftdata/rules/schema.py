@@ -47,6 +47,7 @@ WRONG_TASK = declare(
     structural=True,
     hint="Drop the extra keys before upload, e.g. jq -c '{messages}' in.jsonl > out.jsonl "
     "(or '{prompt, response}'); for tables select only the needed columns.",
+    fix="safe",
 )
 def extra_keys(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """An example may hold only the keys of its task.

@@ -19,6 +19,7 @@ TEMPLATE_ERROR = declare(
 
     Bad:  ``{"messages": [{"role": "system", ...}, {"role": "user", ...}, ...]}`` for a template that rejects system messages
     Good: ``{"messages": [{"role": "user", "content": "<system text>\\n\\n<question>"}, ...]}``""",
+    fix="opt-in",
 )
 NOT_PREFIX_CONSISTENT = declare(
     "TK002", "template-not-prefix-consistent", severity="error", tasks=("chat",),
