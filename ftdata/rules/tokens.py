@@ -81,3 +81,16 @@ TOKENS_SKIPPED = declare(
     Bad:  ``--model meta-llama/Llama-2-7b-chat-hf`` with no local copy of its tokenizer
     Good: ``--model mistralai/Mistral-7B-Instruct-v0.2`` with mistral-common installed""",
 )
+TOKENIZER_ERROR = declare(
+    "TK009", "tokenizer-error", severity="error", tasks=ALL,
+    hint="Check the tokenizer's pre-tokenizer pattern (it gives up on this text), "
+    "or remove the text that sets it off (e.g. a very long run of word characters).",
+    doc="""The tokenizer itself failed on this example's text, so it cannot be counted or trained.
+
+    The Rust ``tokenizers`` library panics when its pre-tokenizer regex hits
+    the regex engine's backtracking limit; training would crash on the same
+    text. The panic message is quoted (truncated).
+
+    Bad:  a ``tokenizer.json`` whose Split pattern ``(\\w+\\s?)*$`` meets ``aaaa...a!``
+    Good: a pattern without nested quantifiers, or text the pattern handles""",
+)
