@@ -128,3 +128,278 @@ def test_prepare_skips_the_example_the_tokenizer_fails_on(tmp_path, capsys) -> N
     assert sorted(r["prompt"] for r in written) == ["hi", "ok"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["examples"]["left_out_by_reason"] == {"TK009": 1}
+
+
+# --- Item 18: template denial of service -------------------------------------------------
+#
+# Every payload runs in a child process (the real CLI on a one-line chat file,
+# the template coming from the tokenizer folder as it would from a model
+# folder), with a wall-clock limit and the child's own peak RSS measured by
+# wait4, so that a regression fails the test instead of hanging the suite or
+# taking the machine's memory. The child also gets an address-space limit as a
+# last safety net; a payload stopped by it (MemoryError) would not be reported
+# as the sandbox's own finding, so the test would still fail.
+
+SECONDS_LIMIT = 10.0
+RSS_LIMIT_MB = 1024
+SAFETY_NET_BYTES = 6 << 30  # RLIMIT_AS of the child
+
+HOSTILE_TEMPLATES = {
+    # the payload classes the audit found, one test each
+    "nested-range-loops": "{% for a in range(100000) %}{% for b in range(100000) %}"
+                          "{% for c in range(100000) %}{% endfor %}{% endfor %}{% endfor %}",
+    "lipsum": "{{ lipsum(n=1000000) }}",
+    "macro-fan-out": "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}"
+                     "{% endmacro %}{{ f(40) }}",
+    "string-multiplication": "{{ 'a' * 10**10 }}",
+    "list-multiplication": "{{ ([0] * 10**9) | length }}",
+    "center": "{{ 'a' | center(10**9) }}",
+    "format-width-printf": "{{ '%*s' | format(10**9, 'a') }}",
+    "format-width-percent": "{{ '%.1000000000f' % 1.5 }}",
+    "format-width-str-format": "{{ '{:>{}}'.format('a', 10**9) }}",
+    "wordwrap": "{{ ('ab ' * 300000) | wordwrap(1, wrapstring='x' * 300000) }}",
+    "chained-replace": "{{ ('a' * 1000) | replace('a', 'a' * 10) | replace('a', 'a' * 10)"
+                       " | replace('a', 'a' * 10) | replace('a', 'a' * 10) }}",
+    "tojson-indent": "{{ messages | tojson(indent=10**9) }}",
+    # the same classes reached by other roads
+    "doubling-in-a-namespace": "{% set ns = namespace(s='ab') %}{% for i in range(64) %}"
+                               "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
+    "doubling-by-set-lines": "{% set s = 'ab' %}" + "{% set s = s + s %}" * 64 + "{{ s | length }}",
+    "doubling-macro-arguments": "{% macro d(s, n) %}{% if n %}{{ d(s + s, n - 1) }}{% endif %}"
+                                "{% endmacro %}{{ d('ab', 64) }}",
+    "printed-in-a-loop": "{% set s = 'a' * 900000 %}{% for i in range(100000) %}{{ s }}{% endfor %}",
+    "macro-buffer-in-a-loop": "{% set s = 'a' * 900000 %}{% macro m() %}{% for i in range(100000) %}"
+                              "{{ s[1:] }}{% endfor %}{% endmacro %}{{ m() | length }}",
+    "printed-list": "{% set s = 'a' * 900000 %}{{ [s] * 100000 }}",
+    "joined-list": "{% set s = 'a' * 900000 %}{{ ([s] * 100000) | join }}",
+    "string-methods": "{{ 'a'.ljust(10**9) ~ 'a'.zfill(10**9) ~ ('\t' * 100000).expandtabs(10**6) }}",
+    "integer-power": "{{ 10 ** (10 ** 9) }}",
+    "integer-squaring": "{% set ns = namespace(x=10) %}{% for i in range(64) %}"
+                        "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x > 0 }}",
+    "int-to-bytes": "{{ (1).to_bytes(10**10, 'big') | length }}",
+    "indent-width": "{{ ('a\n' * 100000) | indent(10**5) }}",
+    "batch-fill": "{{ ([1] | batch(10**9, 'x') | list) | length }}",
+    "list-sum": "{% set l = [0] * 100000 %}{{ ([l] * 100000) | sum(start=[]) | length }}",
+    "nested-loops-over-text": "{% set s = 'a' * 100000 %}{% for x in s %}{% for y in s %}"
+                              "{% endfor %}{% endfor %}",
+}
+
+UNCOMPILABLE_TEMPLATES = {
+    "nested-if-5000": "{% if true %}" * 5000 + "x" + "{% endif %}" * 5000,
+    "nested-for-30": "{% for a in [1] %}" * 30 + "x" + "{% endfor %}" * 30,
+    "nested-brackets": "{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}",
+    "unary-chain": "{{ " + "not " * 5000 + "x }}",
+    "attribute-chain": "{{ x" + ".a" * 5000 + " }}",
+}
+
+
+@pytest.fixture(scope="module")
+def chat_file(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile")
+    data = folder / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
+                                             {"role": "assistant", "content": "ok"}]}) + "\n")
+    return data
+
+
+def tokenizer_with_template(folder: Path, template: str) -> Path:
+    """A small real tokenizer folder whose chat template is ``template``."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    tok = Tokenizer(models.WordLevel({"[UNK]": 0, "hi": 1, "ok": 2}, unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    folder.mkdir(parents=True, exist_ok=True)
+    tok.save(str(folder / "tokenizer.json"))
+    (folder / "tokenizer_config.json").write_text(json.dumps({"chat_template": template}))
+    return folder
+
+
+def run_bounded(argv: list[str], cwd: Path, limit: float = SECONDS_LIMIT):
+    """Run ``python argv`` with a timeout; return (exit code, seconds, peak RSS MB, stdout, stderr)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    def safety_net() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (SAFETY_NET_BYTES, SAFETY_NET_BYTES))
+
+    out, err = cwd / "child.out", cwd / "child.err"
+    env = {**os.environ, "RUST_BACKTRACE": "0"}
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        child = subprocess.Popen([sys.executable, *argv], stdout=stdout, stderr=stderr, cwd=cwd,
+                                 env=env, preexec_fn=safety_net)
+    start = time.monotonic()
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() - start > limit:
+            child.kill()
+            os.wait4(child.pid, 0)
+            pytest.fail(f"the child ran over {limit} s")
+        time.sleep(0.02)
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    seconds = time.monotonic() - start
+    return (child.returncode, seconds, usage.ru_maxrss / 1024, out.read_text(), err.read_text())
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TEMPLATES))
+def test_hostile_template_is_a_finding_in_bounded_time_and_memory(name, chat_file, tmp_path):
+    folder = tokenizer_with_template(tmp_path / "tok", HOSTILE_TEMPLATES[name])
+    code, seconds, rss_mb, out, err = run_bounded(
+        ["-m", "ftdata", "validate", str(chat_file), "--tokenizer", str(folder), "--format", "json"],
+        tmp_path)
+    assert seconds < SECONDS_LIMIT and rss_mb < RSS_LIMIT_MB, (seconds, rss_mb)
+    assert code == 1, err
+    findings = json.loads(out)["findings"]
+    template_errors = [f["message"] for f in findings if f["code"] == "TK001"]
+    assert len(template_errors) == 1 and "ftdata's sandbox" in template_errors[0], findings
+
+
+@pytest.mark.parametrize("name", sorted(UNCOMPILABLE_TEMPLATES))
+def test_template_nested_too_deeply_is_a_usage_error(name, chat_file, tmp_path):
+    folder = tokenizer_with_template(tmp_path / "tok", UNCOMPILABLE_TEMPLATES[name])
+    code, seconds, rss_mb, out, err = run_bounded(
+        ["-m", "ftdata", "validate", str(chat_file), "--tokenizer", str(folder)], tmp_path)
+    assert seconds < SECONDS_LIMIT and rss_mb < RSS_LIMIT_MB, (seconds, rss_mb)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "does not compile" in lines[0] and "Traceback" not in err, err
+
+
+# --- Property: hostile templates composed from the building blocks above -----------------
+
+_NUMBERS = ["0", "1", "7", "1000", "10**5", "10**9", "10**10"]
+_ATOMS = ["'ab'", "messages[0].content", "[0, 'x']", "range(5)", "lipsum(n=3)", "ns.v",
+          "{'k': 'v'}", "10", "'%s'"]
+
+
+def _strategies():
+    """(template strategy): statements built from the amplifiers the sandbox bounds."""
+    from hypothesis import strategies as st
+
+    number = st.sampled_from(_NUMBERS)
+
+    def grow(inner):
+        pair, scaled = st.tuples(inner, inner), st.tuples(inner, number)
+        return st.one_of(
+            scaled.map(lambda t: f"({t[0]} * {t[1]})"),
+            scaled.map(lambda t: f"({t[0]} ** {t[1]})"),
+            pair.map(lambda t: f"({t[0]} ~ {t[1]})"),
+            pair.map(lambda t: f"({t[0]} + {t[1]})"),
+            pair.map(lambda t: f"({t[0]} % {t[1]})"),
+            scaled.map(lambda t: f"({t[0]} | string | center({t[1]}))"),
+            scaled.map(lambda t: f"('%*s' | format({t[1]}, {t[0]}))"),
+            scaled.map(lambda t: f"('{{:>{{}}}}'.format({t[0]}, {t[1]}))"),
+            pair.map(lambda t: f"({t[0]} | string | wordwrap(1, wrapstring={t[1]} | string))"),
+            pair.map(lambda t: f"({t[0]} | string | replace('a', {t[1]} | string))"),
+            scaled.map(lambda t: f"({t[0]} | tojson(indent={t[1]}))"),
+            pair.map(lambda t: f"({t[0]} | join({t[1]} | string))"),
+            scaled.map(lambda t: f"({t[0]} | string | indent({t[1]}))"),
+            scaled.map(lambda t: f"(({t[0]} | string).ljust({t[1]}))"),
+            scaled.map(lambda t: f"({t[0]} | batch({t[1]}, 'x') | list)"),
+            inner.map(lambda e: f"({e} | list)"),
+        )
+
+    expr = st.recursive(st.sampled_from(_ATOMS), grow, max_leaves=6)
+
+    def nest(body):
+        return st.one_of(
+            st.tuples(number, body).map(
+                lambda t: f"{{% for i in range({t[0]}) %}}{t[1]}{{% endfor %}}"),
+            st.tuples(expr, body).map(lambda t: f"{{% for x in {t[0]} %}}{t[1]}{{% endfor %}}"),
+            body.map(lambda b: "{% macro f(n) %}{% if n > 0 %}" + b
+                     + "{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}"),
+            st.tuples(st.integers(1, 6000), body).map(
+                lambda t: "{% if true %}" * t[0] + t[1] + "{% endif %}" * t[0]),
+            st.lists(body, min_size=2, max_size=4).map("".join),
+        )
+
+    leaf = st.one_of(expr.map(lambda e: "{{ " + e + " }}"),
+                     expr.map(lambda e: "{% set ns.v = " + e + " %}"))
+    body = st.recursive(leaf, nest, max_leaves=4)
+    return body.map(lambda b: "{% set ns = namespace(v='ab') %}" + b)
+
+
+def check_composed_templates(examples: int = 40, seconds: float = 0.5) -> None:
+    """Every composed template compiles or not, then renders or fails the example: never more.
+
+    Run in a child process by the test below (a regression must not hang the
+    suite). The render-time budget is lowered to ``seconds`` there so that the
+    examples that end on the clock (not on a size or step limit) end sooner.
+    """
+    from hypothesis import HealthCheck, given, settings
+
+    from ftdata.errors import TokenizerError
+    from ftdata.tokens import _jinja_bounds
+    from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
+
+    messages = [{"role": "user", "content": "hi a"}, {"role": "assistant", "content": "ok"}]
+    _jinja_bounds.SECONDS = seconds
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(_strategies())
+    def property_(source: str) -> None:
+        try:
+            template = ChatTemplate(source)
+        except TokenizerError:
+            return  # cannot compile (nested too deeply): a usage error on the CLI
+        try:
+            text = template.render(messages)
+        except TemplateRenderError:
+            return  # a finding (TK001) on the example
+        assert len(text) <= 10 * 6 + 1_000_000
+
+    property_()
+
+
+def test_composed_hostile_templates_end_bounded(tmp_path):
+    """Hypothesis composes templates from the payload building blocks; each ends bounded."""
+    here = Path(__file__).resolve()
+    code = ("import importlib.util as u, sys; "
+            f"s = u.spec_from_file_location('hostile', {str(here)!r}); m = u.module_from_spec(s); "
+            "s.loader.exec_module(m); m.check_composed_templates()")
+    exit_code, seconds, rss_mb, out, err = run_bounded(["-c", code], tmp_path, limit=240)
+    assert exit_code == 0, err[-3000:]
+    assert rss_mb < RSS_LIMIT_MB, rss_mb
+
+
+def test_limits_grow_with_the_conversation() -> None:
+    """The cap is 10x the conversation plus 1 MB: long real data is never refused."""
+    from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
+
+    content = "word " * 100_000  # 500,000 characters
+    messages = [{"role": "user", "content": content}]
+    five = ChatTemplate("{{ messages[0].content * 5 }}").render(messages)
+    assert five == content * 5  # 2.5 MB: over the 1 MB floor, within 10x the conversation
+    with pytest.raises(TemplateRenderError, match="sandbox"):
+        ChatTemplate("{{ messages[0].content * 20 }}").render(messages)
+
+
+def test_render_time_budget(monkeypatch) -> None:
+    """Work that is cheap in steps but slow in time is stopped by the clock."""
+    from ftdata.tokens import _jinja_bounds
+    from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
+
+    monkeypatch.setattr(_jinja_bounds, "SECONDS", 0.2)
+    slow = ("{% set s = 'a' * 900000 %}{% for i in range(100000) %}"
+            "{% if 'b' in s %}x{% endif %}{% endfor %}")
+    with pytest.raises(TemplateRenderError, match="takes over 0.2 s"):
+        ChatTemplate(slow).render([{"role": "user", "content": "hi"}])
+
+
+def test_hooks_pass_through_outside_a_render() -> None:
+    """Compiled templates used directly (no budget) render exactly as Jinja's sandbox does."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from ftdata.tokens._jinja_env import build_environment
+
+    source = ("{% for m in messages %}{{ m.role ~ ':' ~ m.content + '|' }}{{ '%3d' % loop.index }}"
+              "{{ (m.content * 2) | center(20) }}{{ '{:>5}'.format(m.role) }}{% endfor %}")
+    messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}]
+    ours = build_environment(None).from_string(source).render(messages=messages)
+    theirs = ImmutableSandboxedEnvironment().from_string(source).render(messages=messages)
+    assert ours == theirs
