@@ -148,8 +148,9 @@ class TokenChecker:
                  f"length ({window:,}) is needed, {window - total:,} missing", source=source)
         count = len(stats.per_example)
         if count and stats.dropped == count:
-            emit(dataset.ALL_DROPPED, f"{task}: all {count:,} examples would be dropped at "
-                 f"{window:,} tokens", source=source)
+            at = f" at {window:,} tokens" if window is not None else ""  # no length: empty turns
+            emit(dataset.ALL_DROPPED, f"{task}: all {count:,} examples would be dropped{at}",
+                 source=source)
 
     def report(self) -> dict[str, Any]:
         """The ``tokens`` section of the report."""

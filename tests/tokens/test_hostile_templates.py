@@ -403,3 +403,15 @@ def test_hooks_pass_through_outside_a_render() -> None:
     ours = build_environment(None).from_string(source).render(messages=messages)
     theirs = ImmutableSandboxedEnvironment().from_string(source).render(messages=messages)
     assert ours == theirs
+
+
+def test_template_that_renders_nothing_is_not_an_internal_error(tmp_path, capsys) -> None:
+    """A template that prints nothing drops every example; without a context length the
+    dataset finding (DS007) used to format the missing length and crash (internal error)."""
+    folder = tokenizer_with_template(tmp_path / "tok", "{{ messages[0].content.__class__ }}")
+    data = tmp_path / "chat.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
+                                             {"role": "assistant", "content": "ok"}]}) + "\n")
+    code, report = _report(["validate", str(data), "--tokenizer", str(folder)], capsys)
+    assert code in (0, 1)
+    assert "DS007" in report["summary"]["by_code"]
