@@ -31,6 +31,7 @@ from typing import Any, Callable
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
+from markupsafe import EscapeFormatter, Markup
 
 from ftdata.tokens import _jinja_guards as guards
 from ftdata.tokens._jinja_bounds import STATE, current, size_of, str_size
@@ -90,6 +91,10 @@ class _BoundedFormatter(SandboxedFormatter):
         text = super().format_field(value, format_spec)
         budget.made(len(text), "a formatted field")
         return text
+
+
+class _BoundedEscapeFormatter(_BoundedFormatter, EscapeFormatter):
+    """The same for ``Markup.format``: fields are escaped, as in Jinja's sandbox."""
 
 
 class BoundedSandbox(ImmutableSandboxedEnvironment):
@@ -153,16 +158,21 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         """``str.format``/``format_map`` through a formatter that checks every field."""
         if not isinstance(value, _METHODS):  # every attribute read comes here: leave early
             return None
-        if value.__name__ not in ("format", "format_map") or type(value.__self__) is not str:
-            return super().wrap_str_format(value)  # Markup keeps Jinja's escaping formatter
-        text, formatter = value.__self__, _BoundedFormatter(self)
+        text = value.__self__
+        if value.__name__ not in ("format", "format_map") or not isinstance(text, str):
+            return None
+        if isinstance(text, Markup):  # escapes what it formats, like Jinja's own
+            formatter: SandboxedFormatter = _BoundedEscapeFormatter(self, escape=text.escape)
+        else:
+            formatter = _BoundedFormatter(self)
+        kind = type(text)
         if value.__name__ == "format_map":
             def format_map(mapping: Any) -> str:
-                return formatter.vformat(text, (), mapping)
+                return kind(formatter.vformat(text, (), mapping))
             return format_map
 
         def format(*args: Any, **kwargs: Any) -> str:  # noqa: A001 - the method's own name
-            return formatter.vformat(text, args, kwargs)
+            return kind(formatter.vformat(text, args, kwargs))
         return format
 
     def concat(self, parts: Any) -> str:  # type: ignore[override] - Environment.concat

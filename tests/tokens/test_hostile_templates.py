@@ -157,6 +157,7 @@ HOSTILE_TEMPLATES = {
     "format-width-printf": "{{ '%*s' | format(10**9, 'a') }}",
     "format-width-percent": "{{ '%.1000000000f' % 1.5 }}",
     "format-width-str-format": "{{ '{:>{}}'.format('a', 10**9) }}",
+    "format-width-markup": "{{ ('{:>1000000000}' | safe).format(1) }}",
     "wordwrap": "{{ ('ab ' * 300000) | wordwrap(1, wrapstring='x' * 300000) }}",
     "chained-replace": "{{ ('a' * 1000) | replace('a', 'a' * 10) | replace('a', 'a' * 10)"
                        " | replace('a', 'a' * 10) | replace('a', 'a' * 10) }}",
