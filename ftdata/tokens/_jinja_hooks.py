@@ -35,14 +35,12 @@ def check_nesting(env: jinja2.Environment, source: str) -> None:
             in_set = value == "set"
             if value in _OPENERS:
                 blocks += 1
-            elif value.startswith("end") and value != "endset":
+            elif value.startswith("end"):  # endset closes a block set: inline sets have none
                 blocks -= 1
         elif kind == "operator" and value == "=" and in_set:
             in_set = False  # {% set x = ... %}: not a block
         elif kind == "block_end" and in_set:
             blocks, in_set = blocks + 1, False  # {% set x %}...{% endset %}
-        elif kind == "name" and value == "endset":
-            blocks -= 1
         elif kind == "operator" and value in "([{":
             brackets += 1
         elif kind == "operator" and value in ")]}":

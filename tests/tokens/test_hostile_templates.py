@@ -392,6 +392,19 @@ def test_render_time_budget(monkeypatch) -> None:
         ChatTemplate(slow).render([{"role": "user", "content": "hi"}])
 
 
+def test_nesting_cap_counts_depth_not_length() -> None:
+    """Many blocks one after another are fine; only depth is capped."""
+    from ftdata.errors import TokenizerError
+    from ftdata.tokens.chat_template import ChatTemplate
+
+    flat = ("{% set x %}a{% endset %}{% set y = 1 %}{% if true %}{{ (x) }}{% endif %}" * 200
+            + "{% for m in messages %}{{ [[m.role]] }}{% endfor %}")
+    assert ChatTemplate(flat).render([{"role": "user", "content": "hi"}]).endswith("[['user']]")
+    for opener, closer in (("{% set x %}", "{% endset %}"), ("{% filter upper %}", "{% endfilter %}")):
+        with pytest.raises(TokenizerError, match="nested more than 50"):
+            ChatTemplate(opener * 51 + closer * 51)
+
+
 def test_hooks_pass_through_outside_a_render() -> None:
     """Compiled templates used directly (no budget) render exactly as Jinja's sandbox does."""
     from jinja2.sandbox import ImmutableSandboxedEnvironment
