@@ -5,7 +5,8 @@ from reaching Python internals, but not from asking for ``'a' * 10**10``,
 ``range(10**5)`` nested five deep or a macro that calls itself twice per
 level forty levels down: each of those hangs the run or takes gigabytes.
 Every render therefore gets a ``RenderBudget`` sized from the conversation it
-renders, and the environment's hooks (``_jinja_env``) charge it:
+renders, and the hooks of the bounded sandbox (``_jinja_sandbox``,
+``_jinja_hooks``) charge it:
 
 * size: no string, list or output a template builds may exceed ``cap``
   characters (or items): 10x the conversation's characters plus 1 MB. Checks
@@ -15,7 +16,12 @@ renders, and the environment's hooks (``_jinja_env``) charge it:
   ``ALLOC_FACTOR x cap``, which bounds the memory held in loop buffers;
 * work: loop iterations and calls (macros, methods) are steps, at most
   ``STEPS`` plus 10 per conversation character;
-* time: the render stops after ``SECONDS`` of wall time (checked at steps).
+* time: the render stops after ``SECONDS`` of wall time (looked at every 32
+  calls, at every loop and every 256 items of a long loop).
+
+The limits start at their floors (1 MB, ``STEPS``) and grow to the
+conversation's own the first time one is reached: measuring the conversation
+is left out of the renders that stay small, which is nearly all of them.
 
 Real templates stay far below all of these (they render a conversation in
 well under a millisecond, to a text a few percent longer than the content),

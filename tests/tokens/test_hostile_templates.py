@@ -1,4 +1,8 @@
-"""Hostile content and hostile templates end in findings, never in a hang or a crash (issue 11, items 18-19)."""
+"""Hostile content and hostile templates end in findings, never in a hang or a crash.
+
+Issue 11, items 18 (template denial of service: the bounded sandbox) and 19
+(a tokenizer that panics on a text: TK009 on that example).
+"""
 
 from __future__ import annotations
 
