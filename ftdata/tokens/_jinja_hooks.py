@@ -14,7 +14,7 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.utils import generate_lorem_ipsum
 
 from ftdata.tokens import _jinja_guards as guards
-from ftdata.tokens._jinja_bounds import STATE, current, size_of, str_size
+from ftdata.tokens._jinja_bounds import STATE, size_of, str_size
 
 MAX_NESTING = 50  # blocks inside blocks, or brackets inside brackets, at compile time
 LOOP_FILTER = "ftdata_bounded_loop"  # wraps every {% for %} iterable (see BoundedSandbox._parse)
@@ -56,7 +56,7 @@ def _bound_loop(iterable: Any) -> Any:
     loop also looks at the clock every ``_CLOCK_EVERY`` items; a short one is
     handed back as it is (the next loop or call looks at the clock).
     """
-    budget = current()
+    budget = STATE.budget
     if budget is None:
         return iterable
     try:
@@ -91,7 +91,7 @@ def _bounded_filter(name: str, func: Callable) -> Callable:
 
     @functools.wraps(func)
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        budget = current()
+        budget = STATE.budget
         if budget is None:
             return func(*args, **kwargs)
         if len(args) > lead:
@@ -121,7 +121,7 @@ def listed(value: Any, budget: Any, name: str) -> Any:
 
 def _lipsum(*args: Any, **kwargs: Any) -> str:
     """``lipsum(n, html, min, max)``, refused when it would be over the budget."""
-    budget = current()
+    budget = STATE.budget
     if budget is not None:
         budget.check(guards.LIPSUM(budget.cap, *args, **kwargs), "lipsum()")
     return generate_lorem_ipsum(*args, **kwargs)

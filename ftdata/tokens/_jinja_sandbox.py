@@ -34,7 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from markupsafe import EscapeFormatter, Markup
 
 from ftdata.tokens import _jinja_guards as guards
-from ftdata.tokens._jinja_bounds import STATE, current, size_of, str_size
+from ftdata.tokens._jinja_bounds import STATE, size_of, str_size
 from ftdata.tokens._jinja_hooks import LOOP_FILTER, check_nesting, finalize, listed
 
 _BOUNDED_METHODS = frozenset(guards.TEXT_METHODS) | frozenset(guards.INT_METHODS)
@@ -84,7 +84,7 @@ class _BoundedFormatter(SandboxedFormatter):
 
     def format_field(self, value: Any, format_spec: str) -> Any:
         """Check the foreseen size of the field, format it, and charge it."""
-        budget = current()
+        budget = STATE.budget
         if budget is None:
             return super().format_field(value, format_spec)
         budget.check(guards.spec_bound(budget.cap, value, format_spec), "a formatted field")
@@ -132,7 +132,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         """A call from the template: one step, a size check before, a charge after."""
-        budget = current()
+        budget = STATE.budget
         if budget is None:
             return super().call(__context, __obj, *args, **kwargs)
         budget.steps -= 1
@@ -177,7 +177,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def concat(self, parts: Any) -> str:  # type: ignore[override] - Environment.concat
         """Join output chunks (a render, a macro, a block), refusing an output over the cap."""
-        budget = current()
+        budget = STATE.budget
         if budget is None:
             return "".join(parts)
         if parts.__class__ is list:  # a macro's or block's buffer, complete
@@ -199,7 +199,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def bounded_join(self, join: Callable, parts: tuple) -> str:
         """``a ~ b ~ ...``: refused when the joined text would be over the cap."""
-        budget = current()
+        budget = STATE.budget
         if budget is not None:
             budget.check(sum(str_size(p, budget.cap) for p in parts), "the result of ~")
         text = join(parts)
