@@ -100,3 +100,16 @@ LIST_AS_TEXT = declare(
     Bad:  ``{"role": "user", "content": [{"type": "text", "text": "Hi"}]}`` for Llama 3.1
     Good: ``{"role": "user", "content": "Hi"}``""",
 )
+TOKENIZER_ERROR = declare(
+    "TK010", "tokenizer-error", severity="error", tasks=ALL,
+    hint="Check the tokenizer's pre-tokenizer pattern (it gives up on this text), "
+    "or remove the text that sets it off (e.g. a very long run of word characters).",
+    doc="""The tokenizer itself failed on this example's text, so it cannot be counted or trained.
+
+    The Rust ``tokenizers`` library panics when its pre-tokenizer regex hits
+    the regex engine's backtracking limit; training would crash on the same
+    text. The panic message is quoted (truncated).
+
+    Bad:  a ``tokenizer.json`` whose Split pattern ``(\\w+\\s?)*$`` meets ``aaaa...a!``
+    Good: a pattern without nested quantifiers, or text the pattern handles""",
+)

@@ -9,6 +9,13 @@ same text here as there: an immutable sandbox, ``trim_blocks`` and
 ``lstrip_blocks``, loop controls, a ``{% generation %}`` tag, a JSON filter
 without HTML escaping, and a few globals. Only the clock differs: it can be
 pinned, so that a date-stamped template renders reproducibly.
+
+It is also bounded (``BoundedSandbox``): every render runs under a budget of
+size, work and time (``_jinja_bounds``), charged by hooks at the few places
+where a template can multiply data or work (operators, calls, filters, loops,
+joins, output), so a hostile template fails one example instead of hanging
+the run or eating the machine's memory. The hooks only check and count; for
+any template that stays within the budget the text is unchanged.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
+
+from ftdata.tokens._jinja_bounds import RenderLimit, current, size_of
+from ftdata.tokens._jinja_hooks import bound_filters
+from ftdata.tokens._jinja_sandbox import BoundedSandbox
 
 
 class TemplateRaised(TemplateError):
@@ -84,6 +95,8 @@ class _SafeNamespace(Namespace):
 
     def __setitem__(self, name: str, value: Any) -> None:
         _check_names({name: value})
+        if (budget := current()) is not None:  # what a loop keeps must stay within the cap
+            budget.check(size_of(value), "a namespace attribute")
         Namespace.__setitem__(self, name, value)
 
 
@@ -123,11 +136,12 @@ def _clock(pinned: _dt.date | None) -> Callable[[str], str]:
 
 
 def build_environment(pinned_date: _dt.date | None) -> ImmutableSandboxedEnvironment:
-    """A fresh sandboxed environment; ``pinned_date`` fixes ``strftime_now``."""
-    env = ImmutableSandboxedEnvironment(
+    """A fresh bounded sandbox; ``pinned_date`` fixes ``strftime_now``."""
+    env = BoundedSandbox(
         trim_blocks=True, lstrip_blocks=True, extensions=[GenerationTag, loopcontrols]
     )
     env.filters["tojson"] = _tojson
+    bound_filters(env)
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = _clock(pinned_date)
     env.globals["dict"] = _DictFactory()
@@ -136,7 +150,9 @@ def build_environment(pinned_date: _dt.date | None) -> ImmutableSandboxedEnviron
 
 
 __all__ = [
+    "BoundedSandbox",
     "GenerationTag",
+    "RenderLimit",
     "SecurityError",
     "TemplateError",
     "TemplateRaised",

@@ -161,13 +161,22 @@ def _compile(source: str, date: _dt.date | None) -> Any:
         return env.from_string(source)
     except jenv.TemplateError as exc:
         raise TokenizerError(f"the chat template does not compile: {exc}") from exc
+    except (RecursionError, SyntaxError) as exc:
+        # Nesting the parser's own check did not see (5,000 unary operators,
+        # a long chain of attributes) overflows Jinja's compiler or Python's.
+        raise TokenizerError("the chat template does not compile: it is nested too deeply "
+                             f"({type(exc).__name__}: {str(exc)[:100]})") from exc
 
 
 def _render(template: Any, context: dict[str, Any]) -> str:
     from ftdata.tokens import _jinja_env as jenv
 
+    from ftdata.tokens._jinja_bounds import run_bounded
+
     try:
-        return template.render(**context)
+        return run_bounded(context, template.render, context)
+    except jenv.RenderLimit as exc:
+        raise TemplateRenderError(f"{exc} (ftdata's sandbox)", raised_by_template=False) from None
     except jenv.SecurityError as exc:
         # Trying to reach Python internals is a broken (or hostile) template,
         # not a problem of this one conversation.

@@ -68,6 +68,8 @@ class TokenChecker:
                  "Python text; training learns that text", pointer=where_in, **where)
         if outcome.error is not None:
             kind, message = outcome.error
+            if kind == "tokenizer":
+                return emit(tokens.TOKENIZER_ERROR, message, **where)
             rule = tokens.TEMPLATE_ERROR if kind == "template" else tokens.NOT_PREFIX_CONSISTENT
             return emit(rule, f"chat template: {message}", **where)
         counts = outcome.counts
@@ -98,10 +100,15 @@ class TokenChecker:
         return False
 
     def count_document(self, path: str, where: dict) -> bool:
-        """Count one pre-training document; it is never invalid because of tokens."""
+        """Count one pre-training document; only a text the tokenizer fails on makes it invalid."""
+        from ftdata.tokens.safe_encode import EncoderPanic
+
         if self.stage is None:
             return False
-        total, literal = self.stage.count_document(path)
+        try:
+            total, literal = self.stage.count_document(path)
+        except EncoderPanic as exc:
+            return self.builder.emit(tokens.TOKENIZER_ERROR, str(exc), **where)
         self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
         if self.on_example is not None:
             self.on_example({**_located(where), "tokens": total, "prompt_tokens": 0,
@@ -147,8 +154,10 @@ class TokenChecker:
                  f"length ({window:,}) is needed, {window - total:,} missing", source=source)
         count = len(stats.per_example)
         if count and stats.dropped == count:
+            why = (f"empty turns, or no trainable token within {window:,} tokens"
+                   if window is not None else "empty turns")  # no length: only empty turns drop
             emit(dataset.ALL_DROPPED, f"{task}: all {count:,} counted examples would be dropped "
-                 f"(empty turns, or no trainable token within {_n(window)} tokens)", source=source)
+                 f"({why})", source=source)
 
     def report(self) -> dict[str, Any]:
         """The ``tokens`` section of the report."""

@@ -57,7 +57,7 @@ class Outcome:
     """What the token stage found for one example."""
 
     counts: Any = None  # TokenCounts, when the example could be counted
-    error: tuple[str, str] | None = None  # ("template"|"prefix", message)
+    error: tuple[str, str] | None = None  # ("template"|"prefix"|"tokenizer", message)
     special_tokens: list[tuple[str, str]] = field(default_factory=list)  # (pointer, literal)
     doubled_bos: bool = False
     turns: list | None = None  # TurnIds per turn, for writers that store token ids
@@ -151,16 +151,28 @@ class TokenStage:
         """Encode a planned batch (step 2 of 3): the turn ids, and the role content lengths.
 
         It touches only the encoder and the TokenCache, so one worker thread may
-        run it for batch k while the caller plans batch k + 1.
+        run it for batch k while the caller plans batch k + 1. An example whose
+        text makes the encoder panic gets ``EncodeFailed`` instead of its ids.
         """
         from ftdata.tokens.counting import encode_plans
+        from ftdata.tokens.safe_encode import EncoderPanic, each_alone, guarded
 
-        encode = self.tokenizer.encode_batch
-        encoded = encode_plans(batch.plans, encode, self.cache)
+        encode, cache = self.tokenizer.encode_batch, self.cache
+        try:
+            encoded = guarded(encode_plans, batch.plans, encode, cache)
+        except EncoderPanic:  # find the examples that panic by encoding each alone
+            encoded = each_alone(batch.plans, lambda plan: encode_plans([plan], encode, cache)[0])
         if batch.roles is None:
             return encoded, None
-        texts = [text for pairs in batch.roles for _, text in pairs]
-        return encoded, [len(ids) for ids in self.cache.encode(texts, False, encode)]
+        try:
+            return encoded, guarded(_role_lengths, batch.roles, encode, cache)
+        except EncoderPanic:  # the example whose content panics fails as a whole
+            lengths = []
+        for k, got in enumerate(each_alone(batch.roles, lambda p: _role_lengths([p], encode, cache))):
+            if not isinstance(got, list):
+                encoded[k], got = got, [0] * len(batch.roles[k])
+            lengths.extend(got)
+        return encoded, lengths
 
     def finish_batch(self, batch: PlannedBatch, encoded: tuple[list, list[int] | None]) -> list[Outcome]:
         """Turn the encoded texts into each example's counts (step 3 of 3)."""
@@ -170,6 +182,9 @@ class TokenStage:
         bos = self.tokenizer.bos_token_id
         for plan, ids, index in zip(batch.plans, turn_ids, batch.planned):
             outcome = batch.outcomes[index]
+            if not isinstance(ids, list):  # EncodeFailed: the encoder panicked on its text
+                outcome.error = ("tokenizer", ids.message)
+                continue
             outcome.turns = turns_from_ids(plan, ids, bos)
             outcome.doubled_bos = bos is not None and ids[0][:2] == [bos, bos]
             outcome.counts = counts_from_ids(
@@ -221,12 +236,17 @@ class TokenStage:
                 outcome.special_tokens.append((pointer(*tokens), found.group()))
 
     def count_document(self, path: str) -> tuple[int, str | None]:
-        """Tokens of one text file (chunked like llm-foundry) and the first special literal."""
+        """Tokens of one text file (chunked like llm-foundry) and the first special literal.
+
+        Raises ``EncoderPanic`` when the encoder panics on the text.
+        """
+        from ftdata.tokens.safe_encode import guarded
+
         bos = self.tokenizer.bos_token_id
         total, literal, first = 0, None, True
         with open(path, encoding="utf-8", errors="replace") as handle:
             while chunk := handle.read(CHUNK_CHARS):
-                ids = self.tokenizer.encode_batch([chunk], True)[0]
+                ids = guarded(self.tokenizer.encode_batch, [chunk], True)[0]
                 if not first and bos is not None and ids[:1] == [bos]:
                     ids = ids[1:]  # only the document's first chunk keeps its BOS
                 total += len(ids)
@@ -245,6 +265,12 @@ def _lists_as_text(messages, texts) -> list[str]:
     # Jinja turns a list into text with str() (also under | trim), so its repr shows up verbatim.
     return [pointer("messages", i, "content") for i, parts in listed
             if parts and str(parts).strip() in rendered]
+
+
+def _role_lengths(roles: list[list[tuple[str, str]]], encode, cache) -> list[int]:
+    """Token counts of every content of ``roles`` (one list of pairs per example), flattened."""
+    texts = [text for pairs in roles for _, text in pairs]
+    return [len(ids) for ids in cache.encode(texts, False, encode)]
 
 
 def _fold_roles(batch: PlannedBatch, lengths: list[int]) -> None:
