@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ftdata.errors import FtdataError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json", "github", "sarif", "junit")
+FORMATS = ("text", "json", "github", "sarif", "junit", "html")
 
 
 class _Parser(argparse.ArgumentParser):
