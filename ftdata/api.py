@@ -43,6 +43,7 @@ def validate(
     columns: Iterable[str] | None = None,
     rename: Mapping[str, str] | None = None,
     id_column: str | None = None,
+    progress: Callable[[Any], None] | None = None,
 ) -> Result:
     """Check fine-tuning data and return a :class:`~ftdata.result.Result`.
 
@@ -76,6 +77,9 @@ def validate(
     columns; ``rename`` maps new names to table columns (``{"prompt":
     "question"}``); ``id_column`` names each row in findings. A table that
     cannot be read raises ``SourceError`` naming the table or data file.
+
+    ``progress`` receives a ``ftdata.progress.Tick`` after every batch read
+    (bytes of plain files, else rows), e.g. to drive a progress bar.
     """
     if settings is None:
         table = find_config()[1] if use_config else {}
@@ -107,6 +111,10 @@ def validate(
     )
     sources = open_sources(source, task=settings.task, max_line_bytes=settings.max_line_bytes,
                            task_for=settings.task_for, table=table_options)
+    if progress is not None:
+        from ftdata.progress import track
+
+        sources = track(sources, progress)
     for item in sources:
         checker.check_source(item, task=settings.task_for(item.name))
     checker.finish()
