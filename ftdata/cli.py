@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("code", nargs="?", help="a rule code such as CH011")
     rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     _add_prepare(commands)
+    from ftdata.show_cli import add_show
+
+    add_show(commands)
     models = commands.add_parser("models", help="list the supported models and context lengths")
     models.add_argument("name", nargs="?", help="show one model (full or short name)")
     return parser
@@ -203,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command in ("validate", "stats"):
             return _validate(args)
-        if args.command == "prepare":
+        if args.command in ("prepare", "show"):
             return args.run(args)
         if args.command == "models":
             return _models(args.name)
