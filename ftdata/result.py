@@ -97,13 +97,13 @@ class Result:
 
     def _repr_html_(self) -> str:
         """The notebook view: summary, per-code table, token histogram and first findings."""
-        from ftdata.reporters.html import fragment
+        from ftdata.views.html import fragment
 
         return fragment(self)
 
     def to_html(self, max_per_code: int = 20) -> str:
         """The self-contained HTML report (as ``--format html``); in Databricks, ``displayHTML`` it."""
-        from ftdata.reporters.html import page
+        from ftdata.views.html import page
 
         return page(self, max_per_code)
 

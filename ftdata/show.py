@@ -4,7 +4,7 @@ The example is read through the sources (``open_sources``), its findings come
 from ``ftdata.validate`` on that example alone, and its tokens from the token
 stage (``TokenStage.count_examples``): the rendered template cut into turns,
 which spans carry loss, and where the context length cuts. Rendering (text,
-token list, HTML) is in ``ftdata.show_render``.
+token list, HTML) is in ``ftdata.views.show``.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def run_show(args: argparse.Namespace) -> int:
     from ftdata.config import token_settings_from
     from ftdata.findings import Severity
     from ftdata.show import build_view
-    from ftdata.show_render import write
+    from ftdata.views.show import render
 
     # The same parsing and checks of the token options as validate's (dates, targets).
     settings = token_settings_from({}, model=args.model, tokenizer=args.tokenizer,
@@ -44,8 +44,8 @@ def run_show(args: argparse.Namespace) -> int:
     mode = "tokens" if args.tokens else "html" if args.html else "text"
     if args.output:
         with open(args.output, "w", encoding="utf-8") as stream:
-            write(view, mode, stream, color=False)
+            stream.write(render(view, mode))
     else:
-        write(view, mode, sys.stdout, color=mode == "text" and sys.stdout.isatty())
+        sys.stdout.write(render(view, mode, color=mode == "text" and sys.stdout.isatty()))
     failed = any(f.severity >= Severity.ERROR for f in view.findings)
     return 1 if failed or view.example is None else 0

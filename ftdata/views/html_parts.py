@@ -6,11 +6,13 @@ Each function returns an HTML string; every data text goes through ``escape``.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata.findings import Finding
-from ftdata.result import Result
 from ftdata.rules import registry
+
+if TYPE_CHECKING:
+    from ftdata.result import Result
 
 STYLE = (
     "body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}"
@@ -97,8 +99,7 @@ def findings_table(findings: list[Finding], *, filters: bool, examples: bool) ->
     """The findings, one row each; with ``filters``, selects by code, severity and source."""
     if not findings:
         return "<p class='note'>No findings.</p>"
-    from ftdata.reporters.html_examples import excerpts
-    from ftdata.reporters.text import place
+    from ftdata.views.html_examples import excerpts
 
     shown = excerpts(findings) if examples else {}
     rows = []
@@ -107,13 +108,24 @@ def findings_table(findings: list[Finding], *, filters: bool, examples: bool) ->
         example = shown.get(index, "")
         rows.append(
             f"<tr data-code='{f.code}' data-severity='{sev}' data-source='{escape(loc.source)}'>"
-            f"<td>{escape(place(f))}</td><td><code>{escape(loc.pointer)}</code></td>"
+            f"<td>{escape(where(f))}</td><td><code>{escape(loc.pointer)}</code></td>"
             f"<td><code>{f.code}</code> {escape(f.name)}</td><td class='sev-{sev}'>{sev}</td>"
             f"<td>{escape(f.message)}<div class='note'>{escape(f.hint)}</div>{example}</td></tr>")
     head = ("<table id='findings'><thead><tr><th>where</th><th>pointer</th><th>rule</th>"
             "<th>severity</th><th>message, hint and example</th></tr></thead><tbody>")
     pick = _filters(findings) if filters else ""
     return f"{pick}{head}{''.join(rows)}</tbody></table>"
+
+
+def where(finding: Finding) -> str:
+    """``source:line``, or ``source [file] row N [key] @vV`` for a table row."""
+    loc = finding.location
+    parts = [loc.source + (f":{loc.line}" if loc.line is not None else "")]
+    parts += [loc.file] if loc.file is not None else []
+    parts += [f"row {loc.row}"] if loc.row is not None else []
+    parts += [f"[{loc.key}]"] if loc.key is not None else []
+    parts += [f"@v{loc.version}"] if loc.version is not None else []
+    return " ".join(parts)
 
 
 def _filters(findings: list[Finding]) -> str:
@@ -143,7 +155,7 @@ def tokens_section(tokens: dict[str, Any] | None, compact: bool = False) -> str:
         return ""
     if tokens.get("skipped"):
         return "<h2>Tokens</h2><p class='note'>Skipped: no tokenizer found (see TK008).</p>"
-    from ftdata.reporters.html_tokens import identity, task_section
+    from ftdata.views.html_tokens import identity, task_section
 
     parts = ["<h2>Tokens</h2>", identity(tokens)]
     for task, section in tokens["by_task"].items():

@@ -1,4 +1,4 @@
-"""How ``ftdata show`` prints a :class:`~ftdata.show.ShowView`: text, token list or HTML.
+"""How ``ftdata show`` renders a :class:`~ftdata.show.ShowView`: text, token list or HTML.
 
 Trainable tokens are coloured on a terminal and wrapped in ``«»`` otherwise;
 special tokens are always written as their literals; the point where the
@@ -9,7 +9,6 @@ terminal (control characters shown as escapes) and for HTML.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from ftdata.show import ShowView
 
@@ -147,7 +146,7 @@ def tokens(view: ShowView) -> str:
 
 def html(view: ShowView) -> str:
     """The same as a self-contained page: tokens as boxes, trained ones marked."""
-    from ftdata.reporters.html_parts import STYLE, findings_table
+    from ftdata.views.html_parts import STYLE, findings_table
 
     body = [f"<h1>{escape(view.where)}</h1><pre class='head'>{escape(_header(view))}</pre>"]
     start = 0
@@ -186,7 +185,8 @@ def _html_tokens(view: ShowView, span, start: int) -> str:
     return "".join(parts)
 
 
-def write(view: ShowView, mode: str, stream: Any, color: bool) -> None:
-    """Write ``view`` as ``text``, ``tokens`` or ``html`` to ``stream``."""
-    render = {"text": lambda v: text(v, color), "tokens": tokens, "html": html}[mode]
-    stream.write(render(view))
+def render(view: ShowView, mode: str, color: bool = False) -> str:
+    """``view`` as ``text`` (coloured or with markers), ``tokens`` or ``html``."""
+    if mode == "text":
+        return text(view, color)
+    return tokens(view) if mode == "tokens" else html(view)

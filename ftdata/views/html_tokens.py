@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ftdata.reporters import svg
+from ftdata.views import svg
 
 TRAINED, PROMPT, OTHER = "#3b6fb6", "#b8c4d6", "#e5c07b"
 STAT_KEYS = ("min", "p5", "p25", "p50", "p75", "p95", "max", "mean")
