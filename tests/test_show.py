@@ -103,3 +103,54 @@ def test_show_usage_errors_exit_2(argv, capsys):
     assert main(["show", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ftdata: error:") and err.count("\n") == 1
+
+
+def test_token_bytes_spell_the_encoded_text_in_every_backend(tmp_path):
+    """Joined token texts give back the text: what ``show`` prints is what was encoded."""
+    import importlib.util
+    from pathlib import Path
+
+    from ftdata.tokens.stage import TokenSettings, TokenStage
+    from ftdata.tokens.tokenizer import from_tiktoken_ranks, load_tokenizer
+
+    text = "Hello world, 17 × 23 = 391.\nNew line\ttab"
+    ranks = Path(list(importlib.util.find_spec("tiktoken_ext").submodule_search_locations)[0],
+                 "data", "cl100k_base.tiktoken")
+    hf = from_tiktoken_ranks(ranks, use_tiktoken=False)
+    hf.backend.tok.save(str(tmp_path / "tokenizer.json"))
+    tokenizers = {"tiktoken": from_tiktoken_ranks(ranks, use_tiktoken=True),
+                  "tokenizers": load_tokenizer(tmp_path / "tokenizer.json")}
+    for name, tok in tokenizers.items():
+        ids = tok.encode(text)
+        assert b"".join(tok.token_bytes(i) for i in ids).decode() == text, name
+    sentencepiece = TokenStage(TokenSettings(model=MISTRAL)).tokenizer
+    ids = sentencepiece.encode(text)
+    assert b"".join(sentencepiece.token_bytes(i) for i in ids).decode() == " " + text
+
+
+def test_show_with_a_tokenizer_file(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    from ftdata.tokens.tokenizer import from_tiktoken_ranks
+
+    ranks = Path(list(importlib.util.find_spec("tiktoken_ext").submodule_search_locations)[0],
+                 "data", "cl100k_base.tiktoken")
+    from_tiktoken_ranks(ranks, use_tiktoken=False).backend.tok.save(str(tmp_path / "t.json"))
+    code, out = show([str(SAMPLE_DATA / INSTRUCTION), "--tokenizer", str(tmp_path / "t.json")],
+                     capsys)
+    assert code == 0
+    assert "Summarise in one line: Our Q3 revenue grew 12% while costs stayed flat." in out
+    assert "«Q3 revenue rose 12% with flat costs.»" in out  # no EOS token configured
+
+
+def test_show_a_table_row(tmp_path, capsys):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"prompt": ["first?", "second?"], "response": ["one", "two"]})
+    pq.write_table(table, tmp_path / "t.parquet")
+    code, out = show([str(tmp_path / "t.parquet"), "--row", "1", "--model", MISTRAL], capsys)
+    assert code == 0 and "t.parquet row 1 (instruction)" in out
+    assert "second?" in out and "« two</s>»" in out and "first?" not in out
+    assert main(["show", str(tmp_path / "t.parquet:1")]) == 2  # a table needs --row
