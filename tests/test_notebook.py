@@ -49,3 +49,11 @@ def test_repr_html_styles_stay_inside_the_view(result):
     assert selectors and all(
         all(part.strip().startswith(".ftdata ") for part in sel.split(",")) for sel in selectors)
 
+
+
+def test_readme_repr_example_is_real():
+    from conftest import ROOT
+
+    line = repr(ftdata.validate(str(SAMPLE_DATA / "chat" / "support_bad.jsonl")))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").replace("\n", " ")
+    assert line in readme  # the README wraps lines; joined with spaces it reads the same

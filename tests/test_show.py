@@ -154,3 +154,11 @@ def test_show_a_table_row(tmp_path, capsys):
     assert code == 0 and "t.parquet row 1 (instruction)" in out
     assert "second?" in out and "« two</s>»" in out and "first?" not in out
     assert main(["show", str(tmp_path / "t.parquet:1")]) == 2  # a table needs --row
+
+
+def test_readme_shows_the_golden_output():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    golden = (ROOT / "tests" / "golden" / "show-chat-mistral.txt").read_text(encoding="utf-8")
+    assert f"```\n{golden}```" in readme

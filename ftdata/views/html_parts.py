@@ -154,10 +154,10 @@ def tokens_section(tokens: dict[str, Any] | None, compact: bool = False) -> str:
     if not tokens:
         return ""
     if tokens.get("skipped"):
-        return "<h2>Tokens</h2><p class='note'>Skipped: no tokenizer found (see TK008).</p>"
+        return "<h2 id='tokens'>Tokens</h2><p class='note'>Skipped: no tokenizer found (see TK008).</p>"
     from ftdata.views.html_tokens import identity, task_section
 
-    parts = ["<h2>Tokens</h2>", identity(tokens)]
+    parts = ["<h2 id='tokens'>Tokens</h2>", identity(tokens)]
     for task, section in tokens["by_task"].items():
         parts.append(task_section(task, section, tokens, compact))
     return "".join(parts)

@@ -61,6 +61,10 @@ class Browser:
                 urls.append(message["params"]["request"]["url"])
         return urls
 
+    def resize(self, width: int, height: int) -> None:
+        """Set the window size (the screenshot's size)."""
+        self._call("POST", "/window/rect", {"width": width, "height": height})
+
     def screenshot(self, path) -> None:
         """Write a PNG of the viewport to ``path``."""
         path.write_bytes(base64.b64decode(self._call("GET", "/screenshot")))
