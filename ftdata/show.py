@@ -82,7 +82,8 @@ def read_example(path: str, line: int | None, row: int | None) -> tuple[Any, str
             for position, value in zip(batch.positions, batch.values):
                 if position == wanted:
                     return value, getattr(source, "task", None), []
-            problems = [p for p in batch.problems if (p.line if line else p.row) == wanted]
+            problems = [p for p in (*batch.problems, *batch.notes)  # notes: a blank line
+                        if (p.line if line is not None else p.row) == wanted]
             if problems:
                 return None, None, problems
     unit = f"line {line}" if line is not None else f"row {row}"

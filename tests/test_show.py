@@ -162,3 +162,10 @@ def test_readme_shows_the_golden_output():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     golden = (ROOT / "tests" / "golden" / "show-chat-mistral.txt").read_text(encoding="utf-8")
     assert f"```\n{golden}```" in readme
+
+
+def test_show_a_blank_line_names_it(jsonl, capsys):
+    path = jsonl([{"prompt": "a", "response": "b"}])
+    path.write_text(path.read_text() + "\n" + path.read_text())
+    code, out = show([f"{path}:2"], capsys)
+    assert code == 0 and "not an example" in out and "LD009 warning: blank line" in out
