@@ -20,7 +20,7 @@ COMPRESSED = (".gz", ".zst")
 
 @dataclass(frozen=True, slots=True)
 class Tick:
-    """Progress so far: ``done`` of ``total`` ``unit`` (``"B"`` or ``"rows"``), now in ``source``."""
+    """Progress so far: ``done`` of ``total`` ``unit`` ("B" or "rows"), now at ``source``."""
 
     source: str
     done: int
@@ -132,6 +132,6 @@ class ProgressBar:
 
 
 def _short(name: str, width: int = 40) -> str:
-    """The end of a long source name (which tells sources apart best), control characters escaped."""
+    """The end of a long source name (it tells sources apart best), control characters escaped."""
     name = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
     return name if len(name) <= width else "…" + name[-(width - 1):]

@@ -7,7 +7,7 @@ import sys
 
 
 def add_show(commands) -> None:
-    """Register ``ftdata show PATH:LINE [--model M | --tokenizer P] [--row N] [--tokens] [--html]``."""
+    """Register ``ftdata show PATH:LINE [--model M | --tokenizer P] [--row N] ...``."""
     cmd = commands.add_parser("show", help="one example as training sees it (template, tokens)")
     cmd.add_argument("place", metavar="PATH:LINE", help="a JSONL line, or a table with --row N")
     cmd.add_argument("--row", type=int, metavar="N", help="the row of a table (from 0)")

@@ -130,7 +130,8 @@ def where(finding: Finding) -> str:
 
 def _filters(findings: list[Finding]) -> str:
     def select(name: str, values: set[str]) -> str:
-        options = "".join(f"<option value='{escape(v)}'>{escape(v)}</option>" for v in sorted(values))
+        options = "".join(f"<option value='{escape(v)}'>{escape(v)}</option>"
+                          for v in sorted(values))
         return (f"<label>{name} <select name='{name}'><option value=''>all</option>{options}"
                 "</select></label> ")
 
@@ -154,7 +155,8 @@ def tokens_section(tokens: dict[str, Any] | None, compact: bool = False) -> str:
     if not tokens:
         return ""
     if tokens.get("skipped"):
-        return "<h2 id='tokens'>Tokens</h2><p class='note'>Skipped: no tokenizer found (see TK008).</p>"
+        return ("<h2 id='tokens'>Tokens</h2>"
+                "<p class='note'>Skipped: no tokenizer found (see TK008).</p>")
     from ftdata.views.html_tokens import identity, task_section
 
     parts = ["<h2 id='tokens'>Tokens</h2>", identity(tokens)]

@@ -3,7 +3,7 @@
 Plain SVG written by hand keeps the report self-contained and tiny (a few KB per
 plot, no runtime to inline, nothing to fetch) and prints crisply; the plots are
 simple enough that a plotting library would add size without adding clarity.
-Every text that reaches the SVG is escaped by the caller's helpers here.
+Every text that reaches the SVG goes through ``html.escape`` here.
 """
 
 from __future__ import annotations
