@@ -141,3 +141,14 @@ def test_context_length_is_marked_on_the_histogram_when_examples_reach_it():
     assert f"Truncated: {chat['truncated_examples']:,} examples" in html
     # Passing a limit turns its gauge red.
     assert re.search(r'fill="#c0392b" rx="3"/><text[^>]*>longest example vs context length', html)
+
+
+def test_report_says_when_tokens_were_skipped(monkeypatch, tmp_path):
+    monkeypatch.delenv("FTDATA_ALLOW_LLAMA3_PACKAGE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    result = ftdata.validate(str(SAMPLE_DATA / "instruction" / "qa_good.jsonl"),
+                             model="meta-llama/Meta-Llama-3.1-8B-Instruct")
+    assert result.extra["tokens"]["skipped"]
+    assert "Skipped: no tokenizer found (see TK008)" in result.to_html()
+    assert "Skipped: no tokenizer found" in result._repr_html_()
