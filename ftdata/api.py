@@ -45,6 +45,7 @@ def validate(
     rename: Mapping[str, str] | None = None,
     id_column: str | None = None,
     on_row: Callable[[Any], None] | None = None,
+    progress: Callable[[Any], None] | None = None,
 ) -> Result:
     """Check fine-tuning data and return a :class:`~ftdata.result.Result`.
 
@@ -88,6 +89,8 @@ def validate(
     ``on_row`` receives every example after all its checks as an
     ``ftdata.engine.RowOutcome`` (task, example, location, valid, codes); it
     makes table rows reach Python (no Arrow-only proof of clean rows).
+    ``progress`` receives a ``ftdata.progress.Tick`` after every batch read
+    (bytes of plain files, else rows), e.g. to drive a progress bar.
     """
     if settings is None:
         table = find_config()[1] if use_config else {}
@@ -119,6 +122,10 @@ def validate(
     )
     sources = open_sources(source, task=settings.task, max_line_bytes=settings.max_line_bytes,
                            task_for=settings.task_for, table=table_options)
+    if progress is not None:
+        from ftdata.progress import track
+
+        sources = track(sources, progress)
     for item in sources:
         checker.check_source(item, task=settings.task_for(item.name))
     checker.finish()

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from ftdata.errors import FtdataError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ("text", "json", "github", "sarif", "junit")
+FORMATS = ("text", "json", "github", "sarif", "junit", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_convert(commands)
     add_fix(commands)
+    from ftdata.show_cli import add_show
+
+    add_show(commands)
     models = commands.add_parser("models", help="list the supported models and context lengths")
     models.add_argument("name", nargs="?", help="show one model (full or short name)")
     return parser
@@ -79,6 +82,7 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
                      help="longest JSONL line parsed (default 32 MiB)")
     cmd.add_argument("--no-config", action="store_true",
                      help="ignore [tool.ftdata] in pyproject.toml / ftdata.toml")
+    cmd.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _add_token_options(cmd)
     _add_table_options(cmd)
 
@@ -129,23 +133,22 @@ def _prepare(args: argparse.Namespace) -> int:
 
     from ftdata.prepare import prepare
 
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        def progress(rows: int) -> None:
-            print(f"\rftdata prepare: {rows:,} examples", end="", file=sys.stderr, flush=True)
-    done = prepare(
-        args.paths, out=args.out, format=args.format, model=args.model, tokenizer=args.tokenizer,
-        context_length=args.context_length, tokenize=not args.no_tokenize,
-        eval_fraction=args.eval_fraction, seed=args.seed, dedupe=args.dedupe, strict=args.strict,
-        force=args.force, compression=None if args.compression == "none" else args.compression,
-        hashes=tuple(args.hash or ("sha1",)), shard_bytes=int(args.shard_mb * 1024 * 1024),
-        file_bytes=int(args.file_mb * 1_000_000), pad_last_window=args.pad_last_window,
-        rename_completion=args.rename_completion, task=args.task, profile=args.profile,
-        date=args.date, target_responses=args.target_responses,
-        target_prompts=args.target_prompts, chat_template=args.chat_template, progress=progress,
-        allow_empty=args.allow_empty)
-    if progress is not None:
-        print(file=sys.stderr)
+    bar = _progress_bar("prepare", args.quiet)
+    try:
+        done = prepare(
+            args.paths, out=args.out, format=args.format, model=args.model, tokenizer=args.tokenizer,
+            context_length=args.context_length, tokenize=not args.no_tokenize,
+            eval_fraction=args.eval_fraction, seed=args.seed, dedupe=args.dedupe, strict=args.strict,
+            force=args.force, compression=None if args.compression == "none" else args.compression,
+            hashes=tuple(args.hash or ("sha1",)), shard_bytes=int(args.shard_mb * 1024 * 1024),
+            file_bytes=int(args.file_mb * 1_000_000), pad_last_window=args.pad_last_window,
+            rename_completion=args.rename_completion, task=args.task, profile=args.profile,
+            date=args.date, target_responses=args.target_responses,
+            target_prompts=args.target_prompts, chat_template=args.chat_template, progress=bar,
+            allow_empty=args.allow_empty)
+    finally:
+        if bar is not None:
+            bar.close()
     if done.result is not None and not args.quiet:
         _write_report(done.result, "text", None, 20)
     if done.status == "skipped":
@@ -218,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command in ("validate", "stats"):
             return _validate(args)
-        if args.command in ("prepare", "preflight", "convert", "fix"):
+        if args.command in ("prepare", "preflight", "convert", "fix", "show"):
             return args.run(args)
         if args.command == "models":
             return _models(args.name)
@@ -286,9 +289,14 @@ def _validate(args: argparse.Namespace) -> int:
                           "(or `model` in [tool.ftdata])")
     from ftdata.sources.table_options import cli_arguments
 
-    result = validate(args.paths, settings=settings, token_settings=tokens,
-                      on_example=_print_json_line if per_example else None,
-                      **cli_arguments(args))
+    bar = _progress_bar(args.command, args.quiet)
+    try:
+        result = validate(args.paths, settings=settings, token_settings=tokens,
+                          on_example=_print_json_line if per_example else None,
+                          progress=bar, **cli_arguments(args))
+    finally:
+        if bar is not None:
+            bar.close()
     if per_example:
         return EXIT_OK if result.ok else EXIT_FINDINGS
     fmt = args.format or table.get("format", "text")
@@ -297,6 +305,15 @@ def _validate(args: argparse.Namespace) -> int:
         max_per_code = int(table.get("max-per-code", table.get("max_per_code", 20)))
     _write_report(result, fmt, args.output, max_per_code)
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _progress_bar(command: str, quiet: bool):
+    """A progress bar on stderr when it is a terminal and --quiet is not given, else None."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from ftdata.progress import ProgressBar
+
+    return ProgressBar(command, sys.stderr)
 
 
 def _print_json_line(record: dict) -> None:

@@ -69,7 +69,7 @@ def prepare(
     target_responses: str | None = None,
     target_prompts: str | None = None,
     chat_template: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[Any], None] | None = None,
     allow_empty: bool = False,
 ) -> PrepareResult:
     """Validate ``source`` and write its valid examples to ``out`` as ``format`` shards.
@@ -93,7 +93,8 @@ def prepare(
     changed by someone else during the run is refused (``UsageError``).
     When no example can be written the status is ``empty`` (nothing is
     published) unless ``allow_empty``. ``chat_template`` (a built-in template id or a path)
-    replaces the model's chat template. ``progress(rows)`` is called now and then.
+    replaces the model's chat template. ``progress`` receives a
+    ``ftdata.progress.Tick`` after every batch read (as ``validate``'s).
     """
     from ftdata.writers import guards, outdir
     from ftdata.writers import manifest as mf
@@ -133,7 +134,7 @@ def prepare(
 
 
 def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: list,
-           allow_empty: bool, progress: Callable[[int], None] | None) -> PrepareResult:
+           allow_empty: bool, progress: Callable[[Any], None] | None) -> PrepareResult:
     """Run into a locked temporary folder and publish it, or remove it whatever happens."""
     from ftdata import __version__
     from ftdata.writers import manifest as mf
@@ -186,7 +187,7 @@ class _Run:
     """One validation pass with the sink attached."""
 
     def __init__(self, source: Any, folder: Path, options: dict[str, Any],
-                 progress: Callable[[int], None] | None, *, out: Path,
+                 progress: Callable[[Any], None] | None, *, out: Path,
                  allow_empty: bool = False) -> None:
         from ftdata.config import settings_from, token_settings_from
         from ftdata.engine import Checker
@@ -218,7 +219,7 @@ class _Run:
             context_length=stage.max_seq_len if stage is not None else opts["context_length"])
         self.splitter = Splitter(opts["eval_fraction"], opts["seed"], opts["dedupe"])
         self.sink = RowSink(self.folder, sink_options, self.splitter, self._is_error,
-                            stage.tokenizer if stage is not None else None, self.progress)
+                            stage.tokenizer if stage is not None else None)
         return self.sink
 
     def _stage(self):
@@ -255,9 +256,14 @@ class _Run:
         settings, checker = self.settings, self.checker
         # Every row must reach the sink as a value: no Arrow-only clean rows.
         table = TableOptions(profile=settings.profile, vectorise=False, hash_clean_rows=False)
-        for item in open_sources(self.source, task=settings.task,
-                                 max_line_bytes=settings.max_line_bytes,
-                                 task_for=settings.task_for, table=table):
+        sources = open_sources(self.source, task=settings.task,
+                               max_line_bytes=settings.max_line_bytes,
+                               task_for=settings.task_for, table=table)
+        if self.progress is not None:
+            from ftdata.progress import track
+
+            sources = track(sources, self.progress)
+        for item in sources:
             checker.check_source(item, task=settings.task_for(item.name))
         checker.finish()
         shards = self.sink.close()

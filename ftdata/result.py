@@ -89,6 +89,24 @@ class Result:
             "by_code": dict(sorted(self.by_code.items())),
         }
 
+    def __repr__(self) -> str:
+        """One line of totals; the findings are in ``findings`` (a notebook shows the HTML view)."""
+        s = self.summary
+        return (f"Result(ok={self.ok}, rows={s['rows']}, valid={s['valid']}, "
+                f"invalid={s['invalid']}, errors={s['errors']}, warnings={s['warnings']})")
+
+    def _repr_html_(self) -> str:
+        """The notebook view: summary, per-code table, token histogram and first findings."""
+        from ftdata.views.html import fragment
+
+        return fragment(self)
+
+    def to_html(self, max_per_code: int = 20) -> str:
+        """The self-contained HTML report (as ``--format html``); in Databricks, ``displayHTML`` it."""
+        from ftdata.views.html import page
+
+        return page(self, max_per_code)
+
     def to_dict(self) -> dict[str, Any]:
         """The whole result as the JSON report (``schemas/report.schema.json``)."""
         from ftdata import __version__

@@ -53,8 +53,14 @@ def _junit(result: Result, stream: TextIO, options: ReportOptions) -> None:
     report(result, stream, options)
 
 
+def _html(result: Result, stream: TextIO, options: ReportOptions) -> None:
+    from ftdata.reporters.html import report
+
+    report(result, stream, options)
+
+
 REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github,
-                                  "sarif": _sarif, "junit": _junit}
+                                  "sarif": _sarif, "junit": _junit, "html": _html}
 
 
 def shown_findings(result: Result, max_per_code: int):

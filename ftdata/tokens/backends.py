@@ -98,6 +98,10 @@ class HFBackend:
         decoder = self.tok.get_added_tokens_decoder()
         return {t.content: i for i, t in decoder.items() if t.special}
 
+    def token_bytes(self, token_id: int) -> bytes:
+        """The text one token stands for, for display (``ftdata show``)."""
+        return self.tok.decode([token_id], skip_special_tokens=False).encode("utf-8")
+
 
 class SentencePieceBackend:
     """The ``sentencepiece`` encoder itself, for exact parity on ``.model`` files.
@@ -169,4 +173,11 @@ class SentencePieceBackend:
     def special_literals(self) -> dict[str, int]:
         """Control and unknown pieces, literal -> id."""
         return dict(self.literals)
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The text one piece stands for, for display: ``▁`` is a space, ``<0xNN>`` a byte."""
+        piece = self.sp.IdToPiece(token_id)
+        if self.sp.IsByte(token_id):
+            return bytes([int(piece[3:5], 16)])
+        return piece.replace("\u2581", " ").encode("utf-8")
 

@@ -117,3 +117,7 @@ class TiktokenBackend:
     def special_literals(self) -> dict[str, int]:
         """Control tokens, literal -> id."""
         return dict(self._specials)
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The bytes one token stands for, for display (``ftdata show``)."""
+        return self.encoding.decode_single_token_bytes(token_id)

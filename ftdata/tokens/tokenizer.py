@@ -42,6 +42,9 @@ class Encoder(Protocol):
     def special_literals(self) -> dict[str, int]:
         """Control-token literals, literal -> id."""
 
+    def token_bytes(self, token_id: int) -> bytes:
+        """The bytes one token stands for, for display."""
+
 
 @dataclass(frozen=True, eq=False)
 class LoadedTokenizer:
@@ -93,6 +96,10 @@ class LoadedTokenizer:
     def token_id(self, literal: str | None) -> int | None:
         """Id of a token string, or None if absent."""
         return None if literal is None else self.backend.token_to_id(literal)
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """The bytes one token stands for (for display; a character may span tokens)."""
+        return self.backend.token_bytes(token_id)
 
 
 def sha256_file(path: Path) -> str:
