@@ -18,12 +18,10 @@ def __getattr__(name: str):
 
         return validate
     if name in ("prepare", "PrepareResult"):
-        import importlib
+        # The module is not named `prepare`: importing it would bind `ftdata.prepare` to it.
+        from ftdata import preparation
 
-        # Importing the submodule binds `ftdata.prepare` to the module; rebind the function.
-        module = importlib.import_module("ftdata.prepare")
-        globals().update(prepare=module.prepare, PrepareResult=module.PrepareResult)
-        return globals()[name]
+        return getattr(preparation, name)
     if name == "convert":
         from ftdata.reshape.convert import convert
 

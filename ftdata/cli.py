@@ -131,7 +131,7 @@ def _add_prepare(commands) -> None:
 def _prepare(args: argparse.Namespace) -> int:
     import json
 
-    from ftdata.prepare import prepare
+    from ftdata.preparation import prepare
 
     bar = _progress_bar("prepare", args.quiet)
     try:

@@ -43,3 +43,23 @@ def test_core_never_imports_cli_or_reporters():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert not node.module.startswith(("ftdata.cli", "ftdata.reporters")), path
+
+
+def test_public_names_stay_functions_after_a_submodule_of_that_name_is_imported():
+    """Importing ``ftdata.X`` binds the package attribute ``X`` to the module: no public
+    function may share its name with a submodule, or ``ftdata.prepare(...)`` breaks as soon
+    as anything (the CLI included) imported ``ftdata.prepare`` first."""
+    import ftdata
+
+    for name in ftdata.__all__:
+        code = (
+            "import importlib, types, ftdata\n"
+            "try:\n"
+            f"    importlib.import_module('ftdata.{name}')\n"
+            "except ImportError:\n"
+            "    pass\n"
+            f"print('MODULE' if isinstance(ftdata.{name}, types.ModuleType) else 'OK')\n"
+        )
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True)
+        assert proc.stdout.strip() == "OK", f"ftdata.{name} is a module once ftdata.{name} is imported"
