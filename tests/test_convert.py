@@ -187,7 +187,7 @@ def test_map_renames_columns_and_drops_the_rest(tmp_path, capsys):
     source = write_jsonl(tmp_path / "in.jsonl", [
         {"id": 1, "question": "2+2?", "answer": "4"}, {"id": 2, "question": "3+3?", "answer": "6"}])
     out = tmp_path / "o.jsonl"
-    code = main(["convert", str(source), "--map", "question=prompt,answer=response",
+    code = main(["convert", str(source), "--map", "prompt=question,response=answer",
                  "--out", str(out)])
     assert code == 0 and "detected format: columns" in capsys.readouterr().out
     assert read_lines(out) == [{"prompt": "2+2?", "response": "4"}, {"prompt": "3+3?", "response": "6"}]
@@ -269,7 +269,7 @@ def test_a_parquet_table_is_converted_with_its_columns_mapped(tmp_path, capsys):
                       "answer": ["4", "Lima", "nothing asked"]})
     pq.write_table(table, tmp_path / "qa.parquet")
     out = tmp_path / "qa.jsonl"
-    code = main(["convert", str(tmp_path / "qa.parquet"), "--map", "question=prompt,answer=response",
+    code = main(["convert", str(tmp_path / "qa.parquet"), "--map", "prompt=question,response=answer",
                  "--out", str(out)])
     assert "detected format: columns" in capsys.readouterr().out
     assert read_lines(out) == [{"prompt": "2+2?", "response": "4"},

@@ -20,8 +20,9 @@ def add_convert(commands) -> None:
     cmd.add_argument("source", metavar="SOURCE", help="a JSONL file (.gz/.zst too)")
     cmd.add_argument("--from", dest="fmt", choices=("sharegpt", "alpaca", "openai", "columns"),
                      help="the input format (default: detected from the first examples)")
-    cmd.add_argument("--map", action="append", metavar="OLD=NEW",
-                     help="rename keys before converting, e.g. --map question=prompt; repeatable")
+    cmd.add_argument("--map", action="append", metavar="NEW=OLD",
+                     help="rename keys before converting, e.g. --map prompt=question (as in "
+                          "validate); repeatable")
     cmd.add_argument("--role", action="append", metavar="SPEAKER=ROLE",
                      help="ShareGPT: map another speaker to a role, e.g. --role bot=assistant")
     cmd.add_argument("--template", help="Alpaca prompt template with {instruction} and {input} "
@@ -45,26 +46,15 @@ def _add_common(cmd: argparse.ArgumentParser) -> None:
 
 def _convert(args: argparse.Namespace) -> int:
     from ftdata.reshape.convert import convert
+    from ftdata.sources.table_options import parse_pairs
 
-    result = convert(args.source, out=args.out, format=args.fmt, renames=pairs(args.map, "--map"),
-                     roles=pairs(args.role, "--role"), template=_unescape(args.template),
-                     template_no_input=_unescape(args.template_no_input), rejects=args.rejects,
+    result = convert(args.source, out=args.out, format=args.fmt,
+                     rename=parse_pairs(args.map, "--map"), roles=parse_pairs(args.role, "--role"),
+                     template=_unescape(args.template), template_no_input=_unescape(args.template_no_input), rejects=args.rejects,
                      change_log=args.change_log, dry_run=args.dry_run, profile=args.profile,
                      model=args.model, context_length=args.context_length,
                      on_change=_print_change if args.dry_run else None)
     return report(result, args.format)
-
-
-def pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    """``A=B`` items (repeated or comma-separated) as a dict; a usage error otherwise."""
-    found: dict[str, str] = {}
-    for value in values or ():
-        for item in value.split(","):
-            old, sep, new = item.partition("=")
-            if not sep or not old.strip() or not new.strip():
-                raise UsageError(f"{option} takes OLD=NEW, not {item!r}")
-            found[old.strip()] = new.strip()
-    return found
 
 
 def _unescape(text: str | None) -> str | None:

@@ -19,7 +19,7 @@ def convert(
     *,
     out: str | os.PathLike,
     format: str | None = None,  # noqa: A002 - the CLI's --from
-    renames: Mapping[str, str] | None = None,
+    rename: Mapping[str, str] | None = None,
     roles: Mapping[str, str] | None = None,
     template: str | None = None,
     template_no_input: str | None = None,
@@ -38,8 +38,8 @@ def convert(
 
     ``format`` is ``sharegpt``, ``alpaca``, ``openai`` or ``columns``; ``None``
     detects it from the first examples (``RewriteResult.detected`` says what
-    was found and why). ``renames`` maps old keys to new ones before
-    converting (``{"question": "prompt"}``); ``roles`` adds ShareGPT speakers
+    was found and why). ``rename`` maps new key names to the input's
+    before converting (``{"prompt": "question"}``, as ``validate``'s ``rename``); ``roles`` adds ShareGPT speakers
     (``{"bot": "assistant"}``); ``template`` and ``template_no_input`` replace
     the Alpaca prompt templates (``{instruction}`` and ``{input}`` are filled
     in). Examples that cannot be converted, or stay invalid, go to
@@ -50,6 +50,7 @@ def convert(
     existing target or an undetectable format; problems in the data are rejects.
     """
     source = str(source)
+    renames = {old: new for new, old in (rename or {}).items()}  # the rewrite maps old -> new
     detected = None
     if format is None:
         format, reason = detect(source, open_input(source), max_line_bytes)
