@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from ftdata.reporters.escape import printable
+
 MAX_SHOWN = 200  # characters of a user-given value shown in a terminal
 
 
@@ -37,8 +39,7 @@ def _n(value: Any) -> str:
 
 def _safe(text: Any) -> str:
     """A value for the terminal: control characters escaped, long values cut."""
-    value = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                    for c in str(text))
+    value = printable(str(text))
     return value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…"
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftdata.findings import Finding
 from ftdata.rules import registry
+from ftdata.views.html_tokens import num, identity, task_section
 
 if TYPE_CHECKING:
     from ftdata.result import Result
@@ -52,24 +53,16 @@ SCRIPT = """
 """
 
 
-def _n(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}"
-    return f"{int(value):,}"
-
-
 def summary(result: Result) -> str:
     """The totals and one line per source."""
     s = result.summary
     rows = "".join(
         f"<tr><td>{escape(item.source)}</td><td>{escape(item.task or 'unknown')}</td>"
-        f"<td class='num'>{_n(item.rows)}</td><td class='num'>{_n(item.valid)}</td>"
-        f"<td class='num'>{_n(item.invalid)}</td></tr>" for item in result.sources)
-    return (f"<p class='summary'>{_n(s['rows'])} rows: {_n(s['valid'])} valid, "
-            f"{_n(s['invalid'])} invalid; {_n(s['errors'])} errors, {_n(s['warnings'])} warnings, "
-            f"{_n(s['infos'])} infos (fails on {escape(result.fail_on.label)})</p>"
+        f"<td class='num'>{num(item.rows)}</td><td class='num'>{num(item.valid)}</td>"
+        f"<td class='num'>{num(item.invalid)}</td></tr>" for item in result.sources)
+    return (f"<p class='summary'>{num(s['rows'])} rows: {num(s['valid'])} valid, "
+            f"{num(s['invalid'])} invalid; {num(s['errors'])} errors, {num(s['warnings'])} warnings, "
+            f"{num(s['infos'])} infos (fails on {escape(result.fail_on.label)})</p>"
             "<table class='sources'><thead><tr><th>source</th><th>task</th><th>rows</th>"
             f"<th>valid</th><th>invalid</th></tr></thead><tbody>{rows}</tbody></table>")
 
@@ -88,7 +81,7 @@ def code_table(result: Result, details: bool) -> str:
                    f"<pre>{escape(rule.doc.strip())}</pre><p>How to fix: {escape(rule.hint)}</p>"
                    "</details></td>")
         rows.append(f"<tr><td><code>{code}</code></td><td>{escape(rule.name)}</td>"
-                    f"<td class='sev-{severity}'>{severity}</td><td class='num'>{_n(count)}</td>"
+                    f"<td class='sev-{severity}'>{severity}</td><td class='num'>{num(count)}</td>"
                     f"{doc}</tr>")
     head = "<th>documentation</th>" if details else ""
     return ("<table class='codes'><thead><tr><th>code</th><th>name</th><th>severity</th>"
@@ -146,7 +139,7 @@ def hidden_note(result: Result, max_per_code: int) -> str:
     hidden = {c: n - max_per_code for c, n in sorted(result.by_code.items()) if n > max_per_code}
     if not hidden:
         return ""
-    items = ", ".join(f"{_n(n)} more {code}" for code, n in hidden.items())
+    items = ", ".join(f"{num(n)} more {code}" for code, n in hidden.items())
     return f"<p class='note'>Not shown (--max-per-code {max_per_code}): {items}.</p>"
 
 
@@ -157,8 +150,6 @@ def tokens_section(tokens: dict[str, Any] | None, compact: bool = False) -> str:
     if tokens.get("skipped"):
         return ("<h2 id='tokens'>Tokens</h2>"
                 "<p class='note'>Skipped: no tokenizer found (see TK008).</p>")
-    from ftdata.views.html_tokens import identity, task_section
-
     parts = ["<h2 id='tokens'>Tokens</h2>", identity(tokens)]
     for task, section in tokens["by_task"].items():
         parts.append(task_section(task, section, tokens, compact))

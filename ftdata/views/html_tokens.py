@@ -11,7 +11,8 @@ TRAINED, PROMPT, OTHER = "#3b6fb6", "#b8c4d6", "#e5c07b"
 STAT_KEYS = ("min", "p5", "p25", "p50", "p75", "p95", "max", "mean")
 
 
-def _n(value: Any) -> str:
+def num(value: Any) -> str:
+    """A count for a page: thousands separated, one decimal for fractions, ``-`` for none."""
     if value is None:
         return "-"
     if isinstance(value, float) and not value.is_integer():
@@ -23,7 +24,7 @@ def identity(tokens: dict[str, Any]) -> str:
     """Model, context length, tokenizer and template hashes."""
     tok = tokens["tokenizer"]
     rows = [("model", escape(tokens.get("model") or "(none given)")),
-            ("context length", _n(tokens.get("context_length"))),
+            ("context length", num(tokens.get("context_length"))),
             ("tokenizer", escape(tok["source"])),
             ("tokenizer sha256", f"<span class='hash'>{escape(tok['sha256'])}</span>"),
             ("template sha256", f"<span class='hash'>{escape(tokens['template_sha256'])}</span>"),
@@ -36,8 +37,8 @@ def identity(tokens: dict[str, Any]) -> str:
 def task_section(task: str, section: dict[str, Any], tokens: dict[str, Any], compact: bool) -> str:
     """One task: histogram with the context length, trained split, gauges, statistics."""
     stats, context = section["per_example"], tokens.get("context_length")
-    head = (f"<h3>{escape(task)}: {_n(section['total'])} tokens in {_n(stats['count'])} examples, "
-            f"{_n(section['trainable'])} trainable</h3>")
+    head = (f"<h3>{escape(task)}: {num(section['total'])} tokens in {num(stats['count'])} examples, "
+            f"{num(section['trainable'])} trainable</h3>")
     plots = [svg.histogram(section["histogram"], context, f"{task}: tokens per example")]
     if compact:
         return head + f"<div class='plots'>{''.join(plots)}</div>"
@@ -65,21 +66,21 @@ def _stats_table(section: dict[str, Any]) -> str:
     rows += [(f"{role} (content)", stats) for role, stats in section.get("per_role", {}).items()]
     head = "".join(f"<th>{k}</th>" for k in ("", "count", *STAT_KEYS))
     body = "".join(
-        f"<tr><th>{escape(name)}</th><td class='num'>{_n(stats['count'])}</td>"
-        + "".join(f"<td class='num'>{_n(stats.get(k))}</td>" for k in STAT_KEYS) + "</tr>"
+        f"<tr><th>{escape(name)}</th><td class='num'>{num(stats['count'])}</td>"
+        + "".join(f"<td class='num'>{num(stats.get(k))}</td>" for k in STAT_KEYS) + "</tr>"
         for name, stats in rows)
     return f"<table class='stats'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _losses(task: str, section: dict[str, Any]) -> str:
     if task == "pretraining":
-        return f"<p>Full context windows: {_n(section.get('full_windows', 0))}</p>"
-    return (f"<p>Truncated: {_n(section['truncated_examples'])} examples "
-            f"({_n(section['tokens_lost_to_truncation'])} tokens lost); "
-            f"dropped: {_n(section['dropped_examples'])}</p>")
+        return f"<p>Full context windows: {num(section.get('full_windows', 0))}</p>"
+    return (f"<p>Truncated: {num(section['truncated_examples'])} examples "
+            f"({num(section['tokens_lost_to_truncation'])} tokens lost); "
+            f"dropped: {num(section['dropped_examples'])}</p>")
 
 
 def _billed(section: dict[str, Any], epochs: float) -> str:
-    return (f"<p>Billed estimate: {_n(section['tokens_reaching_model'])} tokens reach the model "
-            f"× {epochs:g} epochs = <b>{_n(section['billed_tokens'])}</b> tokens "
+    return (f"<p>Billed estimate: {num(section['tokens_reaching_model'])} tokens reach the model "
+            f"× {epochs:g} epochs = <b>{num(section['billed_tokens'])}</b> tokens "
             "(1-4 epochs are recommended to start).</p>")
