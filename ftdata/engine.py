@@ -266,9 +266,24 @@ class Checker:
             self.builder.emit(dataset.NO_VALID, message, source=names)
 
 
-def _canonical(value: object) -> bytes:
-    """Stable bytes of an in-memory example, for duplicate detection."""
+def _canonical(value: object) -> bytes | tuple:
+    """A stable, hashable form of an in-memory example, for duplicate detection."""
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        return repr(value).encode()
+    except TypeError:  # a value JSON cannot hold: never repr() it (it may raise or be huge)
+        pass
+    try:
+        return _frozen(value)
+    except RecursionError:  # nested past Python's stack: counted as unique
+        return ("deep", id(value))
+
+
+def _frozen(value: object) -> tuple:
+    """Equal examples give equal tuples (type-tagged, keys sorted); other objects count by id."""
+    if isinstance(value, dict):
+        return ("o", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("a", tuple(_frozen(v) for v in value))
+    if type(value) in (str, int, float, bool) or value is None:
+        return (type(value).__name__, value)
+    return ("?", type(value).__qualname__, id(value))
