@@ -1,0 +1,109 @@
+"""ftdata fits the ecosystem as the README documents it (issue 14).
+
+The README's blocks are run or checked here so they stay true: the Spark
+example runs literally against a local session, the CLI synopsis is compared
+with the parser, the TOML and YAML blocks are parsed and fed to ftdata.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+
+import pyarrow as pa
+import pytest
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
+
+
+def readme_blocks(language: str) -> list[str]:
+    """The README's fenced blocks of one language (``""`` for plain blocks)."""
+    return re.findall(rf"^```{language}\n(.*?)^```$", README, flags=re.MULTILINE | re.DOTALL)
+
+
+def section(title: str) -> str:
+    """The README text under ``## title`` up to the next ``## ``."""
+    return README.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+# --- Spark (issue 14 item 3) ---------------------------------------------------------------------
+
+def spark_available() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """A local[2] session whose workers import this checkout (shared with test_spark.py's)."""
+    if not spark_available():
+        pytest.skip("Spark needs pyspark and Java")
+    from pyspark.sql import SparkSession
+
+    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "PYSPARK_PYTHON")}
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    try:
+        session = (SparkSession.builder.master("local[2]").appName("ftdata-tests")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.shuffle.partitions", "2")
+                   .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+    finally:
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    session.sparkContext.setLogLevel("ERROR")
+    return session  # left running: test_spark.py's fixture gets the same session and stops it
+
+
+def support_chats(spark, extra: dict | None = None):
+    """The README's table: an ``id`` and ``messages``; rows 0-3 valid, row 9 ends with the user."""
+    rows = [{"id": i, **(extra or {}), "messages": [
+        {"role": "user", "content": f"Question {i}?"},
+        {"role": "assistant", "content": f"Answer {i}."}]} for i in range(4)]
+    rows.append({"id": 9, **(extra or {}), "messages": [{"role": "user", "content": "Hi"}]})
+    return spark.createDataFrame(pa.Table.from_pylist(rows))
+
+
+def test_readme_spark_example_runs_and_writes_the_clean_rows(spark, monkeypatch, capsys):
+    from pyspark.sql import DataFrameWriter
+
+    block = next(b for b in readme_blocks("python") if "ftdata.spark.annotate" in b)
+    saved = {}
+    monkeypatch.setattr(DataFrameWriter, "saveAsTable",  # no catalog here: capture the rows
+                        lambda writer, name, *a, **k: saved.__setitem__(name, writer._df.collect()))
+
+    class Reader:
+        def table(self, name):
+            return support_chats(spark)
+
+    class Spark:  # the README's `spark`, reading the table above
+        read = Reader()
+
+    exec(compile(block, "README.md (Spark)", "exec"), {"spark": Spark()})
+    clean = saved["main.training.support_chats_clean"]
+    assert sorted(row["id"] for row in clean) == [0, 1, 2, 3]
+    assert set(clean[0].asDict()) == {"id", "messages"}
+    assert "CH011" in capsys.readouterr().out  # groupBy("ftdata_codes").show()
+
+
+def test_annotate_takes_the_column_options_of_validate(spark):
+    import ftdata.spark
+
+    frame = support_chats(spark, {"source": "web"})
+    kept = ftdata.spark.annotate(frame, id_column="id", columns=["messages"])
+    rows = {r["id"]: r for r in kept.collect()}
+    assert set(kept.columns) >= {"id", "source", "messages", "ftdata_ok"}
+    assert [i for i, r in sorted(rows.items()) if r["ftdata_ok"]] == [0, 1, 2, 3]
+    assert rows[9]["ftdata_codes"] == ["CH002", "CH011"]
+    renamed = ftdata.spark.annotate(frame.withColumnRenamed("messages", "conversation"),
+                                    id_column="id", columns=["conversation"],
+                                    rename={"messages": "conversation"})
+    assert sum(r["ftdata_ok"] for r in renamed.collect()) == 4
