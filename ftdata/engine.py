@@ -59,6 +59,7 @@ class Checker:
         self._places: list[tuple[int, str]] = []  # (source index, "line"/"row" or data file)
         self._place_ids: dict[tuple[int, str], int] = {}
         self._source_names: list[str] = []
+        self._summaries: list[SourceSummary] = []
         self.tokens = None
         self._pending_token_codes: dict[int, list[str]] = {}
         if tokens is not None and tokens.requested:
@@ -78,6 +79,7 @@ class Checker:
         """
         summary = self.builder.add_source(source.name, source.kind, task)
         self._source_names.append(source.name)
+        self._summaries.append(summary)
         with fewer_collections():
             for batch in source.batches():
                 self.check_batch(batch, summary, source.kind)
@@ -246,7 +248,7 @@ class Checker:
 
     def _emit(self, problem: Problem, source: str) -> None:
         self.builder.emit(
-            problem.rule, problem.message, source=source, line=problem.line,
+            problem.rule, problem.message, source=problem.source or source, line=problem.line,
             row=problem.row, pointer=problem.pointer,
         )
 
@@ -255,15 +257,25 @@ class Checker:
         if self._pipeline is not None:
             self._pipeline.close()
         self.builder.start_dataset_findings()
-        names = ", ".join(self._source_names) or "the input"
+        everything = tuple(self._source_names)
+        by_task: dict[str | None, tuple[str, ...]] = {}
+        for summary in self._summaries:  # a task's thresholds concern its own sources only
+            by_task[summary.task] = (*by_task.get(summary.task, ()), summary.source)
         if self.tokens is not None:
-            self.tokens.finish(names)
+            self.tokens.finish(everything, by_task)
+        names = joined(everything)
         rows, invalid = self.builder.totals()
         if rows == 0:
-            self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names)
+            self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names,
+                              sources=everything)
         elif invalid == rows:
             message = f"all {rows} examples have errors; none is left to train on"
-            self.builder.emit(dataset.NO_VALID, message, source=names)
+            self.builder.emit(dataset.NO_VALID, message, source=names, sources=everything)
+
+
+def joined(names: tuple[str, ...]) -> str:
+    """The ``source`` of a dataset-level finding: its sources' names, for people."""
+    return ", ".join(names) or "the input"
 
 
 def _canonical(value: object) -> bytes | tuple:

@@ -196,8 +196,14 @@ class ResultBuilder:
         pointer: str = "",
         file: str | None = None,
         key: str | None = None,
+        sources: tuple[str, ...] | None = None,
     ) -> bool:
-        """Record one finding of ``rule`` (unless switched off); return whether it is an error."""
+        """Record one finding of ``rule`` (unless switched off); return whether it is an error.
+
+        ``sources`` marks a dataset-level finding: the names of the sources it
+        concerns (``source`` is then their names joined, for people). Reporters
+        that need a file per finding read it from ``finding.extra["sources"]``.
+        """
         severity = self._policy.get(rule.code, rule.severity)
         if severity is None:
             return False
@@ -210,7 +216,8 @@ class ResultBuilder:
         if self._by_code[rule.code] > self._keep:
             return is_error
         location = Location(source, line, row, version, pointer, file, key)
-        finding = Finding(rule.code, rule.name, severity, message, rule.hint, location)
+        extra = {"sources": tuple(sources)} if sources is not None else {}
+        finding = Finding(rule.code, rule.name, severity, message, rule.hint, location, extra)
         order = (len(self._sources) + self._dataset_phase, source, file or "", line or 0, row or 0,
                  rule.code)
         self._kept.append((order, finding))

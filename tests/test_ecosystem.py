@@ -107,3 +107,77 @@ def test_annotate_takes_the_column_options_of_validate(spark):
                                     id_column="id", columns=["conversation"],
                                     rename={"messages": "conversation"})
     assert sum(r["ftdata_ok"] for r in renamed.collect()) == 4
+
+
+# --- dataset-level findings in CI formats (issue 14 item 4) ----------------------------------------
+
+def render(result, fmt: str) -> str:
+    import io
+
+    from ftdata.reporters import REPORTERS, ReportOptions
+
+    out = io.StringIO()
+    REPORTERS[fmt](result, out, ReportOptions())
+    return out.getvalue()
+
+
+@pytest.fixture
+def mixed_inputs(tmp_path, monkeypatch):
+    """Two invalid chat/instruction files and a small corpus with an ignored file, relative."""
+    from conftest import write_jsonl
+
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(tmp_path / "a.jsonl", [{"messages": [{"role": "user", "content": "Hi"}]}])
+    write_jsonl(tmp_path / "b.jsonl", [{"prompt": "", "response": "x"}])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "doc.txt").write_text("Some words for the corpus.\n", encoding="utf-8")
+    (corpus / "notes.md").write_text("not a document\n", encoding="utf-8")
+    return ["a.jsonl", "b.jsonl", "corpus"]
+
+
+def test_github_dataset_findings_are_workflow_annotations_naming_their_sources(mixed_inputs):
+    import ftdata
+
+    result = ftdata.validate(mixed_inputs[:2])
+    lines = render(result, "github").splitlines()
+    ds003 = next(line for line in lines if "DS003" in line)
+    assert "file=" not in ds003 and "a.jsonl, b.jsonl" in ds003
+    for line in lines:
+        for name in re.findall(r"file=([^,]*)", line):
+            assert "%2C" not in name and (ROOT / name).exists() or os.path.exists(name), line
+
+
+def test_junit_puts_dataset_findings_in_one_dataset_case(mixed_inputs):
+    import ftdata
+
+    xml = render(ftdata.validate(mixed_inputs[:2]), "junit")
+    names = re.findall(r'<testcase classname="ftdata" name="([^"]*)"', xml)
+    assert names == ["a.jsonl", "b.jsonl", "(dataset)"]
+
+
+def test_token_thresholds_name_only_the_sources_of_their_task(mixed_inputs):
+    import ftdata
+
+    result = ftdata.validate(mixed_inputs, model=MISTRAL)
+    places = {f.code: (f.location.source, f.extra.get("sources")) for f in result.findings}
+    assert places["DS005"] == ("corpus", ("corpus",))  # pre-training: not the chat files
+    github = render(result, "github")
+    ds005 = next(line for line in github.splitlines() if "DS005" in line)
+    assert "a.jsonl" not in ds005 and "corpus" in ds005
+
+
+def test_sarif_points_tx005_at_the_ignored_file_and_dataset_findings_at_each_file(mixed_inputs):
+    import json
+
+    import ftdata
+
+    log = json.loads(render(ftdata.validate(mixed_inputs), "sarif"))
+    uris = {r["ruleId"]: [loc["physicalLocation"]["artifactLocation"]["uri"]
+                          for loc in r["locations"]] for r in log["runs"][0]["results"]}
+    assert uris["TX005"] == ["corpus/notes.md"]
+    partial = json.loads(render(ftdata.validate(mixed_inputs[:2]), "sarif"))
+    ds003 = next(r for r in partial["runs"][0]["results"] if r["ruleId"] == "DS003")
+    assert [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in ds003["locations"]] == [
+        "a.jsonl", "b.jsonl"]
+    assert ds003["properties"]["sources"] == ["a.jsonl", "b.jsonl"]
