@@ -20,6 +20,7 @@ from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
 from ftdata.tokens.stage import TokenSettings
+from ftdata.wording import article
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +201,7 @@ class Checker:
             self.builder.emit(schema.UNKNOWN_TYPE, f"keys {{{keys}}} fit no task", **where)
             return None
         if task != summary.task:
-            message = f"this {task} example is in a {summary.task} source"
+            message = f"this {task} example is in {article(summary.task)} source"
             self.builder.emit(schema.WRONG_TASK, message, **where)
             return None
         if not is_clean(task, value, self.context):
@@ -269,7 +270,8 @@ class Checker:
             self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names,
                               sources=everything)
         elif invalid == rows:
-            message = f"all {rows} examples have errors; none is left to train on"
+            message = (f"all {rows:,} examples have errors" if rows > 1 else
+                       "the only example has an error") + "; none is left to train on"
             self.builder.emit(dataset.NO_VALID, message, source=names, sources=everything)
 
 

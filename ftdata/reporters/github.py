@@ -7,6 +7,7 @@ from typing import TextIO
 from ftdata.findings import Finding, Severity
 from ftdata.reporters import ReportOptions, shown_findings
 from ftdata.reporters.places import dataset_sources, listing
+from ftdata.wording import sentence
 from ftdata.result import Result
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -40,7 +41,7 @@ def format_annotation(finding: Finding) -> str:
         where = f" ({' '.join(p for p in parts if p)}){where}"
     if sources is not None:
         where = f" (in {listing(sources)}){where}"
-    body = f"{finding.message}{where}. Hint: {finding.hint}"
+    body = f"{sentence(finding.message + where)} Hint: {finding.hint}"
     return f"::{COMMANDS[finding.severity]} {','.join(props)}::{escape_data(body)}"
 
 

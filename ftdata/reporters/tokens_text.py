@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from ftdata.wording import plural
+
 BAR_WIDTH = 40
 TEXT_BINS = 10
 
@@ -25,19 +27,19 @@ def write_tokens(tokens: dict[str, Any], stream: TextIO) -> None:
 
 def _write_task(task: str, section: dict[str, Any], epochs: float, stream: TextIO) -> None:
     stats = section["per_example"]
-    stream.write(f"\n  {task}: {_n(section['total'])} tokens in {_n(stats['count'])} examples, "
+    stream.write(f"\n  {task}: {_n(section['total'])} tokens in {plural(stats['count'], 'example')}, "
                  f"{_n(section['trainable'])} trainable\n")
     if stats["count"]:
         stream.write("    per example: " + ", ".join(
             f"{key} {_n(stats[key])}" for key in
             ("min", "p5", "p25", "p50", "p75", "p95", "max", "mean")) + "\n")
     for role, role_stats in section.get("per_role", {}).items():
-        stream.write(f"    {role} (content, {_n(role_stats['count'])} examples): total "
+        stream.write(f"    {role} (content, {plural(role_stats['count'], 'example')}): total "
                      f"{_n(role_stats['total'])}, " + ", ".join(
                          f"{key} {_n(role_stats[key])}" for key in ("min", "p50", "p95", "max", "mean"))
                      + "\n")
     if task != "pretraining":
-        stream.write(f"    truncated: {_n(section['truncated_examples'])} examples "
+        stream.write(f"    truncated: {plural(section['truncated_examples'], 'example')} "
                      f"({_n(section['tokens_lost_to_truncation'])} tokens lost); "
                      f"dropped: {_n(section['dropped_examples'])}\n")
     else:
