@@ -269,7 +269,7 @@ def test_every_readme_block_is_exercised_by_a_test():
     """A new block must get a check here (or in the test named for it) before it lands."""
     fences = re.findall(r"^```(\w*)\n.*?^```$", README, flags=re.MULTILINE | re.DOTALL)
     assert sorted(fences) == sorted(
-        ["bash"] + [""] * 3 + ["toml"] * 2 + ["python"] * 2 + ["yaml"] * 2), fences
+        ["bash"] + [""] * 3 + ["toml"] * 2 + ["python"] * 3 + ["yaml"] * 3), fences
 
 
 def synopsis_options(block: str) -> dict[str, set[str]]:
@@ -319,7 +319,7 @@ def test_readme_pre_commit_blocks_name_real_hooks_and_options():
     from ftdata.cli import build_parser
 
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    config, override = readme_blocks("yaml")
+    config, override = (b for b in readme_blocks("yaml") if "train_loader" not in b)
     listed = yaml.safe_load(config)["repos"][0]["hooks"]
     assert {h["id"] for h in listed} <= set(hooks)
     extra = yaml.safe_load(override.replace("      - ", "- ", 1).replace("        ", "  "))[0]
@@ -351,3 +351,54 @@ def test_readme_quickstart_first_command_gives_what_the_readme_says(capsys, monk
     assert main(command[1:]) == 1
     out = capsys.readouterr().out
     assert re.search(r"chat/system_prompts\.jsonl:\d+: TK001", out) and "DS004" in out
+
+
+# --- llm-foundry reads prepare's output (issue 14 item 2; opt-in: -m llmfoundry) -------------------
+
+def foundry_loader_config(prepared, cache, max_seq_len: int) -> dict:
+    """The README's ``build_finetuning_dataloader`` arguments for ``prepare``'s output."""
+    block = next(b for b in readme_blocks("python") if "build_finetuning_dataloader" in b)
+    config = block.split("loader = build_finetuning_dataloader(", 1)[1].rsplit(")", 1)[0]
+    scope = {"PREPARED": str(prepared), "CACHE": str(cache), "CONTEXT_LENGTH": max_seq_len,
+             "tokenizer": None}
+    return eval(f"dict({config})", scope)  # the README's own text, with the paths filled in
+
+
+@pytest.mark.llmfoundry
+def test_llm_foundry_reads_prepare_output_with_the_same_trainable_labels(tmp_path):
+    pytest.importorskip("llmfoundry", reason="llm-foundry is not installed (opt-in: bash "
+                        "tests/setup_llmfoundry_env.sh, then -m llmfoundry)")
+    from llmfoundry.data.finetuning import build_finetuning_dataloader
+    from prepare_data import DBRX, chats, write
+    from tokenizers import Tokenizer, models
+    from transformers import PreTrainedTokenizerFast
+
+    from ftdata import prepare
+
+    done = prepare(write(tmp_path / "c.jsonl", chats(40)), out=tmp_path / "prepared",
+                   model=DBRX, context_length=64)
+    trainable = done.result.extra["tokens"]["trainable"]
+    # The collator needs only DBRX's EOS/pad id: the turns are token ids already.
+    eos = "<|endoftext|>"
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer(models.WordLevel({eos: 100257, "<unk>": 0}, unk_token="<unk>")),
+        eos_token=eos, pad_token=eos)
+    config = foundry_loader_config(tmp_path / "prepared", tmp_path / "cache", 64)
+    config["tokenizer"] = tokenizer
+    spec = build_finetuning_dataloader(**config)
+    labels = sum(int((batch["labels"] != -100).sum()) for batch in spec.dataloader)
+    assert labels == trainable > 0
+
+
+def test_readme_llm_foundry_yaml_and_python_forms_agree(tmp_path):
+    import yaml
+
+    loader = next(yaml.safe_load(b) for b in readme_blocks("yaml") if "train_loader" in b)
+    config = foundry_loader_config(tmp_path / "p", tmp_path / "c", 4096)
+    assert loader["train_loader"]["name"] == "finetuning"
+    assert set(loader["train_loader"]["dataset"]) == set(config["dataset"])
+    assert config["dataset"]["remote"] == f"{tmp_path / 'p'}/train"  # remote is set
+    assert config["num_workers"] == 0 and config["prefetch_factor"] is None
+    dataset = loader["train_loader"]["dataset"]
+    assert (dataset["target_responses"], dataset["target_prompts"]) == (
+        config["dataset"]["target_responses"], config["dataset"]["target_prompts"])

@@ -2,7 +2,7 @@
 
 mosaicml-streaming needs torch and a torchvision built for that torch, and it pins
 ``transformers<5``, which the test extra cannot share: it lives in a separate
-environment made by ``tests/streaming/setup_env.sh``, where CI (``.ci/run``) runs
+environment made by ``tests/setup_streaming_env.sh``, where CI (``.ci/run``) runs
 this file with ``-m streaming``. Nothing is stubbed: ``import streaming`` is the real
 package. Without it these tests are skipped, explicitly, with the reason. The
 independent reader in ``tests/mds_reader.py`` checks the layout in every run; this
@@ -34,7 +34,7 @@ def _streaming():
         return streaming
     return pytest.importorskip(
         "streaming", reason="mosaicml-streaming is not installed (opt-in: bash "
-        "tests/streaming/setup_env.sh, then .venv-streaming/bin/python -m pytest -m streaming)")
+        "tests/setup_streaming_env.sh, then .venv-streaming/bin/python -m pytest -m streaming)")
 
 
 def _read(folder, **kwargs):

@@ -7,11 +7,11 @@
 # another torch fails with "operator torchvision::nms does not exist"). The `streaming` extra in
 # pyproject.toml pins a matching torch/torchvision pair per architecture.
 #
-# Usage: bash tests/streaming/setup_env.sh [VENV_DIR]      (default: .venv-streaming)
+# Usage: bash tests/setup_streaming_env.sh [VENV_DIR]      (default: .venv-streaming)
 # Then:  VENV_DIR/bin/python -m pytest -m streaming tests/test_prepare_streaming.py
 # Measured on 2 cores with the wheels on local disk: 1 min 53 s, 6.9 GB (torch pulls CUDA wheels).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 venv="${1:-.venv-streaming}"
 
 case "$(uname -m)" in
