@@ -20,7 +20,7 @@ from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
 from ftdata.tokens.stage import TokenSettings
-from ftdata.wording import article
+from ftdata.wording import article, joined
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,11 +273,6 @@ class Checker:
             message = (f"all {rows:,} examples have errors" if rows > 1 else
                        "the only example has an error") + "; none is left to train on"
             self.builder.emit(dataset.NO_VALID, message, source=names, sources=everything)
-
-
-def joined(names: tuple[str, ...]) -> str:
-    """The ``source`` of a dataset-level finding: its sources' names, for people."""
-    return ", ".join(names) or "the input"
 
 
 def _canonical(value: object) -> bytes | tuple:

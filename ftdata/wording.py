@@ -13,6 +13,11 @@ def article(word: str) -> str:
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
+def joined(names: tuple[str, ...] | list[str]) -> str:
+    """The ``source`` of a dataset-level finding: its sources' names, for people."""
+    return ", ".join(names) or "the input"
+
+
 def sentence(text: str) -> str:
     """``text`` ended with one full stop, whether or not it already had one."""
     text = text.rstrip()

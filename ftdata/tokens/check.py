@@ -15,6 +15,7 @@ from ftdata.result import ResultBuilder
 from ftdata.rules import dataset, tokens
 from ftdata.tokens.stage import TokenSettings, TokenStage, open_stage
 from ftdata.tokens.stats import TokenStats
+from ftdata.wording import joined
 
 PRETRAINING_MIN_TOKENS = 1_500_000
 MAX_TOKENS = 10_000_000_000
@@ -120,7 +121,7 @@ class TokenChecker:
         self._deprecation(sources)
         if self.stage is None:
             self.builder.emit(tokens.TOKENS_SKIPPED, self.skipped or "no tokenizer",
-                              source=_joined(sources), sources=sources)
+                              source=joined(sources), sources=sources)
             return
         for task, stats in sorted(self.stats.items()):
             self._thresholds(task, stats, (by_task or {}).get(task, sources))
@@ -131,12 +132,12 @@ class TokenChecker:
         if self.settings.model:
             note = get_model(self.settings.model).deprecation_message()
             if note:
-                self.builder.emit(dataset.DEPRECATED_MODEL, note, source=_joined(sources),
+                self.builder.emit(dataset.DEPRECATED_MODEL, note, source=joined(sources),
                                   sources=sources)
 
     def _thresholds(self, task: str, stats: TokenStats, sources: tuple[str, ...]) -> None:
         emit = partial(self.builder.emit, sources=sources)
-        source = _joined(sources)
+        source = joined(sources)
         total, window = stats.total, self.stage.max_seq_len
         if total >= MAX_TOKENS:
             emit(dataset.TOO_MANY_TOKENS, f"{task}: {total:,} tokens (10B or more)", source=source)
@@ -169,10 +170,6 @@ class TokenChecker:
             overall.per_example.extend(stats.per_example)
         return {"requested": True, **identity, **totals, "epochs": self.settings.epochs,
                 "per_example": overall.summary(), "by_task": by_task}
-
-
-def _joined(sources: tuple[str, ...]) -> str:
-    return ", ".join(sources) or "the input"
 
 
 def _located(where: dict) -> dict:
