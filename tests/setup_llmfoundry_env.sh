@@ -4,7 +4,8 @@
 #
 # llm-foundry pins torch 2.7, transformers 4.51, mosaicml-streaming 0.12 and datasets<3.7, so it
 # shares an environment neither with the test extra nor with the streaming one. It is a heavy
-# install (about 6 GB, about 10 minutes), so CI does not run it; run it by hand:
+# install (7.4 GB; 28 minutes on a busy 2-core machine, mostly pip's resolver backtracking), so
+# CI does not run it; run it by hand:
 #
 #   bash tests/setup_llmfoundry_env.sh [VENV_DIR]          (default: .venv-llmfoundry)
 #   VENV_DIR/bin/python -m pytest -m llmfoundry tests/test_ecosystem.py

@@ -378,14 +378,16 @@ def test_llm_foundry_reads_prepare_output_with_the_same_trainable_labels(tmp_pat
     from ftdata import prepare
 
     done = prepare(write(tmp_path / "c.jsonl", chats(40)), out=tmp_path / "prepared",
-                   model=DBRX, context_length=64)
+                   model=DBRX, context_length=2048)
     trainable = done.result.extra["tokens"]["trainable"]
-    # The collator needs only DBRX's EOS/pad id: the turns are token ids already.
+    assert done.manifest["examples"]["written"] == 40
+    # The collator needs only DBRX's EOS/pad id (100257): the turns are token ids already.
     eos = "<|endoftext|>"
+    vocab = {f"t{i}": i for i in range(100257)} | {eos: 100257}
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=Tokenizer(models.WordLevel({eos: 100257, "<unk>": 0}, unk_token="<unk>")),
+        tokenizer_object=Tokenizer(models.WordLevel(vocab, unk_token="t0")),
         eos_token=eos, pad_token=eos)
-    config = foundry_loader_config(tmp_path / "prepared", tmp_path / "cache", 64)
+    config = foundry_loader_config(tmp_path / "prepared", tmp_path / "cache", 2048)
     config["tokenizer"] = tokenizer
     spec = build_finetuning_dataloader(**config)
     labels = sum(int((batch["labels"] != -100).sum()) for batch in spec.dataloader)
