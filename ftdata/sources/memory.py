@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 
 import orjson
 
@@ -118,7 +119,7 @@ def stream_name(target: object) -> str:
     return name if isinstance(name, str) and name else f"<{type(target).__name__}>"
 
 
-def stream_opener(target: object) -> Callable[[], io.RawIOBase]:
+def stream_opener(target: object) -> Callable[[], AbstractContextManager]:
     """A function returning ``target`` (bytes or a file object) as a binary stream.
 
     The caller's file object is used as it is and never closed; a text stream is
