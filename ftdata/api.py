@@ -49,8 +49,10 @@ def validate(
 ) -> Result:
     """Check fine-tuning data and return a :class:`~ftdata.result.Result`.
 
-    ``source`` is a path (file, folder, glob, ``-``), a list of paths, or
-    in-memory examples (a list of dicts). ``task`` forces ``chat``,
+    ``source`` is a path (file, folder, glob, ``-``), a list of paths,
+    in-memory examples (a list or iterable of dicts; a record JSON cannot
+    hold is a finding), or JSONL as ``bytes`` or a file object (binary or
+    text, left open). ``task`` forces ``chat``,
     ``instruction`` or ``pretraining`` (default: detected per source).
     ``profile`` is ``databricks`` (the documented service rules, default) or
     ``llm-foundry`` (what the training engine accepts). ``select``/``ignore``
@@ -79,7 +81,8 @@ def validate(
 
     Tables: ``source`` may also be a Delta table folder or URI, a Parquet file
     or folder, or an in-memory ``pyarrow.Table``/``RecordBatchReader``, polars
-    ``DataFrame``/``LazyFrame``, pandas ``DataFrame`` or ``datasets.Dataset``.
+    ``DataFrame``/``LazyFrame``, pandas ``DataFrame``, ``datasets.Dataset`` or
+    ``datasets.DatasetDict`` (one source per split).
     ``version`` or ``timestamp`` (ISO 8601) pick a Delta version;
     ``storage_options`` go to deltalake as given; ``columns`` keeps only these
     columns; ``rename`` maps new names to table columns (``{"prompt":

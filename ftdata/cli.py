@@ -20,7 +20,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() owns the exit code."""
 
     def error(self, message: str):  # type: ignore[override]
-        raise FtdataError(f"{self.prog}: {message}")
+        # main() prints "ftdata: error: ..." itself; a sub-command says where help is.
+        where = f" (see `{self.prog} --help`)" if self.prog != "ftdata" else ""
+        raise FtdataError(f"{message}{where}")
 
 
 CHAT_TEMPLATE_HELP = ("override the model's chat template: a built-in one (e.g. mistral-instruct, "
@@ -39,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--per-example", action="store_true",
                        help="write one JSON line per counted example instead of the report")
     rules = commands.add_parser("rules", help="list the rules, or explain one")
-    rules.add_argument("code", nargs="?", help="a rule code such as CH011")
+    rules.add_argument("code", nargs="?",
+                       help="a code or name (CH011, last-not-assistant), a family or glob (CH, TK0*)")
     rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     _add_prepare(commands)
     from ftdata.submission.cli import add_preflight
@@ -341,17 +344,19 @@ def _rules(code: str | None, markdown: bool = False) -> int:
     if code is None and markdown:
         print(rules_markdown())
         return EXIT_OK
-    if code is None:
-        for rule in registry.all_rules():
+    # One rule by code or name is explained; a family or glob (CH, TK00*) lists its rules,
+    # exactly the selectors --select accepts.
+    chosen = registry.all_rules() if code is None else registry.select(code)
+    if not chosen:
+        raise FtdataError(f"no rule {code!r}; `ftdata rules` lists them")
+    if len(chosen) > 1 or code is None:
+        for rule in chosen:
             tasks = ",".join(sorted(rule.tasks))
             fixable = rule.fix or "-"
             print(f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{fixable:<8}"
                   f"{rule.summary}")
         return EXIT_OK
-    try:
-        rule = registry.get(code)
-    except KeyError:
-        raise FtdataError(f"no rule {code!r}; `ftdata rules` lists them") from None
+    rule = chosen[0]
     profiles = ", ".join(sorted(rule.profiles))
     fixable = f"; fixable: {rule.fix}" if rule.fix else ""
     print(f"{rule.code} {rule.name} ({rule.severity.label}; tasks: {', '.join(sorted(rule.tasks))};"
@@ -365,6 +370,7 @@ def _models(name: str | None) -> int:
     from ftdata.tokens.models import get_model, list_models
 
     chosen = [get_model(name)] if name else list_models()
+    print(f"{'model':<46}{'context':>8}  {'template':<24}note")
     for model in chosen:
         note = model.deprecation_message() or ""
         print(f"{model.name:<46}{model.context_length:>8}  {model.template:<24}{note}")

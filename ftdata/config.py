@@ -128,6 +128,8 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
     """Build settings from a configuration table, explicit values winning."""
     values = {key.replace("-", "_"): value for key, value in table.items()}
     values.update({k: v for k, v in explicit.items() if v is not None})
+    if explicit.get("task") == "auto":  # an explicit auto detects every source: no config glob
+        values["tasks"] = {}
     known = {"task", "profile", "select", "ignore", "severity", "fail_on", "max_per_code",
              "keep_per_code", "max_line_bytes", "tasks"}
     unknown = set(values) - known - _LATER_KEYS

@@ -23,6 +23,7 @@ from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
 from ftdata.tokens.stage import TokenSettings
+from ftdata.wording import article, joined
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Checker:
         self._places: list[tuple[int, str]] = []  # (source index, "line"/"row" or data file)
         self._place_ids: dict[tuple[int, str], int] = {}
         self._source_names: list[str] = []
+        self._summaries: list[SourceSummary] = []
         self.tokens = None
         self._pending_token_codes: dict[int, list[str]] = {}
         if tokens is not None and tokens.requested:
@@ -95,6 +97,7 @@ class Checker:
         self._source_names.append(source.name)
         # Under llm-foundry, how the file's contents load (CH015/CH016) is a fact of the file.
         self._shapes = ContentShapes() if self._watch_shapes and source.kind == "jsonl" else None
+        self._summaries.append(summary)
         with fewer_collections():
             for batch in source.batches():
                 self.check_batch(batch, summary, source.kind)
@@ -225,7 +228,7 @@ class Checker:
             self.builder.emit(schema.UNKNOWN_TYPE, f"keys {keys} fit no task", **where)
             return None
         if task != summary.task:
-            message = f"this {task} example is in a {summary.task} source"
+            message = f"this {task} example is in {article(summary.task)} source"
             self.builder.emit(schema.WRONG_TASK, message, **where)
             return None
         if not is_clean(task, value, self.context):
@@ -273,7 +276,7 @@ class Checker:
 
     def _emit(self, problem: Problem, source: str) -> None:
         self.builder.emit(
-            problem.rule, problem.message, source=source, line=problem.line,
+            problem.rule, problem.message, source=problem.source or source, line=problem.line,
             row=problem.row, pointer=problem.pointer,
         )
 
@@ -282,22 +285,43 @@ class Checker:
         if self._pipeline is not None:
             self._pipeline.close()
         self.builder.start_dataset_findings()
-        names = ", ".join(self._source_names) or "the input"
+        everything = tuple(self._source_names)
+        by_task: dict[str | None, tuple[str, ...]] = {}
+        for summary in self._summaries:  # a task's thresholds concern its own sources only
+            by_task[summary.task] = (*by_task.get(summary.task, ()), summary.source)
         if self.tokens is not None:
-            self.tokens.finish(names)
+            self.tokens.finish(everything, by_task)
+        names = joined(everything)
         for rule, message in self._drops.findings() if not self.context.tokenized else ():
-            self.builder.emit(rule, message, source=names)
+            self.builder.emit(rule, message, source=names, sources=everything)
         rows, invalid = self.builder.totals()
         if rows == 0:
-            self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names)
+            self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names,
+                              sources=everything)
         elif invalid == rows:
-            message = f"all {rows} examples have errors; none is left to train on"
-            self.builder.emit(dataset.NO_VALID, message, source=names)
+            message = (f"all {rows:,} examples have errors" if rows > 1 else
+                       "the only example has an error") + "; none is left to train on"
+            self.builder.emit(dataset.NO_VALID, message, source=names, sources=everything)
 
 
-def _canonical(value: object) -> bytes:
-    """Stable bytes of an in-memory example, for duplicate detection."""
+def _canonical(value: object) -> bytes | tuple:
+    """A stable, hashable form of an in-memory example, for duplicate detection."""
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        return repr(value).encode()
+    except TypeError:  # a value JSON cannot hold: never repr() it (it may raise or be huge)
+        pass
+    try:
+        return _frozen(value)
+    except RecursionError:  # nested past Python's stack: counted as unique
+        return ("deep", id(value))
+
+
+def _frozen(value: object) -> tuple:
+    """Equal examples give equal tuples (type-tagged, keys sorted); other objects count by id."""
+    if isinstance(value, dict):
+        return ("o", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("a", tuple(_frozen(v) for v in value))
+    if type(value) in (str, int, float, bool) or value is None:
+        return (type(value).__name__, value)
+    return ("?", type(value).__qualname__, id(value))

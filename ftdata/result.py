@@ -223,8 +223,14 @@ class ResultBuilder:
         pointer: str = "",
         file: str | None = None,
         key: str | None = None,
+        sources: tuple[str, ...] | None = None,
     ) -> bool:
-        """Record one finding of ``rule`` (unless switched off); return whether it is an error."""
+        """Record one finding of ``rule`` (unless switched off); return whether it is an error.
+
+        ``sources`` marks a dataset-level finding: the names of the sources it
+        concerns (``source`` is then their names joined, for people). Reporters
+        that need a file per finding read it from ``finding.extra["sources"]``.
+        """
         severity = self._policy.get(rule.code, rule.severity)
         if severity is None:
             return False
@@ -239,7 +245,8 @@ class ResultBuilder:
         # Every kept finding passes here: cut what may still carry data at length.
         location = Location(source, line, row, version, short_pointer(pointer), file,
                             None if key is None else cut(key))
-        finding = Finding(rule.code, rule.name, severity, cut(message), rule.hint, location)
+        extra = {"sources": tuple(sources)} if sources is not None else {}
+        finding = Finding(rule.code, rule.name, severity, cut(message), rule.hint, location, extra)
         order = (len(self._sources) + self._dataset_phase, source, file or "", line or 0, row or 0,
                  rule.code)
         self._kept.append((order, finding))

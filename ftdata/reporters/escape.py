@@ -41,8 +41,11 @@ def printable_finding(finding: Finding) -> Finding:
     loc = finding.location
     location = replace(loc, source=printable(loc.source), pointer=printable(loc.pointer),
                        file=printable_or_none(loc.file), key=printable_or_none(loc.key))
+    extra = finding.extra
+    if extra.get("sources"):  # a dataset-level finding names its sources in the text too
+        extra = {**extra, "sources": tuple(printable(s) for s in extra["sources"])}
     return replace(finding, message=printable(finding.message), hint=printable(finding.hint),
-                   location=location)
+                   location=location, extra=extra)
 
 
 def json_text(value: object) -> str:

@@ -6,6 +6,8 @@ from typing import TextIO
 
 from ftdata.findings import Finding, Severity
 from ftdata.reporters import ReportOptions, shown_findings
+from ftdata.reporters.places import dataset_sources, listing
+from ftdata.wording import sentence
 from ftdata.result import Result
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -22,9 +24,14 @@ def escape_property(text: str) -> str:
 
 
 def format_annotation(finding: Finding) -> str:
-    """``::error file=F,line=N,title=CODE::message`` for one finding."""
+    """``::error file=F,line=N,title=CODE::message`` for one finding.
+
+    A dataset-level finding has no single file: it becomes a workflow-level
+    annotation (no ``file=``) whose message names the sources it concerns.
+    """
     loc = finding.location
-    props = [f"file={escape_property(loc.source)}"]
+    sources = dataset_sources(finding)
+    props = [] if sources is not None else [f"file={escape_property(loc.source)}"]
     if loc.line is not None:
         props.append(f"line={loc.line}")
     props.append(f"title={escape_property(f'{finding.code} {finding.name}')}")
@@ -32,7 +39,9 @@ def format_annotation(finding: Finding) -> str:
     if loc.row is not None or loc.key is not None:
         parts = [loc.file, None if loc.row is None else f"row {loc.row}", loc.key]
         where = f" ({' '.join(p for p in parts if p)}){where}"
-    body = f"{finding.message}{where}. Hint: {finding.hint}"
+    if sources is not None:
+        where = f" (in {listing(sources)}){where}"
+    body = f"{sentence(finding.message + where)} Hint: {finding.hint}"
     return f"::{COMMANDS[finding.severity]} {','.join(props)}::{escape_data(body)}"
 
 

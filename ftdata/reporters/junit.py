@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 from ftdata.findings import Finding
 from ftdata.reporters import ReportOptions, shown_findings
 from ftdata.reporters.escape import printable
+from ftdata.reporters.places import DATASET_CASE, dataset_sources
 from ftdata.reporters.text import format_finding
 from ftdata.result import Result
 
@@ -40,11 +41,15 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
 
 
 def files_and_findings(result: Result, max_per_code: int) -> dict[str, list[Finding]]:
-    """Every source and every file a finding names, in report order, with its findings."""
+    """Every source and every file a finding names, in report order, with its findings.
+
+    Dataset-level findings, about no single file, go to one ``(dataset)`` case.
+    """
     # Shown findings name their source printable; the case names must match them.
     cases: dict[str, list[Finding]] = {printable(s.source): [] for s in result.sources}
     for finding in shown_findings(result, max_per_code):
-        cases.setdefault(finding.location.source, []).append(finding)
+        case = DATASET_CASE if dataset_sources(finding) is not None else finding.location.source
+        cases.setdefault(case, []).append(finding)
     return cases
 
 

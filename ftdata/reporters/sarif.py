@@ -17,6 +17,7 @@ from urllib.parse import quote
 from ftdata.findings import Finding, Severity
 from ftdata.reporters import ReportOptions
 from ftdata.reporters.escape import json_text
+from ftdata.reporters.places import dataset_sources, is_file_name
 from ftdata.result import Result
 from ftdata.rules import registry
 
@@ -37,7 +38,6 @@ def sarif_log(result: Result) -> dict[str, Any]:
 
     rules = registry.all_rules()
     index = {rule.code: position for position, rule in enumerate(rules)}
-    sources = [s.source for s in result.sources]
     run = {
         "tool": {"driver": {
             "name": "ftdata",
@@ -46,7 +46,7 @@ def sarif_log(result: Result) -> dict[str, Any]:
             "rules": [rule_descriptor(rule) for rule in rules],
         }},
         "invocations": [{"executionSuccessful": True}],
-        "results": [sarif_result(f, index, sources) for f in result.findings],
+        "results": [sarif_result(f, index) for f in result.findings],
         "properties": {"ok": result.ok, "fail_on": result.fail_on.label,
                        "summary": result.summary,
                        "findings_truncated": len(result.findings) < sum(result.by_code.values())},
@@ -73,7 +73,7 @@ def rule_descriptor(rule: registry.Rule) -> dict[str, Any]:
     }
 
 
-def sarif_result(finding: Finding, index: dict[str, int], sources: list[str]) -> dict[str, Any]:
+def sarif_result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     """One finding as a SARIF ``result`` with its locations and position properties."""
     loc = finding.location
     text = finding.message + (f" (at {loc.pointer})" if loc.pointer else "")
@@ -81,22 +81,25 @@ def sarif_result(finding: Finding, index: dict[str, int], sources: list[str]) ->
         "ruleId": finding.code,
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": [_physical(path, loc.line) for path in _files_of(loc.source, sources)],
+        "locations": [_physical(path, loc.line) for path in _files_of(finding)],
     }
     if finding.code in index:
         item["ruleIndex"] = index[finding.code]
-    properties = {"source": loc.source, "pointer": loc.pointer, "row": loc.row,
+    sources = dataset_sources(finding)
+    properties = {"source": loc.source, "sources": list(sources) if sources else None,
+                  "pointer": loc.pointer, "row": loc.row,
                   "version": loc.version, "file": loc.file, "key": loc.key}
     item["properties"] = {k: v for k, v in properties.items() if v not in (None, "")}
     return item
 
 
-def _files_of(source: str, sources: list[str]) -> list[str]:
-    """The files a finding's source names: a dataset-level finding names every source."""
-    # Dataset-level findings (DS001, DS003) name ", ".join(sources); point at each of them.
-    names = sources if len(sources) > 1 and source == ", ".join(sources) else [source]
+def _files_of(finding: Finding) -> list[str]:
+    """Where a finding points: its source, or each source a dataset-level finding concerns."""
+    names = dataset_sources(finding)
+    if names is None:
+        names = (finding.location.source,)
     # "<stdin>" and "<records>" are no files: such findings keep only their properties.
-    return [name for name in names if not name.startswith("<")]
+    return [name for name in names if is_file_name(name)]
 
 
 def _physical(path: str, line: int | None) -> dict[str, Any]:

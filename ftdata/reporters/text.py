@@ -9,6 +9,7 @@ from ftdata.reporters import ReportOptions, shown_findings
 from ftdata.reporters.escape import printable
 from ftdata.result import Result
 from ftdata.rules import registry
+from ftdata.wording import plural
 
 COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 RESET = "\033[0m"
@@ -87,10 +88,11 @@ def _write_totals(result: Result, stream: TextIO) -> None:
     s = result.summary
     for item in result.sources:
         task = item.task or "unknown task"
-        stream.write(f"{printable(item.source)} ({task}): {item.rows} rows, {item.valid} valid, "
+        stream.write(f"{printable(item.source)} ({task}): {plural(item.rows, 'row')}, {item.valid} valid, "
                      f"{item.invalid} invalid\n")
     verdict = "OK" if result.ok else "FAILED"
     stream.write(
-        f"{verdict}: {s['rows']} rows, {s['valid']} valid, {s['invalid']} invalid; "
-        f"{s['errors']} errors, {s['warnings']} warnings, {s['infos']} infos\n"
+        f"{verdict}: {plural(s['rows'], 'row')}, {s['valid']} valid, {s['invalid']} invalid; "
+        f"{plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')}, "
+        f"{plural(s['infos'], 'info')}\n"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from ftdata.reporters.escape import printable
+from ftdata.wording import plural
 
 BAR_WIDTH = 40
 TEXT_BINS = 10
@@ -30,7 +31,7 @@ def write_tokens(tokens: dict[str, Any], stream: TextIO) -> None:
 def _write_task(task: str, section: dict[str, Any], epochs: float, stream: TextIO) -> None:
     stats = section["per_example"]
     # What training learns from is the in-window count; the full one shows what truncation costs.
-    stream.write(f"\n  {task}: {_n(section['total'])} tokens in {_n(stats['count'])} examples, "
+    stream.write(f"\n  {task}: {_n(section['total'])} tokens in {plural(stats['count'], 'example')}, "
                  f"{_n(section['trainable_in_window'])} trained on "
                  f"({_n(section['trainable'])} trainable before truncation and drops)\n")
     if stats["count"]:
@@ -38,12 +39,12 @@ def _write_task(task: str, section: dict[str, Any], epochs: float, stream: TextI
             f"{key} {_n(stats[key])}" for key in
             ("min", "p5", "p25", "p50", "p75", "p95", "max", "mean")) + "\n")
     for role, role_stats in section.get("per_role", {}).items():
-        stream.write(f"    {role} (content, {_n(role_stats['count'])} examples): total "
+        stream.write(f"    {role} (content, {plural(role_stats['count'], 'example')}): total "
                      f"{_n(role_stats['total'])}, " + ", ".join(
                          f"{key} {_n(role_stats[key])}" for key in ("min", "p50", "p95", "max", "mean"))
                      + "\n")
     if task != "pretraining":
-        stream.write(f"    truncated: {_n(section['truncated_examples'])} examples "
+        stream.write(f"    truncated: {plural(section['truncated_examples'], 'example')} "
                      f"({_n(section['tokens_lost_to_truncation'])} tokens lost); "
                      f"dropped: {_n(section['dropped_examples'])}\n")
     else:

@@ -170,6 +170,11 @@ def matches(selector: str, candidate: Rule) -> bool:
     return fnmatch.fnmatchcase(candidate.code, upper) or fnmatch.fnmatchcase(candidate.name, sel)
 
 
+def select(selector: str) -> list[Rule]:
+    """The rules a selector names (a code, a retired code, a name, a family or a glob)."""
+    return [candidate for candidate in all_rules() if matches(selector, candidate)]
+
+
 def check_selectors(selectors: Iterable[str]) -> None:
     """Raise ``ValueError`` naming any selector that matches no rule at all."""
     rules = all_rules()

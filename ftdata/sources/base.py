@@ -16,6 +16,7 @@ class Problem:
     message: str
     pointer: str = ""
     row: int | None = None
+    source: str | None = None  # a file inside the source (TX005's ignored file), if not it
 
 
 @dataclass(slots=True)

@@ -30,13 +30,16 @@ def frame_kind(target: object) -> str | None:
     return None
 
 
-def open_frame(target: object, kind: str, options: TableOptions):
-    """The source for an in-memory table of the given ``kind`` (see :func:`frame_kind`)."""
+def open_frame(target: object, kind: str, options: TableOptions, label: str | None = None):
+    """The source for an in-memory table of the given ``kind`` (see :func:`frame_kind`).
+
+    ``label`` names the source in findings (default ``<module.Type>``).
+    """
     import pyarrow as pa
 
     from ftdata.sources import arrow
 
-    label = f"<{type(target).__module__.split('.')[0]}.{type(target).__name__}>"
+    label = label or f"<{type(target).__module__.split('.')[0]}.{type(target).__name__}>"
     if kind == "pyarrow" and isinstance(target, pa.RecordBatchReader):
         return arrow.from_reader(label, target, options)
     if kind == "pyarrow":

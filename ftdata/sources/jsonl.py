@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
+from functools import partial
+from typing import BinaryIO
 
 import orjson
 
@@ -45,14 +48,17 @@ class JsonlSource:
     # CPU caches while the rules run; 2,048 measured ~10% slower (benchmarks/).
     # A batch also ends at ``batch_bytes`` of lines: 256 lines of megabytes each
     # would otherwise hold their bytes and parsed objects (~3x) all at once.
+    # ``opener`` replaces opening ``path`` (JSONL given in memory: bytes, a file object).
     def __init__(self, path: str, *, max_line_bytes: int, batch_rows: int = 256,
-                 batch_bytes: int = 8 * 1024 * 1024) -> None:
+                 batch_bytes: int = 8 * 1024 * 1024,
+                 opener: Callable[[], ContextManager[BinaryIO]] | None = None) -> None:
         self.path = path
         self.name = "<stdin>" if path == "-" else path
         self.max_line_bytes = max_line_bytes
         self.batch_rows = batch_rows
         self.batch_bytes = batch_bytes
         self.notes: list[Problem] = []  # about the input, not a line (entries skipped nearby)
+        self.opener = opener
 
     def batches(self) -> Iterator[Batch]:
         """Parse the file and yield batches of examples and problems."""
@@ -60,7 +66,7 @@ class JsonlSource:
         seen_content = unreadable = False
         held = 0  # bytes of the lines in the batch
         try:
-            with open_binary(self.path) as stream:
+            with (self.opener or partial(open_binary, self.path))() as stream:
                 for raw in iter_lines(stream, self.max_line_bytes):
                     seen_content |= self._take(raw, batch)
                     held += len(raw.data or b"")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ftdata.errors import UsageError
-from ftdata.sources import globs
+from ftdata.sources import globs, memory
 from ftdata.sources.base import Batch, Problem
 from ftdata.sources.jsonl import JsonlSource
 from ftdata.sources.memory import RecordsSource
@@ -51,13 +51,39 @@ def open_sources(target: object, *, task: str | None, max_line_bytes: int,
         return [frame]
     if table.time_travel:
         raise UsageError("a table version or timestamp applies to Delta tables only")
+    return _from_memory(target, task, max_line_bytes, table)
+
+
+def _from_memory(target: object, task: str | None, max_line_bytes: int,
+                 table: TableOptions) -> list[Source]:
+    """Sources for JSONL bytes or file objects, dataset dicts and in-memory examples."""
     if isinstance(target, Sequence) and not target:
         raise UsageError("no input given")
+    if memory.is_stream(target):
+        return [JsonlSource(memory.stream_name(target), max_line_bytes=max_line_bytes,
+                            opener=memory.stream_opener(target))]
+    splits = memory.dataset_splits(target)
+    if splits is not None:  # one source per split, named after it
+        label = f"<{type(target).__name__}>"
+        return [source for name, split in splits.items()
+                for source in _split_sources(split, f"{label}[{name}]", task, max_line_bytes,
+                                             table)]
     if isinstance(target, dict):
         return [RecordsSource([target])]
     if hasattr(target, "__iter__"):
         return [RecordsSource(target)]
-    raise UsageError(f"cannot validate an object of type {type(target).__name__}")
+    raise UsageError(f"cannot validate an object of type {type(target).__name__}: give a path, "
+                     "a table, JSONL bytes or a file object, or an iterable of example dicts")
+
+
+def _split_sources(split: object, label: str, task: str | None, max_line_bytes: int,
+                   table: TableOptions) -> list[Source]:
+    from ftdata.sources.frames import frame_kind, open_frame
+
+    kind = frame_kind(split)
+    if kind is not None:
+        return [open_frame(split, kind, dataclasses.replace(table, task=task), label=label)]
+    return [RecordsSource(split, name=label)]  # an IterableDataset yields example dicts
 
 
 def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,

@@ -8,12 +8,14 @@ statistics, and at the end checks the dataset thresholds.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ftdata.result import ResultBuilder
 from ftdata.rules import dataset, tokens
 from ftdata.tokens.stage import TokenSettings, TokenStage, open_stage
 from ftdata.tokens.stats import TokenStats
+from ftdata.wording import joined
 
 PRETRAINING_MIN_TOKENS = 1_500_000
 MAX_TOKENS = 10_000_000_000
@@ -119,28 +121,36 @@ class TokenChecker:
                               f"{literal!r} in the text is read as a control token", **where)
         return False
 
-    def finish(self, source: str) -> None:
-        """Dataset-level token findings: the model, the thresholds, all-dropped."""
+    def finish(self, sources: tuple[str, ...],
+               by_task: dict[str | None, tuple[str, ...]] | None = None) -> None:
+        """Dataset-level token findings: the model, the thresholds, all-dropped.
+
+        Each finding names the sources it concerns: all of them for the model,
+        only the task's own (``by_task``) for that task's thresholds.
+        """
         model = self.stage.model if self.stage else None
         if self.settings.model and model is None and self.skipped is None:
             return
-        self._deprecation(source)
+        self._deprecation(sources)
         if self.stage is None:
-            self.builder.emit(tokens.TOKENS_SKIPPED, self.skipped or "no tokenizer", source=source)
+            self.builder.emit(tokens.TOKENS_SKIPPED, self.skipped or "no tokenizer",
+                              source=joined(sources), sources=sources)
             return
         for task, stats in sorted(self.stats.items()):
-            self._thresholds(task, stats, source)
+            self._thresholds(task, stats, (by_task or {}).get(task, sources))
 
-    def _deprecation(self, source: str) -> None:
+    def _deprecation(self, sources: tuple[str, ...]) -> None:
         from ftdata.tokens.models import get_model
 
         if self.settings.model:
             note = get_model(self.settings.model).deprecation_message()
             if note:
-                self.builder.emit(dataset.DEPRECATED_MODEL, note, source=source)
+                self.builder.emit(dataset.DEPRECATED_MODEL, note, source=joined(sources),
+                                  sources=sources)
 
-    def _thresholds(self, task: str, stats: TokenStats, source: str) -> None:
-        emit = self.builder.emit
+    def _thresholds(self, task: str, stats: TokenStats, sources: tuple[str, ...]) -> None:
+        emit = partial(self.builder.emit, sources=sources)
+        source = joined(sources)
         total, window = stats.total, self.stage.max_seq_len
         if total >= MAX_TOKENS:
             emit(dataset.TOO_MANY_TOKENS, f"{task}: {total:,} tokens (10B or more)", source=source)
