@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from ftdata import option_values as ov
 from ftdata.errors import FtdataError, UsageError
@@ -277,11 +278,14 @@ def _validate(args: argparse.Namespace) -> int:
                           "(or `model` in [tool.ftdata])")
     from ftdata.sources.table_options import cli_arguments
 
-    result = validate(args.paths, settings=settings, token_settings=tokens,
-                      on_example=_print_json_line if per_example else None,
-                      **cli_arguments(args))
-    if per_example:
+    if per_example:  # the records go where the report would: --output, else stdout
+        with _output(args.output) as stream:
+            result = validate(args.paths, settings=settings, token_settings=tokens,
+                              on_example=lambda record: _print_json_line(record, stream),
+                              **cli_arguments(args))
         return EXIT_OK if result.ok else EXIT_FINDINGS
+    result = validate(args.paths, settings=settings, token_settings=tokens,
+                      **cli_arguments(args))
     from ftdata.config import report_options
 
     fmt, max_per_code = report_options(table, format=args.format, max_per_code=args.max_per_code)
@@ -289,10 +293,26 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
-def _print_json_line(record: dict) -> None:
+def _print_json_line(record: dict, stream=None) -> None:
     import json
 
-    print(json.dumps(record, ensure_ascii=False))
+    print(json.dumps(record, ensure_ascii=False), file=stream or sys.stdout)
+
+
+@contextmanager
+def _output(path: str | None):
+    """The file named by --output (standard output without it); the system's refusals name it."""
+    if not path:
+        yield sys.stdout
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as stream:
+            yield stream
+    except OSError as exc:  # a missing folder, a full disk, a name too long
+        if exc.filename not in (None, path):
+            raise  # not about --output (an input, say): reported for what it is
+        raise UsageError(f"--output {ov.quoted(path)}: cannot write the report: "
+                         f"{exc.strerror or exc}") from None
 
 
 def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> None:
@@ -301,12 +321,8 @@ def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> No
     if fmt not in REPORTERS:
         raise FtdataError(f"unknown format {ov.quoted(fmt)}; use one of {', '.join(REPORTERS)}")
     if output:
-        try:
-            with open(output, "w", encoding="utf-8") as stream:
-                REPORTERS[fmt](result, stream, ReportOptions(max_per_code=max_per_code))
-        except OSError as exc:  # a missing folder, a full disk, a name too long
-            raise UsageError(f"--output {ov.quoted(output)}: cannot write the report: "
-                             f"{exc.strerror or exc}") from None
+        with _output(output) as stream:
+            REPORTERS[fmt](result, stream, ReportOptions(max_per_code=max_per_code))
         return
     color = fmt == "text" and sys.stdout.isatty()
     REPORTERS[fmt](result, sys.stdout, ReportOptions(max_per_code=max_per_code, color=color))

@@ -270,3 +270,18 @@ def test_configuration_edge_values(tmp_path_factory, capsys, key, value):
         code, _, err = run(["validate", "d.jsonl"], capsys)
     shown = value if isinstance(value, str) else key
     _check_outcome(code, err, key, shown)
+
+
+def test_per_example_records_go_to_output(tmp_path, capsys):
+    """`stats --per-example --output F` used to print to stdout and ignore F silently."""
+    pytest.importorskip("tokenizers")
+    chats = tmp_path / "chats.jsonl"
+    chats.write_text(CHAT * 3)
+    folder = _model_folder(tmp_path / "model", "{% for m in messages %}{{ m.content }} {% endfor %}")
+    target = tmp_path / "records.jsonl"
+    argv = ["stats", str(chats), "--no-config", "--tokenizer", str(folder), "--per-example"]
+    code, out, _ = run([*argv, "--output", str(target)], capsys)
+    assert code in (0, 1) and out == ""
+    assert [json.loads(line)["line"] for line in target.read_text().splitlines()] == [1, 2, 3]
+    code, out, err = run([*argv, "--output", "/dev/full"], capsys)
+    assert_usage_error(code, err, "--output")
