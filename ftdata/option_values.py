@@ -76,8 +76,11 @@ def _as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit() and len(value) < 30:
-        return int(value)
+    if isinstance(value, str) and len(value) < 30 and "_" not in value:
+        try:
+            return int(value)
+        except ValueError:
+            return None
     return None
 
 

@@ -285,3 +285,37 @@ def test_per_example_records_go_to_output(tmp_path, capsys):
     assert [json.loads(line)["line"] for line in target.read_text().splitlines()] == [1, 2, 3]
     code, out, err = run([*argv, "--output", "/dev/full"], capsys)
     assert_usage_error(code, err, "--output")
+
+
+ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=40),
+                      st.lists(st.one_of(st.integers(), st.text(max_size=4)), max_size=3),
+                      st.dictionaries(st.text(max_size=4), st.one_of(st.integers(),
+                                                                     st.text(max_size=4))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANY_VALUE)
+def test_every_check_returns_its_type_or_names_the_option(value):
+    """Whatever the value, each check returns a value in range or raises one usage error line."""
+    from ftdata import option_values as ov
+
+    checks = {
+        "whole": (lambda n, v: ov.whole(n, v, minimum=1), lambda r: isinstance(r, int) and r >= 1),
+        "real": (lambda n, v: ov.real(n, v, above=0, maximum=10),
+                 lambda r: isinstance(r, float) and 0 < r <= 10),
+        "text": (ov.text, lambda r: isinstance(r, str) and r.strip()),
+        "path": (ov.path, lambda r: isinstance(r, str) and r and "\0" not in r),
+        "codes": (ov.codes, lambda r: all(isinstance(c, str) and c for c in r)),
+        "flag": (ov.flag, lambda r: isinstance(r, bool)),
+        "table": (ov.table, lambda r: all(isinstance(v, str) for v in r.values())),
+        "date": (ov.date, lambda r: hasattr(r, "isoformat")),
+    }
+    for kind, (check, valid) in checks.items():
+        try:
+            result = check("--some-option", value)
+        except UsageError as exc:
+            message = str(exc)
+            assert message.startswith("--some-option") and "\n" not in message
+            assert len(message) < 250
+            continue
+        assert valid(result), (kind, value, result)
