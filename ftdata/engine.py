@@ -227,6 +227,7 @@ class Checker:
         """Emit the dataset-level findings once every source is checked."""
         if self._pipeline is not None:
             self._pipeline.close()
+        self.duplicates.flush()  # check_source flushes; this covers batches checked directly
         self.builder.start_dataset_findings()
         names = ", ".join(self._source_names) or "the input"
         if self.tokens is not None:
