@@ -191,6 +191,8 @@ def os_error_message(exc: OSError, args: Any) -> str:
     reason = exc.strerror or type(exc).__name__
     path = None if exc.filename is None else str(exc.filename)
     option = _option_of(path, args)
+    if path is None and option == "--out":  # a full disk names no file: name the folder
+        path = str(args.out)
     where = " ".join(part for part in (option, quoted(path) if path else "") if part)
     return f"{where}: {reason}" if where else reason
 
