@@ -20,7 +20,7 @@ from typing import Any
 from ftdata.errors import UsageError
 
 CONFIG = "[tool.ftdata]"
-QUOTE_CHARS = 60  # longest quoted value; the rest is elided with its length
+QUOTE_CHARS = 160  # longest quoted value (a deep path fits); the rest is elided with its length
 
 
 def label(key: str, from_config: bool) -> str:
