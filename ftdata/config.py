@@ -214,7 +214,7 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
 
 def report_options(table: Mapping[str, Any], *, format: str | None,  # noqa: A002
                    max_per_code: int | None) -> tuple[str, int]:
-    """The report's format and findings per code: explicit values, else the file's, else defaults."""
+    """The report's format and findings per code: explicit, else the file's, else the defaults."""
     values = _merged({k: v for k, v in table.items()
                       if str(k).replace("-", "_") in ("format", "max_per_code")},
                      {"format": format, "max_per_code": max_per_code})
@@ -250,7 +250,8 @@ def _glob_task(pattern: str, task: str) -> str:
         return normalise_task(task) or "auto"
     except ConfigError:
         raise ConfigError(f"[tool.ftdata.tasks] {ov.quoted(pattern)}: unknown task "
-                          f"{ov.quoted(task)}; use chat, instruction, pretraining or auto") from None
+                          f"{ov.quoted(task)}; use chat, instruction, pretraining or auto"
+                          ) from None
 
 
 def _glob_matches(pattern: str, path: str) -> bool:
@@ -260,7 +261,8 @@ def _glob_matches(pattern: str, path: str) -> bool:
     return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern)
 
 
-def codes_list(value: str | Iterable[str], name: str = "ignore in [tool.ftdata]") -> tuple[str, ...]:
+def codes_list(value: str | Iterable[str],
+               name: str = "ignore in [tool.ftdata]") -> tuple[str, ...]:
     """Rule selectors from a comma-separated string or a list (``name`` names it in errors)."""
     return ov.codes(name, value)
 

@@ -277,7 +277,8 @@ def test_per_example_records_go_to_output(tmp_path, capsys):
     pytest.importorskip("tokenizers")
     chats = tmp_path / "chats.jsonl"
     chats.write_text(CHAT * 3)
-    folder = _model_folder(tmp_path / "model", "{% for m in messages %}{{ m.content }} {% endfor %}")
+    template = "{% for m in messages %}{{ m.content }} {% endfor %}"
+    folder = _model_folder(tmp_path / "model", template)
     target = tmp_path / "records.jsonl"
     argv = ["stats", str(chats), "--no-config", "--tokenizer", str(folder), "--per-example"]
     code, out, _ = run([*argv, "--output", str(target)], capsys)
