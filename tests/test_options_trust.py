@@ -325,13 +325,13 @@ def test_every_check_returns_its_type_or_names_the_option(value):
 def test_a_full_disk_in_prepare_names_the_out_folder(data, tmp_path, capsys, monkeypatch):
     """ENOSPC names no file: the message names --out and its folder, not an internal error."""
     import errno
-
-    import ftdata.prepare
+    import importlib
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(ftdata.prepare, "prepare", full_disk)
+    # The module, not ftdata.prepare (the package exports the function under that name).
+    monkeypatch.setattr(importlib.import_module("ftdata.prepare"), "prepare", full_disk)
     out = tmp_path / "prepared"
     code, _, err = run(["prepare", str(data), "--out", str(out), "--format", "jsonl"], capsys)
     assert_usage_error(code, err, "--out")
