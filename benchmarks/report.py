@@ -148,7 +148,17 @@ def write_markdown(results: dict, path: Path) -> None:
               *findings(results["throughput"]
                         + [results[k] for k in ("memory", "delta") if k in results]),
               "", "## Noise and caveats", "", *caveats(results), ""]
-    path.write_text("\n".join(parts))
+    path.write_text("\n".join(parts) + _hand_measured(path))
+
+
+HAND_MEASURED = "<!-- hand-measured: report.py keeps everything below this line -->"
+
+
+def _hand_measured(path: Path) -> str:
+    """The hand-measured sections at the end of the old file (one-off runs), kept as they are."""
+    old = path.read_text() if path.exists() else ""
+    at = old.find(HAND_MEASURED)
+    return "" if at < 0 else "\n" + old[at:]
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 
-from ftdata.errors import FtdataError
+from ftdata import option_values as ov
+from ftdata.errors import FtdataError, UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif", "junit", "html")
@@ -79,9 +81,11 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
                      help="lowest severity that makes the exit code 1 (default error)")
     cmd.add_argument("--format", choices=FORMATS, default=None, help="report format (default text)")
     cmd.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
-    cmd.add_argument("--max-per-code", type=int, default=None, metavar="N",
+    cmd.add_argument("--max-per-code", type=ov.for_argparse(ov.whole, "--max-per-code", minimum=0),
+                     default=None, metavar="N",
                      help="findings printed per code (counts stay exact; default 20)")
-    cmd.add_argument("--max-line-bytes", type=int, default=None, metavar="N",
+    cmd.add_argument("--max-line-bytes", default=None, metavar="N",
+                     type=ov.for_argparse(ov.whole, "--max-line-bytes", minimum=1),
                      help="longest JSONL line parsed (default 32 MiB)")
     cmd.add_argument("--no-config", action="store_true",
                      help="ignore [tool.ftdata] in pyproject.toml / ftdata.toml")
@@ -100,7 +104,8 @@ def _add_prepare(commands) -> None:
     cmd.add_argument("--format", choices=("mds", "parquet", "jsonl", "text"), default="mds")
     cmd.add_argument("--model", help="a supported model (see `ftdata models`)")
     cmd.add_argument("--tokenizer", metavar="PATH", help="a tokenizer file or folder instead")
-    cmd.add_argument("--context-length", type=int, metavar="N", help="max_seq_len / window length")
+    cmd.add_argument("--context-length", type=_CONTEXT_LENGTH, metavar="N",
+                     help="max_seq_len / window length")
     cmd.add_argument("--task", choices=("chat", "instruction", "pretraining"))
     cmd.add_argument("--profile", choices=("databricks", "llm-foundry"))
     cmd.add_argument("--date", help="pin the date chat templates embed (YYYY-MM-DD)")
@@ -120,8 +125,9 @@ def _add_prepare(commands) -> None:
     cmd.add_argument("--compression", default="zstd", metavar="zstd[:L]|none", help="MDS shards")
     cmd.add_argument("--hash", action="append", metavar="ALGO",
                      help="MDS shard hashes (default sha1; md5, sha256, xxh64); repeatable")
-    cmd.add_argument("--shard-mb", type=float, default=64.0, help="MDS shard size limit (64 MiB)")
-    cmd.add_argument("--file-mb", type=float, default=FILE_BYTES / 1_000_000,
+    cmd.add_argument("--shard-mb", type=_size("--shard-mb"), default=64.0,
+                     help="MDS shard size limit (64 MiB)")
+    cmd.add_argument("--file-mb", type=_size("--file-mb"), default=FILE_BYTES / 1_000_000,
                      help="Parquet/JSONL/text file size limit (256 MB, as the library's default)")
     cmd.add_argument("--pad-last-window", action="store_true",
                      help="pre-training: EOS-pad the last partial window instead of dropping it")
@@ -131,10 +137,20 @@ def _add_prepare(commands) -> None:
     cmd.set_defaults(run=_prepare)
 
 
+def _size(option: str):
+    """A size in MB: above 0 and at most a petabyte (nan, inf and 0 are refused)."""
+    return ov.for_argparse(ov.real, option, above=0, maximum=1e9)
+
+
+_CONTEXT_LENGTH = ov.for_argparse(ov.whole, "--context-length", minimum=1)
+
+
 def _prepare(args: argparse.Namespace) -> int:
     import json
 
     from ftdata.preparation import prepare
+
+    ov.path("--out", args.out)
 
     bar = _progress_bar("prepare", args.quiet)
     try:
@@ -195,9 +211,10 @@ def _add_token_options(cmd: argparse.ArgumentParser) -> None:
     tokens.add_argument("--model", help="a supported model (see `ftdata models`)")
     tokens.add_argument("--tokenizer", metavar="PATH",
                         help="tokenizer.json, a model folder, a SentencePiece .model or .tiktoken")
-    tokens.add_argument("--context-length", type=int, metavar="N",
+    tokens.add_argument("--context-length", type=_CONTEXT_LENGTH, metavar="N",
                         help="max_seq_len for truncation and thresholds (default: the model's)")
-    tokens.add_argument("--epochs", type=float, help="epochs for the billed-token estimate (3)")
+    tokens.add_argument("--epochs", type=ov.for_argparse(ov.real, "--epochs", above=0, maximum=1e6),
+                        help="epochs for the billed-token estimate (3)")
     tokens.add_argument("--date", help="pin the date chat templates embed (YYYY-MM-DD)")
     tokens.add_argument("--target-responses", choices=("last", "all"),
                         help="assistant turns trained (default last, as llm-foundry)")
@@ -215,6 +232,7 @@ def _add_token_options(cmd: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
+    args = None
     try:
         args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.version:
@@ -233,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     except FtdataError as exc:
-        print(f"ftdata: error: {_printable(exc)}", file=sys.stderr)
+        print(f"ftdata: error: {ov.one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("ftdata: interrupted", file=sys.stderr)
@@ -242,18 +260,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (e.g. `| head`); stop quietly like other CLI tools.
         _silence_stdout()
         return EXIT_OK
+    except OSError as exc:  # the system refused a file ftdata was told to use: not a bug
+        print(f"ftdata: error: {ov.one_line(ov.os_error_message(exc, args))}", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as exc:  # a bug in ftdata: say so briefly, exit 2, no traceback
-        print(f"ftdata: internal error: {type(exc).__name__}: {_printable(exc)} "
+        print(f"ftdata: internal error: {type(exc).__name__}: {ov.one_line(str(exc))} "
               "(please report this with the input that caused it)", file=sys.stderr)
         return EXIT_ERROR
-
-
-def _printable(exc: BaseException) -> str:
-    """An error's text safe for the terminal: it may name a path or quote data."""
-    from ftdata.findings import cut
-    from ftdata.reporters.escape import printable
-
-    return printable(cut(str(exc)))
 
 
 def _silence_stdout() -> None:
@@ -285,6 +298,8 @@ def _validate(args: argparse.Namespace) -> int:
         chat_template=args.chat_template,
     )
     per_example = getattr(args, "per_example", False)
+    if args.output is not None:
+        ov.path("--output", args.output)  # "" would silently mean standard output
     if args.no_tokens:
         tokens = None
     elif not tokens.requested and (args.command == "stats" or args.require_tokens):
@@ -294,18 +309,20 @@ def _validate(args: argparse.Namespace) -> int:
 
     bar = _progress_bar(args.command, args.quiet)
     try:
-        result = validate(args.paths, settings=settings, token_settings=tokens,
-                          on_example=_print_json_line if per_example else None,
-                          progress=bar, **cli_arguments(args))
+        if per_example:  # the records go where the report would: --output, else stdout
+            with _output(args.output) as stream:
+                result = validate(args.paths, settings=settings, token_settings=tokens,
+                                  on_example=lambda record: _print_json_line(record, stream),
+                                  progress=bar, **cli_arguments(args))
+            return EXIT_OK if result.ok else EXIT_FINDINGS
+        result = validate(args.paths, settings=settings, token_settings=tokens, progress=bar,
+                          **cli_arguments(args))
     finally:
         if bar is not None:
             bar.close()
-    if per_example:
-        return EXIT_OK if result.ok else EXIT_FINDINGS
-    fmt = args.format or table.get("format", "text")
-    max_per_code = args.max_per_code
-    if max_per_code is None:
-        max_per_code = int(table.get("max-per-code", table.get("max_per_code", 20)))
+    from ftdata.config import report_options
+
+    fmt, max_per_code = report_options(table, format=args.format, max_per_code=args.max_per_code)
     _write_report(result, fmt, args.output, max_per_code)
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
@@ -319,19 +336,35 @@ def _progress_bar(command: str, quiet: bool):
     return ProgressBar(command, sys.stderr)
 
 
-def _print_json_line(record: dict) -> None:
+def _print_json_line(record: dict, stream=None) -> None:
     from ftdata.reporters.escape import json_line
 
-    print(json_line(record))
+    print(json_line(record), file=stream or sys.stdout)
+
+
+@contextmanager
+def _output(path: str | None):
+    """The file named by --output (standard output without it); the system's refusals name it."""
+    if not path:
+        yield sys.stdout
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as stream:
+            yield stream
+    except OSError as exc:  # a missing folder, a full disk, a name too long
+        if exc.filename not in (None, path):
+            raise  # not about --output (an input, say): reported for what it is
+        raise UsageError(f"--output {ov.quoted(path)}: cannot write the report: "
+                         f"{exc.strerror or exc}") from None
 
 
 def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> None:
     from ftdata.reporters import REPORTERS, ReportOptions
 
     if fmt not in REPORTERS:
-        raise FtdataError(f"unknown format {fmt!r}; use one of {', '.join(REPORTERS)}")
+        raise FtdataError(f"unknown format {ov.quoted(fmt)}; use one of {', '.join(REPORTERS)}")
     if output:
-        with open(output, "w", encoding="utf-8") as stream:
+        with _output(output) as stream:
             REPORTERS[fmt](result, stream, ReportOptions(max_per_code=max_per_code))
         return
     color = fmt == "text" and sys.stdout.isatty()
@@ -411,7 +444,7 @@ def _ignored(args: argparse.Namespace, table: dict) -> tuple[str, ...] | None:
         return _split(args.ignore)
     from ftdata.config import codes_list
 
-    base = _split(args.ignore) or codes_list(table.get("ignore", ()))
+    base = _split(args.ignore) or codes_list(table.get("ignore", ()), "ignore in [tool.ftdata]")
     return (*base, *extend)
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ftdata.errors import ConfigError
+from ftdata import option_values as ov
+from ftdata.errors import ConfigError, UsageError
 from ftdata.findings import Severity
 from ftdata.rules import registry
 
@@ -115,19 +117,83 @@ def find_config(start: Path | None = None) -> tuple[Path | None, dict[str, Any]]
         own = folder / "ftdata.toml"
         if own.is_file():
             data = _read_toml(own)
-            return own, data.get("tool", {}).get("ftdata", data)
+            tool = data.get("tool", {})
+            return own, _table_of(own, tool.get("ftdata", data) if isinstance(tool, dict) else tool)
         project = folder / "pyproject.toml"
         if project.is_file():
-            table = _read_toml(project).get("tool", {}).get("ftdata")
+            tool = _read_toml(project).get("tool", {})
+            table = tool.get("ftdata") if isinstance(tool, dict) else tool
             if table is not None:
-                return project, table
+                return project, _table_of(project, table)
     return None, {}
+
+
+def _table_of(path: Path, table: Any) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.ftdata] must be a table of settings, "
+                          f"not {ov.quoted(table)}")
+    return table
+
+
+def _selectors(name: str, value: Any) -> tuple[str, ...]:
+    """Rule selectors that each match some rule (a typo would silently select nothing)."""
+    found = ov.codes(name, value)
+    try:
+        registry.check_selectors(found)
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+    return found
+
+
+def _severities(name: str, value: Any) -> dict[str, Severity]:
+    levels = ("error", "warning", "info")
+    pairs = ov.table(name, value)
+    _selectors(name, list(pairs))
+    return {code: Severity.parse(ov.choice(f"{name} {code}", level, levels))
+            for code, level in pairs.items()}
+
+
+# How each setting is checked (option_values), whether from the file or given explicitly.
+CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "task": ov.text, "profile": ov.text, "select": _selectors, "ignore": _selectors,
+    "severity": _severities, "tasks": ov.table, "format": ov.text,
+    "fail_on": lambda name, value: Severity.parse(
+        ov.choice(name, value, ("error", "warning", "info"))),
+    "max_per_code": partial(ov.whole, minimum=0), "keep_per_code": partial(ov.whole, minimum=0),
+    "max_line_bytes": partial(ov.whole, minimum=1),
+    "model": ov.text, "tokenizer": ov.path, "context_length": partial(ov.whole, minimum=1),
+    "epochs": partial(ov.real, above=0, maximum=1e6), "date": ov.date,
+    "target_responses": ov.text, "target_prompts": ov.text, "per_role": ov.flag,
+}
+
+
+def checked(values: Mapping[str, Any], *, from_config: bool) -> dict[str, Any]:
+    """``values`` with ``_`` keys, each checked (a ``UsageError`` names the bad one)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        key = str(key).replace("-", "_")
+        check = CHECKS.get(key)
+        try:
+            out[key] = check(ov.label(key, from_config), value) if check is not None else value
+        except ConfigError:
+            raise
+        except UsageError as exc:
+            if from_config:
+                raise ConfigError(str(exc)) from None
+            raise
+    return out
+
+
+def _merged(table: Mapping[str, Any], explicit: Mapping[str, Any]) -> dict[str, Any]:
+    values = checked(table, from_config=True)
+    values.update(checked({k: v for k, v in explicit.items() if v is not None},
+                          from_config=False))
+    return values
 
 
 def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
     """Build settings from a configuration table, explicit values winning."""
-    values = {key.replace("-", "_"): value for key, value in table.items()}
-    values.update({k: v for k, v in explicit.items() if v is not None})
+    values = _merged(table, explicit)
     if explicit.get("task") == "auto":  # an explicit auto detects every source: no config glob
         values["tasks"] = {}
     known = {"task", "profile", "select", "ignore", "severity", "fail_on", "max_per_code",
@@ -135,20 +201,26 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
     unknown = set(values) - known - _LATER_KEYS
     if unknown:
         raise ConfigError(f"unknown ftdata setting(s): {', '.join(sorted(unknown))}")
-    try:
-        return Settings(
-            task=normalise_task(values.get("task")),
-            profile=values.get("profile", "databricks"),
-            select=_codes(values.get("select", ())),
-            ignore=_codes(values.get("ignore", ())),
-            severity={k: Severity.parse(v) for k, v in dict(values.get("severity", {})).items()},
-            fail_on=Severity.parse(values.get("fail_on", "error")),
-            keep_per_code=int(values.get("keep_per_code", 1000)),
-            max_line_bytes=int(values.get("max_line_bytes", DEFAULT_MAX_LINE_BYTES)),
-            tasks=_task_globs(values.get("tasks", {})),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"bad ftdata setting: {exc}") from None
+    return Settings(
+        task=normalise_task(values.get("task")),
+        profile=values.get("profile", "databricks"),
+        select=values.get("select", ()),
+        ignore=values.get("ignore", ()),
+        severity=values.get("severity", {}),
+        fail_on=values.get("fail_on", Severity.ERROR),
+        keep_per_code=values.get("keep_per_code", 1000),
+        max_line_bytes=values.get("max_line_bytes", DEFAULT_MAX_LINE_BYTES),
+        tasks=_task_globs(values.get("tasks", {})),
+    )
+
+
+def report_options(table: Mapping[str, Any], *, format: str | None,  # noqa: A002
+                   max_per_code: int | None) -> tuple[str, int]:
+    """The report's format and findings per code: explicit, else the file's, else the defaults."""
+    values = _merged({k: v for k, v in table.items()
+                      if str(k).replace("-", "_") in ("format", "max_per_code")},
+                     {"format": format, "max_per_code": max_per_code})
+    return values.get("format", "text"), values.get("max_per_code", 20)
 
 
 # Settings that belong to the reporters or to later stages; accepted, not used here.
@@ -160,24 +232,10 @@ TOKEN_KEYS = ("model", "tokenizer", "context_length", "epochs", "date", "target_
 
 def token_settings_from(table: Mapping[str, Any], **explicit: Any):
     """Token-stage settings from ``[tool.ftdata]`` (model, tokenizer, ...), explicit values winning."""
-    import datetime as dt
-
     from ftdata.tokens.stage import TokenSettings
 
-    values = {k.replace("-", "_"): v for k, v in table.items() if k.replace("-", "_") in TOKEN_KEYS}
-    values.update({k: v for k, v in explicit.items() if v is not None})
-    try:
-        if isinstance(values.get("date"), str):
-            values["date"] = dt.date.fromisoformat(values["date"])
-        if "epochs" in values:
-            values["epochs"] = float(values["epochs"])
-        if "context_length" in values:
-            values["context_length"] = int(values["context_length"])
-        if "per_role" in values and not isinstance(values["per_role"], bool):
-            raise ValueError(f"per-role takes true or false, not {values['per_role']!r}")
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"bad token setting: {exc}") from None
-    return TokenSettings(**values)
+    mine = {k: v for k, v in table.items() if str(k).replace("-", "_") in TOKEN_KEYS}
+    return TokenSettings(**_merged(mine, explicit))
 
 
 def _task_globs(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -185,8 +243,17 @@ def _task_globs(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     if not isinstance(table, Mapping):
         raise ConfigError('[tool.ftdata.tasks] maps globs to tasks, e.g. "data/chat/*" = "chat"')
     # "auto" stays in the list so that it can exempt paths from a broader glob below it.
-    return tuple((str(pattern).replace("\\", "/"), normalise_task(str(task)) or "auto")
+    return tuple((str(pattern).replace("\\", "/"), _glob_task(str(pattern), str(task)))
                  for pattern, task in table.items())
+
+
+def _glob_task(pattern: str, task: str) -> str:
+    try:
+        return normalise_task(task) or "auto"
+    except ConfigError:
+        raise ConfigError(f"[tool.ftdata.tasks] {ov.quoted(pattern)}: unknown task "
+                          f"{ov.quoted(task)}; use chat, instruction, pretraining or auto"
+                          ) from None
 
 
 def _glob_matches(pattern: str, path: str) -> bool:
@@ -196,14 +263,10 @@ def _glob_matches(pattern: str, path: str) -> bool:
     return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern)
 
 
-def codes_list(value: str | Iterable[str]) -> tuple[str, ...]:
-    """Rule selectors from a comma-separated string or a list."""
-    return _codes(value)
-
-
-def _codes(value: str | Iterable[str]) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value)
-    return tuple(item.strip() for item in items if item and item.strip())
+def codes_list(value: str | Iterable[str],
+               name: str = "ignore in [tool.ftdata]") -> tuple[str, ...]:
+    """Rule selectors from a comma-separated string or a list (``name`` names it in errors)."""
+    return ov.codes(name, value)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

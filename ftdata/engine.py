@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import orjson
 
 from ftdata.config import Settings
-from ftdata.findings import list_keys
 from ftdata.drops import DropTally
+from ftdata.duplicates import DuplicateTracker
+from ftdata.findings import Severity, list_keys
 from ftdata.gc_tuning import fewer_collections
 from ftdata.result import ResultBuilder, SourceSummary
 from ftdata.rules import content_parts, dataset, internal, registry, schema
@@ -56,13 +57,11 @@ class Checker:
         enabled = self.builder.enabled
         self.checks = {task: list(registry.iter_checks(task, enabled)) for task in registry.TASKS}
         self.dedupe = enabled(dataset.DUPLICATE)
-        # Duplicate detection: example hash -> first place, packed in one int
-        # (place id << 40 | position) to keep ~100 bytes per example seen.
-        self._seen: dict[int, int] = {}
-        self._places: list[tuple[int, str]] = []  # (source index, "line"/"row" or data file)
-        self._place_ids: dict[tuple[int, str], int] = {}
         self._source_names: list[str] = []
         self._summaries: list[SourceSummary] = []
+        # At error severity DS002 decides a row's validity, so it cannot wait.
+        immediate = settings.policy().get(dataset.DUPLICATE.code) is Severity.ERROR
+        self.duplicates = DuplicateTracker(self.builder, self._source_names, immediate)
         self.tokens = None
         self._pending_token_codes: dict[int, list[str]] = {}
         if tokens is not None and tokens.requested:
@@ -103,6 +102,7 @@ class Checker:
                 self.check_batch(batch, summary, source.kind)
             if self._pipeline is not None:
                 self._pipeline.flush()
+            self.duplicates.flush()  # a source's findings are all emitted before the next one
         for rule, message in self._shapes.findings() if self._shapes is not None else ():
             self.builder.emit(rule, message, source=summary.source)
         if summary.task is None and source.kind == "text":
@@ -141,6 +141,7 @@ class Checker:
                 if countable is None:  # fits no task (or not this source's): never an example
                     self.builder.fail_row()
             outcomes.append((self.builder.row_failed, countable, self.builder.row_codes))
+        self.duplicates.end_batch(outcomes)
         if self._pipeline is not None:
             self._pipeline.submit(outcomes, summary)
         else:
@@ -155,23 +156,16 @@ class Checker:
         self._drops.add(clean.task, (), rows=len(clean.positions))
         if not self.dedupe or clean.hashes is None:
             return
-        place = self._place(batch.context.get("file") or by_line)
-        seen, hashes = self._seen, clean.hashes
-        marks = [place | position for position in clean.positions]
-        if len(set(hashes)) == len(hashes) and not any(map(seen.__contains__, hashes)):
-            seen.update(zip(hashes, marks))  # no duplicate at all, the common case: C loops
-            return
-        for index, (mark, digest) in enumerate(zip(marks, hashes)):
-            first = seen.setdefault(digest, mark)
-            if first == mark:
-                continue
-            where = {by_line: clean.positions[index], "source": summary.source, **batch.context}
-            if clean.keys is not None:
-                where["key"] = clean.keys[index]
-            summary.rows -= 1
-            self.builder.start_row()
-            self.builder.emit(dataset.DUPLICATE, self._duplicate_message(first), **where)
-            self.builder.end_row(summary)
+        context, positions, keys = batch.context, clean.positions, clean.keys
+
+        def where(index: int) -> dict:
+            found = {by_line: positions[index], "source": summary.source, **context}
+            if keys is not None:
+                found["key"] = keys[index]
+            return found
+
+        self.duplicates.clean_rows(clean.hashes, positions, context.get("file") or by_line,
+                                   where, summary)
 
     def _finish_rows(self, outcomes: list, summary: SourceSummary, counted_chats=None) -> None:
         """Run the token stage over the rows still valid, then count every row."""
@@ -249,30 +243,8 @@ class Checker:
                      **where)
 
     def _check_duplicate(self, value: dict, raw: bytes | None, where: dict) -> None:
-        key = hash(raw if raw is not None else _canonical(value))
-        # Table rows are counted per data file: the file is part of the place.
-        place = self._place(where.get("file") or ("line" if "line" in where else "row"))
-        mark = place | where.get("line", where.get("row"))
-        first = self._seen.setdefault(key, mark)
-        if first != mark:
-            self.builder.emit(dataset.DUPLICATE, self._duplicate_message(first), **where)
-
-    def _place(self, label: str) -> int:
-        """The id of (this source, ``label``), shifted into the high bits of a mark."""
-        key = (len(self._source_names) - 1, label)
-        found = self._place_ids.get(key)
-        if found is None:
-            found = self._place_ids[key] = len(self._places) << 40
-            self._places.append(key)
-        return found
-
-    def _duplicate_message(self, first: int) -> str:
-        """``duplicate of SOURCE line N`` (or ``row N``, or ``file F row N`` in a table)."""
-        source, label = self._places[first >> 40]
-        name, position = self._source_names[source], first & ((1 << 40) - 1)
-        if label in ("line", "row"):
-            return f"duplicate of {name} {label} {position}"
-        return f"duplicate of {name} file {label} row {position}"
+        """Note the example's digest; DS002 follows at the end of the batch or later."""
+        self.duplicates.note(hash(raw if raw is not None else _canonical(value)), where)
 
     def _emit(self, problem: Problem, source: str) -> None:
         self.builder.emit(
@@ -284,6 +256,7 @@ class Checker:
         """Emit the dataset-level findings once every source is checked."""
         if self._pipeline is not None:
             self._pipeline.close()
+        self.duplicates.flush()  # check_source flushes; this covers batches checked directly
         self.builder.start_dataset_findings()
         everything = tuple(self._source_names)
         by_task: dict[str | None, tuple[str, ...]] = {}

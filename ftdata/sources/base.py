@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ftdata.rules.registry import Rule
@@ -30,7 +31,7 @@ class CleanRows:
 
     task: str
     positions: list[int]
-    hashes: list[int] | None = None
+    hashes: Sequence[int] | None = None  # a numpy uint64 array from the vectorised proof
     keys: list[str | None] | None = None
 
 

@@ -90,6 +90,10 @@ def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
                 task_for: Callable[[str], str | None] | None = None,
                 table: TableOptions | None = None) -> list[Source]:
     """Sources for the paths, each real file read once (see ``ftdata.sources.walk``)."""
+    if any(not path for path in paths):  # "" would silently mean the current folder
+        raise UsageError("an empty PATH ('') names no file or folder; write . for the current one")
+    if any("\0" in path for path in paths):
+        raise UsageError("a PATH cannot hold a NUL byte")
     sources: list[Source] = []
     loose_text: list[Path] = []
     table = table or TableOptions()

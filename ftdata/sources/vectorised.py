@@ -132,7 +132,7 @@ def _ends_and_starts_right(codes, starts, lengths, ok, ctx: CheckContext) -> np.
     return result
 
 
-def row_hashes(batch: pa.RecordBatch, mask: np.ndarray, task: str) -> list[int]:
+def row_hashes(batch: pa.RecordBatch, mask: np.ndarray, task: str) -> np.ndarray:
     """A 64-bit hash of the values of each masked row, for duplicate detection.
 
     Each text is hashed by polars (fast, seeded, so stable within a run); a
@@ -157,7 +157,7 @@ def row_hashes(batch: pa.RecordBatch, mask: np.ndarray, task: str) -> list[int]:
     else:
         totals = (_text_hashes(batch.column(0).filter(pa.array(mask)))
                   + _text_hashes(batch.column(1).filter(pa.array(mask))) * _GOLDEN)
-    return _finalise(totals).tolist()
+    return _finalise(totals)  # uint64; the duplicate index takes the array as it is
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

@@ -15,8 +15,11 @@ from typing import Any
 
 from ftdata.errors import TokenizerError, UsageError
 from ftdata.findings import pointer
+from ftdata.option_values import real, whole
 
 CHUNK_CHARS = 1_000_000  # llm-foundry tokenizes text files in chunks of this many characters
+EMPTY_TEMPLATE = ("the tokenizer's chat_template is empty, so every conversation renders to "
+                  "nothing; give the model's real template (it is not replaced by a default)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +42,9 @@ class TokenSettings:
         prompts = self.target_prompts.lower()
         if prompts not in ("none", "all") and not re.fullmatch(r"length>=[1-9]\d*", prompts):
             raise UsageError("--target-prompts takes none, all or length>=N")
-        if self.context_length is not None and self.context_length < 1:
-            raise UsageError("--context-length must be a positive number")
-        if self.epochs <= 0:
-            raise UsageError("--epochs must be positive")
+        if self.context_length is not None:
+            whole("--context-length", self.context_length, minimum=1)
+        real("--epochs", self.epochs, above=0, maximum=1e6)  # nan and inf are refused too
         if self.per_role and not self.requested:
             raise UsageError("--per-role needs --model or --tokenizer (it counts tokens)")
 
@@ -212,6 +214,9 @@ class TokenStage:
         messages = example["messages"]
         self._find_literals(outcome, *[(("messages", i, "content"), m["content"])
                                        for i, m in enumerate(messages)])
+        if not self.template.source.strip():
+            outcome.error = ("template", EMPTY_TEMPLATE)
+            return None
         if self._turns is not None and (turns := self._turns(messages)) is not None:
             return ExamplePlan("chat", tuple(t for turn in turns for t in (turn.prompt, turn.response)))
         try:

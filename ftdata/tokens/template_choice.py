@@ -31,7 +31,9 @@ def choose_template(
     tokens = dict(tokenizer.special_tokens)
     if override:
         return _override(override, tokens, date)
-    if tokenizer.chat_template:
+    # An empty template is the tokenizer's template all the same (transformers renders it
+    # as it is): it becomes a finding on every chat, never a silent default.
+    if tokenizer.chat_template is not None:
         template = ChatTemplate(tokenizer.chat_template, special_tokens=tokens, date=date)
         return template, f"the tokenizer's own ({tokenizer.source})"
     template_id = model.template if model is not None else "chatml"

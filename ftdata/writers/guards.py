@@ -140,5 +140,8 @@ def is_output_error(exc: OSError, out: Path) -> bool:
 
 def output_error(exc: OSError, out: Path) -> OutputError:
     """One line naming ``out`` and the reason; nothing was published."""
+    from ftdata.option_values import quoted
+
     reason = exc.strerror or type(exc).__name__
-    return OutputError(f"cannot write --out {out}: {reason}; nothing was published")
+    # The path is quoted cut: a 5,000-character --out must still give one readable line.
+    return OutputError(f"cannot write --out {quoted(str(out))}: {reason}; nothing was published")
