@@ -1,4 +1,4 @@
-"""The command line: ``ftdata validate|rules``. ``main(argv) -> exit code``.
+"""The command line: ``ftdata validate|stats|prepare|rules|models|...``. ``main(argv) -> exit code``.
 
 Exit codes: 0 no finding reaches ``--fail-on``; 1 one does; 2 usage error or
 a failure of the tool itself.
@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from contextlib import contextmanager
 
 from ftdata import option_values as ov
-from ftdata.errors import FtdataError, UsageError
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from ftdata.catalog_cli import add_catalog
+from ftdata.cli_common import (CHAT_TEMPLATE_HELP, CONTEXT_LENGTH, EXIT_ERROR, EXIT_FINDINGS,
+                               EXIT_OK, output_stream, print_json_line, progress_bar,
+                               write_report)
+from ftdata.errors import FtdataError
+from ftdata.preparation_cli import add_prepare
 FORMATS = ("text", "json", "github", "sarif", "junit", "html")
 
 
@@ -27,11 +29,6 @@ class _Parser(argparse.ArgumentParser):
         raise FtdataError(f"{message}{where}")
 
 
-CHAT_TEMPLATE_HELP = ("override the model's chat template: a built-in one (e.g. mistral-instruct, "
-                      "mistral-instruct-legacy; see `ftdata models`) or a .jinja file, "
-                      "tokenizer_config.json or model folder")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = _Parser(prog="ftdata", description="Check LLM fine-tuning data before training.")
@@ -42,11 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(stats)
     stats.add_argument("--per-example", action="store_true",
                        help="write one JSON line per counted example instead of the report")
-    rules = commands.add_parser("rules", help="list the rules, or explain one")
-    rules.add_argument("code", nargs="?",
-                       help="a code or name (CH011, last-not-assistant), a family or glob (CH, TK0*)")
-    rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
-    _add_prepare(commands)
+    add_catalog(commands)
+    add_prepare(commands)
     from ftdata.submission.cli import add_preflight
 
     add_preflight(commands)
@@ -57,8 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     from ftdata.show_cli import add_show
 
     add_show(commands)
-    models = commands.add_parser("models", help="list the supported models and context lengths")
-    models.add_argument("name", nargs="?", help="show one model (full or short name)")
     return parser
 
 
@@ -94,101 +86,6 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
     _add_table_options(cmd)
 
 
-def _add_prepare(commands) -> None:
-    """``ftdata prepare``: validate, then write the valid examples as training-ready shards."""
-    from ftdata.writers import FILE_BYTES
-    cmd = commands.add_parser("prepare",
-                              help="write valid examples as MDS/Parquet/JSONL/text shards")
-    cmd.add_argument("paths", nargs="+", metavar="SOURCE", help="files, folders, globs, tables")
-    cmd.add_argument("--out", required=True, metavar="DIR", help="output folder (new or empty)")
-    cmd.add_argument("--format", choices=("mds", "parquet", "jsonl", "text"), default="mds")
-    cmd.add_argument("--model", help="a supported model (see `ftdata models`)")
-    cmd.add_argument("--tokenizer", metavar="PATH", help="a tokenizer file or folder instead")
-    cmd.add_argument("--context-length", type=_CONTEXT_LENGTH, metavar="N",
-                     help="max_seq_len / window length")
-    cmd.add_argument("--task", choices=("chat", "instruction", "pretraining"))
-    cmd.add_argument("--profile", choices=("databricks", "llm-foundry"))
-    cmd.add_argument("--date", help="pin the date chat templates embed (YYYY-MM-DD)")
-    cmd.add_argument("--target-responses", choices=("last", "all"))
-    cmd.add_argument("--target-prompts", metavar="none|all|length>=N")
-    cmd.add_argument("--chat-template", metavar="PATH|NAME", help=CHAT_TEMPLATE_HELP)
-    cmd.add_argument("--no-tokenize", action="store_true",
-                     help="MDS/Parquet: store messages or prompt/response text, not token ids")
-    cmd.add_argument("--eval-fraction", type=float, default=0.0, metavar="F",
-                     help="send this share of examples to eval/ (split by content hash)")
-    cmd.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
-    cmd.add_argument("--dedupe", action="store_true", help="drop exact duplicate examples")
-    cmd.add_argument("--strict", action="store_true", help="write nothing if any error is found")
-    cmd.add_argument("--allow-empty", action="store_true",
-                     help="publish an output even when no example could be written (else DS010)")
-    cmd.add_argument("--force", action="store_true", help="redo a finished output")
-    cmd.add_argument("--compression", default="zstd", metavar="zstd[:L]|none", help="MDS shards")
-    cmd.add_argument("--hash", action="append", metavar="ALGO",
-                     help="MDS shard hashes (default sha1; md5, sha256, xxh64); repeatable")
-    cmd.add_argument("--shard-mb", type=_size("--shard-mb"), default=64.0,
-                     help="MDS shard size limit (64 MiB)")
-    cmd.add_argument("--file-mb", type=_size("--file-mb"), default=FILE_BYTES / 1_000_000,
-                     help="Parquet/JSONL/text file size limit (256 MB, as the library's default)")
-    cmd.add_argument("--pad-last-window", action="store_true",
-                     help="pre-training: EOS-pad the last partial window instead of dropping it")
-    cmd.add_argument("--rename-completion", action="store_true",
-                     help="JSONL: write `completion` as `response`")
-    cmd.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    cmd.set_defaults(run=_prepare)
-
-
-def _size(option: str):
-    """A size in MB: above 0 and at most a petabyte (nan, inf and 0 are refused)."""
-    return ov.for_argparse(ov.real, option, above=0, maximum=1e9)
-
-
-_CONTEXT_LENGTH = ov.for_argparse(ov.whole, "--context-length", minimum=1)
-
-
-def _prepare(args: argparse.Namespace) -> int:
-    import json
-
-    from ftdata.preparation import prepare
-
-    ov.path("--out", args.out)
-
-    bar = _progress_bar("prepare", args.quiet)
-    try:
-        done = prepare(
-            args.paths, out=args.out, format=args.format, model=args.model, tokenizer=args.tokenizer,
-            context_length=args.context_length, tokenize=not args.no_tokenize,
-            eval_fraction=args.eval_fraction, seed=args.seed, dedupe=args.dedupe, strict=args.strict,
-            force=args.force, compression=None if args.compression == "none" else args.compression,
-            hashes=tuple(args.hash or ("sha1",)), shard_bytes=int(args.shard_mb * 1024 * 1024),
-            file_bytes=int(args.file_mb * 1_000_000), pad_last_window=args.pad_last_window,
-            rename_completion=args.rename_completion, task=args.task, profile=args.profile,
-            date=args.date, target_responses=args.target_responses,
-            target_prompts=args.target_prompts, chat_template=args.chat_template, progress=bar,
-            allow_empty=args.allow_empty)
-    finally:
-        if bar is not None:
-            bar.close()
-    if done.result is not None and not args.quiet:
-        _write_report(done.result, "text", None, 20)
-    if done.status == "skipped":
-        print(f"{done.out}: already prepared with these inputs and options (--force redoes it)")
-        return EXIT_OK
-    if done.status == "refused":
-        print("ftdata prepare: --strict, and errors were found: nothing was written",
-              file=sys.stderr)
-        return EXIT_FINDINGS
-    if done.status == "empty":
-        print("ftdata prepare: no example could be written (DS010): nothing was published",
-              file=sys.stderr)
-        return EXIT_FINDINGS
-    examples = done.manifest["examples"]
-    print(json.dumps({"out": str(done.out), "written": examples["written"],
-                      "left_out": examples["left_out_by_reason"],
-                      "tokens": done.manifest["tokens"]["written"],
-                      "shards": len(done.manifest["shards"])}))
-    return EXIT_OK
-
-
 def _add_table_options(cmd: argparse.ArgumentParser) -> None:
     """Options of table inputs: Delta tables, Parquet files and folders."""
     group = cmd.add_argument_group("tables (Delta, Parquet)")
@@ -211,7 +108,7 @@ def _add_token_options(cmd: argparse.ArgumentParser) -> None:
     tokens.add_argument("--model", help="a supported model (see `ftdata models`)")
     tokens.add_argument("--tokenizer", metavar="PATH",
                         help="tokenizer.json, a model folder, a SentencePiece .model or .tiktoken")
-    tokens.add_argument("--context-length", type=_CONTEXT_LENGTH, metavar="N",
+    tokens.add_argument("--context-length", type=CONTEXT_LENGTH, metavar="N",
                         help="max_seq_len for truncation and thresholds (default: the model's)")
     tokens.add_argument("--epochs", type=ov.for_argparse(ov.real, "--epochs", above=0, maximum=1e6),
                         help="epochs for the billed-token estimate (3)")
@@ -242,12 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command in ("validate", "stats"):
             return _validate(args)
-        if args.command in ("prepare", "preflight", "convert", "fix", "show"):
+        if args.command is not None:  # every other sub-command registered its own runner
             return args.run(args)
-        if args.command == "models":
-            return _models(args.name)
-        if args.command == "rules":
-            return _rules(args.code, args.markdown)
         build_parser().print_help(sys.stderr)
         return EXIT_ERROR
     except FtdataError as exc:
@@ -307,12 +200,12 @@ def _validate(args: argparse.Namespace) -> int:
                           "(or `model` in [tool.ftdata])")
     from ftdata.sources.table_options import cli_arguments
 
-    bar = _progress_bar(args.command, args.quiet)
+    bar = progress_bar(args.command, args.quiet)
     try:
         if per_example:  # the records go where the report would: --output, else stdout
-            with _output(args.output) as stream:
+            with output_stream(args.output) as stream:
                 result = validate(args.paths, settings=settings, token_settings=tokens,
-                                  on_example=lambda record: _print_json_line(record, stream),
+                                  on_example=lambda record: print_json_line(record, stream),
                                   progress=bar, **cli_arguments(args))
             return EXIT_OK if result.ok else EXIT_FINDINGS
         result = validate(args.paths, settings=settings, token_settings=tokens, progress=bar,
@@ -323,112 +216,8 @@ def _validate(args: argparse.Namespace) -> int:
     from ftdata.config import report_options
 
     fmt, max_per_code = report_options(table, format=args.format, max_per_code=args.max_per_code)
-    _write_report(result, fmt, args.output, max_per_code)
+    write_report(result, fmt, args.output, max_per_code)
     return EXIT_OK if result.ok else EXIT_FINDINGS
-
-
-def _progress_bar(command: str, quiet: bool):
-    """A progress bar on stderr when it is a terminal and --quiet is not given, else None."""
-    if quiet or not sys.stderr.isatty():
-        return None
-    from ftdata.progress import ProgressBar
-
-    return ProgressBar(command, sys.stderr)
-
-
-def _print_json_line(record: dict, stream=None) -> None:
-    from ftdata.reporters.escape import json_line
-
-    print(json_line(record), file=stream or sys.stdout)
-
-
-@contextmanager
-def _output(path: str | None):
-    """The file named by --output (standard output without it); the system's refusals name it."""
-    if not path:
-        yield sys.stdout
-        return
-    try:
-        with open(path, "w", encoding="utf-8") as stream:
-            yield stream
-    except OSError as exc:  # a missing folder, a full disk, a name too long
-        if exc.filename not in (None, path):
-            raise  # not about --output (an input, say): reported for what it is
-        raise UsageError(f"--output {ov.quoted(path)}: cannot write the report: "
-                         f"{exc.strerror or exc}") from None
-
-
-def _write_report(result, fmt: str, output: str | None, max_per_code: int) -> None:
-    from ftdata.reporters import REPORTERS, ReportOptions
-
-    if fmt not in REPORTERS:
-        raise FtdataError(f"unknown format {ov.quoted(fmt)}; use one of {', '.join(REPORTERS)}")
-    if output:
-        with _output(output) as stream:
-            REPORTERS[fmt](result, stream, ReportOptions(max_per_code=max_per_code))
-        return
-    color = fmt == "text" and sys.stdout.isatty()
-    REPORTERS[fmt](result, sys.stdout, ReportOptions(max_per_code=max_per_code, color=color))
-
-
-def _rules(code: str | None, markdown: bool = False) -> int:
-    from ftdata.rules import registry
-
-    if code is None and markdown:
-        print(rules_markdown())
-        return EXIT_OK
-    # One rule by code or name is explained; a family or glob (CH, TK00*) lists its rules,
-    # exactly the selectors --select accepts.
-    chosen = registry.all_rules() if code is None else registry.select(code)
-    if not chosen:
-        raise FtdataError(f"no rule {code!r}; `ftdata rules` lists them")
-    if len(chosen) > 1 or code is None:
-        for rule in chosen:
-            tasks = ",".join(sorted(rule.tasks))
-            fixable = rule.fix or "-"
-            print(f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{fixable:<8}"
-                  f"{rule.summary}")
-        return EXIT_OK
-    rule = chosen[0]
-    profiles = ", ".join(sorted(rule.profiles))
-    fixable = f"; fixable: {rule.fix}" if rule.fix else ""
-    print(f"{rule.code} {rule.name} ({rule.severity.label}; tasks: {', '.join(sorted(rule.tasks))};"
-          f" profiles: {profiles}{fixable})\n")
-    print(rule.doc)
-    print(f"\nHow to fix: {rule.hint}")
-    return EXIT_OK
-
-
-def _models(name: str | None) -> int:
-    from ftdata.tokens.models import get_model, list_models
-
-    chosen = [get_model(name)] if name else list_models()
-    print(f"{'model':<46}{'context':>8}  {'template':<24}note")
-    for model in chosen:
-        note = model.deprecation_message() or ""
-        print(f"{model.name:<46}{model.context_length:>8}  {model.template:<24}{note}")
-    if not name:
-        from ftdata.tokens.builtin import BUILTIN_TEMPLATES
-
-        print("\nBuilt-in chat templates (--chat-template NAME):")
-        for template in BUILTIN_TEMPLATES.values():
-            print(f"  {template.id:<26}{template.summary}")
-    return EXIT_OK
-
-
-def rules_markdown() -> str:
-    """The rule catalogue as a Markdown table (the README embeds it; a test keeps it in sync)."""
-    from ftdata.rules import registry
-
-    lines = ["| code | name | severity | tasks | profiles | fixable | what it checks |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
-    for rule in registry.all_rules():
-        lines.append(
-            f"| {rule.code} | {rule.name} | {rule.severity.label} | {', '.join(sorted(rule.tasks))}"
-            f" | {', '.join(sorted(rule.profiles))} | {rule.fix or ''}"
-            f" | {rule.summary.replace('|', '/')} |"
-        )
-    return "\n".join(lines)
 
 
 def _split(values: list[str] | None) -> tuple[str, ...] | None:

@@ -24,10 +24,14 @@ def test_structure_only_validation_imports_no_heavy_module(tmp_path):
     assert "HEAVY []" in proc.stdout
 
 
+def is_command_line(path) -> bool:
+    """The command-line modules: ``cli.py``, ``cli_common.py`` and ``*_cli.py`` sub-commands."""
+    return path.name in {"cli.py", "cli_common.py", "__main__.py"} or path.stem.endswith("_cli")
+
+
 def test_only_cli_and_reporters_print():
-    allowed = {"cli.py", "__main__.py"}
     for path in (ROOT / "ftdata").rglob("*.py"):
-        if "reporters" in path.parts or path.name in allowed:
+        if "reporters" in path.parts or is_command_line(path):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
@@ -37,12 +41,13 @@ def test_only_cli_and_reporters_print():
 
 def test_core_never_imports_cli_or_reporters():
     for path in (ROOT / "ftdata").rglob("*.py"):
-        if "reporters" in path.parts or path.name in {"cli.py", "__main__.py"}:
+        if "reporters" in path.parts or is_command_line(path):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert not node.module.startswith(("ftdata.cli", "ftdata.reporters")), path
+                assert not node.module.endswith("_cli"), path
 
 
 def test_public_names_stay_functions_after_a_submodule_of_that_name_is_imported():

@@ -43,6 +43,6 @@ def test_readme_quickstart_has_two_commands_and_ci_runs_the_second():
 
 
 def test_readme_rule_table_matches_the_registry():
-    from ftdata.cli import rules_markdown
+    from ftdata.catalog_cli import rules_markdown
 
     assert rules_markdown() in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-from ftdata.errors import UsageError
 
 
 def add_convert(commands) -> None:

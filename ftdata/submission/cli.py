@@ -49,7 +49,7 @@ def add_preflight(commands) -> None:
 
 def run_preflight(args: argparse.Namespace) -> int:
     """Run the preflight and write its report; the exit code is validate's (0, 1)."""
-    from ftdata.cli import EXIT_FINDINGS, EXIT_OK, _write_report
+    from ftdata.cli_common import EXIT_FINDINGS, EXIT_OK, write_report
     from ftdata.submission.core import preflight
 
     result = preflight(
@@ -60,7 +60,7 @@ def run_preflight(args: argparse.Namespace) -> int:
         table_paths=pairs(args.table_path, "--table-path", "NAME=PATH"),
         storage_options=pairs(args.storage_option, "--storage-option", "KEY=VALUE"),
         hf_cache=args.hf_cache, fail_on=args.fail_on)
-    _write_report(result, args.format, args.output, args.max_per_code)
+    write_report(result, args.format, args.output, args.max_per_code)
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
