@@ -93,6 +93,23 @@ class TokenCounts:
     drop_reason: str | None
 
 
+def unsplittable(messages: Sequence[Mapping[str, Any]]) -> str | None:
+    """Why training cannot cut this conversation into prompt/response turns, or None.
+
+    An assistant message first: its prompt would be an empty conversation, which
+    transformers' ``apply_chat_template`` refuses before any template runs (so
+    llm-foundry fails on it whatever the template). No assistant message at all:
+    there is no turn to train on, and llm-foundry refuses a chat that does not end
+    with the assistant. (Reached only when the structural rules are not selected.)
+    """
+    if messages and messages[0].get("role") == "assistant":
+        return ("the first message is from the assistant, so its prompt is an empty "
+                "conversation, which apply_chat_template refuses")
+    if not any(m.get("role") == "assistant" for m in messages):
+        return "the conversation has no assistant message, so it has no turn to train on"
+    return None
+
+
 def split_chat_turns(messages: Sequence[Mapping[str, Any]], render: Render) -> list[TurnTexts]:
     """Cut a rendered conversation into one prompt/response pair per assistant message.
 
@@ -100,16 +117,13 @@ def split_chat_turns(messages: Sequence[Mapping[str, Any]], render: Render) -> l
     (b) = ``render(messages[:i], True)``. The prompt is (b) minus the text earlier
     turns emitted; the response is (a) minus (b). Messages after the last
     assistant message are not part of any turn. Raises ``NotPrefixConsistent``, and
-    ``TemplateRenderError`` for an assistant message first: its prompt would be an
-    empty conversation, which transformers' ``apply_chat_template`` refuses before
-    any template runs (so llm-foundry fails on it whatever the template).
+    ``TemplateRenderError`` for a conversation training cannot cut (``unsplittable``).
     """
-    if messages and messages[0].get("role") == "assistant":
+    reason = unsplittable(messages)
+    if reason is not None:
         from ftdata.tokens.chat_template import TemplateRenderError
 
-        raise TemplateRenderError("the first message is from the assistant, so its prompt is an "
-                                  "empty conversation, which apply_chat_template refuses",
-                                  raised_by_template=False)
+        raise TemplateRenderError(reason, raised_by_template=False)
     full = render(messages, False)
     turns: list[TurnTexts] = []
     emitted = ""

@@ -203,7 +203,7 @@ class TokenStage:
     def _plan(self, task: str, example: dict, outcome: Outcome):
         from ftdata.tokens.chat_template import TemplateRenderError
         from ftdata.tokens.counting import (
-            ExamplePlan, NotPrefixConsistent, plan_chat, plan_instruction,
+            ExamplePlan, NotPrefixConsistent, plan_chat, plan_instruction, unsplittable,
         )
 
         if task == "instruction":
@@ -216,6 +216,9 @@ class TokenStage:
                                        for i, m in enumerate(messages)])
         if not self.template.source.strip():
             outcome.error = ("template", EMPTY_TEMPLATE)
+            return None
+        if (reason := unsplittable(messages)) is not None:  # before either way of cutting turns
+            outcome.error = ("template", reason)
             return None
         if self._turns is not None and (turns := self._turns(messages)) is not None:
             return ExamplePlan("chat", tuple(t for turn in turns for t in (turn.prompt, turn.response)))
