@@ -2,6 +2,7 @@
 
 from ftdata.rules import (  # noqa: F401
     chat,
+    chat_order,
     content_parts,
     dataset,
     instruction,

@@ -1,4 +1,7 @@
-"""CH: rules for chat-completion examples (``{"messages": [{role, content}, ...]}``).
+"""CH: the shape of chat-completion examples (``{"messages": [{role, content}, ...]}``).
+
+CH001-CH007 check messages one by one; the order of the conversation and empty
+contents (CH008-CH014) are in ``chat_order``.
 
 Each check tolerates malformed structure silently when another rule owns that
 problem (a non-list ``messages`` is CH001's, not every rule's), so one root
@@ -10,21 +13,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ftdata.findings import pointer, quote, sorted_keys
-from ftdata.rules.context import MESSAGE_KEYS, CheckContext, is_blank
+from ftdata.rules.context import MESSAGE_KEYS, CheckContext
 from ftdata.rules.registry import Violation, rule
 
 CHAT = ("chat",)
 
 
-def _messages(example: dict) -> list | None:
+def messages_of(example: dict) -> list | None:
+    """``messages`` when it is a list, else None (CH001 owns the problem)."""
     value = example.get("messages")
     return value if isinstance(value, list) else None
 
 
-def _roles(example: dict) -> list[tuple[int, str]]:
+def roles_of(example: dict) -> list[tuple[int, str]]:
     """(index, role) of every message that is an object with a string role."""
     found = []
-    for index, message in enumerate(_messages(example) or ()):
+    for index, message in enumerate(messages_of(example) or ()):
         if isinstance(message, dict):
             role = message.get("role")
             if isinstance(role, str):
@@ -50,7 +54,7 @@ def messages_not_list(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """
     value = example.get("messages")
     if not isinstance(value, list):
-        yield "/messages", f"messages is {_type_name(value)}, not an array"
+        yield "/messages", f"messages is {type_name(value)}, not an array"
 
 
 @rule(
@@ -61,7 +65,7 @@ def messages_not_list(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     structural=True,
     hint="Give each example at least one user message followed by an assistant reply.",
 )
-def too_few_messages(example: dict, ctx: CheckContext) -> Iterator[Violation]:
+def too_fewmessages_of(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """A conversation needs at least two messages.
 
     Bad:  ``{"messages": [{"role": "assistant", "content": "Hello"}]}``
@@ -69,7 +73,7 @@ def too_few_messages(example: dict, ctx: CheckContext) -> Iterator[Violation]:
 
     The training engine rejects chats with fewer than two messages.
     """
-    messages = _messages(example)
+    messages = messages_of(example)
     if messages is not None and len(messages) < 2:
         yield "/messages", f"messages has {len(messages)} item(s); at least 2 are needed"
 
@@ -88,9 +92,9 @@ def message_not_object(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     Bad:  ``{"messages": ["hi", "hello"]}``
     Good: ``{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}``
     """
-    for index, message in enumerate(_messages(example) or ()):
+    for index, message in enumerate(messages_of(example) or ()):
         if not isinstance(message, dict):
-            yield pointer("messages", index), f"message is {_type_name(message)}, not an object"
+            yield pointer("messages", index), f"message is {type_name(message)}, not an object"
 
 
 @rule(
@@ -107,7 +111,7 @@ def message_missing_key(example: dict, ctx: CheckContext) -> Iterator[Violation]
     Bad:  ``{"messages": [{"role": "user"}, {"role": "assistant", "content": "Hi"}]}``
     Good: ``{"messages": [{"role": "user", "content": "Hello"}, {"role": "assistant", "content": "Hi"}]}``
     """
-    for index, message in enumerate(_messages(example) or ()):
+    for index, message in enumerate(messages_of(example) or ()):
         if isinstance(message, dict):
             for key in ("role", "content"):
                 if key not in message:
@@ -132,7 +136,7 @@ def message_extra_key(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     The training engine requires exactly these two keys per message, so
     ``name``, ``weight`` or ``tool_calls`` make the example fail.
     """
-    for index, message in enumerate(_messages(example) or ()):
+    for index, message in enumerate(messages_of(example) or ()):
         if isinstance(message, dict):
             for key in sorted_keys(message.keys() - MESSAGE_KEYS):
                 yield pointer("messages", index, key), f"message has unexpected key {quote(key)}"
@@ -156,7 +160,7 @@ def invalid_role(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     Allowed: system, user, assistant (and tool under the ``llm-foundry`` profile).
     """
     allowed = ctx.allowed_roles
-    for index, message in enumerate(_messages(example) or ()):
+    for index, message in enumerate(messages_of(example) or ()):
         if not isinstance(message, dict) or "role" not in message:
             continue
         role = message["role"]
@@ -167,7 +171,7 @@ def invalid_role(example: dict, ctx: CheckContext) -> Iterator[Violation]:
         if isinstance(role, str) and role.strip().lower() in allowed:
             yield where, f"role {quote(role)} must be written {role.strip().lower()!r}"
         else:
-            yield where, f"role {_show(role)} is not one of {', '.join(sorted(allowed))}"
+            yield where, f"role {show(role)} is not one of {', '.join(sorted(allowed))}"
 
 
 @rule(
@@ -185,175 +189,16 @@ def content_not_string(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     Good: ``{"messages": [{"role": "user", "content": "What is 2+2?"}, ...]}``
     """
     lists_ok = ctx.list_content_allowed
-    for index, message in enumerate(_messages(example) or ()):
+    for index, message in enumerate(messages_of(example) or ()):
         if not isinstance(message, dict) or "content" not in message:
             continue
         content = message["content"]
         if isinstance(content, str) or (lists_ok and isinstance(content, list)):
             continue
-        yield pointer("messages", index, "content"), f"content is {_type_name(content)}"
+        yield pointer("messages", index, "content"), f"content is {type_name(content)}"
 
 
-@rule(
-    "CH008",
-    "system-not-first",
-    severity="error",
-    tasks=CHAT,
-    profiles=("databricks",),
-    hint="Keep at most one system message, as the first message.",
-)
-def system_not_first(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """A system message may only be the first message.
-
-    Bad:  ``{"messages": [{"role": "user", ...}, {"role": "system", ...}, {"role": "assistant", ...}]}``
-    Good: ``{"messages": [{"role": "system", ...}, {"role": "user", ...}, {"role": "assistant", ...}]}``
-    """
-    for index, role in _roles(example):
-        if role == "system" and index > 0:
-            yield pointer("messages", index, "role"), f"system message at position {index}"
-
-
-@rule(
-    "CH009",
-    "repeated-role",
-    severity="error",
-    tasks=CHAT,
-    hint="Merge consecutive messages of the same role into one message.",
-    fix="opt-in",
-)
-def repeated_role(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """Two consecutive messages may not have the same role.
-
-    Bad:  ``{"messages": [{"role": "user", "content": "Hi"}, {"role": "user", "content": "Hello?"}, ...]}``
-    Good: ``{"messages": [{"role": "user", "content": "Hi. Hello?"}, {"role": "assistant", ...}]}``
-    """
-    previous: tuple[int, str] | None = None
-    for index, role in _roles(example):
-        if previous and previous[0] == index - 1 and previous[1] == role:
-            shown = quote(role)
-            yield pointer("messages", index, "role"), f"{shown} follows another {shown} message"
-        previous = (index, role)
-
-
-@rule(
-    "CH010",
-    "conversation-starts-with-assistant",
-    severity="error",
-    tasks=CHAT,
-    profiles=("databricks",),
-    hint="Start the conversation (after an optional system message) with a user message.",
-)
-def starts_with_assistant(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """After the optional system message, user and assistant alternate, user first.
-
-    Bad:  ``{"messages": [{"role": "system", ...}, {"role": "assistant", ...}, {"role": "user", ...}, ...]}``
-    Good: ``{"messages": [{"role": "system", ...}, {"role": "user", ...}, {"role": "assistant", ...}]}``
-    """
-    roles = _roles(example)
-    first = next(((i, r) for i, r in roles if r != "system"), None)
-    if first and first[1] == "assistant":
-        yield pointer("messages", first[0], "role"), "the first non-system message is from the assistant"
-
-
-@rule(
-    "CH011",
-    "last-not-assistant",
-    severity="error",
-    tasks=CHAT,
-    hint="End each example with the assistant reply to train on; drop trailing user turns.",
-    fix="opt-in",
-)
-def last_not_assistant(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """The last message must come from the assistant.
-
-    Bad:  ``{"messages": [{"role": "user", ...}, {"role": "assistant", ...}, {"role": "user", ...}]}``
-    Good: ``{"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}``
-
-    Training learns from the final assistant reply; without one there is nothing to learn.
-    """
-    messages = _messages(example)
-    if not messages or not isinstance(messages[-1], dict):
-        return
-    role = messages[-1].get("role")
-    if isinstance(role, str) and role.strip().lower() != "assistant":
-        where = pointer("messages", len(messages) - 1, "role")
-        yield where, f"the last message is from {quote(role)}, not 'assistant'"
-
-
-@rule(
-    "CH012",
-    "empty-final-response",
-    severity="warning",
-    tasks=CHAT,
-    hint="Write the assistant reply the model should learn, or drop the example.",
-    fix="opt-in",
-)
-def empty_final_response(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """The final assistant message is empty or only white space.
-
-    Bad:  ``{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "  "}]}``
-    Good: ``{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}``
-
-    Training does not reject it: llm-foundry only requires the content to be a
-    string or a list (``_validate_chat_formatted_example``), and the template
-    still renders the end-of-turn token, so the example trains on that token
-    alone and the model learns to answer with nothing. Hence a warning, in both
-    profiles (the service documents no rule against it either).
-    """
-    messages = _messages(example)
-    if not messages or not isinstance(messages[-1], dict):
-        return
-    last = messages[-1]
-    if last.get("role") == "assistant" and is_blank(last.get("content")):
-        yield (pointer("messages", len(messages) - 1, "content"),
-               "the final assistant reply is empty; training learns only its end-of-turn token")
-
-
-@rule(
-    "CH013",
-    "empty-content",
-    severity="warning",
-    tasks=CHAT,
-    hint="Fill in the message or remove it (and keep the roles alternating).",
-    fix="opt-in",
-)
-def empty_content(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """A message other than the final reply is empty or only white space.
-
-    Bad:  ``{"messages": [{"role": "system", "content": ""}, {"role": "user", ...}, ...]}``
-    Good: ``{"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}``
-    """
-    messages = _messages(example) or []
-    for index, message in enumerate(messages[:-1]):
-        if isinstance(message, dict) and is_blank(message.get("content")):
-            yield pointer("messages", index, "content"), "message content is empty"
-
-
-@rule(
-    "CH014",
-    "first-message-from-assistant",
-    severity="error",
-    tasks=CHAT,
-    profiles=("llm-foundry",),
-    hint="Start the conversation with a user (or system) message before the first assistant reply.",
-)
-def first_from_assistant(example: dict, ctx: CheckContext) -> Iterator[Violation]:
-    """The very first message is from the assistant, which training cannot split into turns.
-
-    Bad:  ``{"messages": [{"role": "assistant", ...}, {"role": "user", ...}, {"role": "assistant", ...}]}``
-    Good: ``{"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}``
-
-    llm-foundry renders the prompt of each assistant turn from the messages
-    before it (``_slice_chat_formatted_example``); for a first assistant
-    message that is an empty conversation, which the chat template call
-    rejects, so the example always fails. (Under ``databricks`` CH010 covers it.)
-    """
-    messages = _messages(example)
-    if messages and isinstance(messages[0], dict) and messages[0].get("role") == "assistant":
-        yield pointer("messages", 0, "role"), "the conversation starts with an assistant message"
-
-
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
     """The JSON name of a Python value's type, for messages."""
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
     if value is None:
@@ -365,6 +210,6 @@ def _type_name(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _show(value: object) -> str:
+def show(value: object) -> str:
     """A string quoted (cut when long), anything else by its JSON type, for messages."""
-    return quote(value) if isinstance(value, str) else _type_name(value)
+    return quote(value) if isinstance(value, str) else type_name(value)

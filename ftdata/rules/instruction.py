@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ftdata.findings import pointer
-from ftdata.rules.chat import _type_name
+from ftdata.rules.chat import type_name
 from ftdata.rules.context import RESPONSE_KEYS, CheckContext, is_blank
 from ftdata.rules.registry import Violation, rule
 
@@ -67,7 +67,7 @@ def field_not_string(example: dict, ctx: CheckContext) -> Iterator[Violation]:
     """
     for key in FIELDS:
         if key in example and not isinstance(example[key], str):
-            yield pointer(key), f"{key} is {_type_name(example[key])}, not a string"
+            yield pointer(key), f"{key} is {type_name(example[key])}, not a string"
 
 
 @rule(

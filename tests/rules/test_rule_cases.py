@@ -118,7 +118,7 @@ def test_unknown_and_wrong_task_examples():
 
 
 def test_a_crashing_rule_becomes_one_internal_finding_and_the_run_goes_on(monkeypatch):
-    from ftdata.rules import chat
+    from ftdata.rules import chat_order
 
     def boom(example, ctx):
         raise RuntimeError("boom")
@@ -132,4 +132,4 @@ def test_a_crashing_rule_becomes_one_internal_finding_and_the_run_goes_on(monkey
     assert result.by_code == {"FT900": 1, "CH009": 1}
     crash = next(f for f in result.findings if f.code == "FT900")
     assert "CH011 raised RuntimeError: boom" in crash.message
-    assert result.rows == 2 and chat.last_not_assistant is original.check
+    assert result.rows == 2 and chat_order.last_not_assistant is original.check
