@@ -70,6 +70,13 @@ def test_report_holds_hashes_rule_docs_and_billed_estimate(sample_result):
     assert tokens["tokenizer"]["sha256"] in html and tokens["template_sha256"] in html
     assert f"{tokens['by_task']['chat']['billed_tokens']:,}" in html
     assert "tokens vs the 1.5M recommended" in html and "tokens vs the 10B limit" in html
+    # DS004's threshold (one full context length of tokens) has its gauge for chat and
+    # instruction data, and the chat template is named, not only hashed.
+    chat = tokens["by_task"]["chat"]
+    assert (f"tokens vs one full context length (the minimum for this task): "
+            f"{chat['total']:,} of {tokens['context_length']:,}") in html
+    assert f"<th>chat template</th><td>{tokens['template']}</td>" in html
+    assert f"examples, {chat['trainable_in_window']:,} trained on</h3>" in html
     assert "How to fix:" in html and "<details>" in html
     assert "assistant (content)" in html  # per-role statistics
 

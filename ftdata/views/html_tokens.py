@@ -27,6 +27,7 @@ def identity(tokens: dict[str, Any]) -> str:
             ("context length", num(tokens.get("context_length"))),
             ("tokenizer", escape(tok["source"])),
             ("tokenizer sha256", f"<span class='hash'>{escape(tok['sha256'])}</span>"),
+            ("chat template", escape(tokens.get("template") or "-")),
             ("template sha256", f"<span class='hash'>{escape(tokens['template_sha256'])}</span>"),
             ("targets", escape(f"responses: {tokens.get('target_responses')}, "
                                f"prompts: {tokens.get('target_prompts')}"))]
@@ -37,8 +38,10 @@ def identity(tokens: dict[str, Any]) -> str:
 def task_section(task: str, section: dict[str, Any], tokens: dict[str, Any], compact: bool) -> str:
     """One task: histogram with the context length, trained split, gauges, statistics."""
     stats, context = section["per_example"], tokens.get("context_length")
-    head = (f"<h3>{escape(task)}: {num(section['total'])} tokens in {num(stats['count'])} examples, "
-            f"{num(section['trainable'])} trainable</h3>")
+    # What training learns from is the in-window count (issue 12), as in the text report.
+    trained = section.get("trainable_in_window", section["trainable"])
+    head = (f"<h3>{escape(task)}: {num(section['total'])} tokens in {num(stats['count'])} "
+            f"examples, {num(trained)} trained on</h3>")
     plots = [svg.histogram(section["histogram"], context, f"{task}: tokens per example")]
     if compact:
         return head + f"<div class='plots'>{''.join(plots)}</div>"

@@ -115,6 +115,10 @@ def gauges(section: dict[str, Any], task: str, context_length: int | None) -> li
     if context_length and longest is not None:
         out.append(gauge(longest, context_length, "longest example vs context length",
                          reach=False))
+    if task != "pretraining" and context_length:  # DS004: at least one full context length
+        out.append(gauge(section["total"], context_length,
+                         "tokens vs one full context length (the minimum for this task)",
+                         reach=True))
     if task == "pretraining":
         out.append(gauge(section["total"], PRETRAINING_MIN_TOKENS,
                          "tokens vs the 1.5M recommended for continued pre-training", reach=True))
