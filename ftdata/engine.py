@@ -23,6 +23,7 @@ from ftdata.rules.context import CheckContext, classify
 from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
+from ftdata.tokens.counting import readable
 from ftdata.tokens.stage import TokenSettings
 from ftdata.wording import article, joined
 
@@ -56,12 +57,6 @@ class Checker:
         self.builder = ResultBuilder(settings.policy(), settings.keep_per_code)
         enabled = self.builder.enabled
         self.checks = {task: list(registry.iter_checks(task, enabled)) for task in registry.TASKS}
-        # The shape rules still decide what the token stage may read when a selection
-        # switched them off: an example they reject is never valid, though not named.
-        profile = settings.profile
-        self.shape_gates = {task: list(registry.iter_checks(
-            task, lambda r: r.structural and not enabled(r) and profile in r.profiles))
-            for task in registry.TASKS}
         self.dedupe = enabled(dataset.DUPLICATE)
         self._source_names: list[str] = []
         self._summaries: list[SourceSummary] = []
@@ -233,8 +228,10 @@ class Checker:
             return None
         if not is_clean(task, value, self.context):
             self._run_checks(self.checks[task], value, where)
-            if self.shape_gates[task] and _rejects(self.shape_gates[task], value, self.context):
-                return None  # a shape training cannot read: never an example
+            # A selection may have switched off the rules that reject a shape the token
+            # stage cannot read ({"messages": "hi"}, a number as prompt): never an example.
+            if self.tokens is not None and not readable(task, value):
+                return None
         if self.dedupe:
             self._check_duplicate(value, raw, where)
         return (task, value, where)
@@ -306,14 +303,3 @@ def _frozen(value: object) -> tuple:
     if type(value) in (str, int, float, bool) or value is None:
         return (type(value).__name__, value)
     return ("?", type(value).__qualname__, id(value))
-
-
-def _rejects(rules: Iterable[Rule], value: dict, context: CheckContext) -> bool:
-    """Whether any of ``rules`` finds a violation in ``value`` (a crash counts as one)."""
-    for rule in rules:
-        try:
-            if next(iter(rule.check(value, context)), None) is not None:
-                return True
-        except Exception:  # noqa: BLE001 - a rule that cannot read the example rejects it
-            return True
-    return False

@@ -1,8 +1,8 @@
 """What a selection switches off never feeds the token stage a shape it cannot read.
 
 With ``--select DS`` (or ``TK``) the structural rules report nothing, but an example
-they would reject (``messages`` not a list of messages, a missing or non-string field,
-no assistant turn) must still not reach the tokenizer: it ended as an internal error
+they would reject (``messages`` not a list of messages, a missing or non-string field)
+must still not reach the tokenizer, nor a conversation with no assistant turn reach turn cutting: it ended as an internal error
 (IndexError, KeyError, TypeError). It is now an example that is never valid, whatever
 the selection, as for lines that never parse (issue 11 item 16).
 """
@@ -21,9 +21,9 @@ BROKEN = [
     {"messages": ["hi"]},
     {"messages": "hi"},
     {"messages": [{"role": "user"}]},
+    # Well-formed messages, but no assistant turn: they reach the token stage, which names
+    # them (TK001) when TK is selected; with DS alone nothing reported makes them invalid.
     {"messages": [{"role": "user", "content": "Hi"}]},
-    # Well-formed messages, but no assistant turn: it reaches the token stage, which names
-    # it (TK001) when TK is selected; with DS alone nothing reported makes it invalid.
     {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]},
     {"prompt": 5, "response": "x"},
     {"prompt": "a"},
@@ -44,7 +44,7 @@ def test_a_shape_the_selection_ignores_never_reaches_the_tokenizer(tmp_path, cap
     captured = capsys.readouterr()
     assert "internal error" not in captured.err and code in (0, 1), captured.err
     summary = json.loads(captured.out)["summary"]
-    reaches_tokens = example is BROKEN[4]
+    reaches_tokens = example in BROKEN[3:5]
     invalid = 1 if not reaches_tokens or "TK" in select else 0
     assert (summary["rows"], summary["valid"], summary["invalid"]) == (2, 2 - invalid, invalid)
 

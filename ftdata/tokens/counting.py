@@ -93,18 +93,35 @@ class TokenCounts:
     drop_reason: str | None
 
 
+ASSISTANT_FIRST = ("the first message is from the assistant, so its prompt is an empty "
+                   "conversation, which apply_chat_template refuses")
+
+
+def readable(task: str, example: dict) -> bool:
+    """Whether the token stage can read ``example``: the fields it renders have their types.
+
+    The structural rules say so too, but a selection can switch them off.
+    """
+    if task == "instruction":
+        response = example.get("response", example.get("completion"))
+        return isinstance(example.get("prompt"), str) and isinstance(response, str)
+    messages = example.get("messages")
+    return isinstance(messages, list) and all(
+        isinstance(m, dict) and isinstance(m.get("role"), str)
+        and isinstance(m.get("content"), str | list) for m in messages)
+
+
 def unsplittable(messages: Sequence[Mapping[str, Any]]) -> str | None:
     """Why training cannot cut this conversation into prompt/response turns, or None.
 
     An assistant message first: its prompt would be an empty conversation, which
     transformers' ``apply_chat_template`` refuses before any template runs (so
     llm-foundry fails on it whatever the template). No assistant message at all:
-    there is no turn to train on, and llm-foundry refuses a chat that does not end
-    with the assistant. (Reached only when the structural rules are not selected.)
+    there is no turn to train on (llm-foundry refuses a chat that does not end with
+    the assistant; reached when the structural rules are not selected).
     """
     if messages and messages[0].get("role") == "assistant":
-        return ("the first message is from the assistant, so its prompt is an empty "
-                "conversation, which apply_chat_template refuses")
+        return ASSISTANT_FIRST
     if not any(m.get("role") == "assistant" for m in messages):
         return "the conversation has no assistant message, so it has no turn to train on"
     return None
@@ -117,13 +134,13 @@ def split_chat_turns(messages: Sequence[Mapping[str, Any]], render: Render) -> l
     (b) = ``render(messages[:i], True)``. The prompt is (b) minus the text earlier
     turns emitted; the response is (a) minus (b). Messages after the last
     assistant message are not part of any turn. Raises ``NotPrefixConsistent``, and
-    ``TemplateRenderError`` for a conversation training cannot cut (``unsplittable``).
+    ``TemplateRenderError`` for an assistant message first (``ASSISTANT_FIRST``); a
+    conversation without an assistant message has no turn.
     """
-    reason = unsplittable(messages)
-    if reason is not None:
+    if messages and messages[0].get("role") == "assistant":
         from ftdata.tokens.chat_template import TemplateRenderError
 
-        raise TemplateRenderError(reason, raised_by_template=False)
+        raise TemplateRenderError(ASSISTANT_FIRST, raised_by_template=False)
     full = render(messages, False)
     turns: list[TurnTexts] = []
     emitted = ""
