@@ -1,0 +1,122 @@
+"""ftdata.spark.prepare on local[2] writes what ftdata.prepare writes, published atomically.
+
+Skipped without pyspark or Java (the session fixture is tests/test_spark.py's).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from conftest import SAMPLE_DATA
+from mds_reader import read_dataset, read_merged
+from prepare_data import MISTRAL, chats
+
+import ftdata
+from ftdata.errors import UsageError
+
+pytest.importorskip("pyspark")
+from test_spark import spark  # noqa: E402,F401 (the one session fixture)
+
+import ftdata.spark  # noqa: E402
+
+
+def token_ids(folder: Path, merged: bool) -> Counter:
+    """The multiset of written examples (their turns' token ids) of one MDS split."""
+    if not folder.exists():
+        return Counter()
+    samples = read_merged(folder) if merged else read_dataset(folder)
+    return Counter(json.dumps(s["turns"], sort_keys=True) for s in samples)
+
+
+def same_output(local: Path, remote: Path) -> None:
+    """Both outputs hold the same examples per split and leave out the same rows."""
+    for side in ("train", "eval"):
+        assert token_ids(remote / side, True) == token_ids(local / side, False), side
+    mine, theirs = (json.loads((p / "manifest.json").read_text()) for p in (remote, local))
+    assert mine["examples"] == theirs["examples"]
+    assert mine["tokens"]["written"] == theirs["tokens"]["written"]
+
+
+def lines_frame(spark, paths: list[Path], partitions: int = 2):
+    """JSONL files as one DataFrame of raw lines (``value``), in file order."""
+    lines = []
+    for path in paths:
+        data = path.read_bytes().split(b"\n")
+        lines += data[:-1] if data[-1] == b"" else data  # blank lines stay (LD009)
+    return spark.createDataFrame(pa.table({"value": pa.array(lines, pa.binary())})) \
+        .repartition(partitions)
+
+
+def many_chats() -> list[dict]:
+    """10,000 chats: distinct ones, exact copies, and some training would refuse."""
+    rows = chats(9000)
+    rows += [rows[i] for i in range(0, 9000, 18)]  # 500 copies, across partitions
+    rows += [{"messages": [{"role": "user", "content": f"Only a question {i}?"}]}
+             for i in range(300)]  # no assistant reply: an error
+    rows += [{"messages": [{"role": "assistant", "content": f"Answer first {i}."},
+                           {"role": "user", "content": "Then a question."},
+                           {"role": "assistant", "content": "Done."}]} for i in range(200)]
+    return rows
+
+
+@pytest.mark.parametrize("task", ["chat", "instruction"])
+def test_sample_data_gives_the_local_shards(spark, tmp_path, task):
+    paths = sorted((SAMPLE_DATA / task).glob("*.jsonl"))
+    local = ftdata.prepare([str(p) for p in paths], out=tmp_path / "local", model=MISTRAL,
+                           eval_fraction=0.3, seed=1, allow_empty=True)
+    remote = ftdata.spark.prepare(lines_frame(spark, paths), json_column="value",
+                                  out=tmp_path / "spark", model=MISTRAL, eval_fraction=0.3,
+                                  seed=1, allow_empty=True)
+    assert remote.status == local.status == "written"
+    same_output(local.out, remote.out)
+    assert remote.result.summary["by_code"] == local.result.summary["by_code"]
+
+
+def test_ten_thousand_chats_with_dedupe(spark, tmp_path):
+    rows = many_chats()
+    frame = spark.createDataFrame(pa.Table.from_pylist(rows)).repartition(3)
+    local = ftdata.prepare(rows, out=tmp_path / "local", model=MISTRAL, eval_fraction=0.1,
+                           dedupe=True)
+    remote = ftdata.spark.prepare(frame, out=tmp_path / "spark", model=MISTRAL,
+                                  eval_fraction=0.1, dedupe=True)
+    same_output(local.out, remote.out)
+    left_out = remote.manifest["examples"]["left_out_by_reason"]
+    assert left_out["duplicate"] == 500 and sum(left_out.values()) == 1000
+    assert len(list((remote.out / "train").glob("part-*"))) == 3
+
+
+def test_a_failed_first_attempt_leaves_no_duplicates(spark, tmp_path, tmp_path_factory):
+    """Attempt 0 of every task writes shards (small ones) and then fails; the retries win."""
+    marks = tmp_path_factory.mktemp("failed-attempts")
+
+    def failing(batches):
+        from pyspark import TaskContext
+
+        yield from batches
+        context = TaskContext.get()
+        if context.attemptNumber() == 0:
+            (marks / f"p{context.partitionId()}").touch()
+            raise RuntimeError("killed after writing")
+
+    rows = chats(400)
+    frame = spark.createDataFrame(pa.Table.from_pylist(rows)).repartition(2)
+    flaky = frame.mapInArrow(failing, frame.schema)
+    done = ftdata.spark.prepare(flaky, out=tmp_path / "out", model=MISTRAL, shard_bytes=2048)
+    assert sorted(p.name for p in marks.iterdir()) == ["p0", "p1"]  # both first attempts died
+    written = token_ids(done.out / "train", True)
+    assert sum(written.values()) == 400 and max(written.values()) == 1
+    assert done.manifest["examples"]["written"] == 400
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no scratch left behind
+    on_disk = {p.relative_to(done.out).as_posix() for p in done.out.rglob("*") if p.is_file()}
+    assert on_disk - {"manifest.json"} == set(done.manifest["files"])
+
+
+def test_object_store_uris_are_refused(spark):
+    frame = spark.createDataFrame(pa.Table.from_pylist(chats(2)))
+    for uri in ("s3://bucket/out", "abfss://c@a.dfs.core.windows.net/o", "dbfs:/Volumes/x/y"):
+        with pytest.raises(UsageError, match="object-store URIs"):
+            ftdata.spark.prepare(frame, out=uri, model=MISTRAL)
