@@ -120,3 +120,56 @@ def test_object_store_uris_are_refused(spark):
     for uri in ("s3://bucket/out", "abfss://c@a.dfs.core.windows.net/o", "dbfs:/Volumes/x/y"):
         with pytest.raises(UsageError, match="object-store URIs"):
             ftdata.spark.prepare(frame, out=uri, model=MISTRAL)
+
+
+def test_readme_block_runs(spark, tmp_path, capsys):
+    """The README's Prepare on Spark block runs as written, its volume mapped to a local folder."""
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n### Prepare on Spark\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    lines = (SAMPLE_DATA / "chat" / "support_good.jsonl").read_text().splitlines()
+    rows = [{"messages": json.loads(line)["messages"]} for line in lines]
+    spark.createDataFrame(pa.Table.from_pylist(rows)).createOrReplaceTempView("support_chats")
+    code = code.replace("/Volumes/main/training/shards", str(tmp_path))
+    namespace = {"spark": spark}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["done"].status == "written"
+    assert (tmp_path / "support_chats" / "train" / "index.json").is_file()
+    assert "written" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_parquet_and_jsonl_hold_the_local_records(spark, tmp_path, fmt):
+    rows = chats(300)
+    frame = spark.createDataFrame(pa.Table.from_pylist(rows)).repartition(2)
+    local = ftdata.prepare(rows, out=tmp_path / "local", format=fmt, model=MISTRAL,
+                           eval_fraction=0.2)
+    remote = ftdata.spark.prepare(frame, out=tmp_path / "spark", format=fmt, model=MISTRAL,
+                                  eval_fraction=0.2)
+    for side in ("train", "eval"):
+        assert records(remote.out / side, fmt) == records(local.out / side, fmt), side
+    assert remote.manifest["examples"] == local.manifest["examples"]
+
+
+def records(folder: Path, fmt: str) -> Counter:
+    """The multiset of records in every file under ``folder``."""
+    import pyarrow.parquet as pq
+
+    found: Counter = Counter()
+    for path in sorted(folder.rglob(f"*.{fmt}")):
+        items = pq.read_table(path).to_pylist() if fmt == "parquet" else [
+            json.loads(line) for line in path.read_text().splitlines()]
+        found.update(json.dumps(item, sort_keys=True) for item in items)
+    return found
+
+
+def test_spark_prepare_keeps_ftdata_prepare_the_function():
+    """Loading the local prepare for Spark must not rebind ``ftdata.prepare`` to its module."""
+    import subprocess
+    import sys
+
+    code = ("from ftdata.spark import shards; shards.local_prepare(); import ftdata; "
+            "assert callable(ftdata.prepare), ftdata.prepare")
+    subprocess.run([sys.executable, "-c", code], check=True)

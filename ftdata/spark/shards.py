@@ -148,10 +148,24 @@ def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def local_prepare():
+    """The ``ftdata.prepare`` module, loaded so that ``ftdata.prepare`` stays the function.
+
+    A plain ``from ftdata.prepare import ...`` would bind the package attribute
+    ``ftdata.prepare`` to the module on first load; ``ftdata``'s own lazy
+    attribute loads it and binds the function back.
+    """
+    import sys
+
+    from ftdata import PrepareResult  # noqa: F401 (loads the module through the package)
+
+    return sys.modules["ftdata.prepare"]
+
+
 def execute(df, out: Path, checker, write: WriteSpec, options: dict[str, Any], *,
             force: bool, allow_empty: bool, name: str):
     """Write, merge and publish as the local ``prepare`` does; return its ``PrepareResult``."""
-    from ftdata.prepare import PrepareResult
+    PrepareResult = local_prepare().PrepareResult
     from ftdata.writers import guards, outdir
 
     try:
@@ -180,7 +194,7 @@ def _write(df, tmp: Path, checker, write: WriteSpec, options, allow_empty, name,
     from dataclasses import replace
 
     from ftdata import __version__
-    from ftdata.prepare import counts_section
+    counts_section = local_prepare().counts_section
     from ftdata.writers import manifest as mf
     from ftdata.writers.sink import SinkCounts
     from ftdata.writers.split import Splitter
@@ -213,14 +227,14 @@ def _write(df, tmp: Path, checker, write: WriteSpec, options, allow_empty, name,
 
 def _result(checker, splitter, counts, wrote: bool, write: WriteSpec, out: Path):
     """The dataset-level findings and the Result, in the local ``prepare``'s order."""
-    from ftdata.prepare import emit_leaks, why_nothing
+    local = local_prepare()
     from ftdata.rules import dataset
 
     checker.finish()
-    emit_leaks(checker.builder, splitter)
+    local.emit_leaks(checker.builder, splitter)
     if not wrote:
         rows = checker.builder.totals()[0]
-        why = why_nothing(counts, rows, write.sink.context_length)
+        why = local.why_nothing(counts, rows, write.sink.context_length)
         checker.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(out))
     extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
     return checker.builder.build(checker.settings.fail_on, extra)
