@@ -173,3 +173,23 @@ def test_spark_prepare_keeps_ftdata_prepare_the_function():
     code = ("from ftdata.spark import shards; shards.local_prepare(); import ftdata; "
             "assert callable(ftdata.prepare), ftdata.prepare")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_strict_refusal_and_force_follow_the_local_rules(spark, tmp_path):
+    bad = [*chats(20), {"messages": [{"role": "user", "content": "No reply?"}]}]
+    frame = spark.createDataFrame(pa.Table.from_pylist(bad)).repartition(2)
+    out = tmp_path / "out"
+    refused = ftdata.spark.prepare(frame, out=out, model=MISTRAL, strict=True)
+    assert refused.status == "refused" and not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # the temporary folder is gone
+    first = ftdata.spark.prepare(frame, out=out, model=MISTRAL)
+    assert first.manifest["examples"]["left_out"] == 1
+    with pytest.raises(UsageError, match="--force"):
+        ftdata.spark.prepare(frame, out=out, model=MISTRAL)
+    (out / "train" / "notes.txt").write_text("mine")  # not ftdata's: force must refuse
+    with pytest.raises(UsageError, match="does not list"):
+        ftdata.spark.prepare(frame, out=out, model=MISTRAL, force=True)
+    assert (out / "train" / "notes.txt").read_text() == "mine"
+    (out / "train" / "notes.txt").unlink()
+    again = ftdata.spark.prepare(frame, out=out, model=MISTRAL, force=True)
+    assert again.status == "written" and again.manifest["examples"] == first.manifest["examples"]

@@ -186,6 +186,7 @@ def prepare(df, *, out, format: str = "mds",  # noqa: A002 (the CLI's --format)
         raise UsageError("--eval-fraction must be at least 0 and below 1")
     target = shards.local_out(out)
     file_bytes = FILE_BYTES if file_bytes is None else file_bytes
+    columns = list(columns) if columns is not None else None  # read twice: options, plan
     options = shards.options_of(dict(locals()))
     settings = settings_from({}, task=task, profile=profile)
     token_settings = token_settings_from({}, model=model, tokenizer=tokenizer,

@@ -143,6 +143,9 @@ def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
             "seed", "dedupe", "strict", "compression", "hashes", "shard_bytes", "file_bytes",
             "task", "profile", "id_column", "columns", "rename", "json_column")
     options = {key: kwargs.get(key) for key in keys}
+    if options["columns"] is not None:  # any iterable: recorded as the list it was
+        options["columns"] = list(options["columns"])
+    options["rename"] = dict(options["rename"] or {})
     options["hashes"] = sorted(set(options["hashes"] or ()))
     options["runner"] = "spark"
     return options
