@@ -80,7 +80,7 @@ def find_copies(df, spec: WriteSpec) -> dict[int, frozenset[int]]:
 
 
 def gather(checker, partials, splitter, counts) -> list:
-    """Merge every winning attempt's state; return [(partition, folder name, shards)]."""
+    """Merge every winning attempt's state; return [(partition, folder, shards, task)]."""
     winners = []
     for partition, state in driver.collect_states(partials):
         driver.merge_state(checker, partition, state)
