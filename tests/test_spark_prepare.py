@@ -89,8 +89,8 @@ def test_ten_thousand_chats_with_dedupe(spark, tmp_path):
     assert len(list((remote.out / "train").glob("part-*"))) == 3
 
 
-def test_a_failed_first_attempt_leaves_no_duplicates(spark, tmp_path, tmp_path_factory):
-    """Attempt 0 of every task writes shards (small ones) and then fails; the retries win."""
+def test_a_failed_first_attempt_is_retried(spark, tmp_path, tmp_path_factory):
+    """Attempt 0 of every task fails; the retries win and the output is whole."""
     marks = tmp_path_factory.mktemp("failed-attempts")
 
     def failing(batches):
@@ -100,17 +100,40 @@ def test_a_failed_first_attempt_leaves_no_duplicates(spark, tmp_path, tmp_path_f
         context = TaskContext.get()
         if context.attemptNumber() == 0:
             (marks / f"p{context.partitionId()}").touch()
-            raise RuntimeError("killed after writing")
+            raise RuntimeError("killed at the end of the partition")
 
-    rows = chats(400)
-    frame = spark.createDataFrame(pa.Table.from_pylist(rows)).repartition(2)
+    frame = spark.createDataFrame(pa.Table.from_pylist(chats(400))).repartition(2)
     flaky = frame.mapInArrow(failing, frame.schema)
     done = ftdata.spark.prepare(flaky, out=tmp_path / "out", model=MISTRAL, shard_bytes=2048)
     assert sorted(p.name for p in marks.iterdir()) == ["p0", "p1"]  # both first attempts died
     written = token_ids(done.out / "train", True)
     assert sum(written.values()) == 400 and max(written.values()) == 1
-    assert done.manifest["examples"]["written"] == 400
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no scratch left behind
+
+
+def test_an_attempt_that_lost_is_never_published(spark, tmp_path, monkeypatch):
+    """A finished attempt whose result Spark did not commit (a speculative or retried twin)."""
+    from ftdata.spark import shards
+    from ftdata.spark.write import write_partition
+
+    frame = spark.createDataFrame(pa.Table.from_pylist(chats(400))).repartition(2)
+    rows = frame.toArrow()
+    real = shards.run_writes
+    lost = []
+
+    def with_a_losing_twin(df, spec, tmp):
+        partials = real(df, spec, tmp)
+        # Every row, written as partition 0 by an attempt id no committed row names.
+        list(write_partition(iter(rows.to_batches()), spec, 0, 10**9))
+        lost.extend((tmp / ".attempts").glob("p00000-t1000000000/train/shard.*"))
+        return partials
+
+    monkeypatch.setattr(shards, "run_writes", with_a_losing_twin)
+    done = ftdata.spark.prepare(frame, out=tmp_path / "out", model=MISTRAL, shard_bytes=2048)
+    assert lost  # the twin did write shards
+    written = token_ids(done.out / "train", True)
+    assert sum(written.values()) == 400 and max(written.values()) == 1
+    assert done.manifest["examples"]["written"] == 400
     on_disk = {p.relative_to(done.out).as_posix() for p in done.out.rglob("*") if p.is_file()}
     assert on_disk - {"manifest.json"} == set(done.manifest["files"])
 
