@@ -216,3 +216,16 @@ def test_strict_refusal_and_force_follow_the_local_rules(spark, tmp_path):
     (out / "train" / "notes.txt").unlink()
     again = ftdata.spark.prepare(frame, out=out, model=MISTRAL, force=True)
     assert again.status == "written" and again.manifest["examples"] == first.manifest["examples"]
+
+
+@pytest.mark.streaming
+def test_merged_index_read_by_streaming(spark, tmp_path):
+    """The real reader (opt-in, ``-m streaming``) reads every partition through the merged index."""
+    from test_prepare_streaming import _read, _streaming
+
+    _streaming()  # skips, with the reason, before any work when the reader is not installed
+    frame = spark.createDataFrame(pa.Table.from_pylist(chats(120))).repartition(3)
+    done = ftdata.spark.prepare(frame, out=tmp_path / "o", model=MISTRAL, shard_bytes=4096)
+    theirs = _read(done.out / "train", validate_hash="sha1")
+    assert [s["turns"] for s in theirs] == [s["turns"] for s in read_merged(done.out / "train")]
+    assert len(theirs) == 120
