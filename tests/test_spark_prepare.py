@@ -229,3 +229,71 @@ def test_merged_index_read_by_streaming(spark, tmp_path):
     theirs = _read(done.out / "train", validate_hash="sha1")
     assert [s["turns"] for s in theirs] == [s["turns"] for s in read_merged(done.out / "train")]
     assert len(theirs) == 120
+
+
+def corpus_frame(spark, folder: Path, partitions: int):
+    """Every ``.txt`` file of ``folder`` as one row (in file-name order, as the walker reads)."""
+    texts = [p.read_text("utf-8") for p in sorted(folder.glob("*.txt"))]
+    frame = spark.createDataFrame(pa.table({"value": pa.array(texts, pa.string())}))
+    return frame.coalesce(1) if partitions == 1 else frame.repartition(partitions)
+
+
+def windows(folder: Path) -> list[list[int]]:
+    return [s["tokens"] for s in read_merged(folder)] if folder.exists() else []
+
+
+def test_one_partition_of_documents_gives_the_local_windows(spark, tmp_path):
+    from prepare_data import corpus
+
+    folder = corpus(tmp_path / "docs", docs=9, words=120)
+    (folder / "doc-99.txt").write_text("", encoding="utf-8")  # empty: TX002, still a document
+    local = ftdata.prepare(folder, out=tmp_path / "local", model=MISTRAL, context_length=128,
+                           eval_fraction=0.2, seed=3)
+    remote = ftdata.spark.prepare(corpus_frame(spark, folder, 1), text_column="value",
+                                  out=tmp_path / "spark", model=MISTRAL, context_length=128,
+                                  eval_fraction=0.2, seed=3)
+    for side in ("train", "eval"):
+        assert windows(remote.out / side) == [s["tokens"] for s in read_dataset(local.out / side)]
+    assert remote.manifest["examples"] == local.manifest["examples"]
+    assert remote.manifest["tokens"] == local.manifest["tokens"]
+    codes = {c: n for c, n in local.result.summary["by_code"].items() if c != "TX003"}
+    assert remote.result.summary["by_code"] == codes  # TX003 is about file sizes: no files here
+    assert remote.result.extra["tokens"]["total"] == local.result.extra["tokens"]["total"]
+
+
+@pytest.mark.parametrize("pad", [False, True])
+def test_each_partition_ends_with_its_own_remainder(spark, tmp_path, pad):
+    from prepare_data import corpus
+
+    folder = corpus(tmp_path / "docs", docs=12, words=150)
+    local = ftdata.prepare(folder, out=tmp_path / "local", model=MISTRAL, context_length=100,
+                           pad_last_window=pad)
+    frame = corpus_frame(spark, folder, 3)
+    remote = ftdata.spark.prepare(frame, text_column="value", out=tmp_path / "spark",
+                                  model=MISTRAL, context_length=100, pad_last_window=pad)
+    mine, theirs = remote.manifest["tokens"], local.manifest["tokens"]
+    stream = theirs["written"] + theirs["tail_tokens_dropped"] - theirs["padding_tokens"]
+    assert mine["written"] + mine["tail_tokens_dropped"] - mine["padding_tokens"] == stream
+    parts = sorted(p.name for p in (remote.out / "train").iterdir() if p.is_dir())
+    assert len(parts) == 3
+    if pad:  # one padded last window per partition: nothing is dropped
+        assert mine["tail_tokens_dropped"] == 0 and mine["padding_tokens"] < 3 * 100
+    else:  # each partition drops its own remainder (less than one window each)
+        assert mine["padding_tokens"] == 0 and mine["tail_tokens_dropped"] < 3 * 100
+    assert all(len(w) == 100 for w in windows(remote.out / "train"))
+    assert remote.manifest["examples"]["written"] == 12
+
+
+def test_duplicate_documents_are_left_out_across_partitions(spark, tmp_path):
+    from prepare_data import corpus
+
+    folder = corpus(tmp_path / "docs", docs=6, words=80)
+    for n in range(3):  # copies of three documents under other names
+        (folder / f"copy-{n}.txt").write_bytes((folder / f"doc-0{n}.txt").read_bytes())
+    local = ftdata.prepare(folder, out=tmp_path / "local", model=MISTRAL, context_length=64,
+                           dedupe=True)
+    remote = ftdata.spark.prepare(corpus_frame(spark, folder, 2), text_column="value",
+                                  out=tmp_path / "spark", model=MISTRAL, context_length=64,
+                                  dedupe=True)
+    assert remote.manifest["examples"] == local.manifest["examples"]
+    assert remote.manifest["examples"]["left_out_by_reason"] == {"duplicate": 3}

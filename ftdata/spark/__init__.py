@@ -3,7 +3,8 @@
 ``validate(df)`` returns the same :class:`~ftdata.result.Result` as
 ``ftdata.validate`` on the same rows; ``annotate(df)`` adds per-row verdict
 columns so that bad rows can be filtered in Spark; ``prepare(df, out=...)``
-writes the same training-ready shards as ``ftdata.prepare``, from the executors. Both run the local
+writes the same training-ready shards as ``ftdata.prepare``, from the executors
+(chat and instruction rows, or one pre-training document per row of a text column). Both run the local
 checking core (:class:`ftdata.engine.Checker`) on the executors; pyspark is
 imported only when they are called (``pip install 'ftdata[spark]'``).
 
@@ -160,6 +161,7 @@ def prepare(df, *, out, format: str = "mds",  # noqa: A002 (the CLI's --format)
             file_bytes: int | None = None, task: str | None = None, profile: str | None = None,
             date: Any = None, id_column: str | None = None, json_column: str | None = None,
             columns: Iterable[str] | None = None, rename: Mapping[str, str] | None = None,
+            text_column: str | None = None, pad_last_window: bool = False,
             name: str = "<spark DataFrame>", allow_empty: bool = False,
             tokenizer_threads: int = 1):
     """Write ``df``'s valid examples to ``out`` from the executors; a ``PrepareResult``.
@@ -172,7 +174,10 @@ def prepare(df, *, out, format: str = "mds",  # noqa: A002 (the CLI's --format)
     order. Each split holds one folder per partition (``train/part-00003/``);
     for MDS a merged ``train/index.json`` lists every partition's shards.
     ``out`` must be a path the driver and every executor see (local mode, or a
-    shared mount such as ``/Volumes/...``); URIs are refused.
+    shared mount such as ``/Volumes/...``); URIs are refused. ``text_column``
+    makes it a pre-training corpus, one document per row, cut into windows of
+    the context length per partition: each partition's last partial window is
+    dropped, or EOS-padded with ``pad_last_window``.
     """
     from ftdata.errors import UsageError
     from ftdata.spark import shards
@@ -194,17 +199,40 @@ def prepare(df, *, out, format: str = "mds",  # noqa: A002 (the CLI's --format)
     if tokenize and format != "jsonl" and not token_settings.requested:
         raise UsageError(f"--format {format} tokenizes: give --model or --tokenizer, "
                          "or tokenize=False")
-    checker, spec = _prepare(df, json_column, id_column, columns, rename, name, settings,
-                             token_settings, tokenizer_threads)
-    if spec.task == "pretraining":
-        raise UsageError("ftdata.spark.prepare does not write pre-training windows yet; "
-                         "use ftdata prepare on the text files")
+    if text_column is not None:
+        checker, spec = _documents_plan(df, text_column, name, settings, token_settings,
+                                        tokenizer_threads)
+    else:
+        checker, spec = _prepare(df, json_column, id_column, columns, rename, name, settings,
+                                 token_settings, tokenizer_threads)
+    if spec.task == "pretraining" and text_column is None:
+        raise UsageError("pre-training rows need text_column= (one document per row)")
     stage = checker.tokens.stage if checker.tokens is not None else None
     if checker.tokens is not None and stage is None:
         raise UsageError(f"no tokenizer for the model: {checker.tokens.skipped}")
     sink = SinkOptions(format=format, tokenize=tokenize, compression=compression,
                        hashes=tuple(hashes), shard_bytes=shard_bytes, file_bytes=file_bytes,
+                       pad_last_window=pad_last_window,
                        context_length=stage.max_seq_len if stage is not None else context_length)
-    write = shards.WriteSpec(spec, sink, eval_fraction, seed, attempts="")
+    write = shards.WriteSpec(spec, sink, eval_fraction, seed, attempts="",
+                             text_column=text_column)
     return shards.execute(df, target, checker, write, options, force=force,
                           allow_empty=allow_empty, name=name)
+
+
+def _documents_plan(df, column, name, settings, token_settings, threads):
+    """The driver's Checker and the executors' Spec for a corpus of one document per row."""
+    from ftdata.engine import Checker
+    from ftdata.errors import UsageError
+    from ftdata.spark import driver
+    from ftdata.spark.partition import Spec
+
+    if column not in df.columns:
+        raise UsageError(f"the DataFrame has no column {column!r}")
+    if not token_settings.requested:
+        raise UsageError("pre-training shards hold token ids: give --model or --tokenizer")
+    checker = Checker(settings, token_settings)
+    checker.check_source(driver.DriverSource(name, []), task="pretraining")
+    tokenizer, skipped = driver.shipped_tokenizer(checker)
+    spec = Spec(settings, token_settings, tokenizer, skipped, "pretraining", name)
+    return checker, spec

@@ -24,7 +24,7 @@ from ftdata.errors import UsageError
 from ftdata.spark import driver
 from ftdata.spark.write import DIGESTS_DDL, WriteSpec, digest_partition, write_partition
 
-SPARK_FORMATS = ("mds", "parquet", "jsonl")
+SPARK_FORMATS = ("mds", "parquet", "jsonl")  # text: a corpus is re-cut into files locally
 SCRATCH = (".attempts", ".partials")
 
 
@@ -54,14 +54,20 @@ def run_writes(df, spec: WriteSpec, tmp: Path):
 def _write_task(batches, spec: WriteSpec):
     from pyspark import TaskContext
 
+    from ftdata.spark.documents import write_documents
+
     context = TaskContext.get()
-    yield from write_partition(batches, spec, context.partitionId(), context.taskAttemptId())
+    run = write_documents if spec.text_column else write_partition
+    yield from run(batches, spec, context.partitionId(), context.taskAttemptId())
 
 
 def _digest_task(batches, spec: WriteSpec):
     from pyspark import TaskContext
 
-    yield from digest_partition(batches, spec, TaskContext.get().partitionId())
+    from ftdata.spark.documents import digest_documents
+
+    run = digest_documents if spec.text_column else digest_partition
+    yield from run(batches, spec, TaskContext.get().partitionId())
 
 
 def find_copies(df, spec: WriteSpec) -> dict[int, frozenset[int]]:
@@ -141,7 +147,8 @@ def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The manifest's ``options`` (what determines the output), as the local ones."""
     keys = ("format", "model", "tokenizer", "context_length", "tokenize", "eval_fraction",
             "seed", "dedupe", "strict", "compression", "hashes", "shard_bytes", "file_bytes",
-            "task", "profile", "id_column", "columns", "rename", "json_column")
+            "task", "profile", "id_column", "columns", "rename", "json_column", "text_column",
+            "pad_last_window")
     options = {key: kwargs.get(key) for key in keys}
     if options["columns"] is not None:  # any iterable: recorded as the list it was
         options["columns"] = list(options["columns"])

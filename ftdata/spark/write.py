@@ -39,6 +39,7 @@ class WriteSpec:
     seed: int
     attempts: str  # the folder holding one folder per task attempt
     copies: dict[int, frozenset[int]] = field(default_factory=dict)  # partition -> rows to drop
+    text_column: str | None = None  # pre-training: one document per row of this column
 
 
 class PresetSplitter(Splitter):
@@ -67,7 +68,7 @@ class DigestSplitter(Splitter):
     def assign(self, task: str, shaped, where: dict) -> None:
         """Record the example's content digest (as the local splitter's dedupe key)."""
         digest = h64(content_key(task, shaped))
-        self.seen.append((digest - (1 << 63) if digest >= 1 << 63 else digest, where["row"]))
+        self.seen.append((digest - (1 << 64) if digest >= 1 << 63 else digest, where["row"]))
         return None
 
 

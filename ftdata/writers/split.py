@@ -16,11 +16,14 @@ from typing import Any
 import orjson
 
 from ftdata.writers.manifest import sha256_file
+from ftdata.writers.records import Document
 
 
 def content_key(task: str, shaped: Any) -> bytes:
     """Canonical bytes of an example (sorted keys) or, for text, the document's bytes hash."""
     if task == "pretraining":
+        if isinstance(shaped, Document):  # the same key as a file holding this text
+            return hashlib.sha256(shaped.text.encode("utf-8", "surrogatepass")).digest()
         return bytes.fromhex(sha256_file(Path(shaped)))
     return orjson.dumps(shaped, option=orjson.OPT_SORT_KEYS)
 
