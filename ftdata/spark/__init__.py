@@ -4,9 +4,10 @@
 ``ftdata.validate`` on the same rows; ``annotate(df)`` adds per-row verdict
 columns so that bad rows can be filtered in Spark; ``prepare(df, out=...)``
 writes the same training-ready shards as ``ftdata.prepare``, from the executors
-(chat and instruction rows, or one pre-training document per row of a text column). Both run the local
-checking core (:class:`ftdata.engine.Checker`) on the executors; pyspark is
-imported only when they are called (``pip install 'ftdata[spark]'``).
+(chat and instruction rows, or one pre-training document per row of a text
+column). All run the local checking core (:class:`ftdata.engine.Checker`) on
+the executors; pyspark is imported only when they are called
+(``pip install 'ftdata[spark]'``).
 
 Rows are named by their partition and 0-based index within it
 (``file="partition-00003", row=17``), plus ``key="id=..."`` when ``id_column``

@@ -20,7 +20,7 @@ import pyarrow as pa
 from ftdata.engine import RowOutcome
 from ftdata.rules import text
 from ftdata.spark.partition import state_row
-from ftdata.spark.write import DIGESTS, WriteSpec, WritingChecker, attempt_folder
+from ftdata.spark.write import DIGESTS, WriteSpec, WritingChecker, attempt_folder, signed64
 from ftdata.writers.records import Document
 from ftdata.writers.split import content_key, h64
 
@@ -59,7 +59,7 @@ def digest_documents(batches: Iterator[pa.RecordBatch], spec: WriteSpec,
     """The first pass of ``dedupe``: every document's content digest (a file's, for its text)."""
     found = [(h64(content_key("pretraining", document)), row)
              for row, document in documents(batches, spec.text_column)]
-    signed = [d - (1 << 64) if d >= 1 << 63 else d for d, _ in found]
     yield pa.RecordBatch.from_arrays([
-        pa.array([partition] * len(found), pa.int32()), pa.array(signed, pa.int64()),
+        pa.array([partition] * len(found), pa.int32()),
+        pa.array([signed64(d) for d, _ in found], pa.int64()),
         pa.array([r for _, r in found], pa.int64())], schema=DIGESTS)

@@ -42,6 +42,11 @@ class WriteSpec:
     text_column: str | None = None  # pre-training: one document per row of this column
 
 
+def signed64(digest: int) -> int:
+    """An unsigned 64-bit digest as the signed value of the same bits (Spark's ``bigint``)."""
+    return digest - (1 << 64) if digest >= 1 << 63 else digest
+
+
 class PresetSplitter(Splitter):
     """The local content-hash split, with the duplicates decided across partitions beforehand."""
 
@@ -67,8 +72,7 @@ class DigestSplitter(Splitter):
 
     def assign(self, task: str, shaped, where: dict) -> None:
         """Record the example's content digest (as the local splitter's dedupe key)."""
-        digest = h64(content_key(task, shaped))
-        self.seen.append((digest - (1 << 64) if digest >= 1 << 63 else digest, where["row"]))
+        self.seen.append((signed64(h64(content_key(task, shaped))), where["row"]))
         return None
 
 
