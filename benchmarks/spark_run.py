@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
+PREPARE_MARK = "<!-- spark-prepare: written by benchmarks/spark_prepare_run.py -->"
 
 
 def make_inputs(size: int) -> tuple[Path, Path, int]:
@@ -170,7 +171,12 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(compare(spark, case, path, model, args.reps))
             print(rows[-1], flush=True)
     spark.stop()
-    Path(args.output).write_text(render(rows, tuple(session), args, size), encoding="utf-8")
+    output = Path(args.output)
+    # spark_prepare_run.py's section (from its marker on) is kept: it is that script's to replace.
+    text = output.read_text("utf-8") if output.exists() else ""
+    kept = text[text.index(PREPARE_MARK):] if PREPARE_MARK in text else ""
+    output.write_text(render(rows, tuple(session), args, size) + ("\n" + kept if kept else ""),
+                      encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

@@ -153,7 +153,7 @@ def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: li
         manifest = mf.write_manifest(tmp, {
             "ftdata_version": __version__, "fingerprint": mf.fingerprint(options, inputs, identity),
             "options": options, "inputs": inputs, "tokenizer": identity,
-            **_counts_section(result, counts), "shards": [s.to_dict() for s in shards],
+            **counts_section(result, counts), "shards": [s.to_dict() for s in shards],
         })
         outdir.publish(tmp, out, expected)
         published = True
@@ -162,8 +162,11 @@ def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: li
     return PrepareResult(out, "written", manifest, result)
 
 
-def _counts_section(result: Result, counts) -> dict[str, Any]:
-    """Examples in / written / left out (adds up), tokens, truncation, windows."""
+def counts_section(result: Result, counts) -> dict[str, Any]:
+    """The manifest's counts: examples in / written / left out (adds up), tokens, windows.
+
+    Shared with ``ftdata.spark.prepare``, which passes its partitions' merged counts.
+    """
     left_out = dict(sorted(counts.left_out.items()))
     not_examples = result.rows - counts.seen  # lines that never parsed, unknown shapes
     if not_examples:
@@ -207,7 +210,7 @@ class _Run:
         self.checker.on_row = self._sink()
 
     def _sink(self):
-        from ftdata.writers.sink import RowSink, SinkOptions
+        from ftdata.writers.sink import RowSink, SinkOptions, error_test
         from ftdata.writers.split import Splitter
 
         opts, stage = self.options, self._stage()
@@ -218,7 +221,7 @@ class _Run:
             file_bytes=opts["file_bytes"], pad_last_window=opts["pad_last_window"],
             context_length=stage.max_seq_len if stage is not None else opts["context_length"])
         self.splitter = Splitter(opts["eval_fraction"], opts["seed"], opts["dedupe"])
-        self.sink = RowSink(self.folder, sink_options, self.splitter, self._is_error,
+        self.sink = RowSink(self.folder, sink_options, self.splitter, error_test(self.settings),
                             stage.tokenizer if stage is not None else None)
         return self.sink
 
@@ -229,18 +232,6 @@ class _Run:
         if tokens.stage is None:
             raise UsageError(f"no tokenizer for the model: {tokens.skipped}")
         return tokens.stage
-
-    def _is_error(self, code: str) -> bool:
-        from ftdata.findings import Severity
-        from ftdata.rules import registry
-
-        policy = self._policy if hasattr(self, "_policy") else self.settings.policy()
-        self._policy = policy
-        try:
-            rule = registry.get(code)
-        except KeyError:
-            return False
-        return policy.get(code, rule.severity) is Severity.ERROR
 
     def identity(self) -> dict[str, Any] | None:
         """The tokenizer and template that produced the ids (None without a model)."""
@@ -267,19 +258,26 @@ class _Run:
             checker.check_source(item, task=settings.task_for(item.name))
         checker.finish()
         shards = self.sink.close()
-        for where in self.splitter.leaks():
-            checker.builder.emit(dataset.EVAL_IN_TRAIN, "this eval example's prompt also occurs "
-                                 "in train", **where)
+        emit_leaks(checker.builder, self.splitter)
         if not shards and not self.allow_empty:
             rows = checker.builder.totals()[0]
-            why = _why_nothing(self.sink.counts, rows, self.sink.options.context_length)
+            why = why_nothing(self.sink.counts, rows, self.sink.options.context_length)
             checker.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(self.out))
         extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
         return checker.builder.build(settings.fail_on, extra), self.sink.counts, shards
 
 
-def _why_nothing(counts, rows: int, window: int | None) -> str:
-    """Why none of ``rows`` reached a shard, and what would change it."""
+def emit_leaks(builder, splitter) -> None:
+    """DS009 for every eval example whose prompt also occurs in train (also Spark's)."""
+    from ftdata.rules import dataset
+
+    for where in splitter.leaks():
+        builder.emit(dataset.EVAL_IN_TRAIN, "this eval example's prompt also occurs in train",
+                     **where)
+
+
+def why_nothing(counts, rows: int, window: int | None) -> str:
+    """Why none of ``rows`` reached a shard, and what would change it (also Spark's)."""
     documents = sum(counts.written.values())
     if documents:  # pre-training documents were kept, but they fill no window
         return (f"nothing was written: the {documents:,} documents kept hold "

@@ -142,3 +142,29 @@ def read_dataset(folder: str | Path) -> list[dict]:
     present = {p.name for p in folder.iterdir()} - {"index.json"}
     _need(present == expected, f"files {sorted(present)} vs index {sorted(expected)}")
     return samples
+
+
+def read_merged(folder: str | Path) -> list[dict]:
+    """Every sample of a merged MDS folder (per-partition subfolders, one index at the root).
+
+    The layout mosaicml-streaming's index merging writes: each subfolder is a
+    complete MDS folder of its own, and the root index lists every subfolder's
+    shards in order with ``<subfolder>/`` prefixed to their basenames.
+    """
+    folder = Path(folder)
+    index = read_index(folder)
+    parts = sorted(p for p in folder.iterdir() if p.is_dir())
+    _need({p.name for p in folder.iterdir()} - {p.name for p in parts} == {"index.json"},
+          "only index.json and subfolders at the root")
+    expected = [(part.name, shard) for part in parts for shard in read_index(part)["shards"]]
+    _need(len(expected) == len(index["shards"]), "the root index lists every subfolder's shards")
+    samples: list[dict] = []
+    for (part, own), shard in zip(expected, index["shards"]):
+        for key in ("raw_data", "zip_data"):
+            if own[key] is not None:
+                _need(shard[key]["basename"] == f"{part}/{own[key]['basename']}",
+                      f"basename of {part}'s shard in the merged index")
+        samples += read_shard(_raw_bytes(folder, shard), shard)
+    _need(samples == [s for part in parts for s in read_dataset(part)],
+          "the merged index reads the subfolders' samples")
+    return samples

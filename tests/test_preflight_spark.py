@@ -34,7 +34,7 @@ def spark(tmp_path_factory):
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
     os.environ["PYSPARK_PYTHON"] = sys.executable
     try:
-        session = (SparkSession.builder.master("local[2]").appName("ftdata-preflight-tests")
+        session = (SparkSession.builder.master("local[2,2]").appName("ftdata-preflight-tests")
                    .config("spark.ui.enabled", "false")
                    .config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.shuffle.partitions", "2")

@@ -166,3 +166,22 @@ def test_delta_table_input_is_named_by_uri_and_version(tmp_path):
     lines = (tmp_path / "o" / "train" / "train-00000.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines] == rows
     assert prepare(str(table), out=tmp_path / "o", format="jsonl").status == "skipped"
+
+
+def test_an_in_memory_document_reads_as_its_file(tmp_path, monkeypatch):
+    """A Spark row's text gives the chunks, ids, counts and content key of a file holding it."""
+    from ftdata.writers import records
+    from ftdata.writers.split import content_key
+
+    stage = TokenStage(TokenSettings(model=MISTRAL, date=None))
+    text = "First line\r\nsecond\rthird é\r\n" * 5  # CRLF across chunk boundaries
+    path = tmp_path / "doc.txt"
+    path.write_bytes(text.encode("utf-8"))
+    monkeypatch.setattr(records, "CHUNK_CHARS", 7)
+    document = records.Document(text)
+    assert list(records.text_chunks(document)) == list(records.text_chunks(path))
+    assert len(list(records.text_chunks(path))) > 5
+    assert (list(records.document_ids(stage.tokenizer, document))
+            == list(records.document_ids(stage.tokenizer, path)))
+    assert stage.count_document(document) == stage.count_document(str(path))
+    assert content_key("pretraining", document) == content_key("pretraining", str(path))

@@ -28,14 +28,14 @@ JSONL_FILES = sorted(p.relative_to(SAMPLE_DATA).as_posix() for p in SAMPLE_DATA.
 
 @pytest.fixture(scope="session")
 def spark():
-    """One local[2] session for the whole test run; workers import ftdata from this checkout."""
+    """One local[2,2] session (2 cores, one retry per task); workers import this checkout."""
     from pyspark.sql import SparkSession
 
     saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "PYSPARK_PYTHON")}
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
     os.environ["PYSPARK_PYTHON"] = sys.executable
     try:  # the JVM (and the Python workers it starts) keep the environment it was launched with
-        session = (SparkSession.builder.master("local[2]").appName("ftdata-tests")
+        session = (SparkSession.builder.master("local[2,2]").appName("ftdata-tests")
                    .config("spark.ui.enabled", "false")
                    .config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.shuffle.partitions", "2")

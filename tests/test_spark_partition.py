@@ -84,3 +84,14 @@ def test_merge_keeps_the_first_findings_per_code_and_exact_counts():
 def test_row_digest_is_stable_and_separates_examples():
     assert row_digest({"a": 1, "b": 2}, None) == row_digest({"b": 2, "a": 1}, None)
     assert row_digest(None, b'{"a":1}') != row_digest(None, b'{"a":2}')
+
+
+def test_dedupe_digests_keep_all_64_bits_as_spark_bigints():
+    """Two digests that differ only in the top bit must stay two different bigints."""
+    from ftdata.spark.write import signed64
+
+    for digest in (0, 1, (1 << 63) - 1, 1 << 63, (1 << 63) + 1, (1 << 64) - 1):
+        value = signed64(digest)
+        assert -(1 << 63) <= value < 1 << 63
+        assert value == int.from_bytes(digest.to_bytes(8, "big"), "big", signed=True)
+    assert signed64(1) != signed64((1 << 63) + 1)

@@ -2,9 +2,12 @@
 
 ``validate(df)`` returns the same :class:`~ftdata.result.Result` as
 ``ftdata.validate`` on the same rows; ``annotate(df)`` adds per-row verdict
-columns so that bad rows can be filtered in Spark. Both run the local
-checking core (:class:`ftdata.engine.Checker`) on the executors; pyspark is
-imported only when they are called (``pip install 'ftdata[spark]'``).
+columns so that bad rows can be filtered in Spark; ``prepare(df, out=...)``
+writes the same training-ready shards as ``ftdata.prepare``, from the executors
+(chat and instruction rows, or one pre-training document per row of a text
+column). All run the local checking core (:class:`ftdata.engine.Checker`) on
+the executors; pyspark is imported only when they are called
+(``pip install 'ftdata[spark]'``).
 
 Rows are named by their partition and 0-based index within it
 (``file="partition-00003", row=17``), plus ``key="id=..."`` when ``id_column``
@@ -20,7 +23,7 @@ from ftdata.config import Settings, settings_from, token_settings_from
 from ftdata.result import Result
 from ftdata.tokens.stage import TokenSettings
 
-__all__ = ["validate", "annotate"]
+__all__ = ["validate", "annotate", "prepare"]
 
 
 def _settings(settings, token_settings, options: dict[str, Any]) -> tuple[Settings, TokenSettings]:
@@ -148,3 +151,89 @@ def annotate(df, *, task: str | None = None, model: str | None = None,
              StructField("ftdata_trainable_tokens", LongType(), True)]
     schema = df.schema.__class__([*df.schema.fields, *added])
     return df.mapInArrow(driver.mapper(spec, annotate=True), schema)
+
+
+def prepare(df, *, out, format: str = "mds",  # noqa: A002 (the CLI's --format)
+            model: str | None = None, tokenizer: str | None = None,
+            context_length: int | None = None, tokenize: bool = True,
+            eval_fraction: float = 0.0, seed: int = 0, dedupe: bool = False,
+            strict: bool = False, force: bool = False, compression: str | None = "zstd",
+            hashes: tuple[str, ...] = ("sha1",), shard_bytes: int = 1 << 26,
+            file_bytes: int | None = None, task: str | None = None, profile: str | None = None,
+            date: Any = None, id_column: str | None = None, json_column: str | None = None,
+            columns: Iterable[str] | None = None, rename: Mapping[str, str] | None = None,
+            text_column: str | None = None, pad_last_window: bool = False,
+            name: str = "<spark DataFrame>", allow_empty: bool = False,
+            tokenizer_threads: int = 1):
+    """Write ``df``'s valid examples to ``out`` from the executors; a ``PrepareResult``.
+
+    The options mean what they mean for ``ftdata.prepare`` (formats ``mds``,
+    ``parquet``, ``jsonl``; chat and instruction rows) and the rows are read as
+    ``validate`` reads them. The same rows are written and left out, with the
+    same reasons, the same train/eval split and the same token ids as a local
+    run over the same rows; ``dedupe`` keeps the first copy in (partition, row)
+    order. Each split holds one folder per partition (``train/part-00003/``);
+    for MDS a merged ``train/index.json`` lists every partition's shards.
+    ``out`` must be a path the driver and every executor see (local mode, or a
+    shared mount such as ``/Volumes/...``); URIs are refused. ``text_column``
+    makes it a pre-training corpus, one document per row, cut into windows of
+    the context length per partition: each partition's last partial window is
+    dropped, or EOS-padded with ``pad_last_window``.
+    """
+    from ftdata.errors import UsageError
+    from ftdata.spark import shards
+    from ftdata.writers import FILE_BYTES
+    from ftdata.writers.sink import SinkOptions
+
+    if format not in shards.SPARK_FORMATS:
+        raise UsageError(f"ftdata.spark.prepare writes {', '.join(shards.SPARK_FORMATS)}, "
+                         f"not {format!r}")
+    if not 0 <= eval_fraction < 1:
+        raise UsageError("--eval-fraction must be at least 0 and below 1")
+    target = shards.local_out(out)
+    file_bytes = FILE_BYTES if file_bytes is None else file_bytes
+    columns = list(columns) if columns is not None else None  # read twice: options, plan
+    options = shards.options_of(dict(locals()))
+    settings = settings_from({}, task=task, profile=profile)
+    token_settings = token_settings_from({}, model=model, tokenizer=tokenizer,
+                                         context_length=context_length, date=date)
+    if tokenize and format != "jsonl" and not token_settings.requested:
+        raise UsageError(f"--format {format} tokenizes: give --model or --tokenizer, "
+                         "or tokenize=False")
+    if text_column is not None:
+        checker, spec = _documents_plan(df, text_column, name, settings, token_settings,
+                                        tokenizer_threads)
+    else:
+        checker, spec = _prepare(df, json_column, id_column, columns, rename, name, settings,
+                                 token_settings, tokenizer_threads)
+    if spec.task == "pretraining" and text_column is None:
+        raise UsageError("pre-training rows need text_column= (one document per row)")
+    stage = checker.tokens.stage if checker.tokens is not None else None
+    if checker.tokens is not None and stage is None:
+        raise UsageError(f"no tokenizer for the model: {checker.tokens.skipped}")
+    sink = SinkOptions(format=format, tokenize=tokenize, compression=compression,
+                       hashes=tuple(hashes), shard_bytes=shard_bytes, file_bytes=file_bytes,
+                       pad_last_window=pad_last_window,
+                       context_length=stage.max_seq_len if stage is not None else context_length)
+    write = shards.WriteSpec(spec, sink, eval_fraction, seed, attempts="",
+                             text_column=text_column)
+    return shards.execute(df, target, checker, write, options, force=force,
+                          allow_empty=allow_empty, name=name)
+
+
+def _documents_plan(df, column, name, settings, token_settings, threads):
+    """The driver's Checker and the executors' Spec for a corpus of one document per row."""
+    from ftdata.engine import Checker
+    from ftdata.errors import UsageError
+    from ftdata.spark import driver
+    from ftdata.spark.partition import Spec
+
+    if column not in df.columns:
+        raise UsageError(f"the DataFrame has no column {column!r}")
+    if not token_settings.requested:
+        raise UsageError("pre-training shards hold token ids: give --model or --tokenizer")
+    checker = Checker(settings, token_settings)
+    checker.check_source(driver.DriverSource(name, []), task="pretraining")
+    tokenizer, skipped = driver.shipped_tokenizer(checker)
+    spec = Spec(settings, token_settings, tokenizer, skipped, "pretraining", name)
+    return checker, spec

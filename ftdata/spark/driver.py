@@ -114,20 +114,30 @@ def refuse_error_duplicates(checker: Checker, settings) -> None:
 
 def merge_partials(checker: Checker, out) -> None:
     """Fold every partition's state into the driver's Checker, in partition order."""
+    for partition, state in collect_states(out):
+        merge_state(checker, partition, state)
+
+
+def collect_states(out) -> list[tuple[int, dict]]:
+    """(partition, unpickled state) of every partition's state row, in partition order."""
     from pyspark.sql import functions as F
 
     rows = out.where(F.col("state").isNotNull()).select("partition", "state").collect()
+    return [(row["partition"], loads_state(row["state"]))
+            for row in sorted(rows, key=lambda r: r["partition"])]
+
+
+def merge_state(checker: Checker, partition: int, state: dict) -> None:
+    """Fold one partition's findings, drop tally and token statistics into ``checker``."""
     expected = stage_identity(checker.tokens)
-    for row in sorted(rows, key=lambda r: r["partition"]):
-        state = loads_state(row["state"])
-        if state["identity"] != expected:  # e.g. another ftdata version on the executors
-            raise UsageError(f"partition {row['partition']} counted with tokenizer/template "
-                             f"{state['identity']}, the driver with {expected}")
-        checker.builder.merge(state["builder"])
-        checker._drops.merge(state.get("drops"))  # DS007 without a tokenizer, as a local run
-        if checker.tokens is not None:
-            for task, stats in state["stats"].items():
-                merge_stats(checker.tokens.stats.setdefault(task, type(stats)(task)), stats)
+    if state["identity"] != expected:  # e.g. another ftdata version on the executors
+        raise UsageError(f"partition {partition} counted with tokenizer/template "
+                         f"{state['identity']}, the driver with {expected}")
+    checker.builder.merge(state["builder"])
+    checker._drops.merge(state.get("drops"))  # DS007 without a tokenizer, as a local run
+    if checker.tokens is not None:
+        for task, stats in state["stats"].items():
+            merge_stats(checker.tokens.stats.setdefault(task, type(stats)(task)), stats)
 
 
 def merge_stats(into, other) -> None:

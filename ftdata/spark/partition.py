@@ -113,9 +113,13 @@ class PartitionChecker(Checker):
 
     def state(self) -> bytes:
         """The partial result: builder state and token statistics, pickled."""
+        return pickle.dumps(self.state_dict())
+
+    def state_dict(self) -> dict:
+        """What ``state`` pickles (subclasses add their own parts)."""
         stats = self.tokens.stats if self.tokens is not None else {}
-        return pickle.dumps({"builder": self.builder.state(), "stats": stats,
-                             "drops": self._drops, "identity": stage_identity(self.tokens)})
+        return {"builder": self.builder.state(), "stats": stats, "drops": self._drops,
+                "identity": stage_identity(self.tokens)}
 
 
 def stage_identity(tokens) -> tuple[str, str] | None:
@@ -219,9 +223,13 @@ def _take_json(batch: Batch, row: int, text: str | bytes | None) -> None:
 
 
 def check_partition(batches: Iterator[pa.RecordBatch], spec: Spec, partition: int,
-                    annotate: bool = False) -> Iterator[pa.RecordBatch]:
-    """Check one partition; yield annotated input batches, or the partial result rows."""
-    checker = PartitionChecker(spec, partition, annotate)
+                    annotate: bool = False,
+                    checker: PartitionChecker | None = None) -> Iterator[pa.RecordBatch]:
+    """Check one partition; yield annotated input batches, or the partial result rows.
+
+    ``checker`` is a prepared one (``ftdata.spark.write``'s, whose rows go to a sink).
+    """
+    checker = checker or PartitionChecker(spec, partition, annotate)
     convert = json_batch if spec.json_column else table_batch
     start = 0
     for record_batch in batches:

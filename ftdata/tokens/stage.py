@@ -17,7 +17,6 @@ from ftdata.errors import TokenizerError, UsageError
 from ftdata.findings import pointer
 from ftdata.option_values import real, whole
 
-CHUNK_CHARS = 1_000_000  # llm-foundry tokenizes text files in chunks of this many characters
 EMPTY_TEMPLATE = ("the tokenizer's chat_template is empty, so every conversation renders to "
                   "nothing; give the model's real template (it is not replaced by a default)")
 
@@ -243,24 +242,25 @@ class TokenStage:
                 tokens = where if isinstance(where, tuple) else (where,)
                 outcome.special_tokens.append((pointer(*tokens), found.group()))
 
-    def count_document(self, path: str) -> tuple[int, str | None]:
-        """Tokens of one text file (chunked like llm-foundry) and the first special literal.
+    def count_document(self, path) -> tuple[int, str | None]:
+        """Tokens of one text file or ``Document`` (chunked like llm-foundry), first literal.
 
         Raises ``EncoderPanic`` when the encoder panics on the text.
         """
         from ftdata.tokens.safe_encode import guarded
 
+        from ftdata.writers.records import text_chunks
+
         bos = self.tokenizer.bos_token_id
         total, literal, first = 0, None, True
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            while chunk := handle.read(CHUNK_CHARS):
-                ids = guarded(self.tokenizer.encode_batch, [chunk], True)[0]
-                if not first and bos is not None and ids[:1] == [bos]:
-                    ids = ids[1:]  # only the document's first chunk keeps its BOS
-                total += len(ids)
-                first = False
-                if literal is None and self._literals and (found := self._literals.search(chunk)):
-                    literal = found.group()
+        for chunk in text_chunks(path):  # a file, or a Spark row's in-memory Document
+            ids = guarded(self.tokenizer.encode_batch, [chunk], True)[0]
+            if not first and bos is not None and ids[:1] == [bos]:
+                ids = ids[1:]  # only the document's first chunk keeps its BOS
+            total += len(ids)
+            first = False
+            if literal is None and self._literals and (found := self._literals.search(chunk)):
+                literal = found.group()
         return total, literal
 
 

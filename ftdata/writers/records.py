@@ -9,7 +9,9 @@ Pre-training text becomes ``tokens`` windows of exactly the context length.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 CHUNK_CHARS = 1_000_000  # llm-foundry tokenizes text files in chunks of this many characters
@@ -39,17 +41,40 @@ def plain_record(task: str, shaped: dict[str, Any]) -> dict[str, Any]:
     return {"prompt": shaped["prompt"], "response": response}
 
 
-def document_ids(tokenizer, path: str) -> Iterator[list[int]]:
-    """Token ids of one text file, chunked as llm-foundry does (BOS only on the first chunk)."""
+@dataclass(frozen=True)
+class Document:
+    """A pre-training document held in memory (a DataFrame row's text) instead of a file."""
+
+    text: str
+
+
+def text_chunks(document: str | os.PathLike | Document) -> Iterator[str]:
+    """A document's text in chunks of ``CHUNK_CHARS`` characters, as llm-foundry reads a file.
+
+    A file is read in text mode (UTF-8, bad bytes replaced, newlines made ``\n``);
+    an in-memory ``Document`` gets the same newline translation, so the same
+    text gives the same chunks either way.
+    """
+    if isinstance(document, Document):
+        text = document.text.replace("\r\n", "\n").replace("\r", "\n")
+        for start in range(0, len(text), CHUNK_CHARS):
+            yield text[start:start + CHUNK_CHARS]
+        return
+    with open(document, encoding="utf-8", errors="replace") as handle:
+        while chunk := handle.read(CHUNK_CHARS):
+            yield chunk
+
+
+def document_ids(tokenizer, document: str | os.PathLike | Document) -> Iterator[list[int]]:
+    """Token ids of one document, chunked as llm-foundry does (BOS only on the first chunk)."""
     bos = tokenizer.bos_token_id
     first = True
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        while chunk := handle.read(CHUNK_CHARS):
-            ids = tokenizer.encode_batch([chunk], True)[0]
-            if not first and bos is not None and ids[:1] == [bos]:
-                ids = ids[1:]
-            first = False
-            yield ids
+    for chunk in text_chunks(document):
+        ids = tokenizer.encode_batch([chunk], True)[0]
+        if not first and bos is not None and ids[:1] == [bos]:
+            ids = ids[1:]
+        first = False
+        yield ids
 
 
 class TokenWindows:

@@ -52,6 +52,32 @@ class SinkCounts:
     padding_tokens: int = 0
     tail_tokens_dropped: int = 0
 
+    def merge(self, other: SinkCounts) -> None:
+        """Add another sink's counts (a Spark partition's) to these."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(mine, Counter):
+                mine.update(value)
+            else:
+                setattr(self, name, mine + value)
+
+
+def error_test(settings) -> Callable[[str], bool]:
+    """Whether a finding code is an error under ``settings``' policy (unknown codes are not)."""
+    from ftdata.findings import Severity
+    from ftdata.rules import registry
+
+    policy = settings.policy()
+
+    def is_error(code: str) -> bool:
+        try:
+            rule = registry.get(code)
+        except KeyError:
+            return False
+        return policy.get(code, rule.severity) is Severity.ERROR
+
+    return is_error
+
 
 class RowSink:
     """Routes valid rows to per-split writers; counts the others."""

@@ -16,11 +16,14 @@ from typing import Any
 import orjson
 
 from ftdata.writers.manifest import sha256_file
+from ftdata.writers.records import Document
 
 
 def content_key(task: str, shaped: Any) -> bytes:
     """Canonical bytes of an example (sorted keys) or, for text, the document's bytes hash."""
     if task == "pretraining":
+        if isinstance(shaped, Document):  # the same key as a file holding this text
+            return hashlib.sha256(shaped.text.encode("utf-8", "surrogatepass")).digest()
         return bytes.fromhex(sha256_file(Path(shaped)))
     return orjson.dumps(shaped, option=orjson.OPT_SORT_KEYS)
 
@@ -36,7 +39,8 @@ def prompt_key(task: str, shaped: Any) -> bytes | None:
     return None
 
 
-def _h64(data: bytes) -> int:
+def h64(data: bytes) -> int:
+    """A stable 64-bit digest (the split and duplicate key; the same in every process)."""
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
 
 
@@ -58,20 +62,25 @@ class Splitter:
             return "train"  # nothing to decide: skip hashing (a text document is re-read for it)
         key = content_key(task, shaped)
         if self.dedupe:
-            digest = _h64(key)
+            digest = h64(key)
             if digest in self._seen:
                 return None
             self._seen.add(digest)
         if not self.cut:
             return "train"
-        side = "eval" if _h64(self.salt + key) < self.cut else "train"
+        side = "eval" if h64(self.salt + key) < self.cut else "train"
         prompt = prompt_key(task, shaped)
         if prompt is not None:
             if side == "train":
-                self._train_prompts.add(_h64(prompt))
+                self._train_prompts.add(h64(prompt))
             else:
-                self._eval_prompts.append((_h64(prompt), where))
+                self._eval_prompts.append((h64(prompt), where))
         return side
+
+    def absorb(self, other: Splitter) -> None:
+        """Add another splitter's prompts (a Spark partition's), so ``leaks`` sees all of them."""
+        self._train_prompts |= other._train_prompts
+        self._eval_prompts += other._eval_prompts
 
     def leaks(self) -> list[dict]:
         """Locations of eval examples whose prompt side also occurs in train."""

@@ -1,0 +1,65 @@
+"""Pre-training on Spark: one document per row of a text column, into context-length windows.
+
+A local corpus is a folder of ``.txt`` files; here each row's text is one
+document (e.g. ``spark.read.text(path, wholetext=True)``, column ``value``).
+Every document is checked and counted as a text file is (TX002 for an empty
+one, the tokenizer's findings) and goes to the same :class:`RowSink`, which
+concatenates the partition's documents (EOS after each) into windows of
+exactly the context length. Each partition ends with its own remainder:
+dropped, or EOS-padded with ``pad_last_window`` - so a Spark run writes at
+most one window fewer (or one padded window more) per partition than a local
+run over the same documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+
+from ftdata.engine import RowOutcome
+from ftdata.rules import text
+from ftdata.spark.partition import state_row
+from ftdata.spark.write import DIGESTS, WriteSpec, WritingChecker, attempt_folder, signed64
+from ftdata.writers.records import Document
+from ftdata.writers.split import content_key, h64
+
+
+def documents(batches: Iterator[pa.RecordBatch], column: str) -> Iterator[tuple[int, Document]]:
+    """(row, document) of every row; a null text is an empty document."""
+    start = 0
+    for batch in batches:
+        for offset, value in enumerate(batch.column(column).to_pylist()):
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")  # as a text file is read
+            yield start + offset, Document(value or "")
+        start += batch.num_rows
+
+
+def write_documents(batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int,
+                    attempt: int) -> Iterator[pa.RecordBatch]:
+    """Check, count and window one partition's documents; yield its state row."""
+    checker = WritingChecker(spec, partition, attempt_folder(spec, partition, attempt))
+    builder, source = checker.builder, spec.check.source
+    for row, document in documents(batches, spec.text_column):
+        where = {"source": source, "row": row, "file": checker.label}
+        builder.start_row()
+        if not document.text.strip():
+            builder.emit(text.EMPTY_DOCUMENT, "the document is empty", **where)
+        if checker.tokens is not None and checker.tokens.count_document(document, where):
+            builder.fail_row()
+        checker.on_row(RowOutcome("pretraining", document, where, not builder.row_failed,
+                                  tuple(builder.row_codes)))
+        builder.end_row(checker.summary)
+    yield state_row(checker, partition)
+
+
+def digest_documents(batches: Iterator[pa.RecordBatch], spec: WriteSpec,
+                     partition: int) -> Iterator[pa.RecordBatch]:
+    """The first pass of ``dedupe``: every document's content digest (a file's, for its text)."""
+    found = [(h64(content_key("pretraining", document)), row)
+             for row, document in documents(batches, spec.text_column)]
+    yield pa.RecordBatch.from_arrays([
+        pa.array([partition] * len(found), pa.int32()),
+        pa.array([signed64(d) for d, _ in found], pa.int64()),
+        pa.array([r for _, r in found], pa.int64())], schema=DIGESTS)
