@@ -23,6 +23,6 @@ python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 # One resolver run, so pip never pairs the torch with another torchvision: ftdata (editable, so
 # the tests see this checkout) with the reader and the vocabularies the tests use, and pytest.
-"$venv/bin/python" -m pip install --quiet -e '.[streaming,dbrx,mistral]' pytest hypothesis
+"$venv/bin/python" -m pip install --quiet -e '.[streaming,dbrx,mistral,spark]' pytest hypothesis
 "$venv/bin/python" -c "import streaming, torch, torchvision
 print('streaming', streaming.__version__, 'torch', torch.__version__, 'torchvision', torchvision.__version__)"
