@@ -46,24 +46,12 @@ def spark_available() -> bool:
 
 @pytest.fixture(scope="module")
 def spark():
-    """A local[2,2] session (as test_spark.py's, which gets it back: one retry per task)."""
+    """The shared local session (tests/spark_session.py)."""
     if not spark_available():
         pytest.skip("Spark needs pyspark and Java")
-    from pyspark.sql import SparkSession
+    from spark_session import local_session
 
-    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "PYSPARK_PYTHON")}
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    try:
-        session = (SparkSession.builder.master("local[2,2]").appName("ftdata-tests")
-                   .config("spark.ui.enabled", "false")
-                   .config("spark.ui.showConsoleProgress", "false")
-                   .config("spark.sql.shuffle.partitions", "2")
-                   .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    session.sparkContext.setLogLevel("ERROR")
+    session = local_session()
     return session  # left running: test_spark.py's fixture gets the same session and stops it
 
 

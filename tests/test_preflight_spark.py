@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 
 import pytest
-from conftest import ROOT, SAMPLE_DATA
+from conftest import SAMPLE_DATA
 
 import ftdata
 
@@ -28,21 +27,9 @@ EVAL = "spark_catalog.default.ftdata_preflight_eval"
 def spark(tmp_path_factory):
     """A local session (or the one tests/test_spark.py started) with a saved chat table."""
     import pyarrow as pa
-    from pyspark.sql import SparkSession
+    from spark_session import local_session
 
-    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "PYSPARK_PYTHON")}
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    try:
-        session = (SparkSession.builder.master("local[2,2]").appName("ftdata-preflight-tests")
-                   .config("spark.ui.enabled", "false")
-                   .config("spark.ui.showConsoleProgress", "false")
-                   .config("spark.sql.shuffle.partitions", "2")
-                   .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    session.sparkContext.setLogLevel("ERROR")
+    session = local_session()
     lines = (SAMPLE_DATA / "chat" / "support_good.jsonl").read_text().splitlines()
     rows = [{"messages": json.loads(line)["messages"]} for line in lines]
     frame = session.createDataFrame(pa.Table.from_pylist(rows))

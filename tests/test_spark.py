@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 
 import pyarrow as pa
 import pytest
-from conftest import ROOT, SAMPLE_DATA
+from conftest import SAMPLE_DATA
 
 import ftdata
 
@@ -28,22 +27,10 @@ JSONL_FILES = sorted(p.relative_to(SAMPLE_DATA).as_posix() for p in SAMPLE_DATA.
 
 @pytest.fixture(scope="session")
 def spark():
-    """One local[2,2] session (2 cores, one retry per task); workers import this checkout."""
-    from pyspark.sql import SparkSession
+    """The shared local session (tests/spark_session.py); stopped at the end."""
+    from spark_session import local_session
 
-    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", "PYSPARK_PYTHON")}
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    try:  # the JVM (and the Python workers it starts) keep the environment it was launched with
-        session = (SparkSession.builder.master("local[2,2]").appName("ftdata-tests")
-                   .config("spark.ui.enabled", "false")
-                   .config("spark.ui.showConsoleProgress", "false")
-                   .config("spark.sql.shuffle.partitions", "2")
-                   .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    session.sparkContext.setLogLevel("ERROR")
+    session = local_session()
     yield session
     session.stop()
 
