@@ -29,11 +29,14 @@ from measure import run_job, stats  # noqa: E402
 
 def base_tree(revision: str, files: list[str], into: Path) -> Path:
     """Copy ``ftdata/`` into ``into`` and overwrite ``files`` with their text at ``revision``."""
-    shutil.copytree(ROOT / "ftdata", into / "ftdata",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "ftdata", into / "ftdata", ignore=shutil.ignore_patterns("__pycache__"))
     for name in files:
-        text = subprocess.run(["git", "--no-optional-locks", "show", f"{revision}:{name}"],
-                              cwd=ROOT, capture_output=True, check=True).stdout
+        text = subprocess.run(
+            ["git", "--no-optional-locks", "show", f"{revision}:{name}"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
         (into / name).write_bytes(text)
     return into
 
@@ -57,10 +60,14 @@ def summarize(runs: dict, megabytes: float) -> dict:
     for name, records in runs.items():
         wall = stats([r["inner"]["seconds"] for r in records])
         cpu = stats([r["inner"]["cpu_seconds"] for r in records])
-        out[name] = {"inner_s": wall, "inner_cpu_s": cpu, "mb_per_s": megabytes / wall["median"],
-                     "mb_per_cpu_s": megabytes / cpu["median"],
-                     "max_rss_mb": max(r["max_rss_mb"] for r in records),
-                     "summary": records[-1]["inner"]["summary"]}
+        out[name] = {
+            "inner_s": wall,
+            "inner_cpu_s": cpu,
+            "mb_per_s": megabytes / wall["median"],
+            "mb_per_cpu_s": megabytes / cpu["median"],
+            "max_rss_mb": max(r["max_rss_mb"] for r in records),
+            "summary": records[-1]["inner"]["summary"],
+        }
     return out
 
 
@@ -77,12 +84,17 @@ def main() -> int:
         trees = {"base": base_tree(args.base, args.files, Path(tmp)), "work": ROOT}
         result = summarize(measure(trees, str(Path(args.path).resolve()), args.reps), megabytes)
     for name, r in result.items():
-        print(f"{name}: {r['inner_s']['median']:.3f} s ({r['inner_s']['min']:.3f}-"
-              f"{r['inner_s']['max']:.3f}), {r['mb_per_s']:.0f} MB/s, "
-              f"{r['mb_per_cpu_s']:.0f} MB per CPU s, peak RSS {r['max_rss_mb']:.0f} MB")
+        print(
+            f"{name}: {r['inner_s']['median']:.3f} s ({r['inner_s']['min']:.3f}-"
+            f"{r['inner_s']['max']:.3f}), {r['mb_per_s']:.0f} MB/s, "
+            f"{r['mb_per_cpu_s']:.0f} MB per CPU s, peak RSS {r['max_rss_mb']:.0f} MB"
+        )
     same = result["base"]["summary"] == result["work"]["summary"]
-    print("speed-up (CPU):", f"{result['base']['inner_cpu_s']['median'] / result['work']['inner_cpu_s']['median']:.2f}x;",
-          "findings summaries identical" if same else "FINDINGS DIFFER")
+    print(
+        "speed-up (CPU):",
+        f"{result['base']['inner_cpu_s']['median'] / result['work']['inner_cpu_s']['median']:.2f}x;",
+        "findings summaries identical" if same else "FINDINGS DIFFER",
+    )
     (HERE / "out").mkdir(exist_ok=True)
     record = {"path": args.path, "base": args.base, "files": args.files, **result}
     (HERE / "out" / "ab.json").write_text(json.dumps(record, indent=2) + "\n")

@@ -46,7 +46,7 @@ def _extra_key(rng, value, line):
 
 def _duplicate_key(rng, value, line):
     first = next(iter(value))
-    return b'{' + orjson.dumps(first) + b':' + orjson.dumps(value[first]) + b',' + line[1:]
+    return b"{" + orjson.dumps(first) + b":" + orjson.dumps(value[first]) + b"," + line[1:]
 
 
 def _same_role_twice(rng, value, line):
@@ -74,10 +74,27 @@ def _not_object(rng, value, line):
     return b"[" + line + b"]"
 
 
-CHAT_FAULTS = (_truncated, _trailing_comma, _wrong_role, _missing_content, _empty_content,
-               _missing_messages, _extra_key, _duplicate_key, _same_role_twice)
-INSTRUCTION_FAULTS = (_truncated, _trailing_comma, _missing_response, _prompt_not_string,
-                      _empty_response, _extra_key, _duplicate_key, _not_object)
+CHAT_FAULTS = (
+    _truncated,
+    _trailing_comma,
+    _wrong_role,
+    _missing_content,
+    _empty_content,
+    _missing_messages,
+    _extra_key,
+    _duplicate_key,
+    _same_role_twice,
+)
+INSTRUCTION_FAULTS = (
+    _truncated,
+    _trailing_comma,
+    _missing_response,
+    _prompt_not_string,
+    _empty_response,
+    _extra_key,
+    _duplicate_key,
+    _not_object,
+)
 
 
 def inject(rng: random.Random, faults, value: dict, line: bytes) -> bytes:

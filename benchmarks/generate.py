@@ -49,21 +49,35 @@ def chat_example(maker: TextMaker, system: str | None) -> dict:
         text = system or maker.prose(maker.lognormal_words(40, 0.7, 600))
         messages.append({"role": "system", "content": text})
     for _ in range(rng.randint(1, 4)):
-        messages.append({"role": "user",
-                         "content": maker.prose(maker.lognormal_words(33, 1.0, 3000), 0.05)})
-        messages.append({"role": "assistant",
-                         "content": maker.prose(maker.lognormal_words(150, 0.9, 4000), 0.3)})
+        messages.append(
+            {"role": "user", "content": maker.prose(maker.lognormal_words(33, 1.0, 3000), 0.05)}
+        )
+        messages.append(
+            {
+                "role": "assistant",
+                "content": maker.prose(maker.lognormal_words(150, 0.9, 4000), 0.3),
+            }
+        )
     return {"messages": messages}
 
 
 def instruction_example(maker: TextMaker) -> dict:
     """One prompt/response pair with chat-like lengths."""
-    return {"prompt": maker.prose(maker.lognormal_words(40, 1.0, 3000), 0.05),
-            "response": maker.prose(maker.lognormal_words(150, 0.9, 4000), 0.3)}
+    return {
+        "prompt": maker.prose(maker.lognormal_words(40, 1.0, 3000), 0.05),
+        "response": maker.prose(maker.lognormal_words(150, 0.9, 4000), 0.3),
+    }
 
 
-def write_jsonl(path: Path, task: str, size: int, seed: int, bad: float,
-                shared_system: bool, system_words: int = 60) -> dict:
+def write_jsonl(
+    path: Path,
+    task: str,
+    size: int,
+    seed: int,
+    bad: float,
+    shared_system: bool,
+    system_words: int = 60,
+) -> dict:
     """Stream examples to ``path`` until ``size`` bytes; return counts."""
     maker = TextMaker(seed)
     fault_rng = random.Random(seed + 1)
@@ -74,7 +88,9 @@ def write_jsonl(path: Path, task: str, size: int, seed: int, bad: float,
         while written < size:
             block = []
             for _ in range(BLOCK_LINES):
-                value = chat_example(maker, system) if task == "chat" else instruction_example(maker)
+                value = (
+                    chat_example(maker, system) if task == "chat" else instruction_example(maker)
+                )
                 line = orjson.dumps(value)
                 if bad and fault_rng.random() < bad:
                     line = inject(fault_rng, faults, value, line)
@@ -126,10 +142,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="10MB", help="target size, e.g. 1MB, 200MB, 2GB")
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--bad", type=float, default=0.0, help="fraction of bad lines/files")
-    parser.add_argument("--shared-system", action="store_true",
-                        help="chat: every example starts with the same system prompt")
-    parser.add_argument("--system-words", type=int, default=60,
-                        help="words in the shared system prompt (60)")
+    parser.add_argument(
+        "--shared-system",
+        action="store_true",
+        help="chat: every example starts with the same system prompt",
+    )
+    parser.add_argument(
+        "--system-words", type=int, default=60, help="words in the shared system prompt (60)"
+    )
     args = parser.parse_args(argv)
     size = parse_size(args.size)
     start = time.perf_counter()
@@ -138,8 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.task == "text":
         stats = write_text(tmp, size, args.seed, args.bad)
     else:
-        stats = write_jsonl(tmp, args.task, size, args.seed, args.bad, args.shared_system,
-                            args.system_words)
+        stats = write_jsonl(
+            tmp, args.task, size, args.seed, args.bad, args.shared_system, args.system_words
+        )
     if args.out.exists() and args.task == "text":
         _remove_tree(args.out)
     os.replace(tmp, args.out)

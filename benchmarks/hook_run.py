@@ -28,8 +28,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LINES = [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]},
-         {"prompt": "What is 2+2?", "response": "4"}]
+LINES = [
+    {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]},
+    {"prompt": "What is 2+2?", "response": "4"},
+]
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str], reps: int) -> dict:
@@ -41,13 +43,19 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str], reps: int) -> dict:
     walls, cpus = [], []
     for _ in range(reps):
         start = time.perf_counter()
-        child = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         _, _, usage = os.wait4(child.pid, 0)
         walls.append(time.perf_counter() - start)
         cpus.append(usage.ru_utime + usage.ru_stime)
-    return {"median_s": statistics.median(walls), "min_s": min(walls), "max_s": max(walls),
-            "cpu_s": statistics.median(cpus), "reps": reps}
+    return {
+        "median_s": statistics.median(walls),
+        "min_s": min(walls),
+        "max_s": max(walls),
+        "cpu_s": statistics.median(cpus),
+        "reps": reps,
+    }
 
 
 def folder_mb(path: Path) -> float:
@@ -58,10 +66,16 @@ def folder_mb(path: Path) -> float:
 
 def git(cwd: Path, *args: str) -> str:
     """Run git quietly with a fixed identity; return its output."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b",
-           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@b"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=True).stdout
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@b",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@b",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def snapshot(target: Path) -> str:
@@ -81,10 +95,12 @@ def user_project(root: Path, repo: Path, rev: str) -> None:
     """A small repository with one data file, configured to use the structure hook."""
     (root / "data").mkdir(parents=True)
     (root / "data" / "small.jsonl").write_text(
-        "".join(json.dumps(line) + "\n" for line in LINES[:1] * 3), encoding="utf-8")
+        "".join(json.dumps(line) + "\n" for line in LINES[:1] * 3), encoding="utf-8"
+    )
     (root / ".pre-commit-config.yaml").write_text(
         f"repos:\n- repo: {repo}\n  rev: {rev}\n  hooks:\n  - id: ftdata-validate\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "data")
@@ -104,8 +120,9 @@ def measure(reps: int) -> dict:
         env["PRE_COMMIT_HOME"] = str(home)
         pre_commit = [sys.executable, "-m", "pre_commit"]
         start = time.perf_counter()
-        subprocess.run([*pre_commit, "install-hooks"], cwd=project, env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*pre_commit, "install-hooks"], cwd=project, env=env, check=True, capture_output=True
+        )
         install_s = time.perf_counter() - start
         envs = [p for p in home.iterdir() if p.is_dir()]
         hook_python = next(home.rglob("py_env-*/bin/python"))
@@ -113,12 +130,20 @@ def measure(reps: int) -> dict:
         figures = {
             "python -c pass": timed([str(hook_python), "-c", "pass"], project, env, reps),
             "ftdata validate --no-tokens small.jsonl": timed(
-                [ftdata, "validate", "--no-tokens", "data/small.jsonl"], project, env, reps),
+                [ftdata, "validate", "--no-tokens", "data/small.jsonl"], project, env, reps
+            ),
             "pre-commit run ftdata-validate --all-files": timed(
-                [*pre_commit, "run", "ftdata-validate", "--all-files"], project, env, reps),
+                [*pre_commit, "run", "ftdata-validate", "--all-files"], project, env, reps
+            ),
         }
-        return {"load": load, "first_install_s": install_s, "hook_env_mb": sum(folder_mb(p) for p in envs),
-                "runs": figures, "python": sys.version.split()[0], "cpus": os.cpu_count()}
+        return {
+            "load": load,
+            "first_install_s": install_s,
+            "hook_env_mb": sum(folder_mb(p) for p in envs),
+            "runs": figures,
+            "python": sys.version.split()[0],
+            "cpus": os.cpu_count(),
+        }
 
 
 def markdown(results: dict) -> str:
@@ -126,11 +151,12 @@ def markdown(results: dict) -> str:
     rows = "\n".join(
         f"| `{name}` | {fig['cpu_s'] * 1000:.0f} ms | {fig['median_s'] * 1000:.0f} ms | "
         f"{fig['min_s'] * 1000:.0f}-{fig['max_s'] * 1000:.0f} ms | {fig['reps']} |"
-        for name, fig in results["runs"].items())
+        for name, fig in results["runs"].items()
+    )
     return f"""# The structure-only pre-commit hook
 
-Measured by `python benchmarks/hook_run.py` (Python {results['python']}, {results['cpus']} cores,
-a shared machine, load average {results['load']:.1f} at the start: medians of fresh processes; the
+Measured by `python benchmarks/hook_run.py` (Python {results["python"]}, {results["cpus"]} cores,
+a shared machine, load average {results["load"]:.1f} at the start: medians of fresh processes; the
 commands run inside the hook's own environment). CPU time is user + system time of the process and
 its children; it barely moves with the load of other processes, while wall time does.
 
@@ -139,8 +165,8 @@ its children; it barely moves with the load of other processes, while wall time 
 {rows}
 
 First `pre-commit install-hooks` of `ftdata-validate` (pip installs ftdata and every core
-dependency into the hook's environment, wheels from a local cache): {results['first_install_s']:.0f} s;
-the environment takes {results['hook_env_mb']:.0f} MB on disk.
+dependency into the hook's environment, wheels from a local cache): {results["first_install_s"]:.0f} s;
+the environment takes {results["hook_env_mb"]:.0f} MB on disk.
 """
 
 

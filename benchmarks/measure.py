@@ -43,8 +43,11 @@ def run_once(cmd: list[str], *, cwd: str, env: dict[str, str]) -> dict:
     is forked from that tiny program and its ``%M`` is exact; without it the
     figure is a floor at the driver's own RSS.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile(mode="r") as rss_file:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(mode="r") as rss_file,
+    ):
         prefix = [TIME, "-f", "%M", "-o", rss_file.name] if TIME else []
         busy0 = cpu_busy_seconds()
         start = time.perf_counter()
@@ -85,5 +88,10 @@ def stats(values: list[float]) -> dict:
         return {}
     median = statistics.median(values)
     spread = (max(values) - min(values)) / median if median else 0.0
-    return {"median": median, "min": min(values), "max": max(values), "n": len(values),
-            "spread": spread}
+    return {
+        "median": median,
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+        "spread": spread,
+    }

@@ -49,10 +49,16 @@ def job_prepare(path: str, model: str) -> dict:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     shard_bytes = sum(s["bytes"] for s in done.manifest["shards"])
     shutil.rmtree(out.parent)
-    return {"seconds": seconds, "cpu": cpu, "load_seconds": load,
-            "examples": done.manifest["examples"], "tokens": done.manifest["tokens"]["written"],
-            "shards": len(done.manifest["shards"]), "shard_bytes": shard_bytes,
-            "findings": done.result.by_code}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "load_seconds": load,
+        "examples": done.manifest["examples"],
+        "tokens": done.manifest["tokens"]["written"],
+        "shards": len(done.manifest["shards"]),
+        "shard_bytes": shard_bytes,
+        "findings": done.result.by_code,
+    }
 
 
 def job_encode(path: str, model: str) -> dict:
@@ -84,8 +90,13 @@ def job_encode(path: str, model: str) -> dict:
     for texts in batches:
         tokens += sum(len(e.ids) for e in encoder.encode_batch(texts, add_special_tokens=False))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"seconds": seconds, "cpu": cpu, "planning_seconds": planning, "tokens": tokens,
-            "texts": sum(map(len, batches))}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "planning_seconds": planning,
+        "tokens": tokens,
+        "texts": sum(map(len, batches)),
+    }
 
 
 def run_job(kind: str, path: Path, model: str) -> dict:
@@ -93,8 +104,9 @@ def run_job(kind: str, path: Path, model: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.setdefault("RAYON_NUM_THREADS", str(os.cpu_count() or 1))
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--job", kind, str(path), model],
-                            stdout=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--job", kind, str(path), model], stdout=subprocess.PIPE, env=env
+    )
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if status:
@@ -127,42 +139,50 @@ def speed_section(path: Path, model: str, reps: int) -> str:
     ratio_no_load = _median([r["seconds"] for r in enc]) / bare
     size_mb = path.stat().st_size / 1e6
     first = prep[0]
-    return "\n".join([
-        f"### {model} on `{path.relative_to(ROOT)}` ({size_mb:.1f} MB), {reps} repetitions", "",
-        "| figure | ftdata.prepare → MDS (tokenized) "
-        "| bare `encode_batch` (offsets) of the same texts |",
-        "|---|---|---|",
-        f"| in-process s (median, range) | {_fig(prep, 'seconds')} | {_fig(enc, 'seconds')} "
-        f"(planning {_fig(enc, 'planning_seconds')} apart) |",
-        f"| of which tokenizer + template load s | {_fig(prep, 'load_seconds')} | — |",
-        f"| in-process CPU s | {_fig(prep, 'cpu')} | {_fig(enc, 'cpu')} |",
-        f"| whole-process wall s | {_fig(prep, 'wall')} | {_fig(enc, 'wall')} |",
-        f"| peak RSS MB | {_fig(prep, 'rss_mb')} | {_fig(enc, 'rss_mb')} |",
-        f"| tokens | {first['tokens']} written (turn ids) | {enc[0]['tokens']} "
-        f"({enc[0]['texts']} texts) |", "",
-        f"* **bare encode ÷ prepare = {ratio:.2f}** (wall, in-process, prepare including its "
-        f"tokenizer load); {ratio_no_load:.2f} without the load. Target ≥ 0.6 → "
-        f"{'met' if ratio >= 0.6 else 'missed'}.",
-        f"* Examples: {json.dumps(first['examples']['written_by_split'])} written, "
-        f"{first['examples']['left_out']} left out; {first['shards']} shards, "
-        f"{first['shard_bytes'] / 1e6:.1f} MB (zstd); findings {json.dumps(first['findings'])}.",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"### {model} on `{path.relative_to(ROOT)}` ({size_mb:.1f} MB), {reps} repetitions",
+            "",
+            "| figure | ftdata.prepare → MDS (tokenized) "
+            "| bare `encode_batch` (offsets) of the same texts |",
+            "|---|---|---|",
+            f"| in-process s (median, range) | {_fig(prep, 'seconds')} | {_fig(enc, 'seconds')} "
+            f"(planning {_fig(enc, 'planning_seconds')} apart) |",
+            f"| of which tokenizer + template load s | {_fig(prep, 'load_seconds')} | — |",
+            f"| in-process CPU s | {_fig(prep, 'cpu')} | {_fig(enc, 'cpu')} |",
+            f"| whole-process wall s | {_fig(prep, 'wall')} | {_fig(enc, 'wall')} |",
+            f"| peak RSS MB | {_fig(prep, 'rss_mb')} | {_fig(enc, 'rss_mb')} |",
+            f"| tokens | {first['tokens']} written (turn ids) | {enc[0]['tokens']} "
+            f"({enc[0]['texts']} texts) |",
+            "",
+            f"* **bare encode ÷ prepare = {ratio:.2f}** (wall, in-process, prepare including its "
+            f"tokenizer load); {ratio_no_load:.2f} without the load. Target ≥ 0.6 → "
+            f"{'met' if ratio >= 0.6 else 'missed'}.",
+            f"* Examples: {json.dumps(first['examples']['written_by_split'])} written, "
+            f"{first['examples']['left_out']} left out; {first['shards']} shards, "
+            f"{first['shard_bytes'] / 1e6:.1f} MB (zstd); findings {json.dumps(first['findings'])}.",
+            "",
+        ]
+    )
 
 
 def memory_section(path: Path, model: str) -> str:
     """One prepare run on the big file: peak RSS and throughput."""
     record = run_job("prepare", path, model)
     size_mb = path.stat().st_size / 1e6
-    return "\n".join([
-        f"### Memory: {model} on `{path.relative_to(ROOT)}` ({size_mb:.1f} MB), one run", "",
-        f"* in-process {record['seconds']:.1f} s, whole-process wall {record['wall']:.1f} s "
-        f"({size_mb / record['wall']:.1f} MB/s), CPU {record['cpu']:.1f} s, "
-        f"**peak RSS {record['rss_mb']:.0f} MB**",
-        f"* examples written {record['examples']['written']}, tokens {record['tokens']}, "
-        f"{record['shards']} shards ({record['shard_bytes'] / 1e6:.1f} MB)",
-        f"* target < 700 MB → {'met' if record['rss_mb'] < 700 else 'missed'}", "",
-    ])
+    return "\n".join(
+        [
+            f"### Memory: {model} on `{path.relative_to(ROOT)}` ({size_mb:.1f} MB), one run",
+            "",
+            f"* in-process {record['seconds']:.1f} s, whole-process wall {record['wall']:.1f} s "
+            f"({size_mb / record['wall']:.1f} MB/s), CPU {record['cpu']:.1f} s, "
+            f"**peak RSS {record['rss_mb']:.0f} MB**",
+            f"* examples written {record['examples']['written']}, tokens {record['tokens']}, "
+            f"{record['shards']} shards ({record['shard_bytes'] / 1e6:.1f} MB)",
+            f"* target < 700 MB → {'met' if record['rss_mb'] < 700 else 'missed'}",
+            "",
+        ]
+    )
 
 
 def main() -> None:
@@ -183,17 +203,24 @@ def main() -> None:
     cmd = "python benchmarks/prepare_run.py " + " ".join(sys.argv[1:])
     import tokenizers
 
-    header = [f"## Session {when}", "",
-              f"`{cmd.strip()}` — {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-              f"tokenizers {tokenizers.__version__}, {platform.platform()}", ""]
+    header = [
+        f"## Session {when}",
+        "",
+        f"`{cmd.strip()}` — {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"tokenizers {tokenizers.__version__}, {platform.platform()}",
+        "",
+    ]
     if args.big:
         body = memory_section(data / "chat-2GB.jsonl", args.model)
     else:
         body = speed_section(data / f"chat-{args.size}.jsonl", args.model, args.reps)
     results = HERE / "RESULTS-prepare.md"
     if not results.exists():
-        results.write_text("# prepare benchmark results\n\nWritten by `benchmarks/prepare_run.py` "
-                           "(see benchmarks/README.md, \"prepare\").\n\n", "utf-8")
+        results.write_text(
+            "# prepare benchmark results\n\nWritten by `benchmarks/prepare_run.py` "
+            '(see benchmarks/README.md, "prepare").\n\n',
+            "utf-8",
+        )
     with results.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(header) + "\n" + body + "\n")
 

@@ -58,20 +58,26 @@ def main() -> int:
     cpu = {m: stats([r["work_cpu_seconds"] for r in runs[m]]) for m in MODES}
     wall = {m: stats([r["seconds"] for r in runs[m]]) for m in MODES}
     for mode in MODES:
-        print(f"{mode}: CPU {cpu[mode]['median']:.3f} s ({cpu[mode]['min']:.3f}-"
-              f"{cpu[mode]['max']:.3f}), wall {wall[mode]['median']:.3f} s")
+        print(
+            f"{mode}: CPU {cpu[mode]['median']:.3f} s ({cpu[mode]['min']:.3f}-"
+            f"{cpu[mode]['max']:.3f}), wall {wall[mode]['median']:.3f} s"
+        )
     overhead = cpu["ftdata-progress"]["median"] / cpu["ftdata"]["median"] - 1
     best = cpu["ftdata-progress"]["min"] / cpu["ftdata"]["min"] - 1
-    print(f"overhead: {overhead:+.2%} of CPU (medians), {best:+.2%} (minimums); "
-          "tqdm import once: "
-          f"{stats([r['import_seconds'] for r in runs['ftdata-progress']])['median']:.3f} s")
+    print(
+        f"overhead: {overhead:+.2%} of CPU (medians), {best:+.2%} (minimums); "
+        "tqdm import once: "
+        f"{stats([r['import_seconds'] for r in runs['ftdata-progress']])['median']:.3f} s"
+    )
     # On a shared machine the difference of two noisy medians can hide or invent 1%; the
     # bar's real cost is its updates: ticks per run x the CPU of one update.
     ticks = runs["ftdata-progress"][-1]["ticks"]
     per_tick = tick_cost()
     estimate = ticks * per_tick / cpu["ftdata"]["median"]
-    print(f"{ticks} updates x {per_tick * 1e6:.1f} us = {ticks * per_tick * 1e3:.2f} ms: "
-          f"{estimate:.3%} of the run's CPU")
+    print(
+        f"{ticks} updates x {per_tick * 1e6:.1f} us = {ticks * per_tick * 1e3:.2f} ms: "
+        f"{estimate:.3%} of the run's CPU"
+    )
     same = runs["ftdata"][-1]["summary"] == runs["ftdata-progress"][-1]["summary"]
     return 0 if same else 1
 

@@ -30,28 +30,38 @@ def targets(results: dict) -> list[str]:
     ]
     if "memory" in results:
         rss = results["memory"]["peak_rss_mb"]
-        rows.append(f"| peak RSS validating {results['memory']['mb'] / 1000:.1f} GB chat | "
-                    f"< {TARGET_RSS_MB:.0f} MB | {rss:.0f} MB | {_verdict(rss < TARGET_RSS_MB)} |")
+        rows.append(
+            f"| peak RSS validating {results['memory']['mb'] / 1000:.1f} GB chat | "
+            f"< {TARGET_RSS_MB:.0f} MB | {rss:.0f} MB | {_verdict(rss < TARGET_RSS_MB)} |"
+        )
     if "delta" in results:
         delta = results["delta"]
         rss, ratio = delta["peak_rss_mb"], delta["ratio"]
-        rows.append(f"| peak RSS validating {delta['name']} ({delta['mb']:.0f} MB on disk) | "
-                    f"< {TARGET_DELTA_RSS_MB:.0f} MB | {rss:.0f} MB | "
-                    f"{_verdict(rss < TARGET_DELTA_RSS_MB)} |")
-        rows.append(f"| same, throughput against deltalake's bare `scan()` | "
-                    f"≥ {TARGET_DELTA_RATIO} | {ratio:.2f} | "
-                    f"{_verdict(ratio >= TARGET_DELTA_RATIO)} |")
+        rows.append(
+            f"| peak RSS validating {delta['name']} ({delta['mb']:.0f} MB on disk) | "
+            f"< {TARGET_DELTA_RSS_MB:.0f} MB | {rss:.0f} MB | "
+            f"{_verdict(rss < TARGET_DELTA_RSS_MB)} |"
+        )
+        rows.append(
+            f"| same, throughput against deltalake's bare `scan()` | "
+            f"≥ {TARGET_DELTA_RATIO} | {ratio:.2f} | "
+            f"{_verdict(ratio >= TARGET_DELTA_RATIO)} |"
+        )
     cli = results["startup"]["commands"]["python -m ftdata validate small.jsonl"]["overhead_ms"]
-    rows.append(f"| CLI start-up overhead over `python -c pass` | < {TARGET_STARTUP_MS:.0f} ms | "
-                f"{cli:.0f} ms | {_verdict(cli < TARGET_STARTUP_MS)} |")
+    rows.append(
+        f"| CLI start-up overhead over `python -c pass` | < {TARGET_STARTUP_MS:.0f} ms | "
+        f"{cli:.0f} ms | {_verdict(cli < TARGET_STARTUP_MS)} |"
+    )
     return ["| target | goal | measured | |", "|---|---|---|---|", *rows]
 
 
 def throughput_table(entries: list[dict]) -> list[str]:
     """One row per tool per corpus: in-process and whole-process figures."""
-    lines = ["| corpus | MB | tool | in-process s, median (range) | MB/s | ratio | "
-             "MB per CPU s (ratio) | whole-process s | peak RSS MB | others busy (cores, max) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| corpus | MB | tool | in-process s, median (range) | MB/s | ratio | "
+        "MB per CPU s (ratio) | whole-process s | peak RSS MB | others busy (cores, max) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for e in entries:
         for tool in ("ftdata", e["baseline"]):
             m = e[tool]
@@ -62,34 +72,45 @@ def throughput_table(entries: list[dict]) -> list[str]:
                 f"{m['mb_per_s']:.0f} | {ratio} | "
                 f"{m['mb_per_cpu_s']:.0f}{cpu_ratio} | {_range(m['wall_s'])} | "
                 f"{m['max_rss_mb']['max']:.0f} | "
-                f"{m['others_busy_cores']['max']:.2f} |")
+                f"{m['others_busy_cores']['max']:.2f} |"
+            )
     return lines
 
 
 def startup_table(startup: dict) -> list[str]:
     """Median wall time of each start-up command and its overhead over ``python -c pass``."""
-    lines = ["| command | runs | wall ms, median (range) | overhead ms | peak RSS MB |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| command | runs | wall ms, median (range) | overhead ms | peak RSS MB |",
+        "|---|---|---|---|---|",
+    ]
     for label, c in startup["commands"].items():
         s = c["wall_s"]
-        lines.append(f"| `{label}` | {s['n']} | {s['median']*1000:.0f} ({s['min']*1000:.0f}–"
-                     f"{s['max']*1000:.0f}) | {c['overhead_ms']:.0f} | "
-                     f"{c['max_rss_mb']['max']:.0f} |")
+        lines.append(
+            f"| `{label}` | {s['n']} | {s['median'] * 1000:.0f} ({s['min'] * 1000:.0f}–"
+            f"{s['max'] * 1000:.0f}) | {c['overhead_ms']:.0f} | "
+            f"{c['max_rss_mb']['max']:.0f} |"
+        )
     if not startup.get("console_script"):
-        lines.append("\nThe `ftdata` console script is not installed in this environment, "
-                     "so only `python -m ftdata` was timed.")
+        lines.append(
+            "\nThe `ftdata` console script is not installed in this environment, "
+            "so only `python -m ftdata` was timed."
+        )
     return lines
 
 
 def findings(entries: list[dict]) -> list[str]:
     """What ftdata reported on each corpus, so the work done is visible."""
-    lines = ["| corpus | rows | valid | invalid | errors | warnings | by code |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| corpus | rows | valid | invalid | errors | warnings | by code |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for e in entries:
         s = e["ftdata"]["detail"]["summary"]
         codes = ", ".join(f"{k} {v}" for k, v in s["by_code"].items()) or "—"
-        lines.append(f"| {e['name']} | {s['rows']:,} | {s['valid']:,} | {s['invalid']:,} | "
-                     f"{s['errors']:,} | {s['warnings']:,} | {codes} |")
+        lines.append(
+            f"| {e['name']} | {s['rows']:,} | {s['valid']:,} | {s['invalid']:,} | "
+            f"{s['errors']:,} | {s['warnings']:,} | {codes} |"
+        )
     return lines
 
 
@@ -102,7 +123,11 @@ def caveats(results: dict) -> list[str]:
     return [
         f"* Machine: {m['cpus']} CPUs ({m['cpu_model']}), Python {m['python']}, "
         f"orjson {m['orjson']}; checkout {m['git_head']}"
-        + (f" with local changes in {', '.join(m['ftdata_changes'])}" if m["ftdata_changes"] else "")
+        + (
+            f" with local changes in {', '.join(m['ftdata_changes'])}"
+            if m["ftdata_changes"]
+            else ""
+        )
         + ".",
         f"* Load average at start {m['loadavg_start'][0]:.2f}, at end "
         f"{m['loadavg_end'][0]:.2f}. Other processes used up to {busy:.2f} cores during a job "
@@ -122,32 +147,56 @@ def caveats(results: dict) -> list[str]:
 def write_markdown(results: dict, path: Path) -> None:
     """Write RESULTS.md from a results dict."""
     parts = [
-        "# ftdata benchmark results", "",
+        "# ftdata benchmark results",
+        "",
         f"Produced by `{results['command']}` on {results['date']} (finished "
         f"{results['finished']}), plan `{results['plan']}`. Machine-readable: "
         "`benchmarks/out/results.json`. Each figure is a fresh subprocess; ftdata and its "
-        "baseline alternate on the same file in the same session.", "",
-        "## Targets", "", *targets(results), "",
-        "## Throughput (structural validation, no tokenizer)", "",
+        "baseline alternate on the same file in the same session.",
+        "",
+        "## Targets",
+        "",
+        *targets(results),
+        "",
+        "## Throughput (structural validation, no tokenizer)",
+        "",
         "Baseline for JSONL: `orjson.loads` of every line; for the text folder: reading every "
-        "`.txt` file with an incremental UTF-8 decoder.", "",
-        *throughput_table(results["throughput"]), "",
+        "`.txt` file with an incremental UTF-8 decoder.",
+        "",
+        *throughput_table(results["throughput"]),
+        "",
     ]
     if "memory" in results:
         parts += ["## Large file (memory)", "", *throughput_table([results["memory"]]), ""]
     if "delta" in results:
-        parts += ["## Delta table", "",
-                  "A chat Delta table built by `benchmarks/tables.py` (Snappy, 8,192-row row "
-                  "groups) from the generated chat corpus. ftdata: `ftdata.validate(table)`, "
-                  "structure only; baseline: deltalake's `DeltaTable(path).scan()` streamed to "
-                  "the end, nothing else. pyarrow and deltalake are imported before the clock "
-                  "starts on both sides. MB are on-disk bytes.", "",
-                  *throughput_table([results["delta"]]), ""]
-    parts += ["## CLI start-up", "", *startup_table(results["startup"]), "",
-              "## What ftdata found", "",
-              *findings(results["throughput"]
-                        + [results[k] for k in ("memory", "delta") if k in results]),
-              "", "## Noise and caveats", "", *caveats(results), ""]
+        parts += [
+            "## Delta table",
+            "",
+            "A chat Delta table built by `benchmarks/tables.py` (Snappy, 8,192-row row "
+            "groups) from the generated chat corpus. ftdata: `ftdata.validate(table)`, "
+            "structure only; baseline: deltalake's `DeltaTable(path).scan()` streamed to "
+            "the end, nothing else. pyarrow and deltalake are imported before the clock "
+            "starts on both sides. MB are on-disk bytes.",
+            "",
+            *throughput_table([results["delta"]]),
+            "",
+        ]
+    parts += [
+        "## CLI start-up",
+        "",
+        *startup_table(results["startup"]),
+        "",
+        "## What ftdata found",
+        "",
+        *findings(
+            results["throughput"] + [results[k] for k in ("memory", "delta") if k in results]
+        ),
+        "",
+        "## Noise and caveats",
+        "",
+        *caveats(results),
+        "",
+    ]
     path.write_text("\n".join(parts) + _hand_measured(path))
 
 

@@ -27,10 +27,14 @@ from report import write_markdown  # noqa: E402
 ROOT = HERE.parent
 DATA, OUT = HERE / "data", HERE / "out"
 PLANS = {
-    "quick": {"size": "20MB", "big": None, "reps": 3, "startup_runs": 10,
-              "delta": ("200MB", "100MB")},
-    "full": {"size": "200MB", "big": "2GB", "reps": 5, "startup_runs": 20,
-             "delta": ("2GB", "1GB")},
+    "quick": {
+        "size": "20MB",
+        "big": None,
+        "reps": 3,
+        "startup_runs": 10,
+        "delta": ("200MB", "100MB"),
+    },
+    "full": {"size": "200MB", "big": "2GB", "reps": 5, "startup_runs": 20, "delta": ("2GB", "1GB")},
 }
 
 
@@ -49,8 +53,16 @@ def corpus(task: str, size: str, *, bad: float = 0.0, shared: bool = False) -> P
     ext = "" if task == "text" else ".jsonl"
     path = DATA / f"{task}-{size}{suffix}{ext}"
     if not path.exists():
-        cmd = [sys.executable, str(HERE / "generate.py"), task, str(path), "--size", size,
-               "--bad", str(bad)] + (["--shared-system"] if shared else [])
+        cmd = [
+            sys.executable,
+            str(HERE / "generate.py"),
+            task,
+            str(path),
+            "--size",
+            size,
+            "--bad",
+            str(bad),
+        ] + (["--shared-system"] if shared else [])
         print("generating", path.name, flush=True)
         subprocess.run(cmd, check=True)
     return path
@@ -63,8 +75,9 @@ def size_of(path: Path) -> int:
     return path.stat().st_size
 
 
-def throughput(name: str, path: Path, baseline: str, reps: int, env: dict,
-               tool_mode: str = "ftdata") -> dict:
+def throughput(
+    name: str, path: Path, baseline: str, reps: int, env: dict, tool_mode: str = "ftdata"
+) -> dict:
     """ftdata.validate and its baseline, alternated ``reps`` times on the same file.
 
     ``tool_mode`` is the worker mode that runs ftdata (``ftdata-table`` for tables).
@@ -72,8 +85,11 @@ def throughput(name: str, path: Path, baseline: str, reps: int, env: dict,
     runs: dict[str, list[dict]] = {"ftdata": [], baseline: []}
     modes = {"ftdata": tool_mode, baseline: baseline}
     for mode in runs:  # warm-up, discarded: page cache and bytecode caches
-        run_job([sys.executable, str(HERE / "worker.py"), modes[mode], str(path)],
-                cwd=str(ROOT), env=env)
+        run_job(
+            [sys.executable, str(HERE / "worker.py"), modes[mode], str(path)],
+            cwd=str(ROOT),
+            env=env,
+        )
     for _ in range(reps):
         for mode in runs:
             cmd = [sys.executable, str(HERE / "worker.py"), modes[mode], str(path)]
@@ -84,8 +100,10 @@ def throughput(name: str, path: Path, baseline: str, reps: int, env: dict,
         inner = [r["inner"]["seconds"] for r in records]
         inner_cpu = [r["inner"]["cpu_seconds"] for r in records]
         entry[mode] = {
-            "inner_s": stats(inner), "inner_cpu_s": stats(inner_cpu),
-            "mb_per_cpu_s": mb / entry_median(inner_cpu), "wall_s": stats([r["wall"] for r in records]),
+            "inner_s": stats(inner),
+            "inner_cpu_s": stats(inner_cpu),
+            "mb_per_cpu_s": mb / entry_median(inner_cpu),
+            "wall_s": stats([r["wall"] for r in records]),
             "cpu_s": stats([r["cpu"] for r in records]),
             "max_rss_mb": stats([r["max_rss_mb"] for r in records]),
             "others_busy_cores": stats([r["others_busy_cores"] for r in records]),
@@ -94,8 +112,11 @@ def throughput(name: str, path: Path, baseline: str, reps: int, env: dict,
         }
     entry["ratio"] = entry["ftdata"]["mb_per_s"] / entry[baseline]["mb_per_s"]
     entry["ratio_cpu"] = entry["ftdata"]["mb_per_cpu_s"] / entry[baseline]["mb_per_cpu_s"]
-    print(f"{name}: ftdata {entry['ftdata']['mb_per_s']:.0f} MB/s, {baseline} "
-          f"{entry[baseline]['mb_per_s']:.0f} MB/s, ratio {entry['ratio']:.3f}", flush=True)
+    print(
+        f"{name}: ftdata {entry['ftdata']['mb_per_s']:.0f} MB/s, {baseline} "
+        f"{entry[baseline]['mb_per_s']:.0f} MB/s, ratio {entry['ratio']:.3f}",
+        flush=True,
+    )
     return entry
 
 
@@ -110,8 +131,13 @@ def startup(runs: int, env: dict, script: str | None = None) -> dict:
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "python -c 'import ftdata'": [sys.executable, "-c", "import ftdata"],
-        "python -m ftdata validate small.jsonl": [sys.executable, "-m", "ftdata", "validate",
-                                                  str(small)],
+        "python -m ftdata validate small.jsonl": [
+            sys.executable,
+            "-m",
+            "ftdata",
+            "validate",
+            str(small),
+        ],
     }
     script = script or shutil.which("ftdata", path=env.get("PATH"))
     if script:
@@ -126,14 +152,25 @@ def startup(runs: int, env: dict, script: str | None = None) -> dict:
             walls[label].append(record["wall"])
             rss[label].append(record["max_rss_mb"])
     base = stats(walls["python -c pass"])["median"]
-    fixed = [run_job([sys.executable, str(HERE / "worker.py"), "ftdata", str(small)],
-                     cwd=str(ROOT), env=env)["inner"]["seconds"] for _ in range(5)]
-    result = {"small_file": str(small.relative_to(ROOT)), "console_script": script,
-              "validate_fixed_s": stats(fixed), "commands": {}}
+    fixed = [
+        run_job(
+            [sys.executable, str(HERE / "worker.py"), "ftdata", str(small)], cwd=str(ROOT), env=env
+        )["inner"]["seconds"]
+        for _ in range(5)
+    ]
+    result = {
+        "small_file": str(small.relative_to(ROOT)),
+        "console_script": script,
+        "validate_fixed_s": stats(fixed),
+        "commands": {},
+    }
     for label in commands:
         s = stats(walls[label])
-        result["commands"][label] = {"wall_s": s, "overhead_ms": (s["median"] - base) * 1000,
-                                     "max_rss_mb": stats(rss[label])}
+        result["commands"][label] = {
+            "wall_s": s,
+            "overhead_ms": (s["median"] - base) * 1000,
+            "max_rss_mb": stats(rss[label]),
+        }
     return result
 
 
@@ -149,10 +186,20 @@ def delta_run(source_size: str, table_size: str, reps: int, env: dict) -> dict:
     path = DATA / f"delta-chat-{table_size}"
     if not (path / "_delta_log").is_dir():
         print("building", path.name, flush=True)
-        subprocess.run([sys.executable, str(HERE / "tables.py"), str(corpus("chat", source_size)),
-                        str(path), "--size", table_size], check=True)
-    entry = throughput(f"Delta chat {table_size}", path, "delta-scan", reps, env,
-                       tool_mode="ftdata-table")
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "tables.py"),
+                str(corpus("chat", source_size)),
+                str(path),
+                "--size",
+                table_size,
+            ],
+            check=True,
+        )
+    entry = throughput(
+        f"Delta chat {table_size}", path, "delta-scan", reps, env, tool_mode="ftdata-table"
+    )
     entry["peak_rss_mb"] = entry["ftdata"]["max_rss_mb"]["max"]
     entry["rows"] = entry["delta-scan"]["detail"]["rows"]
     return entry
@@ -160,19 +207,39 @@ def delta_run(source_size: str, table_size: str, reps: int, env: dict) -> dict:
 
 def machine() -> dict:
     """Facts about the machine and checkout that the figures depend on."""
-    import orjson
     import platform
 
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                  if line.startswith("model name")), platform.processor())
-    head = subprocess.run(["git", "--no-optional-locks", "rev-parse", "--short", "HEAD"],
-                          cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "ftdata"],
-                           cwd=ROOT, capture_output=True, text=True).stdout.split("\n")
-    return {"cpus": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
-            "orjson": orjson.__version__, "git_head": head,
-            "ftdata_changes": [d.strip() for d in dirty if d.strip()],
-            "loadavg_start": os.getloadavg()}
+    import orjson
+
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    head = subprocess.run(
+        ["git", "--no-optional-locks", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "--no-optional-locks", "status", "--porcelain", "ftdata"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "orjson": orjson.__version__,
+        "git_head": head,
+        "ftdata_changes": [d.strip() for d in dirty if d.strip()],
+        "loadavg_start": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,25 +251,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, help="repetitions per throughput figure")
     parser.add_argument("--no-big", action="store_true", help="skip the 2 GB memory run")
     parser.add_argument("--no-delta", action="store_true", help="skip the Delta table run")
-    parser.add_argument("--console-script", metavar="PATH",
-                        help="the installed `ftdata` script to time (default: found on PATH)")
+    parser.add_argument(
+        "--console-script",
+        metavar="PATH",
+        help="the installed `ftdata` script to time (default: found on PATH)",
+    )
     args = parser.parse_args(argv)
     plan = dict(PLANS[args.plan or "quick"], name=args.plan or "quick")
     reps = args.reps or plan["reps"]
     env = environment()
     started = dt.datetime.now().astimezone()
-    results = {"date": started.isoformat(timespec="seconds"), "plan": plan["name"],
-               "command": "python " + " ".join(shlex.quote(a) for a in
-                                                 ["benchmarks/run.py", *sys.argv[1:]]),
-               "machine": machine(), "throughput": []}
+    results = {
+        "date": started.isoformat(timespec="seconds"),
+        "plan": plan["name"],
+        "command": "python "
+        + " ".join(shlex.quote(a) for a in ["benchmarks/run.py", *sys.argv[1:]]),
+        "machine": machine(),
+        "throughput": [],
+    }
     size = plan["size"]
-    results["throughput"].append(throughput(f"chat {size}", corpus("chat", size), "orjson", reps, env))
+    results["throughput"].append(
+        throughput(f"chat {size}", corpus("chat", size), "orjson", reps, env)
+    )
     bad = corpus("chat", size, bad=0.01)
     results["throughput"].append(throughput(f"chat {size}, 1% bad lines", bad, "orjson", reps, env))
     shared = corpus("chat", size, shared=True)
-    results["throughput"].append(throughput(f"chat {size}, shared system", shared, "orjson", reps, env))
+    results["throughput"].append(
+        throughput(f"chat {size}, shared system", shared, "orjson", reps, env)
+    )
     instr = corpus("instruction", size, bad=0.01)
-    results["throughput"].append(throughput(f"instruction {size}, 1% bad", instr, "orjson", reps, env))
+    results["throughput"].append(
+        throughput(f"instruction {size}, 1% bad", instr, "orjson", reps, env)
+    )
     text = corpus("text", size)
     results["throughput"].append(throughput(f"text folder {size}", text, "text-read", reps, env))
     results["startup"] = startup(plan["startup_runs"], env, args.console_script)

@@ -52,26 +52,37 @@ def make_inputs(size: int) -> tuple[Path, Path, int]:
             if isinstance(value, dict) and isinstance(value.get("messages"), list):
                 messages = value["messages"]
                 if all(isinstance(m, dict) and isinstance(m.get("content"), str) for m in messages):
-                    rows.append({"messages": [{"role": str(m.get("role")), "content": m["content"]}
-                                              for m in messages]})
+                    rows.append(
+                        {
+                            "messages": [
+                                {"role": str(m.get("role")), "content": m["content"]}
+                                for m in messages
+                            ]
+                        }
+                    )
         # Small row groups, so that Spark splits the file into several partitions.
-        pq.write_table(pa.Table.from_pylist(rows), parquet, row_group_size=512,
-                       compression="zstd")
+        pq.write_table(pa.Table.from_pylist(rows), parquet, row_group_size=512, compression="zstd")
     return jsonl, parquet, jsonl.stat().st_size
 
 
 def start_session(cores: int, split_bytes: int):
     """A local SparkSession; returns it with (start seconds, first-job seconds)."""
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
-                                                             os.environ.get("PYTHONPATH")]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
     os.environ["PYSPARK_PYTHON"] = sys.executable
     from pyspark.sql import SparkSession
 
     began = time.perf_counter()
-    spark = (SparkSession.builder.master(f"local[{cores}]").appName("ftdata-bench")
-             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", str(cores))
-             .config("spark.sql.files.maxPartitionBytes", str(split_bytes)).getOrCreate())
+    spark = (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName("ftdata-bench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(cores))
+        .config("spark.sql.files.maxPartitionBytes", str(split_bytes))
+        .getOrCreate()
+    )
     spark.sparkContext.setLogLevel("ERROR")
     started = time.perf_counter() - began
     began = time.perf_counter()
@@ -105,11 +116,16 @@ def compare(spark, case: str, path: Path, model: str | None, reps: int) -> dict:
     for _ in range(reps):
         local_times.append(timed(run_local)[0])
         spark_times.append(timed(run_spark)[0])
-    return {"case": case, "model": model, "rows": local.rows,
-            "partitions": frame.rdd.getNumPartitions(),
-            "local": statistics.median(local_times), "spark": statistics.median(spark_times),
-            "local_range": (min(local_times), max(local_times)),
-            "spark_range": (min(spark_times), max(spark_times))}
+    return {
+        "case": case,
+        "model": model,
+        "rows": local.rows,
+        "partitions": frame.rdd.getNumPartitions(),
+        "local": statistics.median(local_times),
+        "spark": statistics.median(spark_times),
+        "local_range": (min(local_times), max(local_times)),
+        "spark_range": (min(spark_times), max(spark_times)),
+    }
 
 
 def render(rows: list[dict], session: tuple[float, float], args, size: int) -> str:
@@ -127,7 +143,7 @@ def render(rows: list[dict], session: tuple[float, float], args, size: int) -> s
         f"{session[1]:.1f} s - paid once per Spark application, not per validation.",
         "",
         f"Data: {size / 1e6:.0f} MB of generated chat JSONL (1% bad lines), read with "
-        "`spark.read.text` (`json_column=\"value\"`) or as typed Parquet rows (bad lines left "
+        '`spark.read.text` (`json_column="value"`) or as typed Parquet rows (bad lines left '
         "out). Steady state: median of "
         f"{args.reps} runs after one warm-up; both paths report identical counts.",
         "",
@@ -139,15 +155,20 @@ def render(rows: list[dict], session: tuple[float, float], args, size: int) -> s
             f"| {row['case']} | {'Mistral-7B' if row['model'] else 'none'} | {row['rows']:,} | "
             f"{row['partitions']} | {row['local']:.2f} ({row['local_range'][0]:.2f}-"
             f"{row['local_range'][1]:.2f}) | {row['spark']:.2f} ({row['spark_range'][0]:.2f}-"
-            f"{row['spark_range'][1]:.2f}) | {row['spark'] / row['local']:.2f} |")
-    lines += ["", "The local engine runs in this process (one Python thread; the tokenizer uses "
-              "every core); Spark runs one task per core with one tokenizer thread each, so the "
-              "Python side of token counting (chat templates) runs in parallel, plus a fixed "
-              "cost per call: two Spark jobs (the mapInArrow pass, persisted, and the duplicate "
-              "aggregation) and, with `json_column`, a small one that detects the task. On a "
-              "2-core machine the fixed cost dominates small inputs; with token counting the "
-              "two paths are within the noise of each other. A load average above the core "
-              "count means other processes shared the CPUs: compare ratios, not seconds.", ""]
+            f"{row['spark_range'][1]:.2f}) | {row['spark'] / row['local']:.2f} |"
+        )
+    lines += [
+        "",
+        "The local engine runs in this process (one Python thread; the tokenizer uses "
+        "every core); Spark runs one task per core with one tokenizer thread each, so the "
+        "Python side of token counting (chat templates) runs in parallel, plus a fixed "
+        "cost per call: two Spark jobs (the mapInArrow pass, persisted, and the duplicate "
+        "aggregation) and, with `json_column`, a small one that detects the task. On a "
+        "2-core machine the fixed cost dominates small inputs; with token counting the "
+        "two paths are within the noise of each other. A load average above the core "
+        "count means other processes shared the CPUs: compare ratios, not seconds.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -174,9 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     output = Path(args.output)
     # spark_prepare_run.py's section (from its marker on) is kept: it is that script's to replace.
     text = output.read_text("utf-8") if output.exists() else ""
-    kept = text[text.index(PREPARE_MARK):] if PREPARE_MARK in text else ""
-    output.write_text(render(rows, tuple(session), args, size) + ("\n" + kept if kept else ""),
-                      encoding="utf-8")
+    kept = text[text.index(PREPARE_MARK) :] if PREPARE_MARK in text else ""
+    output.write_text(
+        render(rows, tuple(session), args, size) + ("\n" + kept if kept else ""), encoding="utf-8"
+    )
     print(f"wrote {args.output}")
     return 0
 

@@ -33,8 +33,9 @@ def chat_schema():
     """``messages: list<struct<role: string, content: string>>``."""
     import pyarrow as pa
 
-    return pa.schema([("messages", pa.list_(pa.struct([("role", pa.string()),
-                                                       ("content", pa.string())])))])
+    return pa.schema(
+        [("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())])))]
+    )
 
 
 def blocks(source: Path, limit: int):
@@ -44,8 +45,9 @@ def blocks(source: Path, limit: int):
 
     schema = chat_schema()
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    reader = pj.open_json(source, parse_options=options,
-                          read_options=pj.ReadOptions(block_size=16 << 20))
+    reader = pj.open_json(
+        source, parse_options=options, read_options=pj.ReadOptions(block_size=16 << 20)
+    )
     consumed = 0
     pending: list = []
     for batch in reader:
@@ -73,8 +75,12 @@ def build(source: Path, dest: Path, size: int) -> dict:
     write_deltalake(str(dest), reader, writer_properties=props)
     table = DeltaTable(str(dest))
     on_disk = sum(p.stat().st_size for p in dest.glob("*.parquet"))
-    return {"path": str(dest), "rows": table.count(), "files": len(table.file_uris()),
-            "bytes": on_disk}
+    return {
+        "path": str(dest),
+        "rows": table.count(),
+        "files": len(table.file_uris()),
+        "bytes": on_disk,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

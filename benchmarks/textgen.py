@@ -45,10 +45,38 @@ data model train function value error file system user assistant response prompt
 """.split()
 SUFFIXES = ("s", "ed", "ing", "ly", "er", "ness", "able", "ment")
 SYLLABLES = ("ka", "lo", "mi", "ter", "an", "so", "vel", "ri", "pon", "da", "ex", "ul", "ba", "cor")
-NON_ASCII = ("café", "naïve", "Zürich", "façade", "über", "résumé", "日本語", "中文", "данные",
-             "привет", "مرحبا", "שלום", "😀", "🚀", "≥", "—", "Ελλάδα", "ñandú", "Łódź", "한국어")
-CODE_LINES = ("def {a}({b}):", "    return {b} + {c}", "for {a} in range({n}):", "    print({a})",
-              "{a} = [{n}, {c}]", "if {a} > {n}:", "    {b} = {a} * 2", "import {a}")
+NON_ASCII = (
+    "café",
+    "naïve",
+    "Zürich",
+    "façade",
+    "über",
+    "résumé",
+    "日本語",
+    "中文",
+    "данные",
+    "привет",
+    "مرحبا",
+    "שלום",
+    "😀",
+    "🚀",
+    "≥",
+    "—",
+    "Ελλάδα",
+    "ñandú",
+    "Łódź",
+    "한국어",
+)
+CODE_LINES = (
+    "def {a}({b}):",
+    "    return {b} + {c}",
+    "for {a} in range({n}):",
+    "    print({a})",
+    "{a} = [{n}, {c}]",
+    "if {a} > {n}:",
+    "    {b} = {a} * 2",
+    "import {a}",
+)
 
 
 def build_vocab(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -94,7 +122,7 @@ class TextMaker:
         parts, start = [], 0
         while start < count:
             step = rng.randint(2, 6)
-            parts.append(" ".join(sentences[start:start + step]))
+            parts.append(" ".join(sentences[start : start + step]))
             start += step
         if markdown and rng.random() < markdown:
             parts.insert(rng.randint(0, len(parts)), self._markdown())
@@ -113,5 +141,6 @@ class TextMaker:
         rng = self.rng
         names = [w for w in rng.choices(self.words[:400], k=3)]
         lines = rng.choices(CODE_LINES, k=rng.randint(2, 8))
-        return "\n".join(t.format(a=names[0], b=names[1], c=names[2], n=rng.randint(0, 99))
-                         for t in lines)
+        return "\n".join(
+            t.format(a=names[0], b=names[1], c=names[2], n=rng.randint(0, 99)) for t in lines
+        )

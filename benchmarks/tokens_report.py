@@ -27,10 +27,13 @@ def _r(figure: dict, digits: int = 2) -> str:
 
 
 def _cols(b: dict) -> list[tuple[str, dict]]:
-    names = [("ftdata.validate", "ftdata"), ("bare batch encode, ftdata's encoder", "texts"),
-             ("bare `encode_batch_fast` (tokenizers)", "texts-hf"),
-             ("per-message loop, ftdata's encoder", "per-message"),
-             ("per-message loop, tokenizers `encode`", "per-message-hf")]
+    names = [
+        ("ftdata.validate", "ftdata"),
+        ("bare batch encode, ftdata's encoder", "texts"),
+        ("bare `encode_batch_fast` (tokenizers)", "texts-hf"),
+        ("per-message loop, ftdata's encoder", "per-message"),
+        ("per-message loop, tokenizers `encode`", "per-message-hf"),
+    ]
     return [(label, b[key]) for label, key in names if key in b]
 
 
@@ -42,73 +45,110 @@ def _throughput(b: dict) -> list[str]:
     ft, texts, loop = b["ftdata"], b["texts"], b["per-message"]
     cols = _cols(b)
     work = _m(ft["seconds"]) - _m(ft["load_seconds"])
-    lines = [f"### {b['model']} on `{b['path']}` ({b['mb']:.1f} MB)", "",
-             "| figure | " + " | ".join(label for label, _ in cols) + " |",
-             "|---|" + "---|" * len(cols),
-             _row("in-process s (median, range)", cols, lambda r: _r(r["seconds"])),
-             _row("planning s (timed apart)", cols,
-                  lambda r: _r(r["render_seconds"]) if "render_seconds" in r else "—"),
-             _row("tokenizer + template load s", cols,
-                  lambda r: _r(r["load_seconds"]) if "load_seconds" in r else "—"),
-             _row("in-process CPU s (whole run)", cols, lambda r: _r(r["cpu_seconds"])),
-             _row("whole-process wall s", cols, lambda r: _r(r["wall_s"])),
-             _row("peak RSS MB", cols, lambda r: _r(r["max_rss_mb"], 0)),
-             _row("texts or messages encoded", cols, lambda r: str(
-                 r.get("encoded_texts") or r.get("texts") or r.get("messages"))),
-             _row("tokens", cols, lambda r: str(r.get("tokens", "—"))),
-             _row("others busy (cores, max)", cols, lambda r: f"{r['others_busy_cores']:.2f}"), ""]
+    lines = [
+        f"### {b['model']} on `{b['path']}` ({b['mb']:.1f} MB)",
+        "",
+        "| figure | " + " | ".join(label for label, _ in cols) + " |",
+        "|---|" + "---|" * len(cols),
+        _row("in-process s (median, range)", cols, lambda r: _r(r["seconds"])),
+        _row(
+            "planning s (timed apart)",
+            cols,
+            lambda r: _r(r["render_seconds"]) if "render_seconds" in r else "—",
+        ),
+        _row(
+            "tokenizer + template load s",
+            cols,
+            lambda r: _r(r["load_seconds"]) if "load_seconds" in r else "—",
+        ),
+        _row("in-process CPU s (whole run)", cols, lambda r: _r(r["cpu_seconds"])),
+        _row("whole-process wall s", cols, lambda r: _r(r["wall_s"])),
+        _row("peak RSS MB", cols, lambda r: _r(r["max_rss_mb"], 0)),
+        _row(
+            "texts or messages encoded",
+            cols,
+            lambda r: str(r.get("encoded_texts") or r.get("texts") or r.get("messages")),
+        ),
+        _row("tokens", cols, lambda r: str(r.get("tokens", "—"))),
+        _row("others busy (cores, max)", cols, lambda r: f"{r['others_busy_cores']:.2f}"),
+        "",
+    ]
     hf = b.get("texts-hf")
     if hf is not None:
         ratio = _m(hf["seconds"]) / _m(ft["seconds"])
-        lines.append(f"* **bare `encode_batch_fast` ÷ ftdata = {ratio:.2f}** (the issue's baseline; "
-                     f"{_m(hf['seconds']) / work:.2f} without the load); target ≥ 0.9 → "
-                     f"{'met' if ratio >= 0.9 else 'missed'}.")
+        lines.append(
+            f"* **bare `encode_batch_fast` ÷ ftdata = {ratio:.2f}** (the issue's baseline; "
+            f"{_m(hf['seconds']) / work:.2f} without the load); target ≥ 0.9 → "
+            f"{'met' if ratio >= 0.9 else 'missed'}."
+        )
     own = _m(texts["seconds"]) / _m(ft["seconds"])
-    lines.append(f"* bare batch encode with ftdata's own encoder ÷ ftdata = **{own:.2f}** "
-                 f"({_m(texts['seconds']) / work:.2f} without the load)"
-                 + ("; target ≥ 0.9 → " + ("met" if own >= 0.9 else "missed") if hf is None else
-                    ": what parsing, rules, planning and counting cost over the encoder") + ".")
+    lines.append(
+        f"* bare batch encode with ftdata's own encoder ÷ ftdata = **{own:.2f}** "
+        f"({_m(texts['seconds']) / work:.2f} without the load)"
+        + (
+            "; target ≥ 0.9 → " + ("met" if own >= 0.9 else "missed")
+            if hf is None
+            else ": what parsing, rules, planning and counting cost over the encoder"
+        )
+        + "."
+    )
     loop_hf = b.get("per-message-hf")
     if loop_hf is not None:
         speedup = _m(loop_hf["seconds"]) / _m(ft["seconds"])
-        lines.append(f"* **per-message `tokenizers` loop ÷ ftdata = {speedup:.2f}×**; target ≥ 2× → "
-                     f"{'met' if speedup >= 2 else 'missed'}.")
+        lines.append(
+            f"* **per-message `tokenizers` loop ÷ ftdata = {speedup:.2f}×**; target ≥ 2× → "
+            f"{'met' if speedup >= 2 else 'missed'}."
+        )
     speedup = _m(loop["seconds"]) / _m(ft["seconds"])
-    lines.append(f"* per-message loop with ftdata's encoder ÷ ftdata = **{speedup:.2f}×**"
-                 + ("; target ≥ 2× → " + ("met" if speedup >= 2 else "missed") if loop_hf is None
-                    else "") + ".")
-    lines.append(f"* Findings: {ft['summary'].get('by_code') or 'none'}; "
-                 f"{texts.get('examples_not_planned', 0)} examples could not be planned "
-                 "(template errors).")
+    lines.append(
+        f"* per-message loop with ftdata's encoder ÷ ftdata = **{speedup:.2f}×**"
+        + ("; target ≥ 2× → " + ("met" if speedup >= 2 else "missed") if loop_hf is None else "")
+        + "."
+    )
+    lines.append(
+        f"* Findings: {ft['summary'].get('by_code') or 'none'}; "
+        f"{texts.get('examples_not_planned', 0)} examples could not be planned "
+        "(template errors)."
+    )
     return lines + [""]
 
 
 def _shared(b: dict) -> list[str]:
-    rows = [("segments at control tokens, kept when seen twice (default)", b["ftdata"]),
-            ("off (every text encoded)", b["ftdata-nocache"]),
-            ("whole texts, kept on first sight (before)", b["ftdata-wholetext"])]
+    rows = [
+        ("segments at control tokens, kept when seen twice (default)", b["ftdata"]),
+        ("off (every text encoded)", b["ftdata-nocache"]),
+        ("whole texts, kept on first sight (before)", b["ftdata-wholetext"]),
+    ]
     off = _m(b["ftdata-nocache"]["seconds"])
-    lines = [f"### Shared system prompt: {b['model']} on `{b['path']}` ({b['mb']:.1f} MB)", "",
-             "| TokenCache | in-process s | CPU s | speed vs off | texts (or segments) sent to the "
-             "encoder | characters sent | served from cache | tokens | peak RSS MB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"### Shared system prompt: {b['model']} on `{b['path']}` ({b['mb']:.1f} MB)",
+        "",
+        "| TokenCache | in-process s | CPU s | speed vs off | texts (or segments) sent to the "
+        "encoder | characters sent | served from cache | tokens | peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for label, r in rows:
         chars = f"{r['sent_chars'] / 1e6:.1f} M" if r.get("sent_chars") else "—"
-        lines.append(f"| {label} | {_r(r['seconds'])} | {_r(r['cpu_seconds'])} | "
-                     f"{off / _m(r['seconds']):.2f}× | {r.get('sent_texts', r.get('encoded_texts'))} | "
-                     f"{chars} | {r.get('cache_hits')} | {r.get('tokens')} | {_r(r['max_rss_mb'], 0)} |")
+        lines.append(
+            f"| {label} | {_r(r['seconds'])} | {_r(r['cpu_seconds'])} | "
+            f"{off / _m(r['seconds']):.2f}× | {r.get('sent_texts', r.get('encoded_texts'))} | "
+            f"{chars} | {r.get('cache_hits')} | {r.get('tokens')} | {_r(r['max_rss_mb'], 0)} |"
+        )
     return lines + [""]
 
 
 def _single(b: dict, title: str) -> list[str]:
     r = b["ftdata"]
     mbps = b["mb"] / _m(r["wall_s"])
-    lines = [f"### {title}: {b['model']} on `{b['path']}` ({b['mb']:.1f} MB), one run", "",
-             f"* in-process {_r(r['seconds'])} s, whole-process wall {_r(r['wall_s'])} s "
-             f"({mbps:.1f} MB/s), CPU {_r(r['cpu_seconds'])} s, others busy {r['others_busy_cores']:.2f} "
-             f"cores, **peak RSS {_r(r['max_rss_mb'], 0)} MB**",
-             f"* findings: {r['summary'].get('by_code')}; rows {r['summary'].get('rows')}; "
-             f"tokens {r.get('tokens')}"]
+    lines = [
+        f"### {title}: {b['model']} on `{b['path']}` ({b['mb']:.1f} MB), one run",
+        "",
+        f"* in-process {_r(r['seconds'])} s, whole-process wall {_r(r['wall_s'])} s "
+        f"({mbps:.1f} MB/s), CPU {_r(r['cpu_seconds'])} s, others busy {r['others_busy_cores']:.2f} "
+        f"cores, **peak RSS {_r(r['max_rss_mb'], 0)} MB**",
+        f"* findings: {r['summary'].get('by_code')}; rows {r['summary'].get('rows')}; "
+        f"tokens {r.get('tokens')}",
+    ]
     if title == "Memory":
         ok = _m(r["max_rss_mb"]) < 500
         lines.append(f"* target < 500 MB → {'met' if ok else 'missed'}")
@@ -119,11 +159,18 @@ def render(results: dict) -> list[str]:
     """The markdown of one session."""
     m = results["machine"]
     names = {b["name"] for b in results["benchmarks"]}
-    what = ("the 2 GB memory run" if names == {"big"}
-            else f"{results['size']} corpora, {results['reps']} repetitions")
-    lines = [f"## Session {m['date']}: {what}", "",
-             f"`{results['command']}` — {m['cpus']} CPUs, Python {m['python']}, tokenizers "
-             f"{m['tokenizers']}, RAYON_NUM_THREADS={m['rayon_threads']}, {m['platform']}", ""]
+    what = (
+        "the 2 GB memory run"
+        if names == {"big"}
+        else f"{results['size']} corpora, {results['reps']} repetitions"
+    )
+    lines = [
+        f"## Session {m['date']}: {what}",
+        "",
+        f"`{results['command']}` — {m['cpus']} CPUs, Python {m['python']}, tokenizers "
+        f"{m['tokenizers']}, RAYON_NUM_THREADS={m['rayon_threads']}, {m['platform']}",
+        "",
+    ]
     for b in results["benchmarks"]:
         if b["name"].startswith("throughput"):
             lines += _throughput(b)

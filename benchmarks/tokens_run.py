@@ -58,9 +58,21 @@ def long_system_corpus(size: str) -> Path:
     """``chat-SIZE-shared400.jsonl``: every chat starts with the same 400-word system prompt."""
     target = DATA / f"chat-{size}-shared400.jsonl"
     if not target.exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), "chat", str(target), "--size", size,
-                        "--shared-system", "--system-words", "400"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "generate.py"),
+                "chat",
+                str(target),
+                "--size",
+                size,
+                "--shared-system",
+                "--system-words",
+                "400",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return target
 
 
@@ -94,8 +106,18 @@ def summarise(records: list[dict]) -> dict:
     for key in ("load_seconds", "load_cpu_seconds", "render_seconds", "encode_cpu_seconds"):
         if key in inner[0]:
             out[key] = stats([i[key] for i in inner])
-    keep = ("summary", "encoded_texts", "cache_hits", "tokens", "texts", "unique_texts",
-            "examples_not_planned", "messages", "sent_texts", "sent_chars")
+    keep = (
+        "summary",
+        "encoded_texts",
+        "cache_hits",
+        "tokens",
+        "texts",
+        "unique_texts",
+        "examples_not_planned",
+        "messages",
+        "sent_texts",
+        "sent_chars",
+    )
     out.update({k: inner[-1][k] for k in keep if k in inner[-1]})
     return out
 
@@ -112,24 +134,40 @@ def run(args: argparse.Namespace) -> dict:
         if key == "dbrx":  # a tiktoken vocabulary: also its tokenizers twin, the issue's baseline
             throughput_modes += ["texts-hf", "per-message-hf"]
         corpus = no_system_corpus(chat) if key == "mistral" else chat
-        results["benchmarks"].append({"name": f"throughput-{key}", "model": model,
-                                      "path": str(corpus.relative_to(ROOT)),
-                                      "mb": corpus.stat().st_size / 1e6,
-                                      **alternate(throughput_modes, corpus, model, args.reps, env)})
+        results["benchmarks"].append(
+            {
+                "name": f"throughput-{key}",
+                "model": model,
+                "path": str(corpus.relative_to(ROOT)),
+                "mb": corpus.stat().st_size / 1e6,
+                **alternate(throughput_modes, corpus, model, args.reps, env),
+            }
+        )
         if key == "mistral":  # the corpus with system messages: how many the template rejects
-            results["benchmarks"].append({"name": "mistral-with-system", "model": model,
-                                          "path": str(chat.relative_to(ROOT)),
-                                          "mb": chat.stat().st_size / 1e6,
-                                          **alternate(["ftdata"], chat, model, 1, env)})
+            results["benchmarks"].append(
+                {
+                    "name": "mistral-with-system",
+                    "model": model,
+                    "path": str(chat.relative_to(ROOT)),
+                    "mb": chat.stat().st_size / 1e6,
+                    **alternate(["ftdata"], chat, model, 1, env),
+                }
+            )
     model = MODELS["dbrx"]
     if args.big_only:
         return big_run(results, model, env)
     for corpus in (shared, long_system_corpus(args.size)):
-        results["benchmarks"].append({"name": "shared-system", "model": model,
-                                      "path": str(corpus.relative_to(ROOT)),
-                                      "mb": corpus.stat().st_size / 1e6,
-                                      **alternate(["ftdata", "ftdata-nocache", "ftdata-wholetext"],
-                                                  corpus, model, args.reps, env)})
+        results["benchmarks"].append(
+            {
+                "name": "shared-system",
+                "model": model,
+                "path": str(corpus.relative_to(ROOT)),
+                "mb": corpus.stat().st_size / 1e6,
+                **alternate(
+                    ["ftdata", "ftdata-nocache", "ftdata-wholetext"], corpus, model, args.reps, env
+                ),
+            }
+        )
     return big_run(results, model, env) if args.big else results
 
 
@@ -138,8 +176,15 @@ def big_run(results: dict, model: str, env: dict) -> dict:
     big = DATA / "chat-2GB.jsonl"
     print(f"  {big.name}: one run", flush=True)
     record = job("ftdata", big, model, env)
-    results["benchmarks"].append({"name": "big", "model": model, "path": str(big.relative_to(ROOT)),
-                                  "mb": big.stat().st_size / 1e6, "ftdata": summarise([record])})
+    results["benchmarks"].append(
+        {
+            "name": "big",
+            "model": model,
+            "path": str(big.relative_to(ROOT)),
+            "mb": big.stat().st_size / 1e6,
+            "ftdata": summarise([record]),
+        }
+    )
     return results
 
 
@@ -147,10 +192,14 @@ def machine() -> dict:
     """Where and when the figures were taken."""
     import tokenizers
 
-    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform(), "tokenizers": tokenizers.__version__,
-            "rayon_threads": environment()["RAYON_NUM_THREADS"]}
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "tokenizers": tokenizers.__version__,
+        "rayon_threads": environment()["RAYON_NUM_THREADS"],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="20MB", help="corpus size: chat-SIZE[-shared].jsonl")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--models", nargs="+", choices=sorted(MODELS), default=sorted(MODELS))
-    parser.add_argument("--big", action="store_true", help="add one run on chat-2GB.jsonl (minutes)")
+    parser.add_argument(
+        "--big", action="store_true", help="add one run on chat-2GB.jsonl (minutes)"
+    )
     parser.add_argument("--big-only", action="store_true", help="only the chat-2GB.jsonl run")
     parser.add_argument("--out", default=str(HERE / "RESULTS-tokens.md"))
     args = parser.parse_args(argv)

@@ -89,8 +89,12 @@ def run_ftdata(path: str, model: str, cache: str = "on") -> dict:
     start = time.perf_counter()
     result = ftdata.validate(path, model=model)
     seconds = time.perf_counter() - start
-    record = {"seconds": seconds, "load_seconds": sum(load), "load_cpu_seconds": sum(_LOAD_CPU),
-              "summary": result.summary}
+    record = {
+        "seconds": seconds,
+        "load_seconds": sum(load),
+        "load_cpu_seconds": sum(_LOAD_CPU),
+        "summary": result.summary,
+    }
     if made:
         record["encoded_texts"] = sum(c.encoded for c in made)
         record["cache_hits"] = sum(c.hits for c in made)
@@ -174,8 +178,9 @@ def _hf_tokenizer(tokenizer):
         from ftdata.tokens.convert import RanksSpec, ranks_to_tokenizer
 
         enc = backend.encoding
-        return ranks_to_tokenizer(enc._mergeable_ranks, RanksSpec(enc.name, enc._pat_str,
-                                                                 backend.special_literals()))
+        return ranks_to_tokenizer(
+            enc._mergeable_ranks, RanksSpec(enc.name, enc._pat_str, backend.special_literals())
+        )
     return None
 
 
@@ -199,19 +204,28 @@ def run_texts(path: str, model: str, hf: bool = False) -> dict:
         tok = _hf_tokenizer(stage.tokenizer)
         if tok is None:
             return {"missing": "no tokenizers twin"}
+
         def encode(texts):
             return tok.encode_batch_fast(texts, add_special_tokens=False)
     else:
+
         def encode(texts):
             return stage.tokenizer.backend.encode_batch(texts, False)
+
     start, cpu = time.perf_counter(), time.process_time()
     for texts in batches:
         encode(texts)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     count = sum(len(b) for b in batches)
     unique = len({t for b in batches for t in b})
-    return {"seconds": seconds, "encode_cpu_seconds": cpu, "render_seconds": render,
-            "texts": count, "unique_texts": unique, "examples_not_planned": skipped}
+    return {
+        "seconds": seconds,
+        "encode_cpu_seconds": cpu,
+        "render_seconds": render,
+        "texts": count,
+        "unique_texts": unique,
+        "examples_not_planned": skipped,
+    }
 
 
 def run_per_message(path: str, model: str, hf: bool = False) -> dict:
@@ -221,6 +235,7 @@ def run_per_message(path: str, model: str, hf: bool = False) -> dict:
         tok = _hf_tokenizer(stage.tokenizer)
         if tok is None:
             return {"missing": "no tokenizers twin"}
+
         def encode(text):
             return tok.encode(text, add_special_tokens=False).ids
     else:

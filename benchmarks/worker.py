@@ -43,6 +43,7 @@ def run_ftdata_progress(path: str) -> dict:
 
     start = time.perf_counter()
     import tqdm  # noqa: F401
+
     imported = time.perf_counter() - start
     with open(os.devnull, "w", encoding="utf-8") as sink:
         bar, ticks = ProgressBar("validate", sink), []
@@ -50,17 +51,24 @@ def run_ftdata_progress(path: str) -> dict:
         result = ftdata.validate(path, progress=lambda tick: (ticks.append(1), bar(tick)))
         bar.close()
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"seconds": seconds, "work_cpu_seconds": cpu, "import_seconds": imported,
-            "ticks": len(ticks), "summary": result.summary}
+    return {
+        "seconds": seconds,
+        "work_cpu_seconds": cpu,
+        "import_seconds": imported,
+        "ticks": len(ticks),
+        "summary": result.summary,
+    }
 
 
 def timed(func):
     """Add the process CPU seconds spent in ``func`` to its record as ``cpu_seconds``."""
+
     def wrapper(path: str) -> dict:
         cpu = time.process_time()
         record = func(path)
         record["cpu_seconds"] = time.process_time() - cpu
         return record
+
     return wrapper
 
 
@@ -137,10 +145,15 @@ def run_delta_scan(path: str) -> dict:
     return {"seconds": time.perf_counter() - start, "rows": rows}
 
 
-MODES = {"ftdata": timed(run_ftdata), "ftdata-progress": timed(run_ftdata_progress),
-         "orjson": timed(run_orjson), "lines": timed(run_lines),
-         "text-read": timed(run_text_read), "ftdata-table": timed(run_ftdata_table),
-         "delta-scan": timed(run_delta_scan)}
+MODES = {
+    "ftdata": timed(run_ftdata),
+    "ftdata-progress": timed(run_ftdata_progress),
+    "orjson": timed(run_orjson),
+    "lines": timed(run_lines),
+    "text-read": timed(run_text_read),
+    "ftdata-table": timed(run_ftdata_table),
+    "delta-scan": timed(run_delta_scan),
+}
 
 
 def main() -> int:

@@ -7,8 +7,19 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["Finding", "Location", "PrepareResult", "Result", "Severity", "__version__", "convert",
-           "fix", "preflight", "prepare", "validate"]
+__all__ = [
+    "Finding",
+    "Location",
+    "PrepareResult",
+    "Result",
+    "Severity",
+    "__version__",
+    "convert",
+    "fix",
+    "preflight",
+    "prepare",
+    "validate",
+]
 
 
 def __getattr__(name: str):

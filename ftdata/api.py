@@ -112,19 +112,36 @@ def validate(
     if token_settings is None:
         table = find_config()[1] if use_config else {}
         token_settings = token_settings_from(
-            table, model=model, tokenizer=tokenizer, context_length=context_length,
-            epochs=epochs, date=date, target_responses=target_responses,
-            target_prompts=target_prompts, per_role=per_role, chat_template=chat_template,
+            table,
+            model=model,
+            tokenizer=tokenizer,
+            context_length=context_length,
+            epochs=epochs,
+            date=date,
+            target_responses=target_responses,
+            target_prompts=target_prompts,
+            per_role=per_role,
+            chat_template=chat_template,
         )
     checker = Checker(settings, token_settings, on_example, on_row=on_row, pipeline=True)
     table_options = TableOptions(
-        version=version, timestamp=timestamp, storage_options=dict(storage_options or {}),
-        columns=tuple(columns) if columns is not None else None, rename=dict(rename or {}),
-        id_column=id_column, profile=settings.profile,
-        vectorise=checker.tokens is None and on_row is None, hash_clean_rows=checker.dedupe,
+        version=version,
+        timestamp=timestamp,
+        storage_options=dict(storage_options or {}),
+        columns=tuple(columns) if columns is not None else None,
+        rename=dict(rename or {}),
+        id_column=id_column,
+        profile=settings.profile,
+        vectorise=checker.tokens is None and on_row is None,
+        hash_clean_rows=checker.dedupe,
     )
-    sources = open_sources(source, task=settings.task, max_line_bytes=settings.max_line_bytes,
-                           task_for=settings.task_for, table=table_options)
+    sources = open_sources(
+        source,
+        task=settings.task,
+        max_line_bytes=settings.max_line_bytes,
+        task_for=settings.task_for,
+        table=table_options,
+    )
     if progress is not None:
         from ftdata.progress import track
 

@@ -9,8 +9,11 @@ from ftdata.errors import FtdataError
 def add_catalog(commands) -> None:
     """Register ``rules`` and ``models`` on the main parser's sub-parsers."""
     rules = commands.add_parser("rules", help="list the rules, or explain one")
-    rules.add_argument("code", nargs="?",
-                       help="a code or name (CH011, last-not-assistant), a family or glob (CH, TK0*)")
+    rules.add_argument(
+        "code",
+        nargs="?",
+        help="a code or name (CH011, last-not-assistant), a family or glob (CH, TK0*)",
+    )
     rules.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     rules.set_defaults(run=lambda args: _rules(args.code, args.markdown))
     models = commands.add_parser("models", help="list the supported models and context lengths")
@@ -33,14 +36,18 @@ def _rules(code: str | None, markdown: bool = False) -> int:
         for rule in chosen:
             tasks = ",".join(sorted(rule.tasks))
             fixable = rule.fix or "-"
-            print(f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{fixable:<8}"
-                  f"{rule.summary}")
+            print(
+                f"{rule.code}  {rule.name:<36}{rule.severity.label:<9}{tasks:<28}{fixable:<8}"
+                f"{rule.summary}"
+            )
         return EXIT_OK
     rule = chosen[0]
     profiles = ", ".join(sorted(rule.profiles))
     fixable = f"; fixable: {rule.fix}" if rule.fix else ""
-    print(f"{rule.code} {rule.name} ({rule.severity.label}; tasks: {', '.join(sorted(rule.tasks))};"
-          f" profiles: {profiles}{fixable})\n")
+    print(
+        f"{rule.code} {rule.name} ({rule.severity.label}; tasks: {', '.join(sorted(rule.tasks))};"
+        f" profiles: {profiles}{fixable})\n"
+    )
     print(rule.doc)
     print(f"\nHow to fix: {rule.hint}")
     return EXIT_OK
@@ -67,8 +74,10 @@ def rules_markdown() -> str:
     """The rule catalogue as a Markdown table (the README embeds it; a test keeps it in sync)."""
     from ftdata.rules import registry
 
-    lines = ["| code | name | severity | tasks | profiles | fixable | what it checks |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| code | name | severity | tasks | profiles | fixable | what it checks |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for rule in registry.all_rules():
         lines.append(
             f"| {rule.code} | {rule.name} | {rule.severity.label} | {', '.join(sorted(rule.tasks))}"

@@ -12,11 +12,20 @@ from collections.abc import Sequence
 
 from ftdata import option_values as ov
 from ftdata.catalog_cli import add_catalog
-from ftdata.cli_common import (CHAT_TEMPLATE_HELP, CONTEXT_LENGTH, EXIT_ERROR, EXIT_FINDINGS,
-                               EXIT_OK, output_stream, print_json_line, progress_bar,
-                               write_report)
+from ftdata.cli_common import (
+    CHAT_TEMPLATE_HELP,
+    CONTEXT_LENGTH,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    output_stream,
+    print_json_line,
+    progress_bar,
+    write_report,
+)
 from ftdata.errors import FtdataError
 from ftdata.preparation_cli import add_prepare
+
 FORMATS = ("text", "json", "github", "sarif", "junit", "html")
 
 
@@ -37,8 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(commands.add_parser("validate", help="check data files, folders or stdin"))
     stats = commands.add_parser("stats", help="token statistics (and per-example counts)")
     _add_validate(stats)
-    stats.add_argument("--per-example", action="store_true",
-                       help="write one JSON line per counted example instead of the report")
+    stats.add_argument(
+        "--per-example",
+        action="store_true",
+        help="write one JSON line per counted example instead of the report",
+    )
     add_catalog(commands)
     add_prepare(commands)
     from ftdata.submission.cli import add_preflight
@@ -55,32 +67,72 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_validate(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("paths", nargs="+", metavar="PATH",
-                     help="JSONL files (.gz/.zst too), folders, globs, or - for stdin")
-    cmd.add_argument("--task", choices=("auto", "chat", "instruction", "pretraining"),
-                     help="force the task instead of detecting it per source")
-    cmd.add_argument("--profile", choices=("databricks", "llm-foundry"),
-                     help="rule set: the documented service rules (default) or the engine's")
-    cmd.add_argument("--select", action="append", metavar="CODES",
-                     help="only these rules (codes, names, families, globs; comma-separated)")
-    cmd.add_argument("--ignore", action="append", metavar="CODES",
-                     help="skip these rules (replaces the configured list)")
-    cmd.add_argument("--extend-ignore", action="append", metavar="CODES",
-                     help="skip these rules as well as the configured ones")
-    cmd.add_argument("--severity", action="append", metavar="CODE=LEVEL",
-                     help="override a rule's severity, e.g. CH013=error")
-    cmd.add_argument("--fail-on", choices=("error", "warning", "info"),
-                     help="lowest severity that makes the exit code 1 (default error)")
+    cmd.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="JSONL files (.gz/.zst too), folders, globs, or - for stdin",
+    )
+    cmd.add_argument(
+        "--task",
+        choices=("auto", "chat", "instruction", "pretraining"),
+        help="force the task instead of detecting it per source",
+    )
+    cmd.add_argument(
+        "--profile",
+        choices=("databricks", "llm-foundry"),
+        help="rule set: the documented service rules (default) or the engine's",
+    )
+    cmd.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="only these rules (codes, names, families, globs; comma-separated)",
+    )
+    cmd.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODES",
+        help="skip these rules (replaces the configured list)",
+    )
+    cmd.add_argument(
+        "--extend-ignore",
+        action="append",
+        metavar="CODES",
+        help="skip these rules as well as the configured ones",
+    )
+    cmd.add_argument(
+        "--severity",
+        action="append",
+        metavar="CODE=LEVEL",
+        help="override a rule's severity, e.g. CH013=error",
+    )
+    cmd.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        help="lowest severity that makes the exit code 1 (default error)",
+    )
     cmd.add_argument("--format", choices=FORMATS, default=None, help="report format (default text)")
     cmd.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
-    cmd.add_argument("--max-per-code", type=ov.for_argparse(ov.whole, "--max-per-code", minimum=0),
-                     default=None, metavar="N",
-                     help="findings printed per code (counts stay exact; default 20)")
-    cmd.add_argument("--max-line-bytes", default=None, metavar="N",
-                     type=ov.for_argparse(ov.whole, "--max-line-bytes", minimum=1),
-                     help="longest JSONL line parsed (default 32 MiB)")
-    cmd.add_argument("--no-config", action="store_true",
-                     help="ignore [tool.ftdata] in pyproject.toml / ftdata.toml")
+    cmd.add_argument(
+        "--max-per-code",
+        type=ov.for_argparse(ov.whole, "--max-per-code", minimum=0),
+        default=None,
+        metavar="N",
+        help="findings printed per code (counts stay exact; default 20)",
+    )
+    cmd.add_argument(
+        "--max-line-bytes",
+        default=None,
+        metavar="N",
+        type=ov.for_argparse(ov.whole, "--max-line-bytes", minimum=1),
+        help="longest JSONL line parsed (default 32 MiB)",
+    )
+    cmd.add_argument(
+        "--no-config",
+        action="store_true",
+        help="ignore [tool.ftdata] in pyproject.toml / ftdata.toml",
+    )
     cmd.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     _add_token_options(cmd)
     _add_table_options(cmd)
@@ -89,42 +141,85 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
 def _add_table_options(cmd: argparse.ArgumentParser) -> None:
     """Options of table inputs: Delta tables, Parquet files and folders."""
     group = cmd.add_argument_group("tables (Delta, Parquet)")
-    group.add_argument("--version", dest="table_version", type=int, metavar="N",
-                       help="read version N of a Delta table (time travel)")
-    group.add_argument("--timestamp", metavar="ISO",
-                       help="read the Delta version current at this ISO 8601 time")
-    group.add_argument("--storage-option", action="append", metavar="KEY=VALUE",
-                       help="pass an option to deltalake (object-store credentials); repeatable")
-    group.add_argument("--columns", action="append", metavar="NAMES",
-                       help="check only these columns (comma-separated)")
-    group.add_argument("--map", action="append", metavar="NEW=OLD",
-                       help="rename columns, e.g. --map prompt=question,response=answer")
-    group.add_argument("--id-column", metavar="NAME",
-                       help="a unique column that names each row in findings")
+    group.add_argument(
+        "--version",
+        dest="table_version",
+        type=int,
+        metavar="N",
+        help="read version N of a Delta table (time travel)",
+    )
+    group.add_argument(
+        "--timestamp", metavar="ISO", help="read the Delta version current at this ISO 8601 time"
+    )
+    group.add_argument(
+        "--storage-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="pass an option to deltalake (object-store credentials); repeatable",
+    )
+    group.add_argument(
+        "--columns",
+        action="append",
+        metavar="NAMES",
+        help="check only these columns (comma-separated)",
+    )
+    group.add_argument(
+        "--map",
+        action="append",
+        metavar="NEW=OLD",
+        help="rename columns, e.g. --map prompt=question,response=answer",
+    )
+    group.add_argument(
+        "--id-column", metavar="NAME", help="a unique column that names each row in findings"
+    )
 
 
 def _add_token_options(cmd: argparse.ArgumentParser) -> None:
     tokens = cmd.add_argument_group("tokens (with --model or --tokenizer)")
     tokens.add_argument("--model", help="a supported model (see `ftdata models`)")
-    tokens.add_argument("--tokenizer", metavar="PATH",
-                        help="tokenizer.json, a model folder, a SentencePiece .model or .tiktoken")
-    tokens.add_argument("--context-length", type=CONTEXT_LENGTH, metavar="N",
-                        help="max_seq_len for truncation and thresholds (default: the model's)")
-    tokens.add_argument("--epochs", type=ov.for_argparse(ov.real, "--epochs", above=0, maximum=1e6),
-                        help="epochs for the billed-token estimate (3)")
+    tokens.add_argument(
+        "--tokenizer",
+        metavar="PATH",
+        help="tokenizer.json, a model folder, a SentencePiece .model or .tiktoken",
+    )
+    tokens.add_argument(
+        "--context-length",
+        type=CONTEXT_LENGTH,
+        metavar="N",
+        help="max_seq_len for truncation and thresholds (default: the model's)",
+    )
+    tokens.add_argument(
+        "--epochs",
+        type=ov.for_argparse(ov.real, "--epochs", above=0, maximum=1e6),
+        help="epochs for the billed-token estimate (3)",
+    )
     tokens.add_argument("--date", help="pin the date chat templates embed (YYYY-MM-DD)")
-    tokens.add_argument("--target-responses", choices=("last", "all"),
-                        help="assistant turns trained (default last, as llm-foundry)")
-    tokens.add_argument("--target-prompts", metavar="none|all|length>=N",
-                        help="prompt spans trained (default none)")
+    tokens.add_argument(
+        "--target-responses",
+        choices=("last", "all"),
+        help="assistant turns trained (default last, as llm-foundry)",
+    )
+    tokens.add_argument(
+        "--target-prompts", metavar="none|all|length>=N", help="prompt spans trained (default none)"
+    )
     tokens.add_argument("--chat-template", metavar="PATH|NAME", help=CHAT_TEMPLATE_HELP)
-    tokens.add_argument("--per-role", action="store_true", default=None,
-                        help="token statistics per role (encodes each message content again)")
+    tokens.add_argument(
+        "--per-role",
+        action="store_true",
+        default=None,
+        help="token statistics per role (encodes each message content again)",
+    )
     switch = tokens.add_mutually_exclusive_group()
-    switch.add_argument("--no-tokens", action="store_true",
-                        help="structure rules only, even when [tool.ftdata] names a model")
-    switch.add_argument("--require-tokens", action="store_true",
-                        help="fail (exit 2) unless a model or tokenizer is configured")
+    switch.add_argument(
+        "--no-tokens",
+        action="store_true",
+        help="structure rules only, even when [tool.ftdata] names a model",
+    )
+    switch.add_argument(
+        "--require-tokens",
+        action="store_true",
+        help="fail (exit 2) unless a model or tokenizer is configured",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,8 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ftdata: error: {ov.one_line(ov.os_error_message(exc, args))}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # a bug in ftdata: say so briefly, exit 2, no traceback
-        print(f"ftdata: internal error: {type(exc).__name__}: {ov.one_line(str(exc))} "
-              "(please report this with the input that caused it)", file=sys.stderr)
+        print(
+            f"ftdata: internal error: {type(exc).__name__}: {ov.one_line(str(exc))} "
+            "(please report this with the input that caused it)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 
@@ -185,9 +283,15 @@ def _validate(args: argparse.Namespace) -> int:
         max_line_bytes=args.max_line_bytes,
     )
     tokens = token_settings_from(
-        table, model=args.model, tokenizer=args.tokenizer, context_length=args.context_length,
-        epochs=args.epochs, date=args.date, target_responses=args.target_responses,
-        target_prompts=args.target_prompts, per_role=args.per_role,
+        table,
+        model=args.model,
+        tokenizer=args.tokenizer,
+        context_length=args.context_length,
+        epochs=args.epochs,
+        date=args.date,
+        target_responses=args.target_responses,
+        target_prompts=args.target_prompts,
+        per_role=args.per_role,
         chat_template=args.chat_template,
     )
     per_example = getattr(args, "per_example", False)
@@ -196,20 +300,31 @@ def _validate(args: argparse.Namespace) -> int:
     if args.no_tokens:
         tokens = None
     elif not tokens.requested and (args.command == "stats" or args.require_tokens):
-        raise FtdataError(f"ftdata {args.command} needs --model or --tokenizer "
-                          "(or `model` in [tool.ftdata])")
+        raise FtdataError(
+            f"ftdata {args.command} needs --model or --tokenizer (or `model` in [tool.ftdata])"
+        )
     from ftdata.sources.table_options import cli_arguments
 
     bar = progress_bar(args.command, args.quiet)
     try:
         if per_example:  # the records go where the report would: --output, else stdout
             with output_stream(args.output) as stream:
-                result = validate(args.paths, settings=settings, token_settings=tokens,
-                                  on_example=lambda record: print_json_line(record, stream),
-                                  progress=bar, **cli_arguments(args))
+                result = validate(
+                    args.paths,
+                    settings=settings,
+                    token_settings=tokens,
+                    on_example=lambda record: print_json_line(record, stream),
+                    progress=bar,
+                    **cli_arguments(args),
+                )
             return EXIT_OK if result.ok else EXIT_FINDINGS
-        result = validate(args.paths, settings=settings, token_settings=tokens, progress=bar,
-                          **cli_arguments(args))
+        result = validate(
+            args.paths,
+            settings=settings,
+            token_settings=tokens,
+            progress=bar,
+            **cli_arguments(args),
+        )
     finally:
         if bar is not None:
             bar.close()

@@ -14,9 +14,11 @@ from ftdata.errors import FtdataError, UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
-CHAT_TEMPLATE_HELP = ("override the model's chat template: a built-in one (e.g. mistral-instruct, "
-                      "mistral-instruct-legacy; see `ftdata models`) or a .jinja file, "
-                      "tokenizer_config.json or model folder")
+CHAT_TEMPLATE_HELP = (
+    "override the model's chat template: a built-in one (e.g. mistral-instruct, "
+    "mistral-instruct-legacy; see `ftdata models`) or a .jinja file, "
+    "tokenizer_config.json or model folder"
+)
 
 CONTEXT_LENGTH = ov.for_argparse(ov.whole, "--context-length", minimum=1)
 
@@ -49,8 +51,9 @@ def output_stream(path: str | None):
     except OSError as exc:  # a missing folder, a full disk, a name too long
         if exc.filename not in (None, path):
             raise  # not about --output (an input, say): reported for what it is
-        raise UsageError(f"--output {ov.quoted(path)}: cannot write the report: "
-                         f"{exc.strerror or exc}") from None
+        raise UsageError(
+            f"--output {ov.quoted(path)}: cannot write the report: {exc.strerror or exc}"
+        ) from None
 
 
 def write_report(result, fmt: str, output: str | None, max_per_code: int) -> None:

@@ -105,9 +105,7 @@ def normalise_task(task: str | None) -> str | None:
     try:
         return TASK_ALIASES[task.strip().lower()]
     except KeyError:
-        raise ConfigError(
-            f"unknown task {task!r}; use chat, instruction or pretraining"
-        ) from None
+        raise ConfigError(f"unknown task {task!r}; use chat, instruction or pretraining") from None
 
 
 def find_config(start: Path | None = None) -> tuple[Path | None, dict[str, Any]]:
@@ -130,8 +128,9 @@ def find_config(start: Path | None = None) -> tuple[Path | None, dict[str, Any]]
 
 def _table_of(path: Path, table: Any) -> dict[str, Any]:
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.ftdata] must be a table of settings, "
-                          f"not {ov.quoted(table)}")
+        raise ConfigError(
+            f"{path}: [tool.ftdata] must be a table of settings, not {ov.quoted(table)}"
+        )
     return table
 
 
@@ -149,21 +148,35 @@ def _severities(name: str, value: Any) -> dict[str, Severity]:
     levels = ("error", "warning", "info")
     pairs = ov.table(name, value)
     _selectors(name, list(pairs))
-    return {code: Severity.parse(ov.choice(f"{name} {code}", level, levels))
-            for code, level in pairs.items()}
+    return {
+        code: Severity.parse(ov.choice(f"{name} {code}", level, levels))
+        for code, level in pairs.items()
+    }
 
 
 # How each setting is checked (option_values), whether from the file or given explicitly.
 CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "task": ov.text, "profile": ov.text, "select": _selectors, "ignore": _selectors,
-    "severity": _severities, "tasks": ov.table, "format": ov.text,
+    "task": ov.text,
+    "profile": ov.text,
+    "select": _selectors,
+    "ignore": _selectors,
+    "severity": _severities,
+    "tasks": ov.table,
+    "format": ov.text,
     "fail_on": lambda name, value: Severity.parse(
-        ov.choice(name, value, ("error", "warning", "info"))),
-    "max_per_code": partial(ov.whole, minimum=0), "keep_per_code": partial(ov.whole, minimum=0),
+        ov.choice(name, value, ("error", "warning", "info"))
+    ),
+    "max_per_code": partial(ov.whole, minimum=0),
+    "keep_per_code": partial(ov.whole, minimum=0),
     "max_line_bytes": partial(ov.whole, minimum=1),
-    "model": ov.text, "tokenizer": ov.path, "context_length": partial(ov.whole, minimum=1),
-    "epochs": partial(ov.real, above=0, maximum=1e6), "date": ov.date,
-    "target_responses": ov.text, "target_prompts": ov.text, "per_role": ov.flag,
+    "model": ov.text,
+    "tokenizer": ov.path,
+    "context_length": partial(ov.whole, minimum=1),
+    "epochs": partial(ov.real, above=0, maximum=1e6),
+    "date": ov.date,
+    "target_responses": ov.text,
+    "target_prompts": ov.text,
+    "per_role": ov.flag,
 }
 
 
@@ -186,8 +199,7 @@ def checked(values: Mapping[str, Any], *, from_config: bool) -> dict[str, Any]:
 
 def _merged(table: Mapping[str, Any], explicit: Mapping[str, Any]) -> dict[str, Any]:
     values = checked(table, from_config=True)
-    values.update(checked({k: v for k, v in explicit.items() if v is not None},
-                          from_config=False))
+    values.update(checked({k: v for k, v in explicit.items() if v is not None}, from_config=False))
     return values
 
 
@@ -196,8 +208,18 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
     values = _merged(table, explicit)
     if explicit.get("task") == "auto":  # an explicit auto detects every source: no config glob
         values["tasks"] = {}
-    known = {"task", "profile", "select", "ignore", "severity", "fail_on", "max_per_code",
-             "keep_per_code", "max_line_bytes", "tasks"}
+    known = {
+        "task",
+        "profile",
+        "select",
+        "ignore",
+        "severity",
+        "fail_on",
+        "max_per_code",
+        "keep_per_code",
+        "max_line_bytes",
+        "tasks",
+    }
     unknown = set(values) - known - _LATER_KEYS
     if unknown:
         raise ConfigError(f"unknown ftdata setting(s): {', '.join(sorted(unknown))}")
@@ -214,20 +236,44 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
     )
 
 
-def report_options(table: Mapping[str, Any], *, format: str | None,  # noqa: A002
-                   max_per_code: int | None) -> tuple[str, int]:
+def report_options(
+    table: Mapping[str, Any],
+    *,
+    format: str | None,  # noqa: A002
+    max_per_code: int | None,
+) -> tuple[str, int]:
     """The report's format and findings per code: explicit, else the file's, else the defaults."""
-    values = _merged({k: v for k, v in table.items()
-                      if str(k).replace("-", "_") in ("format", "max_per_code")},
-                     {"format": format, "max_per_code": max_per_code})
+    values = _merged(
+        {k: v for k, v in table.items() if str(k).replace("-", "_") in ("format", "max_per_code")},
+        {"format": format, "max_per_code": max_per_code},
+    )
     return values.get("format", "text"), values.get("max_per_code", 20)
 
 
 # Settings that belong to the reporters or to later stages; accepted, not used here.
-_LATER_KEYS = {"max_per_code", "format", "model", "tokenizer", "context_length", "epochs",
-               "date", "target_responses", "target_prompts", "per_role"}
-TOKEN_KEYS = ("model", "tokenizer", "context_length", "epochs", "date", "target_responses",
-              "target_prompts", "per_role", "chat_template")
+_LATER_KEYS = {
+    "max_per_code",
+    "format",
+    "model",
+    "tokenizer",
+    "context_length",
+    "epochs",
+    "date",
+    "target_responses",
+    "target_prompts",
+    "per_role",
+}
+TOKEN_KEYS = (
+    "model",
+    "tokenizer",
+    "context_length",
+    "epochs",
+    "date",
+    "target_responses",
+    "target_prompts",
+    "per_role",
+    "chat_template",
+)
 
 
 def token_settings_from(table: Mapping[str, Any], **explicit: Any):
@@ -243,17 +289,20 @@ def _task_globs(table: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     if not isinstance(table, Mapping):
         raise ConfigError('[tool.ftdata.tasks] maps globs to tasks, e.g. "data/chat/*" = "chat"')
     # "auto" stays in the list so that it can exempt paths from a broader glob below it.
-    return tuple((str(pattern).replace("\\", "/"), _glob_task(str(pattern), str(task)))
-                 for pattern, task in table.items())
+    return tuple(
+        (str(pattern).replace("\\", "/"), _glob_task(str(pattern), str(task)))
+        for pattern, task in table.items()
+    )
 
 
 def _glob_task(pattern: str, task: str) -> str:
     try:
         return normalise_task(task) or "auto"
     except ConfigError:
-        raise ConfigError(f"[tool.ftdata.tasks] {ov.quoted(pattern)}: unknown task "
-                          f"{ov.quoted(task)}; use chat, instruction, pretraining or auto"
-                          ) from None
+        raise ConfigError(
+            f"[tool.ftdata.tasks] {ov.quoted(pattern)}: unknown task "
+            f"{ov.quoted(task)}; use chat, instruction, pretraining or auto"
+        ) from None
 
 
 def _glob_matches(pattern: str, path: str) -> bool:
@@ -263,8 +312,9 @@ def _glob_matches(pattern: str, path: str) -> bool:
     return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern)
 
 
-def codes_list(value: str | Iterable[str],
-               name: str = "ignore in [tool.ftdata]") -> tuple[str, ...]:
+def codes_list(
+    value: str | Iterable[str], name: str = "ignore in [tool.ftdata]"
+) -> tuple[str, ...]:
     """Rule selectors from a comma-separated string or a list (``name`` names it in errors)."""
     return ov.codes(name, value)
 

@@ -38,5 +38,10 @@ class DropTally:
         """``(DS007, message)`` for every fine-tuning task whose valid rows are all dropped."""
         for task, kept in sorted(self.kept.items()):
             if task != "pretraining" and kept and self.dropped[task] == kept:
-                yield dataset.ALL_DROPPED, (f"{task}: all {kept:,} valid examples would be "
-                                            "dropped by training (see the findings above)")
+                yield (
+                    dataset.ALL_DROPPED,
+                    (
+                        f"{task}: all {kept:,} valid examples would be "
+                        "dropped by training (see the findings above)"
+                    ),
+                )

@@ -135,13 +135,16 @@ class DigestIndex:
         self._size += len(digests)
         limit = max(self.CAP, self._size // 4)
         while (pair := self._pair_to_merge(limit)) is not None:
-            self._runs[pair:pair + 2] = [_merge(self._runs[pair], self._runs[pair + 1])]
+            self._runs[pair : pair + 2] = [_merge(self._runs[pair], self._runs[pair + 1])]
 
     def _pair_to_merge(self, limit: int) -> int | None:
         """The smallest neighbours to merge: of similar size, and not above ``limit`` together."""
         sizes = [len(digests) for digests, _ in self._runs]
-        fits = [(sizes[i] + sizes[i + 1], i) for i in range(len(sizes) - 1)
-                if sizes[i] + sizes[i + 1] <= limit and sizes[i] <= 4 * sizes[i + 1]]
+        fits = [
+            (sizes[i] + sizes[i + 1], i)
+            for i in range(len(sizes) - 1)
+            if sizes[i] + sizes[i + 1] <= limit and sizes[i] <= 4 * sizes[i + 1]
+        ]
         return min(fits)[1] if fits else None
 
 

@@ -75,11 +75,20 @@ class DuplicateTracker:
             self.builder.start_row()
             self.builder.emit(dataset.DUPLICATE, self.message(first), **wheres[entry])
             failed, countable, codes = outcomes[row]
-            outcomes[row] = (failed or self.builder.row_failed, countable,
-                             codes + self.builder.row_codes)
+            outcomes[row] = (
+                failed or self.builder.row_failed,
+                countable,
+                codes + self.builder.row_codes,
+            )
 
-    def clean_rows(self, digests, positions: list[int], label: str,
-                   where: Callable[[int], dict], summary: SourceSummary) -> None:
+    def clean_rows(
+        self,
+        digests,
+        positions: list[int],
+        label: str,
+        where: Callable[[int], dict],
+        summary: SourceSummary,
+    ) -> None:
         """Rows a table proved clean (counted already): only their digests take part."""
         place = self.place(label)
         marks = [place | position for position in positions]

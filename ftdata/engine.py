@@ -47,9 +47,14 @@ class RowOutcome:
 class Checker:
     """Applies the enabled rules to every example of every source."""
 
-    def __init__(self, settings: Settings, tokens: TokenSettings | None = None,
-                 on_example=None, on_row: Callable[[RowOutcome], None] | None = None,
-                 pipeline: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        tokens: TokenSettings | None = None,
+        on_example=None,
+        on_row: Callable[[RowOutcome], None] | None = None,
+        pipeline: bool = False,
+    ) -> None:
         """``pipeline`` encodes a batch's tokens on a worker thread while the next
         batch is checked (see ``ftdata.token_pipeline``); results are the same."""
         self.settings = settings
@@ -72,7 +77,8 @@ class Checker:
         self._context = CheckContext(profile=settings.profile)
         self._drops = DropTally()  # DS007 from structural drop findings (PR004)
         self._watch_shapes = settings.profile == "llm-foundry" and (
-            enabled(content_parts.MIXED_CONTENT) or enabled(content_parts.PART_KEYS_DIFFER))
+            enabled(content_parts.MIXED_CONTENT) or enabled(content_parts.PART_KEYS_DIFFER)
+        )
         self._shapes: ContentShapes | None = None
         self._pipeline = None
         if pipeline and self.tokens is not None and self.tokens.stage is not None:
@@ -165,8 +171,9 @@ class Checker:
                 found["key"] = keys[index]
             return found
 
-        self.duplicates.clean_rows(clean.hashes, positions, context.get("file") or by_line,
-                                   where, summary)
+        self.duplicates.clean_rows(
+            clean.hashes, positions, context.get("file") or by_line, where, summary
+        )
 
     def _finish_rows(self, outcomes: list, summary: SourceSummary, counted_chats=None) -> None:
         """Run the token stage over the rows still valid, then count every row."""
@@ -180,8 +187,16 @@ class Checker:
                 self._drops.add(countable[0], self.builder.row_codes)
             if self.on_row is not None and countable is not None:
                 task, value, where = countable
-                self.on_row(RowOutcome(task, value, where, not self.builder.row_failed,
-                                       tuple(self.builder.row_codes), token_outcome))
+                self.on_row(
+                    RowOutcome(
+                        task,
+                        value,
+                        where,
+                        not self.builder.row_failed,
+                        tuple(self.builder.row_codes),
+                        token_outcome,
+                    )
+                )
             self.builder.end_row(summary)
 
     def _token_codes(self, index: int) -> list[str]:
@@ -244,8 +259,11 @@ class Checker:
                 for pointer, message in rule.check(value, context):
                     emit(rule, message, pointer=pointer, **where)
             except Exception as exc:  # a rule bug must not end the run
-                emit(internal.RULE_CRASHED, f"{rule.code} raised {type(exc).__name__}: {exc}",
-                     **where)
+                emit(
+                    internal.RULE_CRASHED,
+                    f"{rule.code} raised {type(exc).__name__}: {exc}",
+                    **where,
+                )
 
     def _check_duplicate(self, value: dict, raw: bytes | None, where: dict) -> None:
         """Note the example's digest; DS002 follows at the end of the batch or later."""
@@ -253,8 +271,12 @@ class Checker:
 
     def _emit(self, problem: Problem, source: str) -> None:
         self.builder.emit(
-            problem.rule, problem.message, source=problem.source or source, line=problem.line,
-            row=problem.row, pointer=problem.pointer,
+            problem.rule,
+            problem.message,
+            source=problem.source or source,
+            line=problem.line,
+            row=problem.row,
+            pointer=problem.pointer,
         )
 
     def finish(self) -> None:
@@ -274,11 +296,18 @@ class Checker:
             self.builder.emit(rule, message, source=names, sources=everything)
         rows, invalid = self.builder.totals()
         if rows == 0:
-            self.builder.emit(dataset.EMPTY_INPUT, f"no examples found in {names}", source=names,
-                              sources=everything)
+            self.builder.emit(
+                dataset.EMPTY_INPUT,
+                f"no examples found in {names}",
+                source=names,
+                sources=everything,
+            )
         elif invalid == rows:
-            message = (f"all {rows:,} examples have errors" if rows > 1 else
-                       "the only example has an error") + "; none is left to train on"
+            message = (
+                f"all {rows:,} examples have errors"
+                if rows > 1
+                else "the only example has an error"
+            ) + "; none is left to train on"
             self.builder.emit(dataset.NO_VALID, message, source=names, sources=everything)
 
 

@@ -47,8 +47,10 @@ def one_line(message: str, limit: int = 500) -> str:
     newline, an escape sequence); they must not break the line or drive the
     terminal.
     """
-    escaped = "".join(ch if ch.isprintable() or ch == " " else
-                      ch.encode("unicode_escape").decode("ascii") for ch in message)
+    escaped = "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in message
+    )
     if len(escaped) > limit:
         escaped = f"{escaped[:limit]}… ({len(escaped):,} characters)"
     return escaped
@@ -95,8 +97,12 @@ def real(name: str, value: Any, *, above: float, maximum: float | None = None) -
             number = float(value)
         except (TypeError, ValueError, OverflowError):
             number = None
-    if number is None or not math.isfinite(number) or number <= above or (
-            maximum is not None and number > maximum):
+    if (
+        number is None
+        or not math.isfinite(number)
+        or number <= above
+        or (maximum is not None and number > maximum)
+    ):
         raise _refuse(name, wanted, value)
     return number
 
@@ -140,7 +146,8 @@ def flag(name: str, value: Any) -> bool:
 def table(name: str, value: Any) -> Mapping[str, str]:
     """A table of strings to strings (``severity``, ``tasks``)."""
     if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
         raise _refuse(name, "a table of strings to strings", value)
     return value
 
@@ -161,6 +168,7 @@ def date(name: str, value: Any) -> dt.date:
 
 def for_argparse(check: Callable[..., Any], option: str, **limits: Any) -> Callable[[str], Any]:
     """An argparse ``type=`` that runs ``check``; argparse prefixes the option's name."""
+
     def parse(raw: str) -> Any:
         try:
             return check(option, _number(raw), **limits)
@@ -201,12 +209,17 @@ def _option_of(path: str | None, args: Any) -> str:
     """Which option named ``path``: an input PATH, --tokenizer, --output, or prepare's --out."""
     if args is None:
         return ""
-    named = [("--output", getattr(args, "output", None)),
-             ("--tokenizer", getattr(args, "tokenizer", None))]
+    named = [
+        ("--output", getattr(args, "output", None)),
+        ("--tokenizer", getattr(args, "tokenizer", None)),
+    ]
     named += [("PATH", item) for item in getattr(args, "paths", None) or ()]
     for option, value in named:
-        if value and path is not None and (
-                path == value or path.startswith(value.rstrip("/") + "/")):
+        if (
+            value
+            and path is not None
+            and (path == value or path.startswith(value.rstrip("/") + "/"))
+        ):
             return option
     # prepare writes only below --out (or beside it, in its temporary folder).
     return "--out" if getattr(args, "out", None) else ""

@@ -105,13 +105,26 @@ def prepare(
     if out.name in ("", ".", ".."):  # its hidden siblings would have no name, or be inside it
         raise UsageError(f"--out needs a folder name, not {str(out)!r}")
     options = {
-        "format": format, "model": model, "tokenizer": tokenizer,
-        "context_length": context_length, "tokenize": tokenize, "eval_fraction": eval_fraction,
-        "seed": seed, "dedupe": dedupe, "strict": strict, "compression": compression,
-        "hashes": sorted(set(hashes)), "shard_bytes": shard_bytes, "file_bytes": file_bytes,
-        "pad_last_window": pad_last_window, "rename_completion": rename_completion,
-        "task": task, "profile": profile, "date": str(date) if date else None,
-        "target_responses": target_responses, "target_prompts": target_prompts,
+        "format": format,
+        "model": model,
+        "tokenizer": tokenizer,
+        "context_length": context_length,
+        "tokenize": tokenize,
+        "eval_fraction": eval_fraction,
+        "seed": seed,
+        "dedupe": dedupe,
+        "strict": strict,
+        "compression": compression,
+        "hashes": sorted(set(hashes)),
+        "shard_bytes": shard_bytes,
+        "file_bytes": file_bytes,
+        "pad_last_window": pad_last_window,
+        "rename_completion": rename_completion,
+        "task": task,
+        "profile": profile,
+        "date": str(date) if date else None,
+        "target_responses": target_responses,
+        "target_prompts": target_prompts,
         # Only when given, so that the fingerprints of earlier outputs stay valid.
         **({"chat_template": chat_template} if chat_template else {}),
     }
@@ -121,8 +134,12 @@ def prepare(
         outdir.recover_locked(out)  # a run killed mid-publish: bring back or clear its old output
         found = outdir.owned_manifest(out)
         on_disk = all("sha256" in item or "delta" in item for item in inputs)
-        if found is not None and on_disk and not force and found.get(
-                "fingerprint") == mf.fingerprint(options, inputs, found.get("tokenizer")):
+        if (
+            found is not None
+            and on_disk
+            and not force
+            and found.get("fingerprint") == mf.fingerprint(options, inputs, found.get("tokenizer"))
+        ):
             return PrepareResult(out, "skipped", found, None)
         expected = outdir.check_out(out, force)
         with guards.cleanup_on_signals():
@@ -133,8 +150,15 @@ def prepare(
         raise
 
 
-def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: list,
-           allow_empty: bool, progress: Callable[[Any], None] | None) -> PrepareResult:
+def _write(
+    source: Any,
+    out: Path,
+    expected,
+    options: dict[str, Any],
+    inputs: list,
+    allow_empty: bool,
+    progress: Callable[[Any], None] | None,
+) -> PrepareResult:
     """Run into a locked temporary folder and publish it, or remove it whatever happens."""
     from ftdata import __version__
     from ftdata.writers import manifest as mf
@@ -150,11 +174,18 @@ def _write(source: Any, out: Path, expected, options: dict[str, Any], inputs: li
         if not shards and not allow_empty:
             return PrepareResult(out, "empty", None, result)
         identity = run.identity()
-        manifest = mf.write_manifest(tmp, {
-            "ftdata_version": __version__, "fingerprint": mf.fingerprint(options, inputs, identity),
-            "options": options, "inputs": inputs, "tokenizer": identity,
-            **counts_section(result, counts), "shards": [s.to_dict() for s in shards],
-        })
+        manifest = mf.write_manifest(
+            tmp,
+            {
+                "ftdata_version": __version__,
+                "fingerprint": mf.fingerprint(options, inputs, identity),
+                "options": options,
+                "inputs": inputs,
+                "tokenizer": identity,
+                **counts_section(result, counts),
+                "shards": [s.to_dict() for s in shards],
+            },
+        )
         outdir.publish(tmp, out, expected)
         published = True
     finally:
@@ -173,15 +204,21 @@ def counts_section(result: Result, counts) -> dict[str, Any]:
         left_out["unparsed"] = not_examples
     written = sum(counts.written.values())
     return {
-        "examples": {"in": result.rows, "written": written, "left_out": sum(left_out.values()),
-                     "left_out_by_reason": left_out,
-                     "written_by_split": dict(sorted(counts.written.items()))},
-        "tokens": {"written": counts.tokens_written, "truncated_examples": counts.truncated_written,
-                   "dropped_examples": sum(v for k, v in left_out.items()
-                                           if k.startswith("dropped:")),
-                   "windows_by_split": dict(sorted(counts.windows.items())),
-                   "padding_tokens": counts.padding_tokens,
-                   "tail_tokens_dropped": counts.tail_tokens_dropped},
+        "examples": {
+            "in": result.rows,
+            "written": written,
+            "left_out": sum(left_out.values()),
+            "left_out_by_reason": left_out,
+            "written_by_split": dict(sorted(counts.written.items())),
+        },
+        "tokens": {
+            "written": counts.tokens_written,
+            "truncated_examples": counts.truncated_written,
+            "dropped_examples": sum(v for k, v in left_out.items() if k.startswith("dropped:")),
+            "windows_by_split": dict(sorted(counts.windows.items())),
+            "padding_tokens": counts.padding_tokens,
+            "tail_tokens_dropped": counts.tail_tokens_dropped,
+        },
         "findings_by_code": result.summary["by_code"],
     }
 
@@ -189,9 +226,16 @@ def counts_section(result: Result, counts) -> dict[str, Any]:
 class _Run:
     """One validation pass with the sink attached."""
 
-    def __init__(self, source: Any, folder: Path, options: dict[str, Any],
-                 progress: Callable[[Any], None] | None, *, out: Path,
-                 allow_empty: bool = False) -> None:
+    def __init__(
+        self,
+        source: Any,
+        folder: Path,
+        options: dict[str, Any],
+        progress: Callable[[Any], None] | None,
+        *,
+        out: Path,
+        allow_empty: bool = False,
+    ) -> None:
         from ftdata.config import settings_from, token_settings_from
         from ftdata.engine import Checker
 
@@ -199,13 +243,20 @@ class _Run:
         self.out, self.allow_empty = out, allow_empty
         self.settings = settings_from({}, task=options["task"], profile=options["profile"])
         tokens = token_settings_from(
-            {}, model=options["model"], tokenizer=options["tokenizer"],
-            context_length=options["context_length"], date=options["date"],
-            target_responses=options["target_responses"], target_prompts=options["target_prompts"],
-            chat_template=options.get("chat_template"))
+            {},
+            model=options["model"],
+            tokenizer=options["tokenizer"],
+            context_length=options["context_length"],
+            date=options["date"],
+            target_responses=options["target_responses"],
+            target_prompts=options["target_prompts"],
+            chat_template=options.get("chat_template"),
+        )
         if options["tokenize"] and options["format"] in ("mds", "parquet") and not tokens.requested:
-            raise UsageError(f"--format {options['format']} tokenizes: give --model or "
-                             "--tokenizer, or --no-tokenize (chat and instruction only)")
+            raise UsageError(
+                f"--format {options['format']} tokenizes: give --model or "
+                "--tokenizer, or --no-tokenize (chat and instruction only)"
+            )
         self.checker = Checker(self.settings, tokens if tokens.requested else None, pipeline=True)
         self.checker.on_row = self._sink()
 
@@ -215,14 +266,24 @@ class _Run:
 
         opts, stage = self.options, self._stage()
         sink_options = SinkOptions(
-            format=opts["format"], tokenize=opts["tokenize"],
-            rename_completion=opts["rename_completion"], compression=opts["compression"],
-            hashes=tuple(opts["hashes"]), shard_bytes=opts["shard_bytes"],
-            file_bytes=opts["file_bytes"], pad_last_window=opts["pad_last_window"],
-            context_length=stage.max_seq_len if stage is not None else opts["context_length"])
+            format=opts["format"],
+            tokenize=opts["tokenize"],
+            rename_completion=opts["rename_completion"],
+            compression=opts["compression"],
+            hashes=tuple(opts["hashes"]),
+            shard_bytes=opts["shard_bytes"],
+            file_bytes=opts["file_bytes"],
+            pad_last_window=opts["pad_last_window"],
+            context_length=stage.max_seq_len if stage is not None else opts["context_length"],
+        )
         self.splitter = Splitter(opts["eval_fraction"], opts["seed"], opts["dedupe"])
-        self.sink = RowSink(self.folder, sink_options, self.splitter, error_test(self.settings),
-                            stage.tokenizer if stage is not None else None)
+        self.sink = RowSink(
+            self.folder,
+            sink_options,
+            self.splitter,
+            error_test(self.settings),
+            stage.tokenizer if stage is not None else None,
+        )
         return self.sink
 
     def _stage(self):
@@ -247,9 +308,13 @@ class _Run:
         settings, checker = self.settings, self.checker
         # Every row must reach the sink as a value: no Arrow-only clean rows.
         table = TableOptions(profile=settings.profile, vectorise=False, hash_clean_rows=False)
-        sources = open_sources(self.source, task=settings.task,
-                               max_line_bytes=settings.max_line_bytes,
-                               task_for=settings.task_for, table=table)
+        sources = open_sources(
+            self.source,
+            task=settings.task,
+            max_line_bytes=settings.max_line_bytes,
+            task_for=settings.task_for,
+            table=table,
+        )
         if self.progress is not None:
             from ftdata.progress import track
 
@@ -272,20 +337,25 @@ def emit_leaks(builder, splitter) -> None:
     from ftdata.rules import dataset
 
     for where in splitter.leaks():
-        builder.emit(dataset.EVAL_IN_TRAIN, "this eval example's prompt also occurs in train",
-                     **where)
+        builder.emit(
+            dataset.EVAL_IN_TRAIN, "this eval example's prompt also occurs in train", **where
+        )
 
 
 def why_nothing(counts, rows: int, window: int | None) -> str:
     """Why none of ``rows`` reached a shard, and what would change it (also Spark's)."""
     documents = sum(counts.written.values())
     if documents:  # pre-training documents were kept, but they fill no window
-        return (f"nothing was written: the {documents:,} documents kept hold "
-                f"{counts.tail_tokens_dropped:,} tokens, fewer than one window of {window or 0:,}; "
-                "use --pad-last-window or a smaller --context-length")
+        return (
+            f"nothing was written: the {documents:,} documents kept hold "
+            f"{counts.tail_tokens_dropped:,} tokens, fewer than one window of {window or 0:,}; "
+            "use --pad-last-window or a smaller --context-length"
+        )
     if not rows:
         return "nothing was written: the input holds no examples"
     left_out = counts.left_out + Counter(unparsed=rows - counts.seen)
     reasons = ", ".join(f"{reason}: {n:,}" for reason, n in left_out.most_common(3) if n)
-    return (f"nothing was written: all {rows:,} examples were left out ({reasons}); "
-            "fix the findings above (or pass --allow-empty to publish an empty output)")
+    return (
+        f"nothing was written: all {rows:,} examples were left out ({reasons}); "
+        "fix the findings above (or pass --allow-empty to publish an empty output)"
+    )

@@ -34,8 +34,10 @@ def track(sources: Iterable[Any], callback: Callable[[Tick], None]) -> list[Any]
     sizes = [_size(source) for source in sources]
     in_bytes = all(size is not None for size in sizes)
     counter = _Counter(callback, sum(sizes) if in_bytes else None, "B" if in_bytes else "rows")
-    return [_Tracked(source, size if in_bytes else None, counter)
-            for source, size in zip(sources, sizes)]
+    return [
+        _Tracked(source, size if in_bytes else None, counter)
+        for source, size in zip(sources, sizes)
+    ]
 
 
 def _size(source: Any) -> int | None:
@@ -114,9 +116,16 @@ class ProgressBar:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(total=tick.total, unit=tick.unit, unit_scale=True, file=self.stream,
-                             desc=f"ftdata {self.command}", dynamic_ncols=True, mininterval=0.25,
-                             leave=True)
+            self._bar = tqdm(
+                total=tick.total,
+                unit=tick.unit,
+                unit_scale=True,
+                file=self.stream,
+                desc=f"ftdata {self.command}",
+                dynamic_ncols=True,
+                mininterval=0.25,
+                leave=True,
+            )
         if tick.source != self._source:
             self._source, self._sources = tick.source, self._sources + 1
             self._bar.set_postfix_str(_short(tick.source), refresh=False)
@@ -134,4 +143,4 @@ class ProgressBar:
 def _short(name: str, width: int = 40) -> str:
     """The end of a long source name (it tells sources apart best), control characters escaped."""
     name = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
-    return name if len(name) <= width else "…" + name[-(width - 1):]
+    return name if len(name) <= width else "…" + name[-(width - 1) :]

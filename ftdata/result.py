@@ -72,7 +72,8 @@ class Result:
     def ok(self) -> bool:
         """Whether no finding reaches the ``fail_on`` severity."""
         return not any(
-            count for label, count in self.by_severity.items()
+            count
+            for label, count in self.by_severity.items()
             if Severity.parse(label) >= self.fail_on
         )
 
@@ -92,8 +93,10 @@ class Result:
     def __repr__(self) -> str:
         """One line of totals; the findings are in ``findings`` (a notebook shows the HTML view)."""
         s = self.summary
-        return (f"Result(ok={self.ok}, rows={s['rows']}, valid={s['valid']}, "
-                f"invalid={s['invalid']}, errors={s['errors']}, warnings={s['warnings']})")
+        return (
+            f"Result(ok={self.ok}, rows={s['rows']}, valid={s['valid']}, "
+            f"invalid={s['invalid']}, errors={s['errors']}, warnings={s['warnings']})"
+        )
 
     def _repr_html_(self) -> str:
         """The notebook view: summary, per-code table, token histogram and first findings."""
@@ -138,10 +141,18 @@ class Result:
             for f in self.findings
         ]
         schema = {
-            "code": pl.String, "name": pl.String, "severity": pl.String,
-            "message": pl.String, "hint": pl.String, "source": pl.String,
-            "line": pl.Int64, "row": pl.Int64, "version": pl.Int64, "pointer": pl.String,
-            "file": pl.String, "key": pl.String,
+            "code": pl.String,
+            "name": pl.String,
+            "severity": pl.String,
+            "message": pl.String,
+            "hint": pl.String,
+            "source": pl.String,
+            "line": pl.Int64,
+            "row": pl.Int64,
+            "version": pl.Int64,
+            "pointer": pl.String,
+            "file": pl.String,
+            "key": pl.String,
         }
         return pl.DataFrame(rows, schema=schema)
 
@@ -243,12 +254,25 @@ class ResultBuilder:
         if self._by_code[rule.code] > self._keep:
             return is_error
         # Every kept finding passes here: cut what may still carry data at length.
-        location = Location(source, line, row, version, short_pointer(pointer), file,
-                            None if key is None else cut(key))
+        location = Location(
+            source,
+            line,
+            row,
+            version,
+            short_pointer(pointer),
+            file,
+            None if key is None else cut(key),
+        )
         extra = {"sources": tuple(sources)} if sources is not None else {}
         finding = Finding(rule.code, rule.name, severity, cut(message), rule.hint, location, extra)
-        order = (len(self._sources) + self._dataset_phase, source, file or "", line or 0, row or 0,
-                 rule.code)
+        order = (
+            len(self._sources) + self._dataset_phase,
+            source,
+            file or "",
+            line or 0,
+            row or 0,
+            rule.code,
+        )
         self._kept.append((order, finding))
         return is_error
 

@@ -56,8 +56,10 @@ def parse_place(place: str, row: int | None) -> tuple[str, int | None]:
         return place, None
     match = re.fullmatch(r"(.+):(\d+)", place)
     if not match or int(match.group(2)) < 1:
-        raise UsageError(f"name the example as PATH:LINE (lines count from 1), or a table row "
-                         f"with --row N; got {place!r}")
+        raise UsageError(
+            f"name the example as PATH:LINE (lines count from 1), or a table row "
+            f"with --row N; got {place!r}"
+        )
     return match.group(1), int(match.group(2))
 
 
@@ -72,8 +74,12 @@ def read_example(path: str, line: int | None, row: int | None) -> tuple[Any, str
 
     settings = settings_from({})
     wanted = line if line is not None else row
-    for source in open_sources(path, task=None, max_line_bytes=settings.max_line_bytes,
-                               table=TableOptions(vectorise=False, hash_clean_rows=False)):
+    for source in open_sources(
+        path,
+        task=None,
+        max_line_bytes=settings.max_line_bytes,
+        table=TableOptions(vectorise=False, hash_clean_rows=False),
+    ):
         if source.kind == "text":
             raise UsageError(f"{path}: ftdata show takes a JSONL line or a table row, not text")
         if (line is None) == (source.kind == "jsonl"):
@@ -82,16 +88,25 @@ def read_example(path: str, line: int | None, row: int | None) -> tuple[Any, str
             for position, value in zip(batch.positions, batch.values):
                 if position == wanted:
                     return value, getattr(source, "task", None), []
-            problems = [p for p in (*batch.problems, *batch.notes)  # notes: a blank line
-                        if (p.line if line is not None else p.row) == wanted]
+            problems = [
+                p
+                for p in (*batch.problems, *batch.notes)  # notes: a blank line
+                if (p.line if line is not None else p.row) == wanted
+            ]
             if problems:
                 return None, None, problems
     unit = f"line {line}" if line is not None else f"row {row}"
     raise UsageError(f"{path} has no {unit}")
 
 
-def build_view(place: str, *, row: int | None = None, model: str | None = None,
-               tokenizer: str | None = None, **token_options: Any) -> ShowView:
+def build_view(
+    place: str,
+    *,
+    row: int | None = None,
+    model: str | None = None,
+    tokenizer: str | None = None,
+    **token_options: Any,
+) -> ShowView:
     """Read the example at ``place`` and work out its findings and tokens."""
     import ftdata
 
@@ -100,10 +115,15 @@ def build_view(place: str, *, row: int | None = None, model: str | None = None,
     example, task, problems = read_example(path, line, row)
     if example is None:
         return ShowView(where, None, None, findings=[_problem_finding(p, path) for p in problems])
-    result = ftdata.validate([example], task=task, model=model, tokenizer=tokenizer,
-                             **token_options)
-    view = ShowView(where, result.sources[0].task, example,
-                    findings=[f for f in result.findings if f.location.row is not None])
+    result = ftdata.validate(
+        [example], task=task, model=model, tokenizer=tokenizer, **token_options
+    )
+    view = ShowView(
+        where,
+        result.sources[0].task,
+        example,
+        findings=[f for f in result.findings if f.location.row is not None],
+    )
     if (model or tokenizer) and view.task in ("chat", "instruction"):
         _count(view, model, tokenizer, token_options)
     return view
@@ -113,8 +133,14 @@ def _problem_finding(problem, path: str) -> Finding:
     from ftdata.findings import Location
 
     rule = problem.rule
-    return Finding(rule.code, rule.name, rule.severity, problem.message, rule.hint,
-                   Location(path, problem.line, problem.row, pointer=problem.pointer))
+    return Finding(
+        rule.code,
+        rule.name,
+        rule.severity,
+        problem.message,
+        rule.hint,
+        Location(path, problem.line, problem.row, pointer=problem.pointer),
+    )
 
 
 def _count(view: ShowView, model, tokenizer, options: dict[str, Any]) -> None:
@@ -122,8 +148,11 @@ def _count(view: ShowView, model, tokenizer, options: dict[str, Any]) -> None:
     from ftdata.tokens.stage import TokenSettings, TokenStage
 
     allowed = ("context_length", "date", "target_responses", "target_prompts")
-    settings = TokenSettings(model=model, tokenizer=tokenizer,
-                             **{k: v for k, v in options.items() if k in allowed and v is not None})
+    settings = TokenSettings(
+        model=model,
+        tokenizer=tokenizer,
+        **{k: v for k, v in options.items() if k in allowed and v is not None},
+    )
     stage = TokenStage(settings)
     outcome = stage.count_examples([(view.task, view.example)])[0]
     view.identity = stage.identity()
@@ -133,12 +162,17 @@ def _count(view: ShowView, model, tokenizer, options: dict[str, Any]) -> None:
         view.error = outcome.error[1] if outcome.error else "the example could not be counted"
         return
     view.counts = outcome.counts
-    view.spans = spans(outcome.turns, stage.tokenizer.eos_token_id,
-                       settings.target_responses, settings.target_prompts)
+    view.spans = spans(
+        outcome.turns,
+        stage.tokenizer.eos_token_id,
+        settings.target_responses,
+        settings.target_prompts,
+    )
 
 
-def spans(turns, eos_token_id: int | None, target_responses: str,
-          target_prompts: str) -> list[Span]:
+def spans(
+    turns, eos_token_id: int | None, target_responses: str, target_prompts: str
+) -> list[Span]:
     """Prompt and response spans as training stitches them (EOS added to the last response).
 
     Which spans are trained follows ``--target-responses`` (``last``/``all``)

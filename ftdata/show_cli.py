@@ -33,14 +33,25 @@ def run_show(args: argparse.Namespace) -> int:
     from ftdata.views.show import render
 
     # The same parsing and checks of the token options as validate's (dates, targets).
-    settings = token_settings_from({}, model=args.model, tokenizer=args.tokenizer,
-                                   context_length=args.context_length, date=args.date,
-                                   target_responses=args.target_responses,
-                                   target_prompts=args.target_prompts)
-    view = build_view(args.place, row=args.row, model=settings.model,
-                      tokenizer=settings.tokenizer, context_length=settings.context_length,
-                      date=settings.date, target_responses=settings.target_responses,
-                      target_prompts=settings.target_prompts)
+    settings = token_settings_from(
+        {},
+        model=args.model,
+        tokenizer=args.tokenizer,
+        context_length=args.context_length,
+        date=args.date,
+        target_responses=args.target_responses,
+        target_prompts=args.target_prompts,
+    )
+    view = build_view(
+        args.place,
+        row=args.row,
+        model=settings.model,
+        tokenizer=settings.tokenizer,
+        context_length=settings.context_length,
+        date=settings.date,
+        target_responses=settings.target_responses,
+        target_prompts=settings.target_prompts,
+    )
     mode = "tokens" if args.tokens else "html" if args.html else "text"
     if args.output:
         with open(args.output, "w", encoding="utf-8") as stream:

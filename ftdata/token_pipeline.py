@@ -25,8 +25,11 @@ class TokenPipeline:
 
     def submit(self, outcomes: list, summary) -> None:
         """Plan this batch's chats, start encoding them, then finish the previous batch."""
-        chats = [(i, c) for i, (failed, c, _) in enumerate(outcomes)
-                 if not failed and c and c[0] != "pretraining"]
+        chats = [
+            (i, c)
+            for i, (failed, c, _) in enumerate(outcomes)
+            if not failed and c and c[0] != "pretraining"
+        ]
         planned = self.stage.plan_batch([(task, value) for _, (task, value, _) in chats])
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftdata-encode")

@@ -21,8 +21,11 @@ def write_jsonl(path: Path, records: list) -> Path:
 def triples(result) -> set[tuple]:
     """(line or row, code, pointer) of every finding, for compact assertions."""
     return {
-        (f.location.line if f.location.line is not None else f.location.row, f.code,
-         f.location.pointer)
+        (
+            f.location.line if f.location.line is not None else f.location.row,
+            f.code,
+            f.location.pointer,
+        )
         for f in result.findings
     }
 

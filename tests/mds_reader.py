@@ -14,8 +14,19 @@ from pathlib import Path
 
 import zstandard
 
-SHARD_KEYS = {"version", "format", "compression", "hashes", "size_limit", "column_names",
-              "column_encodings", "column_sizes", "samples", "raw_data", "zip_data"}
+SHARD_KEYS = {
+    "version",
+    "format",
+    "compression",
+    "hashes",
+    "size_limit",
+    "column_names",
+    "column_encodings",
+    "column_sizes",
+    "samples",
+    "raw_data",
+    "zip_data",
+}
 CONFIG_KEYS = SHARD_KEYS - {"samples", "raw_data", "zip_data"}
 FIXED = {"int": 8, "int32": 4, "int64": 8, "uint32": 4, "float32": 4, "float64": 8}
 
@@ -84,10 +95,10 @@ def _decode(encoding: str, data: bytes):
         head = data[0]
         ndim, width = head >> 2, head & 3
         size = (1, 2, 4, 8)[width]
-        shape = struct.unpack(f"<{ndim}{'BHIQ'[width]}", data[1:1 + ndim * size])
+        shape = struct.unpack(f"<{ndim}{'BHIQ'[width]}", data[1 : 1 + ndim * size])
         _need(max(shape) < 1 << (8 * size), "shape width")
         _need(width == 0 or max(shape) >= 1 << (8 * (1, 2, 4, 8)[width - 1]), "shape too wide")
-        values = data[1 + ndim * size:]
+        values = data[1 + ndim * size :]
         count = 1
         for dim in shape:
             count *= dim
@@ -106,7 +117,7 @@ def read_shard(raw: bytes, shard: dict) -> list[dict]:
     config = {k: shard[k] for k in CONFIG_KEYS}
     config_bytes = json.dumps(config, sort_keys=True).encode()
     header_end = 4 + 4 * (count + 1)
-    _need(raw[header_end:header_end + len(config_bytes)] == config_bytes, "config JSON")
+    _need(raw[header_end : header_end + len(config_bytes)] == config_bytes, "config JSON")
     _need(offsets[0] == header_end + len(config_bytes), "first offset")
     _need(offsets[-1] == len(raw), "last offset is the file size")
     _need(all(a <= b for a, b in zip(offsets, offsets[1:])), "offsets increase")
@@ -121,7 +132,7 @@ def read_shard(raw: bytes, shard: dict) -> list[dict]:
         sample = {}
         for i, (name, encoding) in enumerate(zip(names, encodings)):
             length = sizes[i] if sizes[i] is not None else lengths[i]
-            sample[name] = _decode(encoding, raw[position:position + length])
+            sample[name] = _decode(encoding, raw[position : position + length])
             position += length
         _need(position == end, "sample bytes do not add up to the offsets")
         samples.append(sample)
@@ -154,17 +165,23 @@ def read_merged(folder: str | Path) -> list[dict]:
     folder = Path(folder)
     index = read_index(folder)
     parts = sorted(p for p in folder.iterdir() if p.is_dir())
-    _need({p.name for p in folder.iterdir()} - {p.name for p in parts} == {"index.json"},
-          "only index.json and subfolders at the root")
+    _need(
+        {p.name for p in folder.iterdir()} - {p.name for p in parts} == {"index.json"},
+        "only index.json and subfolders at the root",
+    )
     expected = [(part.name, shard) for part in parts for shard in read_index(part)["shards"]]
     _need(len(expected) == len(index["shards"]), "the root index lists every subfolder's shards")
     samples: list[dict] = []
     for (part, own), shard in zip(expected, index["shards"]):
         for key in ("raw_data", "zip_data"):
             if own[key] is not None:
-                _need(shard[key]["basename"] == f"{part}/{own[key]['basename']}",
-                      f"basename of {part}'s shard in the merged index")
+                _need(
+                    shard[key]["basename"] == f"{part}/{own[key]['basename']}",
+                    f"basename of {part}'s shard in the merged index",
+                )
         samples += read_shard(_raw_bytes(folder, shard), shard)
-    _need(samples == [s for part in parts for s in read_dataset(part)],
-          "the merged index reads the subfolders' samples")
+    _need(
+        samples == [s for part in parts for s in read_dataset(part)],
+        "the merged index reads the subfolders' samples",
+    )
     return samples

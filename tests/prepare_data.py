@@ -14,19 +14,25 @@ def chats(count: int) -> list[dict]:
     """``count`` distinct valid chats, some with two assistant turns."""
     out = []
     for i in range(count):
-        messages = [{"role": "user", "content": f"Question {i}: what is {i} + {i}?"},
-                    {"role": "assistant", "content": f"{i} + {i} = {2 * i}."}]
+        messages = [
+            {"role": "user", "content": f"Question {i}: what is {i} + {i}?"},
+            {"role": "assistant", "content": f"{i} + {i} = {2 * i}."},
+        ]
         if i % 3 == 0:
-            messages += [{"role": "user", "content": f"And times {i % 7}?"},
-                         {"role": "assistant", "content": f"{2 * i * (i % 7)}, done."}]
+            messages += [
+                {"role": "user", "content": f"And times {i % 7}?"},
+                {"role": "assistant", "content": f"{2 * i * (i % 7)}, done."},
+            ]
         out.append({"messages": messages})
     return out
 
 
 def instructions(count: int) -> list[dict]:
     """``count`` distinct prompt/response examples."""
-    return [{"prompt": f"Name the number after {i}.", "response": f"It is {i + 1}."}
-            for i in range(count)]
+    return [
+        {"prompt": f"Name the number after {i}.", "response": f"It is {i + 1}."}
+        for i in range(count)
+    ]
 
 
 def write(path: Path, records: list) -> Path:
@@ -47,5 +53,6 @@ def corpus(folder: Path, docs: int = 5, words: int = 300) -> Path:
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Relative path -> bytes of every file under ``folder``."""
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }

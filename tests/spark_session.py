@@ -21,11 +21,15 @@ def local_session():
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), saved["PYTHONPATH"]]))
     os.environ["PYSPARK_PYTHON"] = sys.executable
     try:  # the JVM (and the Python workers it starts) keep the environment it was launched with
-        session = (SparkSession.builder.master("local[2,2]").appName("ftdata-tests")
-                   .config("spark.ui.enabled", "false")
-                   .config("spark.ui.showConsoleProgress", "false")
-                   .config("spark.sql.shuffle.partitions", "2")
-                   .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+        session = (
+            SparkSession.builder.master("local[2,2]")
+            .appName("ftdata-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .getOrCreate()
+        )
     finally:
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)

@@ -43,8 +43,19 @@ def test_select_ignore_and_severity(jsonl, capsys, tmp_path, monkeypatch):
     path = str(jsonl([BAD, GOOD]))
     code, out, _ = run(["validate", path, "--format", "json", "--ignore", "CH002,CH011"], capsys)
     assert code == 0 and json.loads(out)["summary"]["by_code"] == {}
-    code, out, _ = run(["validate", path, "--format", "json", "--select", "CH*",
-                        "--severity", "CH002=warning,CH011=info"], capsys)
+    code, out, _ = run(
+        [
+            "validate",
+            path,
+            "--format",
+            "json",
+            "--select",
+            "CH*",
+            "--severity",
+            "CH002=warning,CH011=info",
+        ],
+        capsys,
+    )
     report = json.loads(out)
     assert code == 0 and report["summary"]["warnings"] == 1 and report["summary"]["infos"] == 1
     assert report["summary"]["invalid"] == 0
@@ -61,15 +72,20 @@ def test_pyproject_configuration_and_flags_win(jsonl, capsys, tmp_path, monkeypa
     assert code == 1 and json.loads(out)["summary"]["by_code"] == {"CH011": 1}
     assert run(["validate", path, "--fail-on", "error"], capsys)[0] == 0
     assert run(["validate", path, "--no-config"], capsys)[0] == 1
-    (tmp_path / "pyproject.toml").write_text('[tool.ftdata]\nunknown-key = 1\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.ftdata]\nunknown-key = 1\n")
     code, _, err = run(["validate", path], capsys)
     assert code == 2 and "unknown-key" not in err or "unknown" in err
 
 
 def test_profile_flag(jsonl, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    tool = {"messages": [{"role": "user", "content": "x"}, {"role": "tool", "content": "y"},
-                         {"role": "assistant", "content": "z"}]}
+    tool = {
+        "messages": [
+            {"role": "user", "content": "x"},
+            {"role": "tool", "content": "y"},
+            {"role": "assistant", "content": "z"},
+        ]
+    }
     path = str(jsonl([tool]))
     assert run(["validate", path], capsys)[0] == 1
     assert run(["validate", path, "--profile", "llm-foundry"], capsys)[0] == 0
@@ -94,8 +110,9 @@ def test_rules_command(capsys):
 
 
 def test_python_dash_m_and_broken_pipe():
-    proc = subprocess.run([sys.executable, "-m", "ftdata", "--version"], capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ftdata", "--version"], capture_output=True, text=True, check=True
+    )
     assert proc.stdout.startswith("ftdata ")
 
 

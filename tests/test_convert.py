@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, assert_golden, write_jsonl
 
 import ftdata
-from conftest import ROOT, assert_golden, write_jsonl
 from ftdata.cli import main
 
 DATA = ROOT / "tests" / "data" / "convert"
@@ -29,8 +29,11 @@ def snapshot(result, tmp_path: Path) -> str:
     parts = [json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)]
     for name in ("out", "rejects", "changes"):
         path = getattr(result.targets, name)
-        text = path.read_text(encoding="utf-8").replace(str(DATA) + "/", "").replace(
-            str(tmp_path) + "/", "")
+        text = (
+            path.read_text(encoding="utf-8")
+            .replace(str(DATA) + "/", "")
+            .replace(str(tmp_path) + "/", "")
+        )
         parts.append(f"== {name}\n{text}")
     return "\n".join(parts)
 
@@ -55,8 +58,18 @@ def test_each_format_converts_as_the_golden_file_says(fmt, tmp_path):
 @pytest.mark.parametrize("fmt", ["sharegpt", "alpaca", "openai"])
 def test_converted_repository_files_validate_with_a_model(fmt, tmp_path, capsys):
     out = tmp_path / "out.jsonl"
-    code = main(["convert", str(DATA / f"{fmt}.jsonl"), "--out", str(out), "--model", LLAMA,
-                 "--context-length", "256"])
+    code = main(
+        [
+            "convert",
+            str(DATA / f"{fmt}.jsonl"),
+            "--out",
+            str(out),
+            "--model",
+            LLAMA,
+            "--context-length",
+            "256",
+        ]
+    )
     text = capsys.readouterr().out
     assert f"validated {out} (databricks profile with {LLAMA}): clean" in text
     assert code == (1 if fmt == "openai" else 0)  # the tool-call examples are refused
@@ -73,10 +86,16 @@ def test_every_dropped_openai_field_is_in_the_change_log(tmp_path):
             continue
         expected |= {(number, f"/{key}") for key in example if key != "messages"}
         for index, message in enumerate(example["messages"]):
-            expected |= {(number, f"/messages/{index}/{key}") for key in message
-                         if key not in ("role", "content")}
-    logged = {(c["line"], c["pointer"]) for c in read_lines(result.targets.changes)
-              if c["fix"] == "drop-key"}
+            expected |= {
+                (number, f"/messages/{index}/{key}")
+                for key in message
+                if key not in ("role", "content")
+            }
+    logged = {
+        (c["line"], c["pointer"])
+        for c in read_lines(result.targets.changes)
+        if c["fix"] == "drop-key"
+    }
     assert expected and logged == expected
 
 
@@ -92,8 +111,9 @@ def test_unicode_and_long_texts_are_written_exactly(tmp_path):
     result = ftdata.convert(DATA / "sharegpt.jsonl", out=tmp_path / "out.jsonl")
     source = read_lines(DATA / "sharegpt.jsonl")
     written = read_lines(result.targets.out)
-    assert [[t["value"] for t in s["conversations"]] for s in source] == \
-        [[m["content"] for m in w["messages"]] for w in written]
+    assert [[t["value"] for t in s["conversations"]] for s in source] == [
+        [m["content"] for m in w["messages"]] for w in written
+    ]
     raw = result.targets.out.read_text(encoding="utf-8")
     assert "ありがとう" in raw and "\\u" not in raw  # UTF-8 as is, not escaped
     changes = result.targets.changes.read_text(encoding="utf-8")
@@ -107,7 +127,9 @@ def test_the_input_is_never_modified_and_runs_are_deterministic(tmp_path):
     second = ftdata.convert(path, out=tmp_path / "b.jsonl")
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
     for name in ("out", "rejects"):
-        assert getattr(first.targets, name).read_bytes() == getattr(second.targets, name).read_bytes()
+        assert (
+            getattr(first.targets, name).read_bytes() == getattr(second.targets, name).read_bytes()
+        )
     assert first.targets.changes.read_bytes() == second.targets.changes.read_bytes()
 
 
@@ -117,8 +139,10 @@ def test_existing_targets_and_the_input_itself_are_refused(tmp_path, capsys):
     taken.write_text("mine\n", encoding="utf-8")
     assert main(["convert", str(source), "--out", str(taken)]) == 2
     assert main(["convert", str(source), "--out", str(source)]) == 2
-    assert main(["convert", str(source), "--out", str(tmp_path / "x.jsonl"),
-                 "--rejects", str(taken)]) == 2
+    assert (
+        main(["convert", str(source), "--out", str(tmp_path / "x.jsonl"), "--rejects", str(taken)])
+        == 2
+    )
     assert "exists" in capsys.readouterr().err
     assert taken.read_text(encoding="utf-8") == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "taken.jsonl"]
@@ -144,7 +168,7 @@ MALFORMED = [
     '{"conversations": [{"from": "human", "value": 7}, {"from": "gpt", "value": "x"}]}',
     '{"conversations": [{"from": "human", "value": "a", "value": "b"}, {"from": "gpt", "value": "x"}]}',
     '{"conversations": [{"from": "human", "value": NaN}]}',
-    '',
+    "",
     '{"conversations": [{"from": ["human"], "value": "Hi"}, {"from": "gpt", "value": "x"}]}',
     '{"prompt": "a different task", "response": "b"}',
 ]
@@ -152,26 +176,49 @@ MALFORMED = [
 
 def test_malformed_input_becomes_rejects_not_crashes(tmp_path, capsys):
     source = tmp_path / "bad.jsonl"
-    data = "\n".join(MALFORMED).encode() + b"\n" + b'{"conversations": "caf\xe9"}\n' + \
-        b'{"conversations": [{"from": "human", "value": "cut'
+    data = (
+        "\n".join(MALFORMED).encode()
+        + b"\n"
+        + b'{"conversations": "caf\xe9"}\n'
+        + b'{"conversations": [{"from": "human", "value": "cut'
+    )
     source.write_bytes(data)
-    code = main(["convert", str(source), "--from", "sharegpt", "--out", str(tmp_path / "out.jsonl")])
+    code = main(
+        ["convert", str(source), "--from", "sharegpt", "--out", str(tmp_path / "out.jsonl")]
+    )
     assert code == 1
     assert "validated" in capsys.readouterr().out
     rejects = {r["line"]: r["codes"] for r in read_lines(tmp_path / "out.rejects.jsonl")}
-    assert rejects == {2: ["LD001"], 3: ["LD002"], 4: ["SC001"], 5: ["CH006"], 6: ["CH004"],
-                       7: ["CH003"], 8: ["CH007"], 9: ["LD006"], 10: ["LD005"], 12: ["CH006"],
-                       13: ["SC001"], 14: ["LD003"], 15: ["LD004"]}
+    assert rejects == {
+        2: ["LD001"],
+        3: ["LD002"],
+        4: ["SC001"],
+        5: ["CH006"],
+        6: ["CH004"],
+        7: ["CH003"],
+        8: ["CH007"],
+        9: ["LD006"],
+        10: ["LD005"],
+        12: ["CH006"],
+        13: ["SC001"],
+        14: ["LD003"],
+        15: ["LD004"],
+    }
     assert len(read_lines(tmp_path / "out.jsonl")) == 1
     assert main(["validate", str(tmp_path / "out.jsonl")]) == 0
-    files = [f"== {name}\n" + (tmp_path / name).read_text(encoding="utf-8").replace(
-        str(tmp_path) + "/", "") for name in ("out.jsonl", "out.rejects.jsonl", "out.changes.jsonl")]
+    files = [
+        f"== {name}\n"
+        + (tmp_path / name).read_text(encoding="utf-8").replace(str(tmp_path) + "/", "")
+        for name in ("out.jsonl", "out.rejects.jsonl", "out.changes.jsonl")
+    ]
     assert_golden("\n".join(files), "convert_malformed.txt")
 
 
 def test_a_line_over_the_limit_is_rejected(tmp_path):
-    source = write_jsonl(tmp_path / "in.jsonl", [
-        {"instruction": "x" * 500, "output": "y"}, {"instruction": "a", "output": "b"}])
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [{"instruction": "x" * 500, "output": "y"}, {"instruction": "a", "output": "b"}],
+    )
     result = ftdata.convert(source, out=tmp_path / "out.jsonl", max_line_bytes=200)
     assert [r["codes"] for r in read_lines(result.targets.rejects)] == [["LD008"]]
     assert result.summary.written == 1 and result.clean
@@ -184,40 +231,94 @@ def test_undetectable_format_is_a_usage_error(tmp_path, capsys):
 
 
 def test_map_renames_columns_and_drops_the_rest(tmp_path, capsys):
-    source = write_jsonl(tmp_path / "in.jsonl", [
-        {"id": 1, "question": "2+2?", "answer": "4"}, {"id": 2, "question": "3+3?", "answer": "6"}])
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"id": 1, "question": "2+2?", "answer": "4"},
+            {"id": 2, "question": "3+3?", "answer": "6"},
+        ],
+    )
     out = tmp_path / "o.jsonl"
-    code = main(["convert", str(source), "--map", "prompt=question,response=answer",
-                 "--out", str(out)])
+    code = main(
+        ["convert", str(source), "--map", "prompt=question,response=answer", "--out", str(out)]
+    )
     assert code == 0 and "detected format: columns" in capsys.readouterr().out
-    assert read_lines(out) == [{"prompt": "2+2?", "response": "4"}, {"prompt": "3+3?", "response": "6"}]
+    assert read_lines(out) == [
+        {"prompt": "2+2?", "response": "4"},
+        {"prompt": "3+3?", "response": "6"},
+    ]
     fixes = [(c["fix"], c["pointer"]) for c in read_lines(tmp_path / "o.changes.jsonl")]
-    assert fixes[:3] == [("rename-key", "/question"), ("rename-key", "/answer"), ("drop-key", "/id")]
+    assert fixes[:3] == [
+        ("rename-key", "/question"),
+        ("rename-key", "/answer"),
+        ("drop-key", "/id"),
+    ]
 
 
 def test_role_option_maps_another_speaker(tmp_path):
-    source = write_jsonl(tmp_path / "in.jsonl", [
-        {"conversations": [{"from": "Customer", "value": "Hi"}, {"from": "bot", "value": "Hello"}]}])
-    result = ftdata.convert(source, out=tmp_path / "o.jsonl",
-                            roles={"customer": "user", "BOT": "assistant"})
-    assert read_lines(result.targets.out)[0]["messages"][1] == {"role": "assistant",
-                                                                "content": "Hello"}
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {
+                "conversations": [
+                    {"from": "Customer", "value": "Hi"},
+                    {"from": "bot", "value": "Hello"},
+                ]
+            }
+        ],
+    )
+    result = ftdata.convert(
+        source, out=tmp_path / "o.jsonl", roles={"customer": "user", "BOT": "assistant"}
+    )
+    assert read_lines(result.targets.out)[0]["messages"][1] == {
+        "role": "assistant",
+        "content": "Hello",
+    }
 
 
 def test_alpaca_template_is_overridable(tmp_path):
-    source = write_jsonl(tmp_path / "in.jsonl", [
-        {"instruction": "Add {input}", "input": "1 and 2", "output": "3"},
-        {"instruction": "Say hi", "input": "", "output": "hi"}])
+    source = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"instruction": "Add {input}", "input": "1 and 2", "output": "3"},
+            {"instruction": "Say hi", "input": "", "output": "hi"},
+        ],
+    )
     out = tmp_path / "o.jsonl"
-    assert main(["convert", str(source), "--out", str(out), "--template",
-                 "### Instruction:\\n{instruction}\\n### Input:\\n{input}",
-                 "--template-no-input", "### Instruction:\\n{instruction}"]) == 0
+    assert (
+        main(
+            [
+                "convert",
+                str(source),
+                "--out",
+                str(out),
+                "--template",
+                "### Instruction:\\n{instruction}\\n### Input:\\n{input}",
+                "--template-no-input",
+                "### Instruction:\\n{instruction}",
+            ]
+        )
+        == 0
+    )
     prompts = [r["prompt"] for r in read_lines(out)]
     # Placeholders in the data are not filled again.
-    assert prompts == ["### Instruction:\nAdd {input}\n### Input:\n1 and 2",
-                       "### Instruction:\nSay hi"]
-    assert main(["convert", str(source), "--out", str(tmp_path / "p.jsonl"),
-                 "--template", "no placeholder"]) == 2
+    assert prompts == [
+        "### Instruction:\nAdd {input}\n### Input:\n1 and 2",
+        "### Instruction:\nSay hi",
+    ]
+    assert (
+        main(
+            [
+                "convert",
+                str(source),
+                "--out",
+                str(tmp_path / "p.jsonl"),
+                "--template",
+                "no placeholder",
+            ]
+        )
+        == 2
+    )
 
 
 def test_memory_stays_bounded_while_streaming(tmp_path, monkeypatch):
@@ -265,20 +366,38 @@ def test_a_parquet_table_is_converted_with_its_columns_mapped(tmp_path, capsys):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({"id": [1, 2, 3], "question": ["2+2?", "Capital of Peru?", ""],
-                      "answer": ["4", "Lima", "nothing asked"]})
+    table = pa.table(
+        {
+            "id": [1, 2, 3],
+            "question": ["2+2?", "Capital of Peru?", ""],
+            "answer": ["4", "Lima", "nothing asked"],
+        }
+    )
     pq.write_table(table, tmp_path / "qa.parquet")
     out = tmp_path / "qa.jsonl"
-    code = main(["convert", str(tmp_path / "qa.parquet"), "--map", "prompt=question,response=answer",
-                 "--out", str(out)])
+    code = main(
+        [
+            "convert",
+            str(tmp_path / "qa.parquet"),
+            "--map",
+            "prompt=question,response=answer",
+            "--out",
+            str(out),
+        ]
+    )
     assert "detected format: columns" in capsys.readouterr().out
-    assert read_lines(out) == [{"prompt": "2+2?", "response": "4"},
-                               {"prompt": "Capital of Peru?", "response": "Lima"}]
+    assert read_lines(out) == [
+        {"prompt": "2+2?", "response": "4"},
+        {"prompt": "Capital of Peru?", "response": "Lima"},
+    ]
     rejects = read_lines(tmp_path / "qa.rejects.jsonl")
     assert [(r["row"], r["codes"]) for r in rejects] == [(2, ["PR004"])] and code == 1
     changes = read_lines(tmp_path / "qa.changes.jsonl")
     assert {(c["row"], c["pointer"]) for c in changes if c["fix"] == "drop-key"} == {
-        (0, "/id"), (1, "/id"), (2, "/id")}
+        (0, "/id"),
+        (1, "/id"),
+        (2, "/id"),
+    }
 
 
 def test_a_sharegpt_parquet_table_is_detected_and_converted(tmp_path):
@@ -290,12 +409,24 @@ def test_a_sharegpt_parquet_table_is_detected_and_converted(tmp_path):
     result = ftdata.convert(tmp_path / "sg.parquet", out=tmp_path / "sg.jsonl")
     assert result.format == "sharegpt" and result.ok
     assert read_lines(tmp_path / "sg.jsonl") == [
-        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}]
+        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}
+    ]
 
 
 def test_a_folder_that_is_no_table_is_a_usage_error(tmp_path, capsys):
     (tmp_path / "docs").mkdir()
-    assert main(["convert", str(tmp_path / "docs"), "--from", "alpaca",
-                 "--out", str(tmp_path / "o.jsonl")]) == 2
+    assert (
+        main(
+            [
+                "convert",
+                str(tmp_path / "docs"),
+                "--from",
+                "alpaca",
+                "--out",
+                str(tmp_path / "o.jsonl"),
+            ]
+        )
+        == 2
+    )
     assert main(["fix", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o.jsonl")]) == 2
     assert not (tmp_path / "o.jsonl").exists()

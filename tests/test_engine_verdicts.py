@@ -78,77 +78,137 @@ def same(verdict: str) -> dict[str, str]:
 
 
 CASES = [
-    Case("control: a plain good chat", [GOOD_CHAT], same(OK),
-         "Nothing to object to; it trains."),
+    Case("control: a plain good chat", [GOOD_CHAT], same(OK), "Nothing to object to; it trains."),
     # 1. Empty or white-space final assistant reply.
-    Case("empty final assistant reply", [chat(("user", "Hi"), ("assistant", ""))], same(OK),
-         "_validate_chat_formatted_example only requires content to be a str or list (tasks.py "
-         "~212); the template still renders the end-of-turn token, so the response is that one "
-         "token and the example trains (CH012 warns that the model learns to say nothing)."),
-    Case("white-space final assistant reply", [chat(("user", "Hi"), ("assistant", " \n "))],
-         same(OK), "As above: Llama 3's `| trim` leaves the end-of-turn token, Mistral's `</s>`."),
+    Case(
+        "empty final assistant reply",
+        [chat(("user", "Hi"), ("assistant", ""))],
+        same(OK),
+        "_validate_chat_formatted_example only requires content to be a str or list (tasks.py "
+        "~212); the template still renders the end-of-turn token, so the response is that one "
+        "token and the example trains (CH012 warns that the model learns to say nothing).",
+    ),
+    Case(
+        "white-space final assistant reply",
+        [chat(("user", "Hi"), ("assistant", " \n "))],
+        same(OK),
+        "As above: Llama 3's `| trim` leaves the end-of-turn token, Mistral's `</s>`.",
+    ),
     # 2. Empty prompt / response / completion.
-    Case("empty response", [{"prompt": "2+2?", "response": ""}], same(DROPPED),
-         "The response encodes to [BOS] (Llama 3, Mistral add one); _tokenize_with_bos_removal "
-         "strips it because the prompt starts with BOS too, so labels are empty and "
-         "is_valid_ift_example drops the example (tasks.py ~501). Without a tokenizer the empty "
-         "string alone says so.", filler=GOOD_INSTRUCTION),
-    Case("empty completion", [{"prompt": "2+2?", "completion": ""}], same(DROPPED),
-         "completion is a response key; same as an empty response.", filler=GOOD_INSTRUCTION),
-    Case("empty prompt", [{"prompt": "", "response": "4"}],
-         {"none": DROPPED, "llama3": OK, "mistral": OK},
-         "Both tokenizers add BOS, so the prompt is [BOS]: not empty, it trains normally. Without "
-         "a tokenizer only the empty string is known, which drops the example for a tokenizer "
-         "without BOS (PR004 says so).", filler=GOOD_INSTRUCTION),
-    Case("empty prompt and response", [{"prompt": "", "response": ""}], same(DROPPED),
-         "The response is empty after BOS removal whatever the prompt becomes.",
-         filler=GOOD_INSTRUCTION),
-    Case("only examples that training drops", [{"prompt": "2+2?", "response": ""}], same(ERROR),
-         "is_valid_ift_example drops every example, so building the dataset raises "
-         "InvalidDatasetError ('Dataset contains no valid samples'): DS007.", filler=None,
-         codes=frozenset({"DS007"})),
+    Case(
+        "empty response",
+        [{"prompt": "2+2?", "response": ""}],
+        same(DROPPED),
+        "The response encodes to [BOS] (Llama 3, Mistral add one); _tokenize_with_bos_removal "
+        "strips it because the prompt starts with BOS too, so labels are empty and "
+        "is_valid_ift_example drops the example (tasks.py ~501). Without a tokenizer the empty "
+        "string alone says so.",
+        filler=GOOD_INSTRUCTION,
+    ),
+    Case(
+        "empty completion",
+        [{"prompt": "2+2?", "completion": ""}],
+        same(DROPPED),
+        "completion is a response key; same as an empty response.",
+        filler=GOOD_INSTRUCTION,
+    ),
+    Case(
+        "empty prompt",
+        [{"prompt": "", "response": "4"}],
+        {"none": DROPPED, "llama3": OK, "mistral": OK},
+        "Both tokenizers add BOS, so the prompt is [BOS]: not empty, it trains normally. Without "
+        "a tokenizer only the empty string is known, which drops the example for a tokenizer "
+        "without BOS (PR004 says so).",
+        filler=GOOD_INSTRUCTION,
+    ),
+    Case(
+        "empty prompt and response",
+        [{"prompt": "", "response": ""}],
+        same(DROPPED),
+        "The response is empty after BOS removal whatever the prompt becomes.",
+        filler=GOOD_INSTRUCTION,
+    ),
+    Case(
+        "only examples that training drops",
+        [{"prompt": "2+2?", "response": ""}],
+        same(ERROR),
+        "is_valid_ift_example drops every example, so building the dataset raises "
+        "InvalidDatasetError ('Dataset contains no valid samples'): DS007.",
+        filler=None,
+        codes=frozenset({"DS007"}),
+    ),
     # 3. Lists of content parts.
-    Case("list content, one shape in the file", [GOOD_LIST_CHAT],
-         {"none": OK, "llama3": OK, "mistral": ERROR},
-         "Lists pass _validate_chat_formatted_example (str or list) and load as one Arrow type. "
-         "Llama 3.1's template renders them with `| trim`, i.e. their Python text, and trains on "
-         "that (TK009 warns); Mistral's template concatenates a str and a list, which raises "
-         "(ChatTemplateError, TK001).", filler=GOOD_LIST_CHAT),
-    Case("string and list content mixed in one file", [GOOD_CHAT, GOOD_LIST_CHAT], same(ERROR),
-         "Each line alone is accepted, but the datasets JSON builder cannot unify a content "
-         "column of strings and lists, so loading the file fails (DatasetGenerationError -> "
-         "MisconfiguredHfDatasetError): CH015, a finding on the whole file.", judged=1,
-         filler=None, codes=frozenset({"CH015"})),
-    Case("content parts with different keys in one file",
-         [chat(("user", [{"type": "image_url", "image_url": "cat.png"}]), ("assistant", text("A cat")))],
-         {"none": OK, "llama3": OK, "mistral": ERROR},
-         "The loader unifies the parts into one struct and fills missing keys with None; the file "
-         "loads and trains (CH016 warns that a template rendering parts as text sees the Nones). "
-         "Mistral's template fails on any list (TK001).", filler=GOOD_LIST_CHAT,
-         codes=frozenset({"CH016"})),
+    Case(
+        "list content, one shape in the file",
+        [GOOD_LIST_CHAT],
+        {"none": OK, "llama3": OK, "mistral": ERROR},
+        "Lists pass _validate_chat_formatted_example (str or list) and load as one Arrow type. "
+        "Llama 3.1's template renders them with `| trim`, i.e. their Python text, and trains on "
+        "that (TK009 warns); Mistral's template concatenates a str and a list, which raises "
+        "(ChatTemplateError, TK001).",
+        filler=GOOD_LIST_CHAT,
+    ),
+    Case(
+        "string and list content mixed in one file",
+        [GOOD_CHAT, GOOD_LIST_CHAT],
+        same(ERROR),
+        "Each line alone is accepted, but the datasets JSON builder cannot unify a content "
+        "column of strings and lists, so loading the file fails (DatasetGenerationError -> "
+        "MisconfiguredHfDatasetError): CH015, a finding on the whole file.",
+        judged=1,
+        filler=None,
+        codes=frozenset({"CH015"}),
+    ),
+    Case(
+        "content parts with different keys in one file",
+        [
+            chat(
+                ("user", [{"type": "image_url", "image_url": "cat.png"}]),
+                ("assistant", text("A cat")),
+            )
+        ],
+        {"none": OK, "llama3": OK, "mistral": ERROR},
+        "The loader unifies the parts into one struct and fills missing keys with None; the file "
+        "loads and trains (CH016 warns that a template rendering parts as text sees the Nones). "
+        "Mistral's template fails on any list (TK001).",
+        filler=GOOD_LIST_CHAT,
+        codes=frozenset({"CH016"}),
+    ),
     # 4. Assistant message first.
-    Case("assistant message first",
-         [chat(("assistant", "Hello!"), ("user", "Hi"), ("assistant", "How can I help?"))],
-         same(ERROR),
-         "_slice_chat_formatted_example renders the prompt of the first assistant turn from "
-         "messages[:0], an empty conversation, which apply_chat_template rejects "
-         "(ChatTemplateError): CH014 under llm-foundry.", codes=frozenset({"CH014"})),
-    Case("system then assistant", [chat(("system", "Be brief."), ("assistant", "Hi!"),
-                                        ("user", "2+2?"), ("assistant", "4"))],
-         {"none": OK, "llama3": OK, "mistral": ERROR},
-         "The first prompt is the system message alone, which renders; the engine trains it "
-         "with Llama 3.1. Mistral's first published template rejects a system message "
-         "(ChatTemplateError), TK001."),
+    Case(
+        "assistant message first",
+        [chat(("assistant", "Hello!"), ("user", "Hi"), ("assistant", "How can I help?"))],
+        same(ERROR),
+        "_slice_chat_formatted_example renders the prompt of the first assistant turn from "
+        "messages[:0], an empty conversation, which apply_chat_template rejects "
+        "(ChatTemplateError): CH014 under llm-foundry.",
+        codes=frozenset({"CH014"}),
+    ),
+    Case(
+        "system then assistant",
+        [chat(("system", "Be brief."), ("assistant", "Hi!"), ("user", "2+2?"), ("assistant", "4"))],
+        {"none": OK, "llama3": OK, "mistral": ERROR},
+        "The first prompt is the system message alone, which renders; the engine trains it "
+        "with Llama 3.1. Mistral's first published template rejects a system message "
+        "(ChatTemplateError), TK001.",
+    ),
     # 5. Duplicate keys.
-    Case("duplicate key", ['{"prompt": "a", "prompt": "b", "response": "c"}'], same(ERROR),
-         "Python's json keeps the last value, but the datasets JSON loader (pyarrow) raises on "
-         "the repeated key and the whole file fails to load: LD006.", filler=GOOD_INSTRUCTION,
-         codes=frozenset({"LD006"})),
+    Case(
+        "duplicate key",
+        ['{"prompt": "a", "prompt": "b", "response": "c"}'],
+        same(ERROR),
+        "Python's json keeps the last value, but the datasets JSON loader (pyarrow) raises on "
+        "the repeated key and the whole file fails to load: LD006.",
+        filler=GOOD_INSTRUCTION,
+        codes=frozenset({"LD006"}),
+    ),
 ]
 
 
 def write(path: Path, lines: list) -> Path:
-    body = [line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in lines]
+    body = [
+        line if isinstance(line, str) else json.dumps(line, ensure_ascii=False) for line in lines
+    ]
     path.write_text("\n".join(body) + "\n", encoding="utf-8")
     return path
 
@@ -182,17 +242,21 @@ def line_verdict(result, line: int) -> str:
 def test_verdict_equals_the_engines(case, setup, monkeypatch, tmp_path):
     kwargs = setup_kwargs(setup, monkeypatch, tmp_path)
     path = write(tmp_path / "data.jsonl", case.file_lines())
-    result = ftdata.validate(str(path), profile="llm-foundry", ignore=["DS004", "DS008"],
-                             keep_per_code=1000, **kwargs)
+    result = ftdata.validate(
+        str(path), profile="llm-foundry", ignore=["DS004", "DS008"], keep_per_code=1000, **kwargs
+    )
     assert result.extra.get("tokens", {}).get("skipped") is None
     assert line_verdict(result, case.judged) == case.verdicts[setup], (
-        case.why, [(f.code, f.location.line, f.message) for f in result.findings])
+        case.why,
+        [(f.code, f.location.line, f.message) for f in result.findings],
+    )
     assert case.codes <= set(result.by_code)
     if case.filler is not None and case.verdicts[setup] != ERROR:
         assert line_verdict(result, len(case.file_lines())) == OK  # the good line stays good
 
 
 # --- What training learns from: trainable tokens inside the window ------------------------------
+
 
 def test_per_example_output_reports_trainable_in_window_and_reports_sum_it(monkeypatch, tmp_path):
     """``trainable_in_window`` is the collator's count: labels left after the cut to max_seq_len.
@@ -204,11 +268,19 @@ def test_per_example_output_reports_trainable_in_window_and_reports_sum_it(monke
     """
     kwargs = setup_kwargs("mistral", monkeypatch, tmp_path)
     long_answer = " ".join(f"word{i}" for i in range(60))
-    lines = [GOOD_INSTRUCTION, {"prompt": "Spell it out.", "response": long_answer},
-             {"prompt": " ".join(["fill"] * 80), "response": "x"}, {"prompt": "2+2?", "response": ""}]
+    lines = [
+        GOOD_INSTRUCTION,
+        {"prompt": "Spell it out.", "response": long_answer},
+        {"prompt": " ".join(["fill"] * 80), "response": "x"},
+        {"prompt": "2+2?", "response": ""},
+    ]
     records: list[dict] = []
-    result = ftdata.validate(str(write(tmp_path / "d.jsonl", lines)), context_length=40,
-                             on_example=records.append, **kwargs)
+    result = ftdata.validate(
+        str(write(tmp_path / "d.jsonl", lines)),
+        context_length=40,
+        on_example=records.append,
+        **kwargs,
+    )
     by_line = {r["line"]: r for r in records}
     assert by_line[1]["trainable_in_window"] == by_line[1]["trainable_tokens"] > 0
     cut = by_line[2]  # the response starts inside the window and runs past it
@@ -243,8 +315,9 @@ def test_both_mistral_templates_are_named_and_switchable(monkeypatch, tmp_path):
     legacy, legacy_counts = _mistral(tmp_path, monkeypatch, [SYSTEM_CHAT, TWO_TURNS])
     assert legacy.extra["tokens"]["template"] == "mistral-instruct-legacy"  # the documented default
     assert "TK001" in legacy.by_code and 1 not in legacy_counts  # it rejects the system message
-    hub, hub_counts = _mistral(tmp_path, monkeypatch, [SYSTEM_CHAT, TWO_TURNS],
-                               chat_template="mistral-instruct")
+    hub, hub_counts = _mistral(
+        tmp_path, monkeypatch, [SYSTEM_CHAT, TWO_TURNS], chat_template="mistral-instruct"
+    )
     assert hub.extra["tokens"]["template"] == "mistral-instruct"
     assert "TK001" not in hub.by_code and hub_counts[1]["tokens"] > 0  # folded into the user turn
     assert hub.extra["tokens"]["template_sha256"] != legacy.extra["tokens"]["template_sha256"]
@@ -253,16 +326,22 @@ def test_both_mistral_templates_are_named_and_switchable(monkeypatch, tmp_path):
 
 def test_a_template_file_overrides_any_model_and_is_named(monkeypatch, tmp_path):
     jinja = tmp_path / "plain.jinja"
-    jinja.write_text("{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
-                     "{% if add_generation_prompt %}assistant: {% endif %}", encoding="utf-8")
+    jinja.write_text(
+        "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
+        "{% if add_generation_prompt %}assistant: {% endif %}",
+        encoding="utf-8",
+    )
     result, counts = _mistral(tmp_path, monkeypatch, [SYSTEM_CHAT], chat_template=str(jinja))
     assert result.extra["tokens"]["template"] == str(jinja)
     assert "TK001" not in result.by_code and counts[1]["tokens"] > 0  # it takes a system message
     config = tmp_path / "tokenizer_config.json"
-    config.write_text(json.dumps({"chat_template": jinja.read_text(encoding="utf-8")}),
-                      encoding="utf-8")
+    config.write_text(
+        json.dumps({"chat_template": jinja.read_text(encoding="utf-8")}), encoding="utf-8"
+    )
     from_config, _ = _mistral(tmp_path, monkeypatch, [SYSTEM_CHAT], chat_template=str(config))
-    assert from_config.extra["tokens"]["template_sha256"] == result.extra["tokens"]["template_sha256"]
+    assert (
+        from_config.extra["tokens"]["template_sha256"] == result.extra["tokens"]["template_sha256"]
+    )
 
 
 @pytest.mark.parametrize("value", ["mistral-instruct-v9", "{% for %}"])
@@ -294,8 +373,9 @@ def test_cli_text_and_json_reports_name_the_template(monkeypatch, tmp_path, caps
 def test_prepare_manifest_names_the_template(monkeypatch, tmp_path):
     setup_kwargs("mistral", monkeypatch, tmp_path)
     path = write(tmp_path / "d.jsonl", [GOOD_CHAT, TWO_TURNS])
-    done = ftdata.prepare(str(path), out=tmp_path / "out", model=MISTRAL,
-                          chat_template="mistral-instruct")
+    done = ftdata.prepare(
+        str(path), out=tmp_path / "out", model=MISTRAL, chat_template="mistral-instruct"
+    )
     assert done.manifest["tokenizer"]["template"] == "mistral-instruct"
     assert done.manifest["options"]["chat_template"] == "mistral-instruct"
 
@@ -309,8 +389,12 @@ def test_llama3_list_content_is_rendered_as_its_python_text(monkeypatch, tmp_pat
 
 
 def test_file_level_content_findings_name_the_first_line_of_each_kind(tmp_path):
-    lines = [GOOD_CHAT, GOOD_CHAT, GOOD_LIST_CHAT,
-             chat(("user", [{"type": "image_url", "image_url": "x.png"}]), ("assistant", "ok"))]
+    lines = [
+        GOOD_CHAT,
+        GOOD_CHAT,
+        GOOD_LIST_CHAT,
+        chat(("user", [{"type": "image_url", "image_url": "x.png"}]), ("assistant", "ok")),
+    ]
     result = ftdata.validate(str(write(tmp_path / "d.jsonl", lines)), profile="llm-foundry")
     found = {f.code: f for f in result.findings}
     assert found["CH015"].location.line is None and "line 1" in found["CH015"].message
@@ -325,8 +409,13 @@ def test_a_table_row_starting_with_the_assistant_is_not_proven_clean():
     """Typed tables are proven clean by Arrow kernels; CH014 must not slip through them."""
     import pyarrow as pa
 
-    first = {"messages": [{"role": "assistant", "content": "Hi"}, {"role": "user", "content": "2+2?"},
-                          {"role": "assistant", "content": "4"}]}
+    first = {
+        "messages": [
+            {"role": "assistant", "content": "Hi"},
+            {"role": "user", "content": "2+2?"},
+            {"role": "assistant", "content": "4"},
+        ]
+    }
     table = pa.Table.from_pylist([first, GOOD_CHAT])
     result = ftdata.validate(table, profile="llm-foundry")
     assert [(f.code, f.location.row) for f in result.findings] == [("CH014", 0)]
@@ -337,7 +426,10 @@ def test_chat_template_from_the_configuration():
 
     settings = token_settings_from({"model": MISTRAL, "chat-template": "mistral-instruct"})
     assert settings.chat_template == "mistral-instruct"
-    assert token_settings_from({"chat-template": "x"}, chat_template="chatml").chat_template == "chatml"
+    assert (
+        token_settings_from({"chat-template": "x"}, chat_template="chatml").chat_template
+        == "chatml"
+    )
 
 
 def test_assistant_first_fails_in_the_token_stage_too(monkeypatch, tmp_path):

@@ -6,18 +6,19 @@ import json
 import tempfile
 from pathlib import Path
 
+from conftest import assert_golden, write_jsonl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ftdata
-from conftest import assert_golden, write_jsonl
 from ftdata.cli import main
 from ftdata.reshape.fixes import FIXERS, STREAM_FIXES
 from ftdata.rules import registry
 
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def read_lines(path: Path) -> list[dict]:
@@ -30,19 +31,23 @@ def chat(*turns: tuple[str, str], **extra) -> dict:
 
 U, A, S = "user", "assistant", "system"
 CASES = [
-    chat((U, "Hi"), (A, "Hello")),                                       # 1 valid
-    chat((" User", "Hi"), ("ASSISTANT", "Hello there")),                 # 2 CH006
-    {"id": 3, **chat((U, "2+2?"), (A, "4"))},                            # 3 SC003
-    {"messages": [{"role": U, "content": "q", "name": "ann"},
-                  {"role": A, "content": "a", "weight": 1}]},            # 4 CH005
-    chat((U, "Hi"), (A, "Hello")),                                       # 5 DS002 (of 1)
-    chat((U, "a"), (U, "b"), (A, "c")),                                  # 6 CH009
-    chat((U, "a"), (A, "b"), (U, "trailing")),                           # 7 CH011
-    chat((S, "Be brief."), (U, "Why?"), (A, "Because.")),                # 8 TK001 with Mistral
-    chat((S, " "), (U, "x"), (A, "y")),                                  # 9 CH013: empty system
-    chat((U, "x"), (A, "")),                                             # 10 CH012
-    {"prompt": "", "response": "r"},                                     # 11 PR004 (other task)
-    chat(("bot", "x"), (A, "y")),                                        # 12 not fixable
+    chat((U, "Hi"), (A, "Hello")),  # 1 valid
+    chat((" User", "Hi"), ("ASSISTANT", "Hello there")),  # 2 CH006
+    {"id": 3, **chat((U, "2+2?"), (A, "4"))},  # 3 SC003
+    {
+        "messages": [
+            {"role": U, "content": "q", "name": "ann"},
+            {"role": A, "content": "a", "weight": 1},
+        ]
+    },  # 4 CH005
+    chat((U, "Hi"), (A, "Hello")),  # 5 DS002 (of 1)
+    chat((U, "a"), (U, "b"), (A, "c")),  # 6 CH009
+    chat((U, "a"), (A, "b"), (U, "trailing")),  # 7 CH011
+    chat((S, "Be brief."), (U, "Why?"), (A, "Because.")),  # 8 TK001 with Mistral
+    chat((S, " "), (U, "x"), (A, "y")),  # 9 CH013: empty system
+    chat((U, "x"), (A, "")),  # 10 CH012
+    {"prompt": "", "response": "r"},  # 11 PR004 (other task)
+    chat(("bot", "x"), (A, "y")),  # 12 not fixable
 ]
 
 
@@ -64,7 +69,12 @@ def test_every_fixable_rule_has_its_fix_and_every_fix_its_rule():
     declared = {r.code for r in registry.all_rules() if r.fix is not None}
     assert declared == set(FIXERS) | set(STREAM_FIXES)
     assert {r.code for r in registry.all_rules() if r.fix == "safe"} == {
-        "CH005", "CH006", "DS002", "LD010", "SC003"}
+        "CH005",
+        "CH006",
+        "DS002",
+        "LD010",
+        "SC003",
+    }
 
 
 def test_rules_lists_the_fixable_column(capsys):
@@ -90,8 +100,9 @@ def test_safe_fixes_by_default(tmp_path, capsys):
 
 def test_unsafe_fixes_with_a_model_that_rejects_system_messages(tmp_path, capsys):
     records = [r for r in CASES if "messages" in r]  # one task per file
-    code, out = run_fix(tmp_path, records, "--unsafe-fixes", "--model", MISTRAL,
-                        "--context-length", "32")
+    code, out = run_fix(
+        tmp_path, records, "--unsafe-fixes", "--model", MISTRAL, "--context-length", "32"
+    )
     capsys.readouterr()
     assert_golden(snapshot(tmp_path, out), "fix_unsafe.txt")
     written = read_lines(out)
@@ -119,8 +130,10 @@ def test_bom_and_crlf_are_normalised_and_logged(tmp_path):
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\xef\xbb\xbf" + json.dumps(chat((U, "q"), (A, "a"))).encode() + b"\r\n")
     result = ftdata.fix(source, out=tmp_path / "o.jsonl")
-    assert (tmp_path / "o.jsonl").read_bytes() == b'{"messages":[{"role":"user","content":"q"},' \
+    assert (
+        (tmp_path / "o.jsonl").read_bytes() == b'{"messages":[{"role":"user","content":"q"},'
         b'{"role":"assistant","content":"a"}]}\n'
+    )
     fixes = [c["fix"] for c in read_lines(tmp_path / "o.changes.jsonl")]
     assert fixes == ["remove-byte-order-mark", "crlf-to-lf"] and result.ok
 
@@ -148,20 +161,25 @@ def valid_examples(draw) -> dict:
 ROLES = st.sampled_from(["user", "assistant", "system", "User", " assistant ", "bot", "tool", ""])
 VALUES = st.one_of(st.text(max_size=8), st.none(), st.integers(), st.lists(st.text(max_size=3)))
 MESSAGE = st.one_of(
-    st.fixed_dictionaries({"role": ROLES, "content": st.one_of(st.text(max_size=10), VALUES)},
-                          optional={"name": st.text(max_size=3), "weight": st.integers(0, 1)}),
+    st.fixed_dictionaries(
+        {"role": ROLES, "content": st.one_of(st.text(max_size=10), VALUES)},
+        optional={"name": st.text(max_size=3), "weight": st.integers(0, 1)},
+    ),
     VALUES,
 )
 
 
 @st.composite
 def any_examples(draw) -> dict:
-    example = draw(st.one_of(
-        st.fixed_dictionaries({"messages": st.one_of(st.lists(MESSAGE, max_size=5), VALUES)}),
-        st.fixed_dictionaries({"prompt": VALUES, "response": VALUES}),
-    ))
-    example.update(draw(st.dictionaries(st.sampled_from(["id", "meta", "completion"]), VALUES,
-                                        max_size=2)))
+    example = draw(
+        st.one_of(
+            st.fixed_dictionaries({"messages": st.one_of(st.lists(MESSAGE, max_size=5), VALUES)}),
+            st.fixed_dictionaries({"prompt": VALUES, "response": VALUES}),
+        )
+    )
+    example.update(
+        draw(st.dictionaries(st.sampled_from(["id", "meta", "completion"]), VALUES, max_size=2))
+    )
     return example
 
 

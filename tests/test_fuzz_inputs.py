@@ -30,19 +30,35 @@ from ftdata.sources import walk
 from ftdata.sources.resolve import open_sources
 
 FOLDERS = ["", "a", "a/b", "c", ".hidden"]
-KINDS = ["jsonl", "jsonl", "txt", "other", "gz", "fifo", "loop_root", "loop_parent",
-         "link_file", "link_folder", "broken", "self_link", "dev_zero", "lock", "lock_file",
-         "lock_text"]
-ENTRY = st.tuples(st.sampled_from(range(len(FOLDERS))), st.sampled_from(KINDS),
-                  st.integers(0, 3))
+KINDS = [
+    "jsonl",
+    "jsonl",
+    "txt",
+    "other",
+    "gz",
+    "fifo",
+    "loop_root",
+    "loop_parent",
+    "link_file",
+    "link_folder",
+    "broken",
+    "self_link",
+    "dev_zero",
+    "lock",
+    "lock_file",
+    "lock_text",
+]
+ENTRY = st.tuples(st.sampled_from(range(len(FOLDERS))), st.sampled_from(KINDS), st.integers(0, 3))
 TARGETS = ["data", "data/**/*.jsonl", "data/*", "data/**", "data/a/*.jsonl", "data/**/*.txt"]
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @contextmanager
 def alarm(seconds: int):
     """Fail instead of hanging (a FIFO opened, a loop followed for ever)."""
+
     def ring(signum, frame):
         raise TimeoutError(f"the run took over {seconds} s")
 
@@ -71,8 +87,10 @@ class Tree:
 
     def rows(self, count: int) -> bytes:
         start, self.next_row = self.next_row, self.next_row + count
-        return "".join(json.dumps({"prompt": f"p{i}", "response": "r"}) + "\n"
-                       for i in range(start, start + count)).encode()
+        return "".join(
+            json.dumps({"prompt": f"p{i}", "response": "r"}) + "\n"
+            for i in range(start, start + count)
+        ).encode()
 
     def add(self, folder: Path, name: str, kind: str, size: int) -> None:
         path = folder / name
@@ -130,6 +148,7 @@ def locked_listing(monkeypatch):
             if any(os.path.realpath(path) == os.path.realpath(other) for other in barred):
                 raise PermissionError(13, "Permission denied", str(path))
             return real(path, *args, **kwargs)
+
         return call
 
     monkeypatch.setattr(walk, "_listing", refusing(walk._listing, locked))
@@ -151,8 +170,9 @@ def read_files(sources) -> list[str]:
 
 @SETTINGS
 @given(entries=st.lists(ENTRY, max_size=14), target=st.sampled_from(TARGETS))
-def test_hostile_folders_end_cleanly_and_read_each_file_once(locked_listing, capsys, entries,
-                                                               target):
+def test_hostile_folders_end_cleanly_and_read_each_file_once(
+    locked_listing, capsys, entries, target
+):
     tree = Tree(entries)
     locked_listing[0][:] = tree.locked
     locked_listing[1][:] = tree.sealed
@@ -184,13 +204,15 @@ def test_hostile_folders_end_cleanly_and_read_each_file_once(locked_listing, cap
 
 
 @SETTINGS
-@given(count=st.integers(1, 400),
-       damage=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1,
-                       max_size=4),
-       cut=st.one_of(st.none(), st.integers(0, 10**6)))
+@given(
+    count=st.integers(1, 400),
+    damage=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4),
+    cut=st.one_of(st.none(), st.integers(0, 10**6)),
+)
 def test_corrupt_gzip_is_a_finding_on_a_line(tmp_path, capsys, count, damage, cut):
-    data = "".join(json.dumps({"prompt": f"p{i}", "response": "r" * (1 + i % 7)}) + "\n"
-                   for i in range(count)).encode()
+    data = "".join(
+        json.dumps({"prompt": f"p{i}", "response": "r" * (1 + i % 7)}) + "\n" for i in range(count)
+    ).encode()
     packed = bytearray(gzip.compress(data))
     for offset, mask in damage:
         packed[offset % len(packed)] ^= mask

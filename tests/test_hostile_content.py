@@ -29,19 +29,41 @@ FORMATS = ["text", "json", "github", "sarif", "junit"]
 # What must never reach a terminal or an annotation raw: C0 controls but the line
 # feed that separates report lines, DEL, C1 controls, bidi controls, line and
 # paragraph separators, lone surrogates, and the XML-forbidden non-characters.
-RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e"
-                         "\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-HOSTILE = ["\x1b", "\x07", "\x00", "\r", "\n", "\x85", "\x9b", "\x7f", "\u202e", "\u2066",
-           "\u2028", "\t"]
-HOSTILE_TEXT = st.text(alphabet=st.sampled_from(HOSTILE + ["a", "~", "/", "%", ":", ","]),
-                       max_size=6)
+RAW_CONTROL = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e"
+    "\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
+HOSTILE = [
+    "\x1b",
+    "\x07",
+    "\x00",
+    "\r",
+    "\n",
+    "\x85",
+    "\x9b",
+    "\x7f",
+    "\u202e",
+    "\u2066",
+    "\u2028",
+    "\t",
+]
+HOSTILE_TEXT = st.text(
+    alphabet=st.sampled_from(HOSTILE + ["a", "~", "/", "%", ":", ","]), max_size=6
+)
 # Values that are not strings, where a role or a key is expected.
-NOT_STRING = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=False),
-                       st.lists(st.sampled_from(["user", 1]), max_size=2),
-                       st.dictionaries(st.sampled_from(["a", "role"]), st.integers(), max_size=2))
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+NOT_STRING = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(allow_nan=False),
+    st.lists(st.sampled_from(["user", 1]), max_size=2),
+    st.dictionaries(st.sampled_from(["a", "role"]), st.integers(), max_size=2),
+)
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def render(result, fmt: str) -> str:
@@ -95,8 +117,13 @@ def write_jsonl(path: Path, records) -> str:
 
 def test_escape_and_bell_in_a_key_and_a_file_name_reach_no_report_raw(tmp_path):
     name = tmp_path / "retitle\x1b]0;pwned\x07.jsonl"
-    path = write_jsonl(name, [chat(user(), assistant(), **{"k\x1b[2J\x07\x00": 1}),
-                              chat(user(**{"x\x1b]0;t\x07": 1}), assistant())])
+    path = write_jsonl(
+        name,
+        [
+            chat(user(), assistant(), **{"k\x1b[2J\x07\x00": 1}),
+            chat(user(**{"x\x1b]0;t\x07": 1}), assistant()),
+        ],
+    )
     result = ftdata.validate(path)
     assert {"SC003", "CH005"} <= set(result.by_code)
     outputs = assert_safe_reports(result)
@@ -127,16 +154,22 @@ def test_the_cli_escapes_control_characters_in_every_format(tmp_path):
     record = chat(user(), assistant(), **{"\x1b]0;x\x07": 1})
     path = write_jsonl(tmp_path / "a\x1b[31m.jsonl", [record])
     for fmt in FORMATS:
-        done = subprocess.run([sys.executable, "-m", "ftdata", "validate", path, "--format", fmt],
-                              capture_output=True, env={**os.environ, "PYTHONPATH": _root()})
+        done = subprocess.run(
+            [sys.executable, "-m", "ftdata", "validate", path, "--format", fmt],
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": _root()},
+        )
         assert done.returncode == 1, done.stderr
         assert b"\x1b" not in done.stdout and b"\x07" not in done.stdout, fmt
 
 
 def test_a_usage_error_naming_a_hostile_path_is_escaped(tmp_path):
     missing = str(tmp_path / "no\x1b]0;x\x07")
-    done = subprocess.run([sys.executable, "-m", "ftdata", "validate", missing],
-                          capture_output=True, env={**os.environ, "PYTHONPATH": _root()})
+    done = subprocess.run(
+        [sys.executable, "-m", "ftdata", "validate", missing],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": _root()},
+    )
     assert done.returncode == 2
     assert b"\x1b" not in done.stderr and b"\x07" not in done.stderr
 
@@ -147,15 +180,25 @@ def _root() -> str:
 
 
 @SETTINGS
-@given(st.lists(st.tuples(HOSTILE_TEXT, HOSTILE_TEXT, st.one_of(HOSTILE_TEXT, NOT_STRING)),
-                min_size=1, max_size=4),
-       st.text(alphabet=st.sampled_from([c for c in HOSTILE if c != "\x00"] + ["b"]),
-               min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.tuples(HOSTILE_TEXT, HOSTILE_TEXT, st.one_of(HOSTILE_TEXT, NOT_STRING)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.text(
+        alphabet=st.sampled_from([c for c in HOSTILE if c != "\x00"] + ["b"]),
+        min_size=1,
+        max_size=5,
+    ),
+)
 def test_control_characters_anywhere_through_every_reporter(tmp_path_factory, rows, stem):
     """Keys, values, roles and the file name full of control characters: safe everywhere."""
     folder = tmp_path_factory.mktemp("hostile")
-    records = [chat({"role": role, "content": value, key or "k": value}, assistant(), **{key: 1})
-               for key, value, role in rows]
+    records = [
+        chat({"role": role, "content": value, key or "k": value}, assistant(), **{key: 1})
+        for key, value, role in rows
+    ]
     result = ftdata.validate(write_jsonl(folder / f"{stem}.jsonl", records))
     assert "FT900" not in result.by_code
     assert result.rows == result.valid + result.invalid == len(rows)
@@ -171,8 +214,9 @@ LONG_CASES = {
     "SC003": chat(user(), assistant(), **{BIG: 1}),
     "CH005": chat(user(**{BIG: 1}), assistant()),
     "CH006": chat({"role": BIG, "content": "hi"}, assistant()),
-    "CH009": chat(user(), {"role": BIG, "content": "a"}, {"role": BIG, "content": "b"},
-                  assistant()),
+    "CH009": chat(
+        user(), {"role": BIG, "content": "a"}, {"role": BIG, "content": "b"}, assistant()
+    ),
     "CH011": chat(user(), assistant(), {"role": BIG, "content": "hi"}),
 }
 
@@ -191,10 +235,11 @@ def test_a_long_key_or_role_is_quoted_cut_with_its_length(tmp_path, code):
 
 
 # Pieces repeated up to 300 times: hypothesis alone rarely draws long text.
-LONG_TEXT = st.builds(lambda piece, times: piece * times,
-                      st.text(alphabet=st.sampled_from(["k", "~", "/", "\x1b", "é"]), min_size=1,
-                              max_size=3),
-                      st.integers(0, 300))
+LONG_TEXT = st.builds(
+    lambda piece, times: piece * times,
+    st.text(alphabet=st.sampled_from(["k", "~", "/", "\x1b", "é"]), min_size=1, max_size=3),
+    st.integers(0, 300),
+)
 
 
 @SETTINGS
@@ -203,8 +248,13 @@ def test_no_finding_echoes_long_data(rows):
     """Keys and roles of any length: every message and pointer stays short."""
     records = []
     for key, role, message_key in rows:
-        records.append(chat({"role": role, "content": "a", message_key or "k": 1},
-                            {"role": role, "content": "b"}, **{key: 1}))
+        records.append(
+            chat(
+                {"role": role, "content": "a", message_key or "k": 1},
+                {"role": role, "content": "b"},
+                **{key: 1},
+            )
+        )
         records.append({key: 1, role: 2})
     result = ftdata.validate(records, keep_per_code=100)
     assert "FT900" not in result.by_code
@@ -251,15 +301,23 @@ def test_a_role_that_is_not_a_string_is_a_finding_not_a_crash(tmp_path, role):
 
 
 @SETTINGS
-@given(st.lists(st.tuples(NOT_STRING, st.one_of(NOT_STRING, HOSTILE_TEXT)), min_size=1, max_size=4),
-       st.one_of(st.integers(-3, 3), st.none(), st.booleans(), st.floats(allow_nan=False),
-                 st.tuples(st.integers())))
+@given(
+    st.lists(st.tuples(NOT_STRING, st.one_of(NOT_STRING, HOSTILE_TEXT)), min_size=1, max_size=4),
+    st.one_of(
+        st.integers(-3, 3),
+        st.none(),
+        st.booleans(),
+        st.floats(allow_nan=False),
+        st.tuples(st.integers()),
+    ),
+)
 def test_non_string_roles_and_keys_in_memory_are_findings(rows, odd_key):
     """In-memory records may have keys of any hashable type and roles of any type."""
     records = []
     for role, value in rows:
-        records.append(chat({"role": role, "content": "hi", odd_key: value}, assistant(),
-                            **{"x": value}))
+        records.append(
+            chat({"role": role, "content": "hi", odd_key: value}, assistant(), **{"x": value})
+        )
         records.append({odd_key: value, "other": 1})
     records[0][odd_key] = role  # a non-string key beside "messages"
     result = ftdata.validate(records)
@@ -292,9 +350,22 @@ def test_megabyte_keys_give_a_small_report_in_bounded_memory(tmp_path):
             stream.write(json.dumps(chat(user(), assistant(), **{key: 1})) + "\n")
     report = tmp_path / "report.json"
     done = subprocess.run(
-        [sys.executable, "-c", MEASURE, "validate", str(data), "--format", "json",
-         "--output", str(report)],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": _root()}, timeout=300)
+        [
+            sys.executable,
+            "-c",
+            MEASURE,
+            "validate",
+            str(data),
+            "--format",
+            "json",
+            "--output",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": _root()},
+        timeout=300,
+    )
     code, peak_kb = map(int, done.stdout.split())
     assert code == 1, done.stderr
     findings = json.loads(report.read_text())["findings"]
@@ -323,12 +394,16 @@ def test_table_column_names_are_listed_cut(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = {"messages": pa.array([[{"role": "user", "content": "hi"},
-                                      {"role": "assistant", "content": "hello"}]])}
+    columns = {
+        "messages": pa.array(
+            [[{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]]
+        )
+    }
     columns.update({f"c{i}" + "x" * (100_000 if i == 0 else 0): pa.array([i]) for i in range(30)})
     pq.write_table(pa.table(columns), tmp_path / "t.parquet")
-    [finding] = [f for f in ftdata.validate(str(tmp_path / "t.parquet")).findings
-                 if f.code == "SC007"]
+    [finding] = [
+        f for f in ftdata.validate(str(tmp_path / "t.parquet")).findings if f.code == "SC007"
+    ]
     assert len(finding.message) < 500
     assert "(100,002 characters)" in finding.message and "(30 in all)" in finding.message
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import SAMPLE_DATA
 
 import ftdata
 from ftdata.cli import main
-from conftest import SAMPLE_DATA
 
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
 
@@ -30,8 +30,10 @@ def test_report_opens_in_headless_chromium(sample_result, tmp_path):
             function(s){var r=s.getBoundingClientRect();
               return {w:r.width,h:r.height,marks:s.querySelectorAll('rect.bar').length};});""")
         rows = chrome.run("return document.querySelectorAll('#findings tbody tr').length")
-        codes = chrome.run("return Array.from(document.querySelectorAll('#findings tbody tr'))"
-                           ".map(function(r){return r.dataset.code;})")
+        codes = chrome.run(
+            "return Array.from(document.querySelectorAll('#findings tbody tr'))"
+            ".map(function(r){return r.dataset.code;})"
+        )
         visible = chrome.run("""var s=document.querySelector('.filters select[name=code]');
             s.value='CH006';s.dispatchEvent(new Event('change'));
             return Array.from(document.querySelectorAll('#findings tbody tr'))
@@ -54,8 +56,9 @@ def test_report_opens_in_headless_chromium(sample_result, tmp_path):
 
 def test_cli_writes_the_html_report(tmp_path, capsys):
     out = tmp_path / "r.html"
-    code = main(["validate", str(SAMPLE_DATA), "--model", MISTRAL, "--format", "html",
-                 "--output", str(out)])
+    code = main(
+        ["validate", str(SAMPLE_DATA), "--model", MISTRAL, "--format", "html", "--output", str(out)]
+    )
     assert code == 1
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "FAILED" in html
@@ -73,8 +76,10 @@ def test_report_holds_hashes_rule_docs_and_billed_estimate(sample_result):
     # DS004's threshold (one full context length of tokens) has its gauge for chat and
     # instruction data, and the chat template is named, not only hashed.
     chat = tokens["by_task"]["chat"]
-    assert (f"tokens vs one full context length (the minimum for this task): "
-            f"{chat['total']:,} of {tokens['context_length']:,}") in html
+    assert (
+        f"tokens vs one full context length (the minimum for this task): "
+        f"{chat['total']:,} of {tokens['context_length']:,}"
+    ) in html
     assert f"<th>chat template</th><td>{tokens['template']}</td>" in html
     assert f"examples, {chat['trainable_in_window']:,} trained on</h3>" in html
     assert "How to fix:" in html and "<details>" in html
@@ -90,9 +95,13 @@ def test_nothing_in_the_page_points_outside_it(sample_result):
 
 def test_data_text_is_escaped(jsonl):
     evil = "<script>alert(1)</script>"
-    path = jsonl([{"messages": [{"role": evil, "content": "x"}]},
-                  {"prompt": evil, "response": "<img src=x onerror=alert(2)>", "oops": 1}],
-                 name="a<b>.jsonl")
+    path = jsonl(
+        [
+            {"messages": [{"role": evil, "content": "x"}]},
+            {"prompt": evil, "response": "<img src=x onerror=alert(2)>", "oops": 1},
+        ],
+        name="a<b>.jsonl",
+    )
     html = ftdata.validate(str(path)).to_html()
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -100,22 +109,39 @@ def test_data_text_is_escaped(jsonl):
 
 
 def test_example_is_shown_with_the_offending_part_marked(jsonl):
-    path = jsonl([{"messages": [{"role": "user", "content": "hi"},
-                                {"role": "Assistant", "content": "hello"}]}])
+    path = jsonl(
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "Assistant", "content": "hello"},
+                ]
+            }
+        ]
+    )
     result = ftdata.validate(str(path))
     assert result.findings[0].location.pointer == "/messages/1/role"
-    assert '<mark>&quot;Assistant&quot;</mark>' in result.to_html()
+    assert "<mark>&quot;Assistant&quot;</mark>" in result.to_html()
 
 
 def test_the_mark_lands_on_the_pointed_value_not_an_earlier_equal_one(jsonl):
-    path = jsonl([{"messages": [{"role": "user", "content": "first"},
-                                {"role": "assistant", "content": "x"},
-                                {"role": "user", "content": "last"}]}])
+    path = jsonl(
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": "first"},
+                    {"role": "assistant", "content": "x"},
+                    {"role": "user", "content": "last"},
+                ]
+            }
+        ]
+    )
     result = ftdata.validate(str(path))
     assert result.findings[0].location.pointer == "/messages/2/role"
     html = result.to_html()
-    assert ('{&quot;role&quot;: <mark>&quot;user&quot;</mark>, &quot;content&quot;: '
-            '&quot;last&quot;}') in html
+    assert (
+        "{&quot;role&quot;: <mark>&quot;user&quot;</mark>, &quot;content&quot;: &quot;last&quot;}"
+    ) in html
 
 
 def test_large_run_stays_small_with_exact_counts(jsonl):
@@ -132,11 +158,18 @@ def test_large_run_stays_small_with_exact_counts(jsonl):
 
 
 def test_report_without_tokens_or_findings(jsonl):
-    path = jsonl([{"messages": [{"role": "user", "content": "hi"},
-                                {"role": "assistant", "content": "hello"}]}])
+    path = jsonl(
+        [
+            {
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "hello"},
+                ]
+            }
+        ]
+    )
     html = ftdata.validate(str(path)).to_html()
     assert "No findings." in html and ">Tokens</h2>" not in html and "OK" in html
-
 
 
 def test_context_length_is_marked_on_the_histogram_when_examples_reach_it():
@@ -154,8 +187,10 @@ def test_report_says_when_tokens_were_skipped(monkeypatch, tmp_path):
     monkeypatch.delenv("FTDATA_ALLOW_LLAMA3_PACKAGE", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
-    result = ftdata.validate(str(SAMPLE_DATA / "instruction" / "qa_good.jsonl"),
-                             model="meta-llama/Meta-Llama-3.1-8B-Instruct")
+    result = ftdata.validate(
+        str(SAMPLE_DATA / "instruction" / "qa_good.jsonl"),
+        model="meta-llama/Meta-Llama-3.1-8B-Instruct",
+    )
     assert result.extra["tokens"]["skipped"]
     assert "Skipped: no tokenizer found (see TK008)" in result.to_html()
     assert "Skipped: no tokenizer found" in result._repr_html_()

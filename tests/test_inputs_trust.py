@@ -34,6 +34,7 @@ def summary(result) -> tuple[int, int, int]:
 
 # -- item 13: corrupt gzip is LD012 on the line reached, never an internal error -----------------
 
+
 def _flipped_gzip(data: bytes, offset: int) -> bytes:
     packed = bytearray(gzip.compress(data))
     packed[offset] ^= 0xFF
@@ -67,6 +68,7 @@ def test_gzip_decompression_error_is_caught_where_the_stream_is_read():
 
 # -- item 15: integers beyond 64 bits are valid JSON, read exactly -------------------------------
 
+
 @pytest.mark.parametrize("digits", [20, 40, 309, 1000, 4300])
 def test_big_integers_are_valid_json_and_read_exactly(tmp_path, digits):
     number = int("9" * digits)
@@ -92,7 +94,10 @@ def test_integer_longer_than_python_reads_has_its_own_finding(tmp_path):
 
 
 def test_digits_inside_strings_keep_their_value(tmp_path):
-    record = {"prompt": "call 123456789012345678901234", "response": "ok", }
+    record = {
+        "prompt": "call 123456789012345678901234",
+        "response": "ok",
+    }
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps(record) + "\n")
     from ftdata.sources.jsonl import JsonlSource
@@ -108,6 +113,7 @@ def test_nan_stays_invalid_when_the_line_also_has_long_digits(tmp_path):
 
 
 # -- item 16: a line that never became an example is never valid --------------------------------
+
 
 @pytest.mark.parametrize("select", [["CH013"], ["DS*"], ["SC001"]])
 def test_selection_does_not_make_unparsed_lines_valid(tmp_path, select):
@@ -141,11 +147,18 @@ def test_selection_does_not_make_an_unreadable_document_valid(tmp_path, monkeypa
 
 # -- helpers for folders ------------------------------------------------------------------------
 
+
 def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
     """Run ``ftdata`` in a subprocess, with a timeout: a hang fails the test instead of the run."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run([sys.executable, "-m", "ftdata", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "ftdata", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def report(proc: subprocess.CompletedProcess) -> dict:
@@ -155,6 +168,7 @@ def report(proc: subprocess.CompletedProcess) -> dict:
 
 
 # -- item 10: symbolic link loops are walked once -----------------------------------------------
+
 
 def test_link_loop_in_a_folder_counts_each_file_once(tmp_path):
     data = tmp_path / "data"
@@ -169,8 +183,9 @@ def test_link_loop_in_a_folder_counts_each_file_once(tmp_path):
     assert loop.severity.label == "info"
 
 
-@pytest.mark.parametrize(("target", "rows"), [("data", 5), ("data/**/*.jsonl", 5),
-                                             ("data/*/*.jsonl", 3), ("data/**", 5)])
+@pytest.mark.parametrize(
+    ("target", "rows"), [("data", 5), ("data/**/*.jsonl", 5), ("data/*/*.jsonl", 3), ("data/**", 5)]
+)
 def test_two_loops_neither_hang_nor_repeat_rows(tmp_path, target, rows):
     data = tmp_path / "data"
     (data / "sub").mkdir(parents=True)
@@ -226,6 +241,7 @@ def test_glob_keeps_globs_rules_for_hidden_names(tmp_path):
 # since the interpreter lives under /root (mode 700). So as root the folder listing raises
 # PermissionError for the locked path, exactly as os.scandir does for another user.
 
+
 @pytest.fixture
 def lock(monkeypatch):
     """``lock(path)`` makes a folder unreadable: chmod 000, or as root a refusing listing."""
@@ -280,6 +296,7 @@ def test_unreadable_folder_named_is_a_usage_error(tmp_path, monkeypatch, capsys,
 
 # -- item 12: FIFOs and devices are never read --------------------------------------------------
 
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
 def test_fifo_in_a_folder_is_skipped_with_a_note(tmp_path):
     data = tmp_path / "data"
@@ -329,7 +346,10 @@ def test_cr_only_file_is_split_at_cr_and_each_line_named(tmp_path):
     result = ftdata.validate(str(path))
     assert "LD004" not in result.by_code
     assert {(f.location.line, f.code) for f in result.findings if f.code.startswith("LD")} == {
-        (1, "LD017"), (2, "LD017"), (3, "LD001")}
+        (1, "LD017"),
+        (2, "LD017"),
+        (3, "LD001"),
+    }
     assert "CR only" in result.findings[0].message
     assert summary(result) == (3, 0, 3)
 
@@ -342,10 +362,13 @@ def test_cr_only_lines_are_fine_for_llm_foundry(tmp_path):
     assert summary(result) == (3, 2, 1)
 
 
-@pytest.mark.parametrize("data", [
-    b'{"prompt": "a", "response": "b"}\r\n{"prompt": "c", "response": "d"}\r\n',
-    b'{"prompt": "a",\r "response": "b"}\n{"prompt": "c", "response": "d"}\n',
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"prompt": "a", "response": "b"}\r\n{"prompt": "c", "response": "d"}\r\n',
+        b'{"prompt": "a",\r "response": "b"}\n{"prompt": "c", "response": "d"}\n',
+    ],
+)
 def test_crlf_and_cr_as_white_space_are_not_cr_line_ends(tmp_path, data):
     path = tmp_path / "d.jsonl"
     path.write_bytes(data)
@@ -363,12 +386,14 @@ def test_cr_line_ends_across_chunks(monkeypatch):
     assert [(r.number, r.data, r.cr) for r in got] == [
         (1, b'{"prompt": "a", "response": "b"}', True),
         (2, b'{"prompt": "c", "response": "d"}', True),
-        (3, b"not json", True)]
+        (3, b"not json", True),
+    ]
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 33, 34, 35])
-@pytest.mark.parametrize("data", [CR_FILE, CR_FILE.replace(b"\r", b"\r\n"),
-                                  CR_FILE.replace(b"\r", b"\n")])
+@pytest.mark.parametrize(
+    "data", [CR_FILE, CR_FILE.replace(b"\r", b"\r\n"), CR_FILE.replace(b"\r", b"\n")]
+)
 def test_line_ends_are_detected_whatever_the_chunking(monkeypatch, chunk, data):
     import io
 
@@ -377,11 +402,13 @@ def test_line_ends_are_detected_whatever_the_chunking(monkeypatch, chunk, data):
     monkeypatch.setattr(lines_module, "CHUNK_BYTES", chunk)
     got = list(lines_module.iter_lines(io.BytesIO(data), 1000))
     assert [r.data.rstrip(b"\r") for r in got] == data.replace(b"\r\n", b"\n").replace(
-        b"\r", b"\n").split(b"\n")[:-1]
+        b"\r", b"\n"
+    ).split(b"\n")[:-1]
     assert all(r.cr == (b"\n" not in data) for r in got)
 
 
 # -- item 17: a damaged Delta table is an error or LD013, never a silent wrong read ------------
+
 
 def _delta(path, *row_counts):
     """A table written in one commit per count (instruction rows), versions 0, 1, …"""
@@ -392,8 +419,9 @@ def _delta(path, *row_counts):
     deltalake = pytest.importorskip("deltalake")
     start = 0
     for count in row_counts:
-        rows = pa.table({"prompt": [f"p{i}" for i in range(start, start + count)],
-                         "response": ["r"] * count})
+        rows = pa.table(
+            {"prompt": [f"p{i}" for i in range(start, start + count)], "response": ["r"] * count}
+        )
         deltalake.write_deltalake(str(path), rows, mode="append")
         start += count
         time.sleep(0.01)
@@ -458,8 +486,10 @@ def test_data_file_replaced_by_a_smaller_valid_one_is_ld013(tmp_path, stats):
 def test_brief_deltalake_errors_drop_rust_debug_output():
     from ftdata.sources.delta import _brief
 
-    raw = ("Kernel error: Generic delta kernel error: Expected contiguous commit files, but "
-           "found gap: ParsedLogPath { location: FileMeta { location: Url { scheme: \"file\" } } }")
+    raw = (
+        "Kernel error: Generic delta kernel error: Expected contiguous commit files, but "
+        'found gap: ParsedLogPath { location: FileMeta { location: Url { scheme: "file" } } }'
+    )
     assert _brief(Exception(raw)) == "Expected contiguous commit files, but found gap"
 
 
@@ -518,8 +548,9 @@ def test_a_folder_named_twice_or_inside_another_is_read_once(tmp_path, monkeypat
 def test_dev_stdin_is_read_as_stdin_but_another_pipe_is_refused(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     command = [sys.executable, "-m", "ftdata", "validate", "/dev/stdin", "--format", "json"]
-    proc = subprocess.run(command, input=lines(3).decode(), capture_output=True, text=True,
-                          env=env, timeout=60)
+    proc = subprocess.run(
+        command, input=lines(3).decode(), capture_output=True, text=True, env=env, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["summary"]["rows"] == 3
     read, write = os.pipe()
@@ -538,8 +569,10 @@ def test_spark_json_rows_read_big_integers_exactly_too():
     from ftdata.spark.partition import PartitionChecker, Spec, json_batch
 
     big = 10**30 + 7
-    texts = ['{"prompt": "a", "response": "b", "n": %d}' % big,
-             '{"prompt": "a", "response": "b", "n": %s}' % ("9" * 5000)]
+    texts = [
+        '{"prompt": "a", "response": "b", "n": %d}' % big,
+        '{"prompt": "a", "response": "b", "n": %s}' % ("9" * 5000),
+    ]
     spec = Spec(Settings(), None, None, None, "instruction", "t", json_column="json")
     piece = pa.RecordBatch.from_pydict({"json": texts})
     batch = json_batch(piece, spec, 0, PartitionChecker(spec, 0))

@@ -9,13 +9,14 @@ import sys
 
 import pytest
 import zstandard
+from conftest import triples
 
 import ftdata
 from ftdata.errors import UsageError
 
-from conftest import triples
-
-GOOD = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}'
+GOOD = (
+    '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}'
+)
 
 
 def check(tmp_path, data: bytes, name="d.jsonl", **options):
@@ -137,11 +138,18 @@ def test_duplicates_across_files_name_the_first_copy(tmp_path):
 def test_stdin():
     proc = subprocess.run(
         [sys.executable, "-m", "ftdata", "validate", "-", "--format", "json"],
-        input=(GOOD + "\n{bad\n").encode(), capture_output=True, check=False,
+        input=(GOOD + "\n{bad\n").encode(),
+        capture_output=True,
+        check=False,
     )
     report = json.loads(proc.stdout)
     assert proc.returncode == 1
     assert report["findings"][0]["location"] == {
-        "source": "<stdin>", "line": 2, "row": None, "version": None, "pointer": "",
-        "file": None, "key": None,
+        "source": "<stdin>",
+        "line": 2,
+        "row": None,
+        "version": None,
+        "pointer": "",
+        "file": None,
+        "key": None,
     }

@@ -34,8 +34,11 @@ def test_only_cli_and_reporters_print():
         if "reporters" in path.parts or is_command_line(path):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
-                 and isinstance(n.func, ast.Name) and n.func.id == "print"]
+        calls = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+        ]
         assert not calls, f"{path} prints"
 
 
@@ -65,6 +68,9 @@ def test_public_names_stay_functions_after_a_submodule_of_that_name_is_imported(
             "    pass\n"
             f"print('MODULE' if isinstance(ftdata.{name}, types.ModuleType) else 'OK')\n"
         )
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                              check=True)
-        assert proc.stdout.strip() == "OK", f"ftdata.{name} is a module once ftdata.{name} is imported"
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert proc.stdout.strip() == "OK", (
+            f"ftdata.{name} is a module once ftdata.{name} is imported"
+        )

@@ -17,9 +17,7 @@ from ftdata.errors import UsageError
 
 GOOD = {"prompt": "What is 2+2?", "response": "4"}
 CHAT = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}
-JSONL = (b'{"prompt": "What is 2+2?", "response": "4"}\n'
-         b'{"prompt": "", "response": "x"}\n'
-         b'not json\n')
+JSONL = b'{"prompt": "What is 2+2?", "response": "4"}\n{"prompt": "", "response": "x"}\nnot json\n'
 
 
 class RaisingRepr:
@@ -33,8 +31,10 @@ class RaisingRepr:
 
 def outcome(result):
     """(row or line, code) of every finding."""
-    return {(f.location.row if f.location.line is None else f.location.line, f.code)
-            for f in result.findings}
+    return {
+        (f.location.row if f.location.line is None else f.location.line, f.code)
+        for f in result.findings
+    }
 
 
 def accounted(result) -> bool:
@@ -43,6 +43,7 @@ def accounted(result) -> bool:
 
 
 # --- in-memory examples of any shape: findings, not exceptions (issue 11 item 23) ---
+
 
 @pytest.mark.parametrize("key", [1, 2.5, None, ("a",), RaisingRepr()])
 def test_a_non_string_key_is_a_finding_naming_it(key):
@@ -59,19 +60,28 @@ def test_a_non_string_key_deep_inside_points_at_its_object():
 
 
 def test_an_int_beyond_4300_digits_is_checked_like_any_number():
-    result = ftdata.validate([{"prompt": "a", "response": 10 ** 5000}, GOOD,
-                              {"prompt": "b", "response": "c", "score": 10 ** 5000}])
+    result = ftdata.validate(
+        [
+            {"prompt": "a", "response": 10**5000},
+            GOOD,
+            {"prompt": "b", "response": "c", "score": 10**5000},
+        ]
+    )
     assert outcome(result) == {(0, "PR003"), (2, "SC003")}
 
 
 def test_an_object_whose_repr_raises_gets_findings():
-    result = ftdata.validate([{"prompt": RaisingRepr(), "response": "x"},
-                              {"messages": [{"role": RaisingRepr(), "content": "x"}]}])
+    result = ftdata.validate(
+        [
+            {"prompt": RaisingRepr(), "response": "x"},
+            {"messages": [{"role": RaisingRepr(), "content": "x"}]},
+        ]
+    )
     assert result.summary["invalid"] == 2 and accounted(result)
 
 
 def test_two_equal_examples_with_non_json_values_are_duplicates():
-    result = ftdata.validate([{"prompt": "a", "response": "b", "n": 10 ** 30}] * 2)
+    result = ftdata.validate([{"prompt": "a", "response": "b", "n": 10**30}] * 2)
     assert (1, "DS002") in outcome(result)
 
 
@@ -87,12 +97,18 @@ def test_a_record_that_holds_itself_or_nests_too_deep_is_ld007():
     deep: object = "x"
     for _ in range(5000):
         deep = [deep]
-    result = ftdata.validate([{"prompt": "a", "response": "b", "x": cyclic},
-                              {"prompt": "a", "response": "b", "x": deep}, GOOD])
+    result = ftdata.validate(
+        [
+            {"prompt": "a", "response": "b", "x": cyclic},
+            {"prompt": "a", "response": "b", "x": deep},
+            GOOD,
+        ]
+    )
     assert outcome(result) == {(0, "LD007"), (1, "LD007")}
 
 
 # --- JSONL as bytes and file objects (issue 14 item 5) ---
+
 
 def expected_from_file(tmp_path):
     path = tmp_path / "qa.jsonl"
@@ -100,9 +116,11 @@ def expected_from_file(tmp_path):
     return path, outcome(ftdata.validate(path))
 
 
-@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview, io.BytesIO,
-                                  lambda data: io.StringIO(data.decode())],
-                         ids=["bytes", "bytearray", "memoryview", "BytesIO", "StringIO"])
+@pytest.mark.parametrize(
+    "wrap",
+    [bytes, bytearray, memoryview, io.BytesIO, lambda data: io.StringIO(data.decode())],
+    ids=["bytes", "bytearray", "memoryview", "BytesIO", "StringIO"],
+)
 def test_bytes_and_in_memory_streams_are_read_as_jsonl(tmp_path, wrap):
     _, expected = expected_from_file(tmp_path)
     assert expected == {(2, "PR004"), (3, "LD001")}
@@ -126,15 +144,18 @@ def test_invalid_utf8_in_bytes_is_ld003_on_its_line():
 
 def test_a_dataset_dict_is_one_source_per_split():
     datasets = pytest.importorskip("datasets")
-    splits = datasets.DatasetDict({
-        "train": datasets.Dataset.from_list([GOOD, {"prompt": "q", "response": "a"}]),
-        "test": datasets.Dataset.from_list([{"prompt": "", "response": "a"}]),
-    })
+    splits = datasets.DatasetDict(
+        {
+            "train": datasets.Dataset.from_list([GOOD, {"prompt": "q", "response": "a"}]),
+            "test": datasets.Dataset.from_list([{"prompt": "", "response": "a"}]),
+        }
+    )
     result = ftdata.validate(splits)
     names = [s.source for s in result.sources]
     assert names == ["<DatasetDict>[train]", "<DatasetDict>[test]"]
     assert [(f.location.source, f.code) for f in result.findings] == [
-        ("<DatasetDict>[test]", "PR004")]
+        ("<DatasetDict>[test]", "PR004")
+    ]
     assert result.summary["rows"] == 3
 
 
@@ -146,35 +167,53 @@ def test_anything_else_that_is_not_examples_is_a_usage_error_naming_its_type(thi
 
 # --- property: any nested Python value, no exception, every row accounted for ---
 
+
 class Opaque:
     """A value no JSON encoder knows."""
 
 
 def huge_int() -> int:
     """An int whose decimal form Python refuses to write (over 4,300 digits)."""
-    return 10 ** 5000
+    return 10**5000
 
 
 LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
-    st.binary(max_size=4), st.builds(huge_int), st.builds(Opaque), st.builds(RaisingRepr),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=8),
+    st.binary(max_size=4),
+    st.builds(huge_int),
+    st.builds(Opaque),
+    st.builds(RaisingRepr),
     st.sampled_from(["user", "assistant", "system", "prompt", "response", "messages"]),
 )
-KEYS = st.one_of(st.sampled_from(["messages", "role", "content", "prompt", "response"]),
-                 st.text(max_size=5), st.integers(), st.none(), st.floats(allow_nan=False),
-                 st.tuples(st.integers()), st.builds(RaisingRepr))
+KEYS = st.one_of(
+    st.sampled_from(["messages", "role", "content", "prompt", "response"]),
+    st.text(max_size=5),
+    st.integers(),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.tuples(st.integers()),
+    st.builds(RaisingRepr),
+)
 VALUES = st.recursive(
     LEAVES,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
-                            st.dictionaries(KEYS, inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(KEYS, inner, max_size=4),
+    ),
     max_leaves=20,
 )
 
 
 def names_paths(value) -> bool:
     """Strings (and lists of them) are paths: keep them out of a property over values."""
-    return isinstance(value, str) or (isinstance(value, list | tuple) and value
-                                      and all(isinstance(v, str) for v in value))
+    return isinstance(value, str) or (
+        isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value)
+    )
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

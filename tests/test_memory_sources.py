@@ -110,8 +110,12 @@ def test_arrow_proof_of_clean_instruction_rows_is_sound(pairs):
     from ftdata.rules.fastpath import is_clean
     from ftdata.sources.vectorised import clean_rows
 
-    batch = pa.record_batch({"prompt": pa.array([p for p, _ in pairs], pa.string()),
-                             "response": pa.array([r for _, r in pairs], pa.string())})
+    batch = pa.record_batch(
+        {
+            "prompt": pa.array([p for p, _ in pairs], pa.string()),
+            "response": pa.array([r for _, r in pairs], pa.string()),
+        }
+    )
     mask = clean_rows(batch, "instruction", CheckContext())
     for row, proven in zip(batch.to_pylist(), mask):
         assert not proven or is_clean("instruction", row, CheckContext()), row

@@ -22,8 +22,10 @@ from ftdata.cli import main
 from ftdata.errors import UsageError
 
 EXAMPLE = '{"prompt": "What is 2+2?", "response": "4"}\n'
-CHAT = ('{"messages": [{"role": "user", "content": "hi there"}, '
-        '{"role": "assistant", "content": "hello you"}]}\n')
+CHAT = (
+    '{"messages": [{"role": "user", "content": "hi there"}, '
+    '{"role": "assistant", "content": "hello you"}]}\n'
+)
 LONG = "a" * 5000
 
 
@@ -50,6 +52,7 @@ def assert_usage_error(code: int, err: str, *names: str) -> None:
 
 # --- each case the issue lists ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-3", "1e400"])
 def test_epochs_must_be_finite_and_positive(data, capsys, value):
     code, _, err = run(["validate", str(data), "--no-config", f"--epochs={value}"], capsys)
@@ -59,19 +62,33 @@ def test_epochs_must_be_finite_and_positive(data, capsys, value):
 @pytest.mark.parametrize("option", ["--shard-mb", "--file-mb"])
 @pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "1e300"])
 def test_prepare_sizes_must_be_finite_and_positive(data, tmp_path, capsys, option, value):
-    argv = ["prepare", str(data), "--out", str(tmp_path / "out"), "--no-tokenize",
-            f"{option}={value}"]
+    argv = [
+        "prepare",
+        str(data),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-tokenize",
+        f"{option}={value}",
+    ]
     code, _, err = run(argv, capsys)
     assert_usage_error(code, err, option)
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("output", ["{tmp}/missing/report.json", "/dev/full",
-                                    "{tmp}/" + LONG, "{tmp}", ""])
+@pytest.mark.parametrize(
+    "output", ["{tmp}/missing/report.json", "/dev/full", "{tmp}/" + LONG, "{tmp}", ""]
+)
 def test_output_the_system_refuses(data, tmp_path, capsys, output):
     """A missing folder, a full disk, a name too long, a folder, an empty name."""
-    argv = ["validate", str(data), "--no-config", "--format", "json",
-            "--output", output.format(tmp=tmp_path)]
+    argv = [
+        "validate",
+        str(data),
+        "--no-config",
+        "--format",
+        "json",
+        "--output",
+        output.format(tmp=tmp_path),
+    ]
     code, out, err = run(argv, capsys)
     assert_usage_error(code, err, "--output")
     assert len(err) < 300  # the 5,000-character path is quoted shortened
@@ -92,11 +109,22 @@ def test_a_very_long_input_path(capsys):
     assert len(err) < 300
 
 
-@pytest.mark.parametrize("line", ['max-per-code = "abc"', "ignore = [1, 2]",
-                                  'fail-on = ["error", "warning"]', "model = 7",
-                                  "epochs = nan", "max-line-bytes = -1", 'format = ["json"]',
-                                  "per-role = 1", "context-length = inf",
-                                  'severity = {DS002 = "loud"}', "select = 5"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        'max-per-code = "abc"',
+        "ignore = [1, 2]",
+        'fail-on = ["error", "warning"]',
+        "model = 7",
+        "epochs = nan",
+        "max-line-bytes = -1",
+        'format = ["json"]',
+        "per-role = 1",
+        "context-length = inf",
+        'severity = {DS002 = "loud"}',
+        "select = 5",
+    ],
+)
 def test_wrong_values_in_tool_ftdata(data, tmp_path, monkeypatch, capsys, line):
     (tmp_path / "pyproject.toml").write_text(f"[tool.ftdata]\n{line}\n")
     monkeypatch.chdir(tmp_path)
@@ -126,13 +154,19 @@ def test_validate_empty_path_is_a_usage_error(tmp_path, monkeypatch, capsys):
 
 
 def test_library_keywords_are_checked_too(data):
-    for keywords in ({"epochs": math.nan, "model": "x"}, {"max_line_bytes": 0},
-                     {"keep_per_code": -1}, {"context_length": 1.5}, {"model": ""}):
+    for keywords in (
+        {"epochs": math.nan, "model": "x"},
+        {"max_line_bytes": 0},
+        {"keep_per_code": -1},
+        {"context_length": 1.5},
+        {"model": ""},
+    ):
         with pytest.raises(UsageError, match="must be"):
             ftdata.validate(str(data), **keywords)
 
 
 # --- an empty chat template is a finding -----------------------------------------------------
+
 
 def _model_folder(root: Path, template: str | None) -> Path:
     from tokenizers import Tokenizer, models, pre_tokenizers
@@ -160,31 +194,98 @@ def test_empty_chat_template_is_a_finding_not_a_default(tmp_path, capsys):
         assert len(found) == expected, (template, [f.message for f in result.findings])
         assert all("chat_template is empty" in f.message for f in found)
         assert result.invalid == expected
-    code, out, _ = run(["validate", str(chats), "--no-config", "--tokenizer",
-                        str(_model_folder(tmp_path / "empty-cli", ""))], capsys)
+    code, out, _ = run(
+        [
+            "validate",
+            str(chats),
+            "--no-config",
+            "--tokenizer",
+            str(_model_folder(tmp_path / "empty-cli", "")),
+        ],
+        capsys,
+    )
     assert code == 1 and "TK001" in out and "chat_template is empty" in out
 
 
 # --- property tests: edge values through every option and every configuration key ----------
 
 EDGE_TEXT = st.one_of(
-    st.sampled_from(["nan", "NaN", "inf", "-inf", "+inf", "-1", "0", "-0", "1", "0.5", "1e-9",
-                     "1e308", "1e400", str(10**30), str(-(10**30)), "", " ", "abc", "x=y",
-                     "CH013=error", "DS002=bad", "zstd:abc", "2024-13-45", "2026-01-01",
-                     "length>=3", LONG, "\x1b[2J", "/dev/full", "/proc/x/y"]),
+    st.sampled_from(
+        [
+            "nan",
+            "NaN",
+            "inf",
+            "-inf",
+            "+inf",
+            "-1",
+            "0",
+            "-0",
+            "1",
+            "0.5",
+            "1e-9",
+            "1e308",
+            "1e400",
+            str(10**30),
+            str(-(10**30)),
+            "",
+            " ",
+            "abc",
+            "x=y",
+            "CH013=error",
+            "DS002=bad",
+            "zstd:abc",
+            "2024-13-45",
+            "2026-01-01",
+            "length>=3",
+            LONG,
+            "\x1b[2J",
+            "/dev/full",
+            "/proc/x/y",
+        ]
+    ),
     st.integers(-(10**20), 10**20).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.text(max_size=12),
 )
 
-VALIDATE_OPTIONS = ["--max-per-code", "--max-line-bytes", "--context-length", "--epochs",
-                    "--date", "--severity", "--version", "--target-prompts", "--select",
-                    "--ignore", "--output", "--model", "--tokenizer", "--timestamp",
-                    "--storage-option", "--map", "--columns", "--id-column", "--fail-on",
-                    "--format", "--task", "--profile"]
-PREPARE_OPTIONS = ["--shard-mb", "--file-mb", "--eval-fraction", "--seed", "--context-length",
-                   "--compression", "--hash", "--out", "--date", "--target-prompts",
-                   "--model", "--task"]
+VALIDATE_OPTIONS = [
+    "--max-per-code",
+    "--max-line-bytes",
+    "--context-length",
+    "--epochs",
+    "--date",
+    "--severity",
+    "--version",
+    "--target-prompts",
+    "--select",
+    "--ignore",
+    "--output",
+    "--model",
+    "--tokenizer",
+    "--timestamp",
+    "--storage-option",
+    "--map",
+    "--columns",
+    "--id-column",
+    "--fail-on",
+    "--format",
+    "--task",
+    "--profile",
+]
+PREPARE_OPTIONS = [
+    "--shard-mb",
+    "--file-mb",
+    "--eval-fraction",
+    "--seed",
+    "--context-length",
+    "--compression",
+    "--hash",
+    "--out",
+    "--date",
+    "--target-prompts",
+    "--model",
+    "--task",
+]
 
 
 def _check_outcome(code: int, err: str, option: str, value: str) -> None:
@@ -195,11 +296,15 @@ def _check_outcome(code: int, err: str, option: str, value: str) -> None:
         assert err.count("\n") == 1, (option, value, err)
         shown = value.strip()[:20]
         assert option in err or option.lstrip("-") in err or (shown and shown in err), (
-            option, value, err)
+            option,
+            value,
+            err,
+        )
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(option=st.sampled_from(VALIDATE_OPTIONS), value=EDGE_TEXT)
 def test_validate_option_edge_values(tmp_path_factory, capsys, option, value):
     folder = tmp_path_factory.mktemp("opt")
@@ -211,8 +316,9 @@ def test_validate_option_edge_values(tmp_path_factory, capsys, option, value):
     _check_outcome(code, err, option, value)
 
 
-@settings(max_examples=120, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(option=st.sampled_from(PREPARE_OPTIONS), value=EDGE_TEXT)
 def test_prepare_option_edge_values(tmp_path_factory, capsys, option, value):
     folder = tmp_path_factory.mktemp("prep")
@@ -229,15 +335,56 @@ def test_prepare_option_edge_values(tmp_path_factory, capsys, option, value):
 
 
 TOML_VALUES = st.one_of(
-    st.sampled_from([math.nan, math.inf, -math.inf, -1, 0, 10**18, -(10**18), 1e308, "", "abc",
-                     True, False, [], [1, 2], ["DS002"], {}, {"DS002": "error"}, {"a": 1},
-                     "2026-01-01", LONG]),
-    st.integers(-(2**63), 2**63 - 1), st.floats(), st.text(max_size=10),
+    st.sampled_from(
+        [
+            math.nan,
+            math.inf,
+            -math.inf,
+            -1,
+            0,
+            10**18,
+            -(10**18),
+            1e308,
+            "",
+            "abc",
+            True,
+            False,
+            [],
+            [1, 2],
+            ["DS002"],
+            {},
+            {"DS002": "error"},
+            {"a": 1},
+            "2026-01-01",
+            LONG,
+        ]
+    ),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(),
+    st.text(max_size=10),
     st.lists(st.one_of(st.integers(), st.text(max_size=5)), max_size=3),
 )
-KEYS = ["task", "profile", "select", "ignore", "severity", "fail-on", "max-per-code",
-        "keep-per-code", "max-line-bytes", "tasks", "format", "model", "tokenizer",
-        "context-length", "epochs", "date", "target-responses", "target-prompts", "per-role"]
+KEYS = [
+    "task",
+    "profile",
+    "select",
+    "ignore",
+    "severity",
+    "fail-on",
+    "max-per-code",
+    "keep-per-code",
+    "max-line-bytes",
+    "tasks",
+    "format",
+    "model",
+    "tokenizer",
+    "context-length",
+    "epochs",
+    "date",
+    "target-responses",
+    "target-prompts",
+    "per-role",
+]
 
 
 def _toml(value) -> str:
@@ -245,8 +392,13 @@ def _toml(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") \
-            if math.isinf(value) else repr(value)
+        return (
+            "nan"
+            if math.isnan(value)
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
     if isinstance(value, str):
         # JSON escapes are TOML's, but for surrogate pairs (so keep non-ASCII) and DEL.
         return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -257,8 +409,9 @@ def _toml(value) -> str:
     return str(value)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(key=st.sampled_from(KEYS), value=TOML_VALUES)
 def test_configuration_edge_values(tmp_path_factory, capsys, key, value):
     folder = tmp_path_factory.mktemp("cfg")
@@ -288,10 +441,15 @@ def test_per_example_records_go_to_output(tmp_path, capsys):
     assert_usage_error(code, err, "--output")
 
 
-ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=40),
-                      st.lists(st.one_of(st.integers(), st.text(max_size=4)), max_size=3),
-                      st.dictionaries(st.text(max_size=4), st.one_of(st.integers(),
-                                                                     st.text(max_size=4))))
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=40),
+    st.lists(st.one_of(st.integers(), st.text(max_size=4)), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.one_of(st.integers(), st.text(max_size=4))),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -302,8 +460,10 @@ def test_every_check_returns_its_type_or_names_the_option(value):
 
     checks = {
         "whole": (lambda n, v: ov.whole(n, v, minimum=1), lambda r: isinstance(r, int) and r >= 1),
-        "real": (lambda n, v: ov.real(n, v, above=0, maximum=10),
-                 lambda r: isinstance(r, float) and 0 < r <= 10),
+        "real": (
+            lambda n, v: ov.real(n, v, above=0, maximum=10),
+            lambda r: isinstance(r, float) and 0 < r <= 10,
+        ),
         "text": (ov.text, lambda r: isinstance(r, str) and r.strip()),
         "path": (ov.path, lambda r: isinstance(r, str) and r and "\0" not in r),
         "codes": (ov.codes, lambda r: all(isinstance(c, str) and c for c in r)),

@@ -55,8 +55,9 @@ def test_folder_with_mixed_schemas_is_an_error(tmp_path):
 def test_corrupt_file_is_an_error_naming_it(tmp_path):
     path = tmp_path / "bad.parquet"
     path.write_bytes(b"PAR1 not really")
-    proc = subprocess.run([sys.executable, "-m", "ftdata", "validate", str(path)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ftdata", "validate", str(path)], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "bad.parquet" in proc.stderr
 
 
@@ -64,6 +65,9 @@ def test_columns_and_map(tmp_path):
     path = tmp_path / "qa.parquet"
     pq.write_table(pa.table({"id": [1], "question": ["q"], "answer": ["a"]}), path)
     assert "SC008" in ftdata.validate(str(path)).by_code
-    result = ftdata.validate(str(path), columns=["question", "answer"],
-                             rename={"prompt": "question", "response": "answer"})
+    result = ftdata.validate(
+        str(path),
+        columns=["question", "answer"],
+        rename={"prompt": "question", "response": "answer"},
+    )
     assert result.ok and result.summary["rows"] == 1

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, write_jsonl
 
 import ftdata
 from ftdata.cli import main
 from ftdata.config import settings_from
 from ftdata.errors import ConfigError
-from conftest import ROOT, write_jsonl
 
 HOOKS_FILE = ROOT / ".pre-commit-hooks.yaml"
 CHAT = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
@@ -54,12 +54,21 @@ def test_hooks_file_is_a_valid_pre_commit_manifest():
         assert hook["require_serial"] is True
 
 
-@pytest.mark.parametrize(("path", "checked"), [
-    ("train.jsonl", True), ("data/chat/train.jsonl", True), ("x/y.jsonl.gz", True),
-    ("data/corpus/doc.txt", True), ("project/data/doc.txt", True),
-    ("requirements.txt", False), ("docs/notes.txt", False), ("a.json", False),
-    ("train.jsonl.bak", False), ("metadata/doc.txt", False),
-])
+@pytest.mark.parametrize(
+    ("path", "checked"),
+    [
+        ("train.jsonl", True),
+        ("data/chat/train.jsonl", True),
+        ("x/y.jsonl.gz", True),
+        ("data/corpus/doc.txt", True),
+        ("project/data/doc.txt", True),
+        ("requirements.txt", False),
+        ("docs/notes.txt", False),
+        ("a.json", False),
+        ("train.jsonl.bak", False),
+        ("metadata/doc.txt", False),
+    ],
+)
 def test_hook_files_pattern(path, checked):
     for hook in hooks():
         assert bool(re.search(hook["files"], path)) is checked, (hook["id"], path)
@@ -82,19 +91,28 @@ def test_many_files_one_report_grouped_per_file_one_exit_code(tmp_path, capsys, 
     write_jsonl(tmp_path / "b_bad.jsonl", [CHAT2, USER_LAST, "{oops"])
     write_jsonl(tmp_path / "c_bad.jsonl", [QA, {"prompt": "", "response": "x"}])
     (tmp_path / "doc.txt").write_text("Some text.\n", encoding="utf-8")
-    code = main(["validate", "a_good.jsonl", "b_bad.jsonl", "c_bad.jsonl", "doc.txt",
-                 "--ignore", "TX003"])
+    code = main(
+        ["validate", "a_good.jsonl", "b_bad.jsonl", "c_bad.jsonl", "doc.txt", "--ignore", "TX003"]
+    )
     out = capsys.readouterr().out
     assert code == 1
     places = re.findall(r"^(\S+?):(\d+): ([A-Z]{2}\d{3})", out, flags=re.MULTILINE)
-    assert places == [("b_bad.jsonl", "1", "DS002"), ("b_bad.jsonl", "2", "CH009"),
-                      ("b_bad.jsonl", "2", "CH011"),
-                      ("b_bad.jsonl", "3", "LD001"), ("c_bad.jsonl", "2", "PR004")]
+    assert places == [
+        ("b_bad.jsonl", "1", "DS002"),
+        ("b_bad.jsonl", "2", "CH009"),
+        ("b_bad.jsonl", "2", "CH011"),
+        ("b_bad.jsonl", "3", "LD001"),
+        ("c_bad.jsonl", "2", "PR004"),
+    ]
     # The duplicate of a_good.jsonl line 2 is found across files because one process sees all.
     assert "DS002" in out and "duplicate of a_good.jsonl line 2" in out
     assert out.count("FAILED:") == 1
-    for name in ("a_good.jsonl (chat)", "b_bad.jsonl (chat)", "c_bad.jsonl (instruction)",
-                 "doc.txt (pretraining)"):
+    for name in (
+        "a_good.jsonl (chat)",
+        "b_bad.jsonl (chat)",
+        "c_bad.jsonl (instruction)",
+        "doc.txt (pretraining)",
+    ):
         assert name in out
 
 
@@ -102,8 +120,16 @@ def test_many_files_one_report_grouped_per_file_one_exit_code(tmp_path, capsys, 
 
 
 def test_task_globs_from_configuration():
-    settings = settings_from({"tasks": {"data/chat/*": "chat", "*.qa.jsonl": "prompt_response",
-                                        "data/raw/*": "auto", "data/*": "pretraining"}})
+    settings = settings_from(
+        {
+            "tasks": {
+                "data/chat/*": "chat",
+                "*.qa.jsonl": "prompt_response",
+                "data/raw/*": "auto",
+                "data/*": "pretraining",
+            }
+        }
+    )
     assert settings.task_for("data/chat/x/a.jsonl") == "chat"
     assert settings.task_for("/abs/repo/data/chat/a.jsonl") == "chat"
     assert settings.task_for("elsewhere/b.qa.jsonl") == "instruction"
@@ -126,7 +152,8 @@ def mixed_project(tmp_path, monkeypatch):
     write_jsonl(tmp_path / "data" / "chat" / "a.jsonl", [QA])
     write_jsonl(tmp_path / "data" / "b.jsonl", [QA])
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.ftdata]\nignore = ["DS002"]\n\n[tool.ftdata.tasks]\n"data/chat/*" = "chat"\n')
+        '[tool.ftdata]\nignore = ["DS002"]\n\n[tool.ftdata.tasks]\n"data/chat/*" = "chat"\n'
+    )
     return tmp_path
 
 
@@ -145,8 +172,9 @@ def test_task_per_glob_in_cli_and_library(mixed_project, capsys):
 
 def test_pretraining_glob_reads_a_file_as_text(tmp_path):
     (tmp_path / "notes.md").write_text("# A document\n\nWith text.\n", encoding="utf-8")
-    result = ftdata.validate(str(tmp_path / "notes.md"), tasks={"*.md": "pretraining"},
-                             ignore=["TX003"])
+    result = ftdata.validate(
+        str(tmp_path / "notes.md"), tasks={"*.md": "pretraining"}, ignore=["TX003"]
+    )
     assert result.ok and result.sources[0].task == "pretraining"
 
 
@@ -154,10 +182,16 @@ def test_pretraining_glob_reads_a_file_as_text(tmp_path):
 
 
 def _git(cwd: Path, *args: str) -> str:
-    env = {**_clean_env(), "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          check=True)
+    env = {
+        **_clean_env(),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
     return proc.stdout
 
 
@@ -200,10 +234,13 @@ def project(hook_repo, tmp_path_factory) -> tuple[Path, Path]:
     write_jsonl(root / "data" / "bad" / "qa.jsonl", [{"prompt": "2+2?", "response": ""}, QA])
     (root / "requirements.txt").write_text("not data\n", encoding="utf-8")
     (root / "pyproject.toml").write_text(
-        '[tool.ftdata]\nignore = ["TX003", "DS002"]\nmodel = "mistralai/Mistral-7B-Instruct-v0.2"\n')
+        '[tool.ftdata]\nignore = ["TX003", "DS002"]\nmodel = "mistralai/Mistral-7B-Instruct-v0.2"\n'
+    )
     (root / ".pre-commit-config.yaml").write_text(
         f"repos:\n- repo: {repo}\n  rev: {rev}\n  hooks:\n"
-        "  - id: ftdata-validate\n  - id: ftdata-validate-tokens\n", encoding="utf-8")
+        "  - id: ftdata-validate\n  - id: ftdata-validate-tokens\n",
+        encoding="utf-8",
+    )
     _git(root, "init", "-q")
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "data")
@@ -222,8 +259,14 @@ def _pre_commit(project: tuple[Path, Path], *args: str) -> subprocess.CompletedP
     """Run the real pre-commit in a project (its root, its private PRE_COMMIT_HOME)."""
     root, home = project
     env = {**_clean_env(), "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=1800)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 @pytest.mark.slow
@@ -244,8 +287,11 @@ def test_pre_commit_fails_on_bad_files_with_the_findings(project):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
     assert "Failed" in output and "exit code: 1" in output
-    for finding in ("data/bad/chat.jsonl:2: CH011 error", "data/bad/chat.jsonl:3: LD001 error",
-                    "data/bad/qa.jsonl:1: PR004 warning"):
+    for finding in (
+        "data/bad/chat.jsonl:2: CH011 error",
+        "data/bad/chat.jsonl:3: LD001 error",
+        "data/bad/qa.jsonl:1: PR004 warning",
+    ):
         assert finding in output
     assert output.count("FAILED:") == 1  # every file in one ftdata process, one report
     assert "data/good/chat.jsonl (chat): 2 rows, 2 valid" in output

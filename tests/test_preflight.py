@@ -11,9 +11,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, SAMPLE_DATA, write_jsonl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import ROOT, SAMPLE_DATA, write_jsonl
 
 import ftdata
 from ftdata.cli import main
@@ -56,9 +56,21 @@ def run_codes(result) -> dict[str, str]:
 
 # The keyword names of databricks-genai's foundation_model.create() (the create() parameters page:
 # https://docs.databricks.com/aws/en/large-language-models/foundation-model-training/create-fine-tune-run).
-CREATE_NAMES = {"model", "train_data_path", "register_to", "experiment_path", "task_type",
-                "eval_data_path", "eval_prompts", "custom_weights_path", "training_duration",
-                "learning_rate", "context_length", "validate_inputs", "data_prep_cluster_id"}
+CREATE_NAMES = {
+    "model",
+    "train_data_path",
+    "register_to",
+    "experiment_path",
+    "task_type",
+    "eval_data_path",
+    "eval_prompts",
+    "custom_weights_path",
+    "training_duration",
+    "learning_rate",
+    "context_length",
+    "validate_inputs",
+    "data_prep_cluster_id",
+}
 
 
 def test_preflight_takes_every_create_keyword():
@@ -67,11 +79,21 @@ def test_preflight_takes_every_create_keyword():
 
 
 def test_the_same_dict_is_checked(volume):
-    kwargs = dict(model=MISTRAL, train_data_path="/Volumes/main/ft/data/train.jsonl",
-                  register_to="main.ft", task_type="CHAT_COMPLETION", context_length=64,
-                  training_duration="2ep", learning_rate=1e-5, eval_prompts=["hi"],
-                  experiment_path="/Users/me/x", validate_inputs=True, custom_weights_path=None,
-                  eval_data_path=None, data_prep_cluster_id=None)
+    kwargs = dict(
+        model=MISTRAL,
+        train_data_path="/Volumes/main/ft/data/train.jsonl",
+        register_to="main.ft",
+        task_type="CHAT_COMPLETION",
+        context_length=64,
+        training_duration="2ep",
+        learning_rate=1e-5,
+        eval_prompts=["hi"],
+        experiment_path="/Users/me/x",
+        validate_inputs=True,
+        custom_weights_path=None,
+        eval_data_path=None,
+        data_prep_cluster_id=None,
+    )
     result = ftdata.preflight(**kwargs, volume_root=str(volume), date=DAY)
     assert result.ok, [f.message for f in result.findings]
     assert result.extra["run"]["train_data"]["read_from"].endswith("train.jsonl")
@@ -79,36 +101,43 @@ def test_the_same_dict_is_checked(volume):
 
 # --- path forms ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path, task, kind", [
-    ("dbfs:/Volumes/main/ft/data/train.jsonl", "chat", "volume"),
-    ("/Volumes/main/ft/data/train.jsonl", "instruction", "volume"),
-    ("/Volumes/main/ft/corpus", "pretraining", "volume"),
-    ("dbfs:/Volumes/main/ft/corpus/sub", "pretraining", "volume"),
-    ("main.ft.chats", "chat", "table"),
-    ("mosaicml/dolly_hhrlhf/train", "instruction", "hf"),
-    ("squad/train", "chat", "hf"),
-])
+
+@pytest.mark.parametrize(
+    "path, task, kind",
+    [
+        ("dbfs:/Volumes/main/ft/data/train.jsonl", "chat", "volume"),
+        ("/Volumes/main/ft/data/train.jsonl", "instruction", "volume"),
+        ("/Volumes/main/ft/corpus", "pretraining", "volume"),
+        ("dbfs:/Volumes/main/ft/corpus/sub", "pretraining", "volume"),
+        ("main.ft.chats", "chat", "table"),
+        ("mosaicml/dolly_hhrlhf/train", "instruction", "hf"),
+        ("squad/train", "chat", "hf"),
+    ],
+)
 def test_accepted_path_forms(path, task, kind):
     data = classify(path)
     assert data.kind == kind and form_problems(data, task) == []
     assert data.formatted.startswith("dbfs:/Volumes/") or kind != "volume"
 
 
-@pytest.mark.parametrize("path, task, quoted", [
-    ("dbfs:/Volumes/main/ft/data/train.json", "chat", "must be a .jsonl file"),
-    ("/Volumes/main/ft/train.jsonl", "instruction", "must be inside the volume"),
-    ("/Volumes/main/ft", "pretraining", "needs catalog, schema and volume"),
-    ("dbfs:/FileStore/train.jsonl", "chat", "only Unity Catalog volumes"),
-    ("main.ft.chats", "pretraining", "not a Delta table"),
-    ("mosaicml/dolly/train", "pretraining", "not a Hugging Face dataset"),
-    ("main.chats", "chat", "three non-empty parts"),
-    ("main..chats", "instruction", "three non-empty parts"),
-    ("owner/name/subset/train", "chat", "subsets are not supported"),
-    ("owner//train", "chat", "no empty component"),
-    ("s3://bucket/train.jsonl", "chat", "not a form the service reads"),
-    ("./data/train.jsonl", "chat", "not a form the service reads"),
-    ("/databricks/driver/train.jsonl", "chat", "only Unity Catalog volumes"),
-])
+@pytest.mark.parametrize(
+    "path, task, quoted",
+    [
+        ("dbfs:/Volumes/main/ft/data/train.json", "chat", "must be a .jsonl file"),
+        ("/Volumes/main/ft/train.jsonl", "instruction", "must be inside the volume"),
+        ("/Volumes/main/ft", "pretraining", "needs catalog, schema and volume"),
+        ("dbfs:/FileStore/train.jsonl", "chat", "only Unity Catalog volumes"),
+        ("main.ft.chats", "pretraining", "not a Delta table"),
+        ("mosaicml/dolly/train", "pretraining", "not a Hugging Face dataset"),
+        ("main.chats", "chat", "three non-empty parts"),
+        ("main..chats", "instruction", "three non-empty parts"),
+        ("owner/name/subset/train", "chat", "subsets are not supported"),
+        ("owner//train", "chat", "no empty component"),
+        ("s3://bucket/train.jsonl", "chat", "not a form the service reads"),
+        ("./data/train.jsonl", "chat", "not a form the service reads"),
+        ("/databricks/driver/train.jsonl", "chat", "only Unity Catalog volumes"),
+    ],
+)
 def test_refused_path_forms(path, task, quoted):
     problems = form_problems(classify(path), task)
     assert len(problems) == 1 and quoted in problems[0]
@@ -123,9 +152,16 @@ def test_refused_path_is_an_rn003_finding_and_is_not_read():
 
 # --- arguments -----------------------------------------------------------------------------
 
+
 def check(**kw):
-    args = dict(model=MISTRAL, task_type="CHAT_COMPLETION", context_length=None,
-                register_to="main.ft", training_duration=None, date=dt.date(2026, 1, 1))
+    args = dict(
+        model=MISTRAL,
+        task_type="CHAT_COMPLETION",
+        context_length=None,
+        register_to="main.ft",
+        training_duration=None,
+        date=dt.date(2026, 1, 1),
+    )
     args.update(kw)
     return check_arguments(**args)
 
@@ -154,8 +190,12 @@ def test_model_retired_after_its_last_day_only():
 
 
 def test_deprecated_model_warns_once_through_ds008_and_stays_usable(volume):
-    result = run(model="meta-llama/Meta-Llama-3-8B-Instruct", date="2024-06-01",
-                 train_data_path="/Volumes/main/ft/data/train.jsonl", volume_root=str(volume))
+    result = run(
+        model="meta-llama/Meta-Llama-3-8B-Instruct",
+        date="2024-06-01",
+        train_data_path="/Volumes/main/ft/data/train.jsonl",
+        volume_root=str(volume),
+    )
     assert "RN002" not in result.by_code and result.by_code["DS008"] == 1
     assert run_codes(result) == {"DS008": "model"}
     assert result.extra["run"]["model_status"] == "deprecated"
@@ -191,8 +231,9 @@ def test_context_length_refused(value):
     assert codes_of(checked) == {"RN007"} and checked.context_length == 32768
 
 
-@pytest.mark.parametrize("value", ["main", "main.ft.model.extra", "main..x", "main.f t", ".ft",
-                                   "main/ft"])
+@pytest.mark.parametrize(
+    "value", ["main", "main.ft.model.extra", "main..x", "main.f t", ".ft", "main/ft"]
+)
 def test_register_to_refused(value):
     assert codes_of(check(register_to=value)) == {"RN008"}
 
@@ -208,10 +249,16 @@ def test_missing_register_to_is_a_warning():
     assert checked.issues[0].rule.severity.label == "warning"
 
 
-@pytest.mark.parametrize("text, value, unit", [
-    ("3ep", 3, "ep"), ("1.5ep", 1.5, "ep"), ("100ba", 100, "ba"),
-    ("1_000_000tok", 1_000_000, "tok"), (None, 1, "ep"),
-])
+@pytest.mark.parametrize(
+    "text, value, unit",
+    [
+        ("3ep", 3, "ep"),
+        ("1.5ep", 1.5, "ep"),
+        ("100ba", 100, "ba"),
+        ("1_000_000tok", 1_000_000, "tok"),
+        (None, 1, "ep"),
+    ],
+)
 def test_training_duration_units(text, value, unit):
     checked = check(training_duration=text)
     assert codes_of(checked) == set()
@@ -225,23 +272,31 @@ def test_training_duration_refused(text):
 
 
 def test_bad_date_is_a_usage_error(capsys):
-    code = main(["preflight", "--model", MISTRAL, "--train-data-path", "a/train",
-                 "--date", "tomorrow"])
+    code = main(
+        ["preflight", "--model", MISTRAL, "--train-data-path", "a/train", "--date", "tomorrow"]
+    )
     assert code == 2 and "YYYY-MM-DD" in capsys.readouterr().err
 
 
 # --- the data, where it lives ---------------------------------------------------------------
 
+
 def test_task_mismatch(volume):
-    result = run(train_data_path="/Volumes/main/ft/data/qa.jsonl", task_type="CHAT_COMPLETION",
-                 volume_root=str(volume))
+    result = run(
+        train_data_path="/Volumes/main/ft/data/qa.jsonl",
+        task_type="CHAT_COMPLETION",
+        volume_root=str(volume),
+    )
     assert run_codes(result) == {"RN006": "task_type"}
     assert result.extra["run"]["train_data"]["detected_tasks"] == ["instruction"]
 
 
 def test_task_type_matching_the_data(volume):
-    result = run(train_data_path="/Volumes/main/ft/data/qa.jsonl",
-                 task_type="INSTRUCTION_FINETUNE", volume_root=str(volume))
+    result = run(
+        train_data_path="/Volumes/main/ft/data/qa.jsonl",
+        task_type="INSTRUCTION_FINETUNE",
+        volume_root=str(volume),
+    )
     assert run_codes(result) == {} and result.ok
 
 
@@ -267,13 +322,19 @@ def test_pretraining_folder_needs_a_txt_file(volume, tmp_path):
     corpus = volume / "main" / "ft" / "corpus"
     (corpus / "deep").mkdir(parents=True)
     (corpus / "notes.md").write_text("not text data\n")
-    result = run(train_data_path="/Volumes/main/ft/corpus", task_type="CONTINUED_PRETRAIN",
-                 volume_root=str(volume))
+    result = run(
+        train_data_path="/Volumes/main/ft/corpus",
+        task_type="CONTINUED_PRETRAIN",
+        volume_root=str(volume),
+    )
     assert run_codes(result) == {"RN003": "train_data_path"}
     assert "Could not find a .txt file" in result.findings[0].message
     (corpus / "deep" / "doc.txt").write_text("A document about the handbook.\n" * 50)
-    result = run(train_data_path="/Volumes/main/ft/corpus", task_type="CONTINUED_PRETRAIN",
-                 volume_root=str(volume))
+    result = run(
+        train_data_path="/Volumes/main/ft/corpus",
+        task_type="CONTINUED_PRETRAIN",
+        volume_root=str(volume),
+    )
     assert "RN003" not in result.by_code and result.rows == 1
     section = result.extra["run"]
     assert section["train_data"]["detected_tasks"] == ["pretraining"]
@@ -284,8 +345,11 @@ def test_pretraining_folder_needs_a_txt_file(volume, tmp_path):
 def test_delta_table_without_cluster_id(tmp_path):
     result = run(train_data_path="main.ft.chats", table_paths={"main.ft.chats": str(tmp_path)})
     assert run_codes(result)["RN004"] == "train_data_path"
-    serverless = run(train_data_path="main.ft.chats", data_prep_cluster_id="serverless",
-                     table_paths={"main.ft.chats": str(tmp_path)})
+    serverless = run(
+        train_data_path="main.ft.chats",
+        data_prep_cluster_id="serverless",
+        table_paths={"main.ft.chats": str(tmp_path)},
+    )
     assert run_codes(serverless)["RN004"] == "data_prep_cluster_id"
 
 
@@ -296,8 +360,11 @@ def test_table_path_maps_a_table_to_a_delta_folder(tmp_path):
     rows = [json.loads(line) for line in CHAT_GOOD.read_text().splitlines()]
     table = pa.Table.from_pylist([{"messages": r["messages"]} for r in rows])
     write_deltalake(str(tmp_path / "chats"), table)
-    result = run(train_data_path="main.ft.chats", data_prep_cluster_id="0123-456789-abc",
-                 table_paths={"MAIN.ft.chats": str(tmp_path / "chats")})
+    result = run(
+        train_data_path="main.ft.chats",
+        data_prep_cluster_id="0123-456789-abc",
+        table_paths={"MAIN.ft.chats": str(tmp_path / "chats")},
+    )
     assert result.ok, [f.message for f in result.findings]
     assert result.rows == 5 and result.extra["run"]["train_data"]["kind"] == "table"
     assert result.extra["run"]["tokens_reaching_model"] > 0
@@ -314,12 +381,38 @@ def test_table_path_storage_options_reach_deltalake(tmp_path, monkeypatch, capsy
         return real(str(tmp_path), **{**kwargs, "storage_options": {}})
 
     monkeypatch.setattr(ftdata.api, "validate", spy)
-    code = main(["preflight", "--model", MISTRAL, "--train-data-path", "main.ft.chats",
-                 "--table-path", "main.ft.chats=s3://bucket/chats", "--storage-option",
-                 "AWS_REGION=us-east-1", "--data-prep-cluster-id", "c", "--date", DAY])
+    code = main(
+        [
+            "preflight",
+            "--model",
+            MISTRAL,
+            "--train-data-path",
+            "main.ft.chats",
+            "--table-path",
+            "main.ft.chats=s3://bucket/chats",
+            "--storage-option",
+            "AWS_REGION=us-east-1",
+            "--data-prep-cluster-id",
+            "c",
+            "--date",
+            DAY,
+        ]
+    )
     assert code == 1 and seen["storage_options"] == {"AWS_REGION": "us-east-1"}
-    assert main(["preflight", "--model", MISTRAL, "--train-data-path", "a/b",
-                 "--storage-option", "novalue"]) == 2
+    assert (
+        main(
+            [
+                "preflight",
+                "--model",
+                MISTRAL,
+                "--train-data-path",
+                "a/b",
+                "--storage-option",
+                "novalue",
+            ]
+        )
+        == 2
+    )
 
 
 def test_table_without_mapping_or_spark_is_not_read():
@@ -334,8 +427,12 @@ def make_hf_cache(cache, name: str, records: list[dict]) -> None:
 
     owner, short = name.split("/")
     source = write_jsonl(cache.parent / f"{short}.jsonl", records)
-    builder = Json(cache_dir=str(cache), dataset_name=f"{owner}___{short}", hash="0123abcd",
-                   data_files=DataFilesDict.from_local_or_remote({"train": [str(source)]}))
+    builder = Json(
+        cache_dir=str(cache),
+        dataset_name=f"{owner}___{short}",
+        hash="0123abcd",
+        data_files=DataFilesDict.from_local_or_remote({"train": [str(source)]}),
+    )
     builder.download_and_prepare()
     # The offline loader looks for config "default" and files named after the short name.
     config = next((cache / f"{owner}___{short}").iterdir())
@@ -350,14 +447,19 @@ def test_hf_dataset_from_the_local_cache_only(tmp_path):
     cache.mkdir()
     records = [json.loads(line) for line in QA_GOOD.read_text().splitlines()]
     make_hf_cache(cache, "someone/qa", records)
-    result = run(train_data_path="someone/qa/train", task_type="INSTRUCTION_FINETUNE",
-                 hf_cache=str(cache))
+    result = run(
+        train_data_path="someone/qa/train", task_type="INSTRUCTION_FINETUNE", hf_cache=str(cache)
+    )
     assert result.ok and result.rows == 6, [f.message for f in result.findings]
-    missing = run(train_data_path="someone/qa/test", task_type="INSTRUCTION_FINETUNE",
-                  hf_cache=str(cache))
+    missing = run(
+        train_data_path="someone/qa/test", task_type="INSTRUCTION_FINETUNE", hf_cache=str(cache)
+    )
     assert run_codes(missing) == {"RN010": "train_data_path"}
-    absent = run(train_data_path="nobody/nothing/train", task_type="INSTRUCTION_FINETUNE",
-                 hf_cache=str(cache))
+    absent = run(
+        train_data_path="nobody/nothing/train",
+        task_type="INSTRUCTION_FINETUNE",
+        hf_cache=str(cache),
+    )
     assert run_codes(absent) == {"RN010": "train_data_path"}
 
 
@@ -365,47 +467,66 @@ def test_offline_mode_is_left_as_it_was(tmp_path):
     """Reading the cache offline leaves the caller's Hugging Face libraries online afterwards,
     also when ftdata was the first to import them."""
     pytest.importorskip("datasets")
-    script = ("import ftdata, os, sys\n"
-              "assert 'datasets' not in sys.modules\n"
-              f"ftdata.preflight(model='{MISTRAL}', train_data_path='nobody/nothing/train',"
-              f" hf_cache={str(tmp_path)!r}, date='{DAY}')\n"
-              "import datasets.config, huggingface_hub.constants\n"
-              "print(datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE,"
-              " os.environ.get('HF_HUB_OFFLINE'))\n")
+    script = (
+        "import ftdata, os, sys\n"
+        "assert 'datasets' not in sys.modules\n"
+        f"ftdata.preflight(model='{MISTRAL}', train_data_path='nobody/nothing/train',"
+        f" hf_cache={str(tmp_path)!r}, date='{DAY}')\n"
+        "import datasets.config, huggingface_hub.constants\n"
+        "print(datasets.config.HF_HUB_OFFLINE, huggingface_hub.constants.HF_HUB_OFFLINE,"
+        " os.environ.get('HF_HUB_OFFLINE'))\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env["HF_HOME"] = str(tmp_path / "home")
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert out.split() == ["False", "False", "None"]
 
 
 # --- eval data -------------------------------------------------------------------------------
 
+
 def test_eval_leak_into_train_is_ds009(volume):
     data = volume / "main" / "ft" / "data"
     train = [json.loads(line) for line in CHAT_GOOD.read_text().splitlines()]
     leaked = dict(train[1])
-    leaked["messages"] = [*train[1]["messages"][:-1],
-                          {"role": "assistant", "content": "Another answer entirely."}]
-    fresh = {"messages": [{"role": "user", "content": "A question never seen in train?"},
-                          {"role": "assistant", "content": "Yes."}]}
+    leaked["messages"] = [
+        *train[1]["messages"][:-1],
+        {"role": "assistant", "content": "Another answer entirely."},
+    ]
+    fresh = {
+        "messages": [
+            {"role": "user", "content": "A question never seen in train?"},
+            {"role": "assistant", "content": "Yes."},
+        ]
+    }
     write_jsonl(data / "eval.jsonl", [fresh, leaked])
-    result = run(train_data_path="/Volumes/main/ft/data/train.jsonl",
-                 eval_data_path="/Volumes/main/ft/data/eval.jsonl", volume_root=str(volume))
+    result = run(
+        train_data_path="/Volumes/main/ft/data/train.jsonl",
+        eval_data_path="/Volumes/main/ft/data/eval.jsonl",
+        volume_root=str(volume),
+    )
     leaks = [f for f in result.findings if f.code == "DS009"]
     assert [(f.location.source, f.location.line) for f in leaks] == [(str(data / "eval.jsonl"), 2)]
-    assert [s.source for s in result.sources] == [str(data / "train.jsonl"),
-                                                   str(data / "eval.jsonl")]
+    assert [s.source for s in result.sources] == [
+        str(data / "train.jsonl"),
+        str(data / "eval.jsonl"),
+    ]
     assert "DS004" not in result.by_code  # eval data are not held to the training thresholds
 
 
 def test_eval_path_form_checked_like_train():
-    result = run(train_data_path="a/train", eval_data_path="dbfs:/Volumes/main/ft/e.json",
-                 hf_cache="/nonexistent-ftdata-cache")
+    result = run(
+        train_data_path="a/train",
+        eval_data_path="dbfs:/Volumes/main/ft/e.json",
+        hf_cache="/nonexistent-ftdata-cache",
+    )
     assert run_codes(result)["RN003"] == "eval_data_path"
 
 
 # --- the run section and the estimate --------------------------------------------------------
+
 
 def test_run_section_epochs_and_billed_tokens(volume):
     path = "/Volumes/main/ft/data/train.jsonl"
@@ -413,8 +534,9 @@ def test_run_section_epochs_and_billed_tokens(volume):
     reaching = two["tokens_reaching_model"]
     assert reaching > 0 and two["epochs"] == 2 and two["billed_tokens"] == 2 * reaching
     assert two["context_length"] == 64 and two["model_context_length"] == 32768
-    tokens = run(train_data_path=path, training_duration=f"{3 * reaching}tok",
-                 volume_root=str(volume)).extra["run"]
+    tokens = run(
+        train_data_path=path, training_duration=f"{3 * reaching}tok", volume_root=str(volume)
+    ).extra["run"]
     assert tokens["epochs"] == 3 and tokens["billed_tokens"] == 3 * reaching
     batches = run(train_data_path=path, training_duration="10ba", volume_root=str(volume))
     assert batches.extra["run"]["epochs"] is None and batches.extra["run"]["billed_tokens"] is None
@@ -423,16 +545,22 @@ def test_run_section_epochs_and_billed_tokens(volume):
 
 
 def test_context_length_above_the_model_checks_at_the_model_maximum(volume):
-    result = run(train_data_path="/Volumes/main/ft/data/train.jsonl", volume_root=str(volume),
-                 context_length=100_000)
+    result = run(
+        train_data_path="/Volumes/main/ft/data/train.jsonl",
+        volume_root=str(volume),
+        context_length=100_000,
+    )
     assert run_codes(result) == {"RN007": "context_length"}
     assert result.extra["run"]["context_length"] == 32768
     assert result.extra["tokens"]["context_length"] == 32768
 
 
 def test_unsupported_model_still_checks_the_structure(volume):
-    result = run(model="acme/unknown-7b", train_data_path="/Volumes/main/ft/data/train.jsonl",
-                 volume_root=str(volume))
+    result = run(
+        model="acme/unknown-7b",
+        train_data_path="/Volumes/main/ft/data/train.jsonl",
+        volume_root=str(volume),
+    )
     assert run_codes(result) == {"RN001": "model"}
     assert result.rows == 5 and "tokens" not in result.extra
     assert result.extra["run"]["model_status"] == "unsupported"
@@ -440,8 +568,11 @@ def test_unsupported_model_still_checks_the_structure(volume):
 
 # --- bad input never crashes ------------------------------------------------------------------
 
+
 @settings(max_examples=300, deadline=None)
-@given(path=st.text(max_size=60), task=st.sampled_from(["chat", "instruction", "pretraining", None]))
+@given(
+    path=st.text(max_size=60), task=st.sampled_from(["chat", "instruction", "pretraining", None])
+)
 def test_any_path_is_classified_without_crashing(path, task):
     data = classify(path)
     assert data.kind in ("volume", "table", "hf")
@@ -449,43 +580,77 @@ def test_any_path_is_classified_without_crashing(path, task):
 
 
 @settings(max_examples=300, deadline=None)
-@given(task_type=st.one_of(st.none(), st.text(max_size=20)),
-       context_length=st.one_of(st.none(), st.integers(), st.text(max_size=5), st.floats()),
-       register_to=st.one_of(st.none(), st.text(max_size=30)),
-       duration=st.one_of(st.none(), st.text(max_size=12),
-                          st.from_regex(r"[0-9_]{1,8}(\.[0-9]+)?(ep|ba|tok)", fullmatch=True)))
-def test_any_arguments_give_issues_not_exceptions(task_type, context_length, register_to,
-                                                 duration):
-    checked = check(task_type=task_type, context_length=context_length, register_to=register_to,
-                    training_duration=duration)
+@given(
+    task_type=st.one_of(st.none(), st.text(max_size=20)),
+    context_length=st.one_of(st.none(), st.integers(), st.text(max_size=5), st.floats()),
+    register_to=st.one_of(st.none(), st.text(max_size=30)),
+    duration=st.one_of(
+        st.none(),
+        st.text(max_size=12),
+        st.from_regex(r"[0-9_]{1,8}(\.[0-9]+)?(ep|ba|tok)", fullmatch=True),
+    ),
+)
+def test_any_arguments_give_issues_not_exceptions(task_type, context_length, register_to, duration):
+    checked = check(
+        task_type=task_type,
+        context_length=context_length,
+        register_to=register_to,
+        training_duration=duration,
+    )
     assert checked.duration is not None or "RN009" in codes_of(checked)
     assert checked.context_length is None or checked.context_length >= 1
 
 
 @settings(max_examples=40, deadline=None)
-@given(model=st.sampled_from([MISTRAL, "nope", ""]),
-       path=st.one_of(st.text(max_size=40), st.sampled_from(["a.b.c", "/Volumes/a/b/c/d.jsonl",
-                                                             "x/y/train", "dbfs:/Volumes/a"])),
-       task_type=st.one_of(st.none(), st.sampled_from(["CHAT_COMPLETION", "CONTINUED_PRETRAIN",
-                                                       "bogus"])),
-       duration=st.one_of(st.none(), st.text(max_size=8), st.just("2ep")),
-       register_to=st.one_of(st.none(), st.text(max_size=12)))
-def test_any_run_gives_a_report_that_follows_the_schema(model, path, task_type, duration,
-                                                        register_to):
-    result = ftdata.preflight(model=model, train_data_path=path, task_type=task_type,
-                              training_duration=duration, register_to=register_to, date=DAY,
-                              volume_root="/nonexistent-ftdata-volumes",
-                              hf_cache="/nonexistent-ftdata-cache")
+@given(
+    model=st.sampled_from([MISTRAL, "nope", ""]),
+    path=st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(["a.b.c", "/Volumes/a/b/c/d.jsonl", "x/y/train", "dbfs:/Volumes/a"]),
+    ),
+    task_type=st.one_of(
+        st.none(), st.sampled_from(["CHAT_COMPLETION", "CONTINUED_PRETRAIN", "bogus"])
+    ),
+    duration=st.one_of(st.none(), st.text(max_size=8), st.just("2ep")),
+    register_to=st.one_of(st.none(), st.text(max_size=12)),
+)
+def test_any_run_gives_a_report_that_follows_the_schema(
+    model, path, task_type, duration, register_to
+):
+    result = ftdata.preflight(
+        model=model,
+        train_data_path=path,
+        task_type=task_type,
+        training_duration=duration,
+        register_to=register_to,
+        date=DAY,
+        volume_root="/nonexistent-ftdata-volumes",
+        hf_cache="/nonexistent-ftdata-cache",
+    )
     report = result.to_dict()
     assert validator("report").is_valid(report), list(validator("report").iter_errors(report))
 
 
 # --- the command line ----------------------------------------------------------------------
 
+
 def cli(volume, *extra):
-    return ["preflight", "--model", MISTRAL, "--train-data-path",
-            "/Volumes/main/ft/data/train.jsonl", "--register-to", "main.ft", "--context-length",
-            "64", "--date", DAY, "--volume-root", str(volume), *extra]
+    return [
+        "preflight",
+        "--model",
+        MISTRAL,
+        "--train-data-path",
+        "/Volumes/main/ft/data/train.jsonl",
+        "--register-to",
+        "main.ft",
+        "--context-length",
+        "64",
+        "--date",
+        DAY,
+        "--volume-root",
+        str(volume),
+        *extra,
+    ]
 
 
 def test_cli_exit_codes(volume, capsys):
@@ -494,8 +659,20 @@ def test_cli_exit_codes(volume, capsys):
     assert main(cli(volume, "--task-type", "INSTRUCTION_FINETUNE")) == 1
     assert "RN006" in capsys.readouterr().out
     assert main(cli(volume, "--table-path", "no-equals-sign")) == 2
-    assert main(["preflight", "--model", MISTRAL, "--train-data-path", "main.ft.t",
-                 "--table-path", "main.ft.t=/nonexistent-ftdata/t"]) == 2
+    assert (
+        main(
+            [
+                "preflight",
+                "--model",
+                MISTRAL,
+                "--train-data-path",
+                "main.ft.t",
+                "--table-path",
+                "main.ft.t=/nonexistent-ftdata/t",
+            ]
+        )
+        == 2
+    )
     assert main(["preflight", "--train-data-path", "x/train"]) == 2  # --model is required
 
 
@@ -507,17 +684,35 @@ def test_cli_json_report_follows_the_schema(volume, capsys):
 
 
 def test_cli_json_report_with_findings_follows_the_schema(capsys):
-    code = main(["preflight", "--model", "nope", "--train-data-path", "s3://b/t.jsonl",
-                 "--task-type", "X", "--format", "json", "--date", DAY])
+    code = main(
+        [
+            "preflight",
+            "--model",
+            "nope",
+            "--train-data-path",
+            "s3://b/t.jsonl",
+            "--task-type",
+            "X",
+            "--format",
+            "json",
+            "--date",
+            DAY,
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     assert code == 1 and validator("report").is_valid(report)
     assert {"RN001", "RN003", "RN005", "RN011"} <= set(report["summary"]["by_code"])
 
 
-@pytest.mark.parametrize("fmt, marker", [("github", "ftdata run: mistralai/"),
-                                         ("sarif", '"billed_tokens"'),
-                                         ("junit", 'name="run.billed_tokens"'),
-                                         ("text", "billed estimate")])
+@pytest.mark.parametrize(
+    "fmt, marker",
+    [
+        ("github", "ftdata run: mistralai/"),
+        ("sarif", '"billed_tokens"'),
+        ("junit", 'name="run.billed_tokens"'),
+        ("text", "billed estimate"),
+    ],
+)
 def test_every_format_has_the_run_section(volume, capsys, fmt, marker):
     assert main(cli(volume, "--format", fmt)) == 0
     assert marker in capsys.readouterr().out
@@ -541,13 +736,25 @@ def test_sarif_and_junit_reports_stay_valid(volume, capsys):
 
 
 def test_text_run_section_escapes_control_characters(capsys):
-    main(["preflight", "--model", MISTRAL, "--train-data-path", "a\x1b[31m/train",
-          "--date", DAY, "--hf-cache", "/nonexistent-ftdata-cache"])
+    main(
+        [
+            "preflight",
+            "--model",
+            MISTRAL,
+            "--train-data-path",
+            "a\x1b[31m/train",
+            "--date",
+            DAY,
+            "--hf-cache",
+            "/nonexistent-ftdata-cache",
+        ]
+    )
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\\x1b" in out
 
 
 # --- README ----------------------------------------------------------------------------------
+
 
 def readme_block() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -37,21 +37,33 @@ def spark(tmp_path_factory):
     location = tmp_path_factory.mktemp("warehouse") / "chats"
     frame.write.option("path", str(location)).mode("overwrite").saveAsTable(TABLE)
     # Eval: one fresh question and one train prompt with another answer (a leak).
-    leaked = dict(rows[2], messages=[*rows[2]["messages"][:-1],
-                                     {"role": "assistant", "content": "Another answer."}])
-    fresh = {"messages": [{"role": "user", "content": "Never asked in train?"},
-                          {"role": "assistant", "content": "Indeed."}]}
+    leaked = dict(
+        rows[2],
+        messages=[*rows[2]["messages"][:-1], {"role": "assistant", "content": "Another answer."}],
+    )
+    fresh = {
+        "messages": [
+            {"role": "user", "content": "Never asked in train?"},
+            {"role": "assistant", "content": "Indeed."},
+        ]
+    }
     session.createDataFrame(pa.Table.from_pylist([fresh, leaked])).coalesce(1).write.option(
-        "path", str(location.with_name("eval"))).mode("overwrite").saveAsTable(EVAL)
+        "path", str(location.with_name("eval"))
+    ).mode("overwrite").saveAsTable(EVAL)
     yield session
     session.sql(f"DROP TABLE IF EXISTS {TABLE}")
     session.sql(f"DROP TABLE IF EXISTS {EVAL}")
 
 
 def test_table_name_read_through_the_active_session(spark):
-    result = ftdata.preflight(model=MISTRAL, train_data_path=TABLE, register_to="main.ft",
-                              data_prep_cluster_id="0123-456789-abcdef", context_length=64,
-                              date="2026-01-01")
+    result = ftdata.preflight(
+        model=MISTRAL,
+        train_data_path=TABLE,
+        register_to="main.ft",
+        data_prep_cluster_id="0123-456789-abcdef",
+        context_length=64,
+        date="2026-01-01",
+    )
     assert result.ok, [f.message for f in result.findings]
     assert result.rows == 5
     run = result.extra["run"]
@@ -61,21 +73,40 @@ def test_table_name_read_through_the_active_session(spark):
 
 
 def test_table_task_mismatch_and_missing_table_through_spark(spark):
-    result = ftdata.preflight(model=MISTRAL, train_data_path=TABLE, register_to="main.ft",
-                              task_type="INSTRUCTION_FINETUNE", spark=spark, context_length=64,
-                              data_prep_cluster_id="0123-456789-abcdef", date="2026-01-01")
+    result = ftdata.preflight(
+        model=MISTRAL,
+        train_data_path=TABLE,
+        register_to="main.ft",
+        task_type="INSTRUCTION_FINETUNE",
+        spark=spark,
+        context_length=64,
+        data_prep_cluster_id="0123-456789-abcdef",
+        date="2026-01-01",
+    )
     assert {"RN006"} == {f.code for f in result.findings if f.location.source == "<run>"}
-    missing = ftdata.preflight(model=MISTRAL, train_data_path="spark_catalog.default.nope",
-                               register_to="main.ft", data_prep_cluster_id="0123-456789-abcdef",
-                               spark=spark, date="2026-01-01")
+    missing = ftdata.preflight(
+        model=MISTRAL,
+        train_data_path="spark_catalog.default.nope",
+        register_to="main.ft",
+        data_prep_cluster_id="0123-456789-abcdef",
+        spark=spark,
+        date="2026-01-01",
+    )
     assert missing.by_code.get("RN010") == 1 and missing.rows == 0
 
 
 def test_eval_table_leaking_into_the_train_table(spark):
-    result = ftdata.preflight(model=MISTRAL, train_data_path=TABLE, eval_data_path=EVAL,
-                              register_to="main.ft", data_prep_cluster_id="0123-456789-abcdef",
-                              context_length=64, date="2026-01-01")
+    result = ftdata.preflight(
+        model=MISTRAL,
+        train_data_path=TABLE,
+        eval_data_path=EVAL,
+        register_to="main.ft",
+        data_prep_cluster_id="0123-456789-abcdef",
+        context_length=64,
+        date="2026-01-01",
+    )
     leaks = [f.location for f in result.findings if f.code == "DS009"]
     assert [(loc.source, loc.file, loc.row) for loc in leaks] == [
-        (f"spark table {EVAL}", "partition-00000", 1)]
+        (f"spark table {EVAL}", "partition-00000", 1)
+    ]
     assert result.rows == 7

@@ -83,8 +83,9 @@ def test_pretraining_mds_windows_exact_length_with_eos_between_documents(tmp_pat
     assert stream.count(2) >= 3  # Mistral EOS (id 2) after each of the documents in the windows
     tokens = done.manifest["tokens"]
     assert tokens["written"] == 128 * len(samples) and tokens["tail_tokens_dropped"] > 0
-    padded = prepare(folder, out=tmp_path / "pad", model=MISTRAL, context_length=128,
-                     pad_last_window=True)
+    padded = prepare(
+        folder, out=tmp_path / "pad", model=MISTRAL, context_length=128, pad_last_window=True
+    )
     assert padded.manifest["tokens"]["windows_by_split"]["train"] == len(samples) + 1
     assert read_dataset(tmp_path / "pad" / "train")[-1]["tokens"][-1] == 2
 
@@ -181,7 +182,8 @@ def test_an_in_memory_document_reads_as_its_file(tmp_path, monkeypatch):
     document = records.Document(text)
     assert list(records.text_chunks(document)) == list(records.text_chunks(path))
     assert len(list(records.text_chunks(path))) > 5
-    assert (list(records.document_ids(stage.tokenizer, document))
-            == list(records.document_ids(stage.tokenizer, path)))
+    assert list(records.document_ids(stage.tokenizer, document)) == list(
+        records.document_ids(stage.tokenizer, path)
+    )
     assert stage.count_document(document) == stage.count_document(str(path))
     assert content_key("pretraining", document) == content_key("pretraining", str(path))

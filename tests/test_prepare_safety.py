@@ -50,8 +50,11 @@ prepare(sys.argv[1], out=sys.argv[2], model=sys.argv[3], shard_bytes=4096)
 def test_a_run_killed_after_the_first_shard_leaves_nothing_that_looks_finished(tmp_path):
     data = write(tmp_path / "c.jsonl", chats(80))
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-c", KILL_AFTER_FIRST_SHARD, str(data), str(out), DBRX],
-                          cwd=ROOT, capture_output=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_FIRST_SHARD, str(data), str(out), DBRX],
+        cwd=ROOT,
+        capture_output=True,
+    )
     assert proc.returncode == -9
     assert not out.exists()  # no output folder at all, let alone a manifest
     leftovers = list(tmp_path.glob(".out.ftdata-tmp-*"))
@@ -97,8 +100,9 @@ def test_strict_writes_nothing_when_an_error_exists(tmp_path, capsys):
     done = prepare(data, out=out, format="jsonl", strict=True)
     assert done.status == "refused" and not out.exists()
     assert not list(tmp_path.glob(".out.ftdata-*"))
-    assert main(["prepare", str(data), "--out", str(out), "--format", "jsonl", "--strict",
-                 "-q"]) == 1
+    assert (
+        main(["prepare", str(data), "--out", str(out), "--format", "jsonl", "--strict", "-q"]) == 1
+    )
     assert not out.exists()
     assert main(["prepare", str(data), "--out", str(out), "--format", "jsonl", "-q"]) == 0
     assert (out / "manifest.json").exists()
@@ -110,6 +114,10 @@ def test_cli_usage_errors_exit_2_and_no_progress_off_a_terminal(tmp_path, capsys
     data = write(tmp_path / "c.jsonl", chats(2))
     assert main(["prepare", str(data), "--out", str(tmp_path / "o"), "--format", "mds"]) == 2
     assert "--model" in capsys.readouterr().err
-    assert main(["prepare", str(data), "--out", str(tmp_path / "o"), "--format", "mds",
-                 "--no-tokenize"]) == 0
+    assert (
+        main(
+            ["prepare", str(data), "--out", str(tmp_path / "o"), "--format", "mds", "--no-tokenize"]
+        )
+        == 0
+    )
     assert "examples" not in capsys.readouterr().err  # stderr is not a TTY here: no bar

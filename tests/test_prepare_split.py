@@ -50,8 +50,12 @@ def test_an_eval_prompt_also_in_train_is_a_finding(tmp_path):
     leaks = [f for f in done.result.findings if f.code == "DS009"]
     assert leaks and all(f.location.line is not None for f in leaks)
     assert done.manifest["findings_by_code"]["DS009"] == done.result.by_code["DS009"]
-    clean = prepare(write(tmp_path / "c.jsonl", instructions(300)), out=tmp_path / "c",
-                    format="jsonl", eval_fraction=0.3)
+    clean = prepare(
+        write(tmp_path / "c.jsonl", instructions(300)),
+        out=tmp_path / "c",
+        format="jsonl",
+        eval_fraction=0.3,
+    )
     assert "DS009" not in clean.result.by_code
 
 
@@ -64,12 +68,15 @@ def test_splitter_without_eval_is_all_train():
 def test_manifest_counts_add_up(tmp_path):
     records = chats(30)
     records[2] = {"messages": [{"role": "assistant", "content": "no user"}]}  # CH error
-    records[5] = {"messages": [{"role": "user", "content": "x"}, {"role": "assistant",
-                                                                  "content": "y"}], "id": 1}
+    records[5] = {
+        "messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}],
+        "id": 1,
+    }
     records += [records[7], "{broken", '{"prompt": "a", "response": "b"}']  # dup, LD, SC002
     data = write(tmp_path / "m.jsonl", records)
-    done = prepare(data, out=tmp_path / "o", model=DBRX, context_length=250, dedupe=True,
-                   eval_fraction=0.2)
+    done = prepare(
+        data, out=tmp_path / "o", model=DBRX, context_length=250, dedupe=True, eval_fraction=0.2
+    )
     examples, tokens = done.manifest["examples"], done.manifest["tokens"]
     assert examples["in"] == done.result.rows == 33
     assert examples["in"] == examples["written"] + examples["left_out"]

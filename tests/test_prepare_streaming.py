@@ -33,8 +33,10 @@ def _streaming():
 
         return streaming
     return pytest.importorskip(
-        "streaming", reason="mosaicml-streaming is not installed (opt-in: bash "
-        "tests/setup_streaming_env.sh, then .venv-streaming/bin/python -m pytest -m streaming)")
+        "streaming",
+        reason="mosaicml-streaming is not installed (opt-in: bash "
+        "tests/setup_streaming_env.sh, then .venv-streaming/bin/python -m pytest -m streaming)",
+    )
 
 
 def _read(folder, **kwargs):
@@ -46,8 +48,9 @@ def _read(folder, **kwargs):
 @pytest.mark.parametrize("hashes", [("sha1",), ("sha256", "xxh64")])
 def test_chat_turns_read_by_streaming_match(tmp_path, hashes):
     data = write(tmp_path / "c.jsonl", chats(50))
-    prepare(data, out=tmp_path / "o", model=DBRX, shard_bytes=8192, hashes=hashes,
-            compression="zstd:7")
+    prepare(
+        data, out=tmp_path / "o", model=DBRX, shard_bytes=8192, hashes=hashes, compression="zstd:7"
+    )
     ours = read_dataset(tmp_path / "o" / "train")
     theirs = _read(tmp_path / "o" / "train", validate_hash=hashes[-1])
     assert [s["turns"] for s in theirs] == [s["turns"] for s in ours]
@@ -62,8 +65,13 @@ def test_untokenized_uncompressed_read_by_streaming(tmp_path):
 
 
 def test_pretraining_windows_read_by_streaming(tmp_path):
-    prepare(corpus(tmp_path / "d", docs=6), out=tmp_path / "o", model=MISTRAL, context_length=96,
-            shard_bytes=2048)
+    prepare(
+        corpus(tmp_path / "d", docs=6),
+        out=tmp_path / "o",
+        model=MISTRAL,
+        context_length=96,
+        shard_bytes=2048,
+    )
     ours = read_dataset(tmp_path / "o" / "train")
     theirs = _read(tmp_path / "o" / "train", validate_hash="sha1")
     assert len(theirs) == len(ours) > 3

@@ -48,8 +48,16 @@ def assert_consistent(out: Path) -> dict:
 
 # -- item 1: --force removes only what ftdata provably wrote ---------------------------------
 
-@pytest.mark.parametrize("manifest", ['{"fingerprint": "x", "shards": []}', "[1, 2]", '"text"',
-                                      '{"producer": "ftdata", "manifest_schema": 2, "files": {}}'])
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        '{"fingerprint": "x", "shards": []}',
+        "[1, 2]",
+        '"text"',
+        '{"producer": "ftdata", "manifest_schema": 2, "files": {}}',
+    ],
+)
 def test_force_never_removes_a_folder_holding_some_manifest_json(tmp_path, manifest, capsys):
     data = write(tmp_path / "q.jsonl", instructions(3))
     out = tmp_path / "mine"
@@ -98,9 +106,11 @@ def test_an_out_without_a_folder_name_is_refused(tmp_path, monkeypatch, out):
 
 # -- item 2: a file created inside --out during the run is never deleted --------------------
 
+
 @pytest.mark.parametrize("existing", [False, True])
 def test_a_file_created_in_out_during_the_run_is_kept_and_nothing_published(
-        tmp_path, monkeypatch, existing):
+    tmp_path, monkeypatch, existing
+):
     from ftdata.writers import sink
 
     data = write(tmp_path / "q.jsonl", instructions(8))
@@ -149,16 +159,23 @@ RACER = textwrap.dedent("""
 def test_two_runs_racing_on_one_out_publish_one_whole_output(tmp_path, existing):
     out = tmp_path / "out"
     first = write(tmp_path / "a.jsonl", instructions(30))
-    second = write(tmp_path / "b.jsonl", [{"prompt": f"B{i}?", "response": f"b{i}"}
-                                          for i in range(50)])
+    second = write(
+        tmp_path / "b.jsonl", [{"prompt": f"B{i}?", "response": f"b{i}"} for i in range(50)]
+    )
     if existing:
         prepare(first, out=out, format="jsonl", seed=7)
     barrier = tmp_path / "barrier"
     barrier.mkdir()
-    procs = [subprocess.Popen([sys.executable, "-c", RACER, str(src), str(out), str(barrier),
-                               name], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-             for src, name in ((first, "a"), (second, "b"))]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, str(src), str(out), str(barrier), name],
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for src, name in ((first, "a"), (second, "b"))
+    ]
     results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
     codes = sorted(code for code, _ in results)
     assert codes == [0, 2], results
@@ -182,8 +199,12 @@ HOLD_A_TEMPORARY_FOLDER = textwrap.dedent("""
 def test_a_live_runs_temporary_folder_survives_other_runs_and_goes_once_it_dies(tmp_path):
     data = write(tmp_path / "q.jsonl", instructions(5))
     out = tmp_path / "out"
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_A_TEMPORARY_FOLDER, str(out)], env=ENV,
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_TEMPORARY_FOLDER, str(out)],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         live = Path(holder.stdout.readline().strip())
         assert live.is_dir() and len(live.name.rsplit("-", 1)[-1]) == 32  # random, not a PID
@@ -217,8 +238,11 @@ def test_a_kill_between_the_renames_is_recovered_by_the_next_run(tmp_path, momen
     data = write(tmp_path / "q.jsonl", instructions(12))
     out = tmp_path / "out"
     prepare(data, out=out, format="jsonl")
-    proc = subprocess.run([sys.executable, "-c", KILL_AT_RENAME, str(data), str(out), moment],
-                          env=ENV, capture_output=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_AT_RENAME, str(data), str(out), moment],
+        env=ENV,
+        capture_output=True,
+    )
     assert proc.returncode == -9 and any("ftdata-old" in n for n in leftovers(out))
     again = prepare(data, out=out, format="jsonl", seed=expect_seed)
     # "old": the previous output comes back intact; "tmp": the new one stays and its
@@ -237,16 +261,27 @@ def test_recovery_removes_only_the_unchanged_listed_files_of_an_old_output(tmp_p
     (old / "eval" / "eval-00000.jsonl").write_text("rewritten by someone\n")
     (old / "notes.txt").write_text("mine")
     assert prepare(data, out=out, format="jsonl").status == "skipped"
-    assert tree_bytes(old) == {"eval/eval-00000.jsonl": b"rewritten by someone\n",
-                               "notes.txt": b"mine"}
+    assert tree_bytes(old) == {
+        "eval/eval-00000.jsonl": b"rewritten by someone\n",
+        "notes.txt": b"mine",
+    }
     assert_consistent(out)
 
 
 # -- item 5: an --out inside its own input --------------------------------------------------
 
-@pytest.mark.parametrize("given, out", [("data", "data/prep"), ("data/**/*.jsonl", "data/prep"),
-                                        ("data/*", "data/prep"), ("data", "data"),
-                                        ("data/q.jsonl", "data"), ("data/../data", "data/x/y")])
+
+@pytest.mark.parametrize(
+    "given, out",
+    [
+        ("data", "data/prep"),
+        ("data/**/*.jsonl", "data/prep"),
+        ("data/*", "data/prep"),
+        ("data", "data"),
+        ("data/q.jsonl", "data"),
+        ("data/../data", "data/x/y"),
+    ],
+)
 def test_an_out_overlapping_an_input_is_refused(tmp_path, monkeypatch, given, out):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
@@ -258,7 +293,8 @@ def test_an_out_overlapping_an_input_is_refused(tmp_path, monkeypatch, given, ou
 
 @pytest.mark.parametrize("given, out", [("data/*.jsonl", "data/prep"), ("*.jsonl", "prep")])
 def test_a_glob_that_cannot_reach_the_output_is_accepted_and_reads_it_never(
-        tmp_path, monkeypatch, given, out):
+    tmp_path, monkeypatch, given, out
+):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
     write(tmp_path / "data" / "q.jsonl", instructions(5))
@@ -268,21 +304,37 @@ def test_a_glob_that_cannot_reach_the_output_is_accepted_and_reads_it_never(
         assert done.manifest["examples"]["in"] == 5
 
 
-INPUTS = st.sampled_from(["data", "data/q.jsonl", "data/*.jsonl", "data/*", "data/**/*.jsonl",
-                          "*", "**/*.jsonl", "data/sub", "data/s*", "data/sub/*.jsonl"])
-OUTS = st.sampled_from(["data/prep", "data/sub/prep", "prep", "data/sub", "data", "out/x",
-                        "data/sub/r.jsonl"])
+INPUTS = st.sampled_from(
+    [
+        "data",
+        "data/q.jsonl",
+        "data/*.jsonl",
+        "data/*",
+        "data/**/*.jsonl",
+        "*",
+        "**/*.jsonl",
+        "data/sub",
+        "data/s*",
+        "data/sub/*.jsonl",
+    ]
+)
+OUTS = st.sampled_from(
+    ["data/prep", "data/sub/prep", "prep", "data/sub", "data", "out/x", "data/sub/r.jsonl"]
+)
 
 
 @given(given_input=INPUTS, out=OUTS)
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_prepare_never_reads_its_own_output_back(tmp_path_factory, given_input, out):
     """Any input spelling and --out: refused, or the rerun sees exactly the same examples."""
     folder = tmp_path_factory.mktemp("overlap")
     write((folder / "data").mkdir() or folder / "data" / "q.jsonl", instructions(5))
-    write((folder / "data" / "sub").mkdir() or folder / "data" / "sub" / "r.jsonl",
-          [{"prompt": f"R{i}", "response": "r"} for i in range(3)])
+    write(
+        (folder / "data" / "sub").mkdir() or folder / "data" / "sub" / "r.jsonl",
+        [{"prompt": f"R{i}", "response": "r"} for i in range(3)],
+    )
     inputs = tree_bytes(folder / "data")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
@@ -316,8 +368,12 @@ STOP_AFTER_FIRST_FILE = textwrap.dedent("""
 def test_a_signal_leaves_no_temporary_folder_and_still_ends_the_process(tmp_path, signum):
     data = write(tmp_path / "q.jsonl", instructions(80))
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-c", STOP_AFTER_FIRST_FILE, str(data), str(out),
-                           str(int(signum))], env=ENV, capture_output=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", STOP_AFTER_FIRST_FILE, str(data), str(out), str(int(signum))],
+        env=ENV,
+        capture_output=True,
+        timeout=120,
+    )
     assert proc.returncode == -signum  # died of the signal, as without ftdata's handler
     assert not out.exists() and not leftovers(out)
 
@@ -343,17 +399,25 @@ def test_a_real_file_size_limit_is_a_clear_error(tmp_path):
     data = write(tmp_path / "q.jsonl", instructions(2000))
     out = tmp_path / "out"
     limit = "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000));"
-    code = (limit + "import sys; from ftdata.cli import main; "
-            f"sys.exit(main(['prepare', {str(data)!r}, '--out', {str(out)!r}, '--format', "
-            "'jsonl', '-q']))")
+    code = (
+        limit + "import sys; from ftdata.cli import main; "
+        f"sys.exit(main(['prepare', {str(data)!r}, '--out', {str(out)!r}, '--format', "
+        "'jsonl', '-q']))"
+    )
     # No .pyc writes: only prepare's own output may meet the limit.
-    proc = subprocess.run([sys.executable, "-c", code], env={**ENV, "PYTHONDONTWRITEBYTECODE": "1"},
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**ENV, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "cannot write --out" in proc.stderr, proc.stderr
     assert "internal error" not in proc.stderr and not out.exists() and not leftovers(out)
 
 
 # -- item 7: nothing written is a finding and exit 1 ----------------------------------------
+
 
 def test_all_rows_invalid_exits_1_with_ds010_and_publishes_nothing(tmp_path, capsys):
     data = write(tmp_path / "q.jsonl", ['{"prompt": 3, "response": "x"}', "not json"])
@@ -383,27 +447,33 @@ def test_a_corpus_shorter_than_one_window_says_how_to_write_it(tmp_path, capsys)
 
 # -- item 8: --format jsonl never mixes tasks -----------------------------------------------
 
+
 def test_jsonl_refuses_chat_and_instruction_in_one_output(tmp_path, capsys):
     first = write(tmp_path / "c.jsonl", chats(4))
     second = write(tmp_path / "q.jsonl", instructions(4))
     out = tmp_path / "out"
-    assert main(["prepare", str(first), str(second), "--out", str(out), "--format", "jsonl",
-                 "-q"]) == 2
+    assert (
+        main(["prepare", str(first), str(second), "--out", str(out), "--format", "jsonl", "-q"])
+        == 2
+    )
     assert "its own --out" in capsys.readouterr().err
     assert not out.exists() and not leftovers(out)
 
 
 @given(st.lists(st.sampled_from(["chat", "response", "completion"]), min_size=1, max_size=6))
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_jsonl_output_always_validates_clean(tmp_path_factory, kinds):
     """Whatever mix of one task's shapes goes in, the upload-ready files come out clean."""
     from ftdata import validate
 
     folder = tmp_path_factory.mktemp("mix")
-    shapes = {"chat": lambda i: chats(i + 1)[i],
-              "response": lambda i: instructions(i + 1)[i],
-              "completion": lambda i: {"prompt": f"P{i}", "completion": f"C{i}"}}
+    shapes = {
+        "chat": lambda i: chats(i + 1)[i],
+        "response": lambda i: instructions(i + 1)[i],
+        "completion": lambda i: {"prompt": f"P{i}", "completion": f"C{i}"},
+    }
     sources = [write(folder / f"{n}.jsonl", [shapes[kind](n)]) for n, kind in enumerate(kinds)]
     try:
         done = prepare([str(s) for s in sources], out=folder / "out", format="jsonl")
@@ -417,26 +487,40 @@ def test_jsonl_output_always_validates_clean(tmp_path_factory, kinds):
 
 # -- item 9: one default file size -----------------------------------------------------------
 
+
 def test_library_and_cli_share_one_default_file_size(tmp_path):
     data = write(tmp_path / "q.jsonl", instructions(3))
     library = prepare(data, out=tmp_path / "lib", format="jsonl")
-    assert main(["prepare", str(data), "--out", str(tmp_path / "cli"), "--format", "jsonl",
-                 "-q"]) == 0
+    assert (
+        main(["prepare", str(data), "--out", str(tmp_path / "cli"), "--format", "jsonl", "-q"]) == 0
+    )
     cli = json.loads((tmp_path / "cli" / "manifest.json").read_text())
     assert library.manifest["options"]["file_bytes"] == cli["options"]["file_bytes"] == 256_000_000
 
 
 # -- property: whatever is in --out, ftdata removes only what it provably wrote -------------
 
-NAMES = st.sampled_from(["a.txt", "train/x.jsonl", "train/train-00000.jsonl", "eval/e.bin",
-                         "sub/deep/f", "manifest.json"])
+NAMES = st.sampled_from(
+    [
+        "a.txt",
+        "train/x.jsonl",
+        "train/train-00000.jsonl",
+        "eval/e.bin",
+        "sub/deep/f",
+        "manifest.json",
+    ]
+)
 MANIFESTS = st.sampled_from([None, "[]", "{}", '{"fingerprint": 1}', "owned", "owned+extra"])
 
 
-@given(files=st.dictionaries(NAMES, st.binary(max_size=8), max_size=4), manifest=MANIFESTS,
-       force=st.booleans())
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    files=st.dictionaries(NAMES, st.binary(max_size=8), max_size=4),
+    manifest=MANIFESTS,
+    force=st.booleans(),
+)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_prepare_never_removes_a_file_it_did_not_write(tmp_path_factory, files, manifest, force):
     folder = tmp_path_factory.mktemp("prop")
     data = write(folder / "q.jsonl", instructions(4))

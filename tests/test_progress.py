@@ -11,11 +11,12 @@ import sys
 import termios
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import ROOT, SAMPLE_DATA
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ftdata
 from ftdata.progress import ProgressBar, Tick
-from conftest import ROOT, SAMPLE_DATA
 
 
 def run_cli(args: list[str], terminal: bool, cwd=None) -> tuple[int, str, str]:
@@ -28,8 +29,9 @@ def run_cli(args: list[str], terminal: bool, cwd=None) -> tuple[int, str, str]:
     master, slave = pty.openpty()
     # A new pseudo-terminal is 0 columns wide; give it a real size as a terminal window has.
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
-    process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=slave, env=env, cwd=cwd)
+    process = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env, cwd=cwd
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -56,20 +58,37 @@ def test_validate_shows_a_bar_on_a_terminal():
 
 
 def test_stats_shows_a_bar_on_a_terminal():
-    code, out, err = run_cli(["stats", str(SAMPLE_DATA / "instruction"), "--model",
-                              "mistralai/Mistral-7B-Instruct-v0.2"], terminal=True)
+    code, out, err = run_cli(
+        [
+            "stats",
+            str(SAMPLE_DATA / "instruction"),
+            "--model",
+            "mistralai/Mistral-7B-Instruct-v0.2",
+        ],
+        terminal=True,
+    )
     assert "Tokens" in out and "ftdata stats: done" in err and "100%" in err
 
 
 def test_prepare_shows_a_bar_on_a_terminal(tmp_path):
-    code, out, err = run_cli(["prepare", str(SAMPLE_DATA / "chat" / "support_good.jsonl"),
-                              "--out", str(tmp_path / "out"), "--format", "jsonl"], terminal=True)
+    code, out, err = run_cli(
+        [
+            "prepare",
+            str(SAMPLE_DATA / "chat" / "support_good.jsonl"),
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "jsonl",
+        ],
+        terminal=True,
+    )
     assert code == 0 and '"written"' in out
     assert "ftdata prepare: done: 100%" in err and "B/s" in err
 
 
-@pytest.mark.parametrize("args", [["validate", str(SAMPLE_DATA)],
-                                  ["validate", str(SAMPLE_DATA), "--quiet"]])
+@pytest.mark.parametrize(
+    "args", [["validate", str(SAMPLE_DATA)], ["validate", str(SAMPLE_DATA), "--quiet"]]
+)
 def test_no_bar_without_a_terminal_or_with_quiet(args):
     code, out, err = run_cli(args, terminal="--quiet" in args)
     assert code == 1 and "FAILED" in out
@@ -79,8 +98,11 @@ def test_no_bar_without_a_terminal_or_with_quiet(args):
 def test_ticks_count_bytes_of_plain_files_up_to_their_size():
     ticks: list[Tick] = []
     ftdata.validate(str(SAMPLE_DATA), progress=ticks.append)
-    sizes = sum(p.stat().st_size for p in SAMPLE_DATA.rglob("*") if p.is_file()
-                and p.suffix in (".jsonl", ".txt"))
+    sizes = sum(
+        p.stat().st_size
+        for p in SAMPLE_DATA.rglob("*")
+        if p.is_file() and p.suffix in (".jsonl", ".txt")
+    )
     assert {t.unit for t in ticks} == {"B"} and ticks[-1].total == ticks[-1].done == sizes
     assert all(a.done <= b.done for a, b in zip(ticks, ticks[1:]))
 
@@ -92,10 +114,22 @@ def test_ticks_count_rows_of_in_memory_examples():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from([b'{"prompt": "a", "response": "b"}', b"", b"  ", b"{bad",
-                                 b'{"messages": []}', "{\"prompt\": \"\u00e9\"}".encode()]),
-                max_size=30),
-       st.booleans())
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b'{"prompt": "a", "response": "b"}',
+                b"",
+                b"  ",
+                b"{bad",
+                b'{"messages": []}',
+                '{"prompt": "\u00e9"}'.encode(),
+            ]
+        ),
+        max_size=30,
+    ),
+    st.booleans(),
+)
 def test_bytes_done_end_at_the_file_size(tmp_path_factory, lines, final_newline):
     path = tmp_path_factory.mktemp("p") / "data.jsonl"
     path.write_bytes(b"\n".join(lines) + (b"\n" if final_newline and lines else b""))

@@ -12,8 +12,9 @@ from ftdata.findings import Severity, parse_pointer, pointer
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 ROLES = st.sampled_from(["system", "user", "assistant", "tool", "User", "", "bot"])
@@ -26,15 +27,17 @@ CHATISH = st.fixed_dictionaries(
     optional={"id": st.integers()},
 )
 INSTRUCTIONISH = st.fixed_dictionaries(
-    {}, optional={
+    {},
+    optional={
         "prompt": st.one_of(st.text(max_size=6), JSON),
         "response": st.one_of(st.text(max_size=6), JSON),
         "completion": st.one_of(st.text(max_size=6), JSON),
         "extra": JSON,
     },
 )
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def assert_accounting(result) -> None:
@@ -69,8 +72,11 @@ def test_random_json_never_raises_and_rows_are_accounted(tmp_path, records):
 @given(st.lists(st.one_of(CHATISH, INSTRUCTIONISH), min_size=1, max_size=6))
 def test_each_invalid_row_is_named_by_an_error(records):
     result = ftdata.validate(records, keep_per_code=10_000)
-    error_rows = {f.location.row for f in result.findings
-                  if f.severity is Severity.ERROR and f.location.row is not None}
+    error_rows = {
+        f.location.row
+        for f in result.findings
+        if f.severity is Severity.ERROR and f.location.row is not None
+    }
     assert len(error_rows) == result.invalid
 
 

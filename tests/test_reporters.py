@@ -11,13 +11,13 @@ import json
 import os
 
 import pytest
+from conftest import ROOT, assert_golden
 
 import ftdata
 from ftdata.findings import Finding, Location, Severity
 from ftdata.reporters import REPORTERS, ReportOptions
 from ftdata.reporters.github import escape_data, escape_property, format_annotation
 from ftdata.schemas import validator
-from conftest import ROOT, assert_golden
 
 INPUTS = ["sample_data/chat/support_bad.jsonl", "sample_data/instruction/qa_bad.jsonl"]
 
@@ -38,8 +38,10 @@ def render(result, fmt: str, max_per_code: int = 20) -> str:
     return stream.getvalue().replace(ftdata.__version__, "<version>")
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("text", "report.txt"), ("json", "report.json"),
-                                           ("github", "report.github.txt")])
+@pytest.mark.parametrize(
+    ("fmt", "name"),
+    [("text", "report.txt"), ("json", "report.json"), ("github", "report.github.txt")],
+)
 def test_golden(result, fmt, name):
     assert_golden(render(result, fmt), name)
 
@@ -71,8 +73,14 @@ def test_kept_findings_are_capped_in_the_result_too():
 def test_github_escaping():
     assert escape_data("50%\r\nnext") == "50%25%0D%0Anext"
     assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
-    finding = Finding("CH006", "invalid-role", Severity.ERROR, "bad\nrole: 100%", "fix, it",
-                      Location("dir,1/a:b.jsonl", line=3, pointer="/messages/0/role"))
+    finding = Finding(
+        "CH006",
+        "invalid-role",
+        Severity.ERROR,
+        "bad\nrole: 100%",
+        "fix, it",
+        Location("dir,1/a:b.jsonl", line=3, pointer="/messages/0/role"),
+    )
     line = format_annotation(finding)
     assert line.startswith("::error file=dir%2C1/a%3Ab.jsonl,line=3,title=CH006 invalid-role::")
     assert "\n" not in line and "bad%0Arole: 100%25" in line

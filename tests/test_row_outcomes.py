@@ -23,14 +23,17 @@ def outcomes(records, tokens=None):
 def test_every_example_reported_once_with_its_codes():
     seen, summary = outcomes([GOOD, WARN, BAD])
     assert [(o.location["row"], o.valid, o.codes) for o in seen] == [
-        (0, True, ()), (1, True, ("CH013",)), (2, False, ("CH002", "CH011")),
+        (0, True, ()),
+        (1, True, ("CH013",)),
+        (2, False, ("CH002", "CH011")),
     ]
     assert summary.valid == sum(o.valid for o in seen)
 
 
 def test_token_outcomes_carry_turn_ids_and_template_errors_invalidate():
-    seen, summary = outcomes([GOOD, SYSTEM],
-                             TokenSettings(model="mistralai/Mistral-7B-Instruct-v0.2"))
+    seen, summary = outcomes(
+        [GOOD, SYSTEM], TokenSettings(model="mistralai/Mistral-7B-Instruct-v0.2")
+    )
     good, system = seen
     assert good.valid and good.tokens.turns and good.tokens.counts.tokens > 0
     assert not system.valid and system.codes == ("TK001",)

@@ -31,8 +31,9 @@ def representable(path) -> list[tuple[list[bytes], pa.Table]]:
     A line joins the first group whose table still round-trips with it (rows of
     one shape: the same keys and types); a line no table holds is left out.
     """
-    flagged = {f.location.line for f in ftdata.validate(str(path)).findings
-               if f.code.startswith("LD")}
+    flagged = {
+        f.location.line for f in ftdata.validate(str(path)).findings if f.code.startswith("LD")
+    }
     groups: list[tuple[list[bytes], list[dict]]] = []
     for number, line in enumerate(path.read_bytes().splitlines(), start=1):
         if number in flagged or not line.strip():
@@ -77,8 +78,12 @@ def forms(table: pa.Table, tmp_path) -> dict[str, object]:
     delta, parquet = tmp_path / "delta", tmp_path / "data.parquet"
     deltalake.write_deltalake(str(delta), table)
     pq.write_table(table, parquet)
-    made = {"delta": str(delta), "parquet": str(parquet), "pyarrow": table,
-            "reader": pa.RecordBatchReader.from_batches(table.schema, table.to_batches())}
+    made = {
+        "delta": str(delta),
+        "parquet": str(parquet),
+        "pyarrow": table,
+        "reader": pa.RecordBatchReader.from_batches(table.schema, table.to_batches()),
+    }
     try:
         import polars as pl
 
@@ -111,6 +116,10 @@ def test_same_verdicts_in_every_form(path, tmp_path):
 def test_the_bad_samples_are_mostly_compared():
     bad = [p for p in FILES if "bad" in p.name]
     kept = sum(len(lines) for p in bad for lines, _ in representable(p))
-    findings = sum(1 for p in bad for f in ftdata.validate(str(p)).findings
-                   if not f.code.startswith(("LD", "DS")))
+    findings = sum(
+        1
+        for p in bad
+        for f in ftdata.validate(str(p)).findings
+        if not f.code.startswith(("LD", "DS"))
+    )
     assert kept >= 20 and findings >= 15

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 
-import ftdata
 from conftest import ROOT, SAMPLE_DATA
+
+import ftdata
 
 
 def findings_by_file() -> dict[str, list[list]]:

@@ -16,13 +16,13 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
+from conftest import ROOT, assert_golden
 
 import ftdata
 from ftdata.cli import main
 from ftdata.reporters import REPORTERS, ReportOptions
 from ftdata.reporters.sarif import sarif_log, to_uri
 from ftdata.rules import registry
-from conftest import ROOT, assert_golden
 
 INPUTS = ["sample_data/chat/support_bad.jsonl", "sample_data/instruction/qa_bad.jsonl"]
 
@@ -66,7 +66,9 @@ def render(result, fmt: str, max_per_code: int = 20) -> str:
     return stream.getvalue().replace(ftdata.__version__, "<version>")
 
 
-@pytest.mark.parametrize(("fmt", "name"), [("sarif", "report.sarif"), ("junit", "report.junit.xml")])
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("sarif", "report.sarif"), ("junit", "report.junit.xml")]
+)
 def test_golden(result, fmt, name):
     assert_golden(render(result, fmt), name)
 
@@ -112,8 +114,11 @@ def test_results_point_at_file_and_line(result):
 
 def test_rows_without_lines_carry_row_and_pointer_in_properties(sample_result):
     results = sarif_log(sample_result)["runs"][0]["results"]
-    lineless = [(r, f) for r, f in zip(results, sample_result.findings, strict=True)
-                if f.location.line is None and f.code.startswith("TX")]
+    lineless = [
+        (r, f)
+        for r, f in zip(results, sample_result.findings, strict=True)
+        if f.location.line is None and f.code.startswith("TX")
+    ]
     assert lineless  # text documents and corpus folders
     for item, finding in lineless:
         physical = item["locations"][0]["physicalLocation"]

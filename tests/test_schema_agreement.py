@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_properties import CHATISH, INSTRUCTIONISH, MESSAGE
 
 import ftdata
 from ftdata.findings import Severity
 from ftdata.rules import registry
 from ftdata.schemas import validator
-from test_properties import CHATISH, INSTRUCTIONISH, MESSAGE
 
 STRUCTURAL = [r.code for r in registry.all_rules() if r.structural]
 WELL_FORMED_CHAT = st.fixed_dictionaries({"messages": st.lists(MESSAGE, max_size=5)})
@@ -42,7 +42,10 @@ def test_structural_rules_exist_for_both_tasks():
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.one_of(CHATISH, WELL_FORMED_CHAT, INSTRUCTIONISH), st.sampled_from(["databricks", "llm-foundry"]))
+@given(
+    st.one_of(CHATISH, WELL_FORMED_CHAT, INSTRUCTIONISH),
+    st.sampled_from(["databricks", "llm-foundry"]),
+)
 def test_fast_path_only_skips_examples_no_rule_would_flag(example, profile):
     from ftdata.rules.context import CheckContext, classify
     from ftdata.rules.fastpath import is_clean

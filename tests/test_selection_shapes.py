@@ -32,15 +32,28 @@ BROKEN = [
 
 @pytest.mark.parametrize("example", BROKEN, ids=lambda e: json.dumps(e)[:40])
 @pytest.mark.parametrize("select", ["DS", "TK", "DS,TK"])
-def test_a_shape_the_selection_ignores_never_reaches_the_tokenizer(tmp_path, capsys, example,
-                                                                   select):
+def test_a_shape_the_selection_ignores_never_reaches_the_tokenizer(
+    tmp_path, capsys, example, select
+):
     pytest.importorskip("mistral_common")
     path = tmp_path / "c.jsonl"
     good = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}
     task_good = good if "messages" in example else {"prompt": "a", "response": "b"}
     path.write_text(json.dumps(task_good) + "\n" + json.dumps(example) + "\n", encoding="utf-8")
-    code = main(["validate", str(path), "--model", MISTRAL, "--profile", "llm-foundry",
-                 "--format", "json", "--select", select])
+    code = main(
+        [
+            "validate",
+            str(path),
+            "--model",
+            MISTRAL,
+            "--profile",
+            "llm-foundry",
+            "--format",
+            "json",
+            "--select",
+            select,
+        ]
+    )
     captured = capsys.readouterr()
     assert "internal error" not in captured.err and code in (0, 1), captured.err
     summary = json.loads(captured.out)["summary"]
@@ -55,6 +68,9 @@ def test_the_token_stage_names_a_conversation_it_cannot_cut_into_turns():
 
     assert "no assistant message" in unsplittable([{"role": "user", "content": "Hi"}])
     assert "first message is from the assistant" in unsplittable(
-        [{"role": "assistant", "content": "Hi"}, {"role": "user", "content": "?"}])
-    assert unsplittable([{"role": "user", "content": "Hi"},
-                         {"role": "assistant", "content": "Yo"}]) is None
+        [{"role": "assistant", "content": "Hi"}, {"role": "user", "content": "?"}]
+    )
+    assert (
+        unsplittable([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}])
+        is None
+    )

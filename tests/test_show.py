@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SAMPLE_DATA, assert_golden
 
 import ftdata
 from ftdata.cli import main
 from ftdata.show import build_view
-from conftest import SAMPLE_DATA, assert_golden
 
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
 LLAMA3 = "meta-llama/Meta-Llama-3.1-8B-Instruct"
@@ -33,8 +33,9 @@ def trainable_tokens(place: str, model_name: str) -> int:
     """What validate counts for that example (the per-example ``trainable_tokens``)."""
     path, line = place.rsplit(":", 1)
     records = []
-    ftdata.validate(str(SAMPLE_DATA / path), model=model_name, date="2024-12-13",
-                    on_example=records.append)
+    ftdata.validate(
+        str(SAMPLE_DATA / path), model=model_name, date="2024-12-13", on_example=records.append
+    )
     return next(r["trainable_tokens"] for r in records if r["line"] == int(line))
 
 
@@ -57,11 +58,13 @@ def test_show_golden_and_highlighted_tokens_match_the_counts(place, model, capsy
 
 
 def test_show_marks_the_truncation_point(capsys):
-    code, out = show([str(SAMPLE_DATA / CHAT), "--model", MISTRAL, "--context-length", "30"],
-                     capsys)
+    code, out = show(
+        [str(SAMPLE_DATA / CHAT), "--model", MISTRAL, "--context-length", "30"], capsys
+    )
     assert "✂ context length 30: the rest is cut" in out and "truncated:" in out
-    code, listing = show([str(SAMPLE_DATA / CHAT), "--model", MISTRAL, "--context-length", "30",
-                          "--tokens"], capsys)
+    code, listing = show(
+        [str(SAMPLE_DATA / CHAT), "--model", MISTRAL, "--context-length", "30", "--tokens"], capsys
+    )
     lines = listing.splitlines()
     cut = next(i for i, line in enumerate(lines) if line.startswith("✂"))
     assert lines[cut - 1].split()[0] == "29" and lines[cut + 1].split()[0] == "30"
@@ -80,8 +83,10 @@ def test_show_a_line_that_is_not_json(capsys):
 
 def test_show_html_page(tmp_path, capsys):
     page = tmp_path / "show.html"
-    code, _ = show([str(SAMPLE_DATA / INSTRUCTION), "--model", MISTRAL, "--html",
-                    "--output", str(page)], capsys)
+    code, _ = show(
+        [str(SAMPLE_DATA / INSTRUCTION), "--model", MISTRAL, "--html", "--output", str(page)],
+        capsys,
+    )
     html = page.read_text(encoding="utf-8")
     assert code == 0 and html.startswith("<!DOCTYPE html>")
     assert html.count("<span class='t") == 35 and "title='id 2'" in html  # </s> appended
@@ -94,10 +99,17 @@ def test_show_escapes_control_characters(jsonl, capsys):
     assert "\x1b" not in out and "\\x1b[2J" in out
 
 
-@pytest.mark.parametrize("argv", [["x.jsonl"], ["x.jsonl:0"], ["missing.jsonl:1"],
-                                  ["SAMPLE/chat/support_good.jsonl:99"],
-                                  ["SAMPLE/pretraining-good/glossary.txt:1"],
-                                  ["SAMPLE/chat/support_good.jsonl", "--row", "1"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["x.jsonl"],
+        ["x.jsonl:0"],
+        ["missing.jsonl:1"],
+        ["SAMPLE/chat/support_good.jsonl:99"],
+        ["SAMPLE/pretraining-good/glossary.txt:1"],
+        ["SAMPLE/chat/support_good.jsonl", "--row", "1"],
+    ],
+)
 def test_show_usage_errors_exit_2(argv, capsys):
     argv = [a.replace("SAMPLE", str(SAMPLE_DATA)) for a in argv]
     assert main(["show", *argv]) == 2
@@ -114,12 +126,17 @@ def test_token_bytes_spell_the_encoded_text_in_every_backend(tmp_path):
     from ftdata.tokens.tokenizer import from_tiktoken_ranks, load_tokenizer
 
     text = "Hello world, 17 × 23 = 391.\nNew line\ttab"
-    ranks = Path(list(importlib.util.find_spec("tiktoken_ext").submodule_search_locations)[0],
-                 "data", "cl100k_base.tiktoken")
+    ranks = Path(
+        list(importlib.util.find_spec("tiktoken_ext").submodule_search_locations)[0],
+        "data",
+        "cl100k_base.tiktoken",
+    )
     hf = from_tiktoken_ranks(ranks, use_tiktoken=False)
     hf.backend.tok.save(str(tmp_path / "tokenizer.json"))
-    tokenizers = {"tiktoken": from_tiktoken_ranks(ranks, use_tiktoken=True),
-                  "tokenizers": load_tokenizer(tmp_path / "tokenizer.json")}
+    tokenizers = {
+        "tiktoken": from_tiktoken_ranks(ranks, use_tiktoken=True),
+        "tokenizers": load_tokenizer(tmp_path / "tokenizer.json"),
+    }
     for name, tok in tokenizers.items():
         ids = tok.encode(text)
         assert b"".join(tok.token_bytes(i) for i in ids).decode() == text, name
@@ -134,11 +151,15 @@ def test_show_with_a_tokenizer_file(tmp_path, capsys):
 
     from ftdata.tokens.tokenizer import from_tiktoken_ranks
 
-    ranks = Path(list(importlib.util.find_spec("tiktoken_ext").submodule_search_locations)[0],
-                 "data", "cl100k_base.tiktoken")
+    ranks = Path(
+        list(importlib.util.find_spec("tiktoken_ext").submodule_search_locations)[0],
+        "data",
+        "cl100k_base.tiktoken",
+    )
     from_tiktoken_ranks(ranks, use_tiktoken=False).backend.tok.save(str(tmp_path / "t.json"))
-    code, out = show([str(SAMPLE_DATA / INSTRUCTION), "--tokenizer", str(tmp_path / "t.json")],
-                     capsys)
+    code, out = show(
+        [str(SAMPLE_DATA / INSTRUCTION), "--tokenizer", str(tmp_path / "t.json")], capsys
+    )
     assert code == 0
     assert "Summarise in one line: Our Q3 revenue grew 12% while costs stayed flat." in out
     assert "«Q3 revenue rose 12% with flat costs.»" in out  # no EOS token configured

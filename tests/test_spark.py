@@ -40,8 +40,12 @@ def lines_frame(spark, path):
     data = path.read_bytes().split(b"\n")
     if data and data[-1] == b"":
         data.pop()
-    table = pa.table({"line": pa.array(range(1, len(data) + 1), pa.int64()),
-                      "value": pa.array(data, pa.binary())})
+    table = pa.table(
+        {
+            "line": pa.array(range(1, len(data) + 1), pa.int64()),
+            "value": pa.array(data, pa.binary()),
+        }
+    )
     frame = spark.createDataFrame(table)
     return frame.repartition(1).coalesce(1) if len(data) < 2 else frame
 
@@ -61,7 +65,8 @@ def assert_same(spark_result, local) -> None:
     """Same codes and counts, same accounting, same token section."""
     assert spark_result.summary == local.summary
     assert [(s.rows, s.invalid, s.task) for s in spark_result.sources] == [
-        (s.rows, s.invalid, s.task) for s in local.sources]
+        (s.rows, s.invalid, s.task) for s in local.sources
+    ]
     assert spark_result.extra.get("tokens") == local.extra.get("tokens")
     assert spark_result.ok == local.ok
 
@@ -73,15 +78,19 @@ def test_sample_jsonl_file_matches_the_local_run(spark, name):
     assert frame.rdd.getNumPartitions() >= 2
     for model in (None, MISTRAL):
         local = ftdata.validate(str(path), model=model, keep_per_code=10**6)
-        result = ftdata.spark.validate(frame, json_column="value", id_column="line", model=model,
-                                       keep_per_code=10**6)
+        result = ftdata.spark.validate(
+            frame, json_column="value", id_column="line", model=model, keep_per_code=10**6
+        )
         assert_same(result, local)
         assert located(result, True) == located(local, False)
     # With the model, errors include the token stage's (TK001 on Mistral's template).
     annotated = ftdata.spark.annotate(frame, json_column="value", id_column="line", model=MISTRAL)
     flagged = {r["line"] for r in annotated.where("not ftdata_ok").select("line").collect()}
-    errors = {f.location.line for f in local.findings if f.severity.label == "error"
-              and f.location.line is not None}
+    errors = {
+        f.location.line
+        for f in local.findings
+        if f.severity.label == "error" and f.location.line is not None
+    }
     assert flagged == errors
 
 
@@ -91,8 +100,10 @@ def generated(count: int) -> pa.Table:
     for i in range(count):
         base = i % 3000  # every example has about three copies, spread over partitions
         words = " ".join(f"w{(base * 7 + j) % 97}" for j in range(base % 40))
-        messages = [{"role": "user", "content": f"question {base} {words}"},
-                    {"role": "assistant", "content": f"answer {base}"}]
+        messages = [
+            {"role": "user", "content": f"question {base} {words}"},
+            {"role": "assistant", "content": f"answer {base}"},
+        ]
         if i % 101 == 0:
             messages[1]["content"] = ""  # CH012
         if i % 103 == 0:
@@ -123,8 +134,9 @@ def test_generated_dataset_matches_the_local_run(big, options):
     assert result.summary["by_code"].get("DS002", 0) > 1000  # copies across partitions
     annotated = ftdata.spark.annotate(frame, id_column="id", **options)
     flagged = {r["id"] for r in annotated.where("not ftdata_ok").select("id").collect()}
-    errors = {f.location.key for f in local.findings if f.severity.label == "error"
-              and f.location.key}
+    errors = {
+        f.location.key for f in local.findings if f.severity.label == "error" and f.location.key
+    }
     assert {f"id={i}" for i in flagged} == errors
     if options:
         counted = annotated.where("ftdata_ok").selectExpr("sum(ftdata_tokens) as t").first()["t"]
@@ -132,13 +144,19 @@ def test_generated_dataset_matches_the_local_run(big, options):
 
 
 def test_instruction_rows_renamed_in_a_short_window(spark):
-    rows = [{"question": f"p{i} " * (i % 13), "response": None if i % 9 == 0 else f"r{i}", "id": i}
-            for i in range(300)]
+    rows = [
+        {"question": f"p{i} " * (i % 13), "response": None if i % 9 == 0 else f"r{i}", "id": i}
+        for i in range(300)
+    ]
     table = pa.Table.from_pylist(rows)
     frame = spark.createDataFrame(table)
     # truncation (TK003) and drops (TK004) at a 12-token window
-    options = {"model": MISTRAL, "context_length": 12, "rename": {"prompt": "question"},
-               "id_column": "id"}
+    options = {
+        "model": MISTRAL,
+        "context_length": 12,
+        "rename": {"prompt": "question"},
+        "id_column": "id",
+    }
     local = ftdata.validate(table, **options)
     result = ftdata.spark.validate(frame, **options)
     assert_same(result, local)
@@ -167,8 +185,11 @@ def test_annotate_then_filter_writes_clean_rows(spark, tmp_path):
     # A null response is an error (PR003); an empty one only a drop warning (PR004, issue 12).
     rows = [{"prompt": "q", "response": None if i % 2 else "a"} for i in range(20)]
     frame = spark.createDataFrame(pa.Table.from_pylist(rows))
-    clean = ftdata.spark.annotate(frame).where("ftdata_ok").drop(
-        "ftdata_ok", "ftdata_codes", "ftdata_tokens", "ftdata_trainable_tokens")
+    clean = (
+        ftdata.spark.annotate(frame)
+        .where("ftdata_ok")
+        .drop("ftdata_ok", "ftdata_codes", "ftdata_tokens", "ftdata_trainable_tokens")
+    )
     clean.write.parquet(str(tmp_path / "clean"))
     back = spark.read.parquet(str(tmp_path / "clean"))
     assert back.count() == 10 and back.columns == ["prompt", "response"]

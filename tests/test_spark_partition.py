@@ -17,8 +17,13 @@ from ftdata.spark.partition import Spec, check_partition, loads_state, partition
 from ftdata.tokens.stage import TokenSettings
 
 ROWS = [
-    {"id": i, "messages": [{"role": "user" if i % 5 else "User", "content": f"q{i}"},
-                           {"role": "assistant", "content": "" if i % 7 == 0 else f"a{i}"}]}
+    {
+        "id": i,
+        "messages": [
+            {"role": "user" if i % 5 else "User", "content": f"q{i}"},
+            {"role": "assistant", "content": "" if i % 7 == 0 else f"a{i}"},
+        ],
+    }
     for i in range(40)
 ]
 
@@ -28,8 +33,15 @@ def _merged(table: pa.Table, parts: int, tokens: TokenSettings | None) -> ftdata
     checker = Checker(settings, tokens)
     checker.check_source(DriverSource("t", []), task="chat")
     stage = checker.tokens.stage if checker.tokens else None
-    spec = Spec(settings, tokens, pickle.dumps(stage.tokenizer) if stage else None, None, "chat",
-                "t", TableOptions(id_column="id"))
+    spec = Spec(
+        settings,
+        tokens,
+        pickle.dumps(stage.tokenizer) if stage else None,
+        None,
+        "chat",
+        "t",
+        TableOptions(id_column="id"),
+    )
     size = -(-table.num_rows // parts)
     for part in range(parts):
         piece = table.slice(part * size, size).to_batches()
@@ -69,8 +81,7 @@ def test_merge_keeps_the_first_findings_per_code_and_exact_counts():
     for part, builder in enumerate(builders):
         for row in range(3):
             builder.start_row()
-            builder.emit(schema.UNKNOWN_TYPE, "x", source="t", row=row,
-                         file=partition_label(part))
+            builder.emit(schema.UNKNOWN_TYPE, "x", source="t", row=row, file=partition_label(part))
             builder.end_row(builder._sources[0])
     merged = ResultBuilder(settings.policy(), 2)
     for builder in reversed(builders):  # arrival order does not matter
@@ -78,7 +89,9 @@ def test_merge_keeps_the_first_findings_per_code_and_exact_counts():
     result = merged.build(settings.fail_on)
     assert result.by_code == {"SC001": 9} and result.rows == 9 and result.invalid == 9
     assert [(f.location.file, f.location.row) for f in result.findings] == [
-        ("partition-00000", 0), ("partition-00000", 1)]
+        ("partition-00000", 0),
+        ("partition-00000", 1),
+    ]
 
 
 def test_row_digest_is_stable_and_separates_examples():

@@ -47,30 +47,51 @@ def lines_frame(spark, paths: list[Path], partitions: int = 2):
     for path in paths:
         data = path.read_bytes().split(b"\n")
         lines += data[:-1] if data[-1] == b"" else data  # blank lines stay (LD009)
-    return spark.createDataFrame(pa.table({"value": pa.array(lines, pa.binary())})) \
-        .repartition(partitions)
+    return spark.createDataFrame(pa.table({"value": pa.array(lines, pa.binary())})).repartition(
+        partitions
+    )
 
 
 def many_chats() -> list[dict]:
     """10,000 chats: distinct ones, exact copies, and some training would refuse."""
     rows = chats(9000)
     rows += [rows[i] for i in range(0, 9000, 18)]  # 500 copies, across partitions
-    rows += [{"messages": [{"role": "user", "content": f"Only a question {i}?"}]}
-             for i in range(300)]  # no assistant reply: an error
-    rows += [{"messages": [{"role": "assistant", "content": f"Answer first {i}."},
-                           {"role": "user", "content": "Then a question."},
-                           {"role": "assistant", "content": "Done."}]} for i in range(200)]
+    rows += [
+        {"messages": [{"role": "user", "content": f"Only a question {i}?"}]} for i in range(300)
+    ]  # no assistant reply: an error
+    rows += [
+        {
+            "messages": [
+                {"role": "assistant", "content": f"Answer first {i}."},
+                {"role": "user", "content": "Then a question."},
+                {"role": "assistant", "content": "Done."},
+            ]
+        }
+        for i in range(200)
+    ]
     return rows
 
 
 @pytest.mark.parametrize("task", ["chat", "instruction"])
 def test_sample_data_gives_the_local_shards(spark, tmp_path, task):
     paths = sorted((SAMPLE_DATA / task).glob("*.jsonl"))
-    local = ftdata.prepare([str(p) for p in paths], out=tmp_path / "local", model=MISTRAL,
-                           eval_fraction=0.3, seed=1, allow_empty=True)
-    remote = ftdata.spark.prepare(lines_frame(spark, paths), json_column="value",
-                                  out=tmp_path / "spark", model=MISTRAL, eval_fraction=0.3,
-                                  seed=1, allow_empty=True)
+    local = ftdata.prepare(
+        [str(p) for p in paths],
+        out=tmp_path / "local",
+        model=MISTRAL,
+        eval_fraction=0.3,
+        seed=1,
+        allow_empty=True,
+    )
+    remote = ftdata.spark.prepare(
+        lines_frame(spark, paths),
+        json_column="value",
+        out=tmp_path / "spark",
+        model=MISTRAL,
+        eval_fraction=0.3,
+        seed=1,
+        allow_empty=True,
+    )
     assert remote.status == local.status == "written"
     same_output(local.out, remote.out)
     assert remote.result.summary["by_code"] == local.result.summary["by_code"]
@@ -79,10 +100,12 @@ def test_sample_data_gives_the_local_shards(spark, tmp_path, task):
 def test_ten_thousand_chats_with_dedupe(spark, tmp_path):
     rows = many_chats()
     frame = spark.createDataFrame(pa.Table.from_pylist(rows)).repartition(3)
-    local = ftdata.prepare(rows, out=tmp_path / "local", model=MISTRAL, eval_fraction=0.1,
-                           dedupe=True)
-    remote = ftdata.spark.prepare(frame, out=tmp_path / "spark", model=MISTRAL,
-                                  eval_fraction=0.1, dedupe=True)
+    local = ftdata.prepare(
+        rows, out=tmp_path / "local", model=MISTRAL, eval_fraction=0.1, dedupe=True
+    )
+    remote = ftdata.spark.prepare(
+        frame, out=tmp_path / "spark", model=MISTRAL, eval_fraction=0.1, dedupe=True
+    )
     same_output(local.out, remote.out)
     left_out = remote.manifest["examples"]["left_out_by_reason"]
     assert left_out["duplicate"] == 500 and sum(left_out.values()) == 1000
@@ -167,10 +190,12 @@ def test_readme_block_runs(spark, tmp_path, capsys):
 def test_parquet_and_jsonl_hold_the_local_records(spark, tmp_path, fmt):
     rows = chats(300)
     frame = spark.createDataFrame(pa.Table.from_pylist(rows)).repartition(2)
-    local = ftdata.prepare(rows, out=tmp_path / "local", format=fmt, model=MISTRAL,
-                           eval_fraction=0.2)
-    remote = ftdata.spark.prepare(frame, out=tmp_path / "spark", format=fmt, model=MISTRAL,
-                                  eval_fraction=0.2)
+    local = ftdata.prepare(
+        rows, out=tmp_path / "local", format=fmt, model=MISTRAL, eval_fraction=0.2
+    )
+    remote = ftdata.spark.prepare(
+        frame, out=tmp_path / "spark", format=fmt, model=MISTRAL, eval_fraction=0.2
+    )
     for side in ("train", "eval"):
         assert records(remote.out / side, fmt) == records(local.out / side, fmt), side
     assert remote.manifest["examples"] == local.manifest["examples"]
@@ -182,8 +207,11 @@ def records(folder: Path, fmt: str) -> Counter:
 
     found: Counter = Counter()
     for path in sorted(folder.rglob(f"*.{fmt}")):
-        items = pq.read_table(path).to_pylist() if fmt == "parquet" else [
-            json.loads(line) for line in path.read_text().splitlines()]
+        items = (
+            pq.read_table(path).to_pylist()
+            if fmt == "parquet"
+            else [json.loads(line) for line in path.read_text().splitlines()]
+        )
         found.update(json.dumps(item, sort_keys=True) for item in items)
     return found
 
@@ -193,8 +221,10 @@ def test_spark_prepare_keeps_ftdata_prepare_the_function():
     import subprocess
     import sys
 
-    code = ("from ftdata.spark import shards; from ftdata.preparation import counts_section; "
-            "import ftdata; assert callable(ftdata.prepare), ftdata.prepare")
+    code = (
+        "from ftdata.spark import shards; from ftdata.preparation import counts_section; "
+        "import ftdata; assert callable(ftdata.prepare), ftdata.prepare"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -249,11 +279,18 @@ def test_one_partition_of_documents_gives_the_local_windows(spark, tmp_path):
 
     folder = corpus(tmp_path / "docs", docs=9, words=120)
     (folder / "doc-99.txt").write_text("", encoding="utf-8")  # empty: TX002, still a document
-    local = ftdata.prepare(folder, out=tmp_path / "local", model=MISTRAL, context_length=128,
-                           eval_fraction=0.2, seed=3)
-    remote = ftdata.spark.prepare(corpus_frame(spark, folder, 1), text_column="value",
-                                  out=tmp_path / "spark", model=MISTRAL, context_length=128,
-                                  eval_fraction=0.2, seed=3)
+    local = ftdata.prepare(
+        folder, out=tmp_path / "local", model=MISTRAL, context_length=128, eval_fraction=0.2, seed=3
+    )
+    remote = ftdata.spark.prepare(
+        corpus_frame(spark, folder, 1),
+        text_column="value",
+        out=tmp_path / "spark",
+        model=MISTRAL,
+        context_length=128,
+        eval_fraction=0.2,
+        seed=3,
+    )
     for side in ("train", "eval"):
         assert windows(remote.out / side) == [s["tokens"] for s in read_dataset(local.out / side)]
     assert remote.manifest["examples"] == local.manifest["examples"]
@@ -268,11 +305,18 @@ def test_each_partition_ends_with_its_own_remainder(spark, tmp_path, pad):
     from prepare_data import corpus
 
     folder = corpus(tmp_path / "docs", docs=12, words=150)
-    local = ftdata.prepare(folder, out=tmp_path / "local", model=MISTRAL, context_length=100,
-                           pad_last_window=pad)
+    local = ftdata.prepare(
+        folder, out=tmp_path / "local", model=MISTRAL, context_length=100, pad_last_window=pad
+    )
     frame = corpus_frame(spark, folder, 3)
-    remote = ftdata.spark.prepare(frame, text_column="value", out=tmp_path / "spark",
-                                  model=MISTRAL, context_length=100, pad_last_window=pad)
+    remote = ftdata.spark.prepare(
+        frame,
+        text_column="value",
+        out=tmp_path / "spark",
+        model=MISTRAL,
+        context_length=100,
+        pad_last_window=pad,
+    )
     mine, theirs = remote.manifest["tokens"], local.manifest["tokens"]
     stream = theirs["written"] + theirs["tail_tokens_dropped"] - theirs["padding_tokens"]
     assert mine["written"] + mine["tail_tokens_dropped"] - mine["padding_tokens"] == stream
@@ -292,10 +336,16 @@ def test_duplicate_documents_are_left_out_across_partitions(spark, tmp_path):
     folder = corpus(tmp_path / "docs", docs=6, words=80)
     for n in range(3):  # copies of three documents under other names
         (folder / f"copy-{n}.txt").write_bytes((folder / f"doc-0{n}.txt").read_bytes())
-    local = ftdata.prepare(folder, out=tmp_path / "local", model=MISTRAL, context_length=64,
-                           dedupe=True)
-    remote = ftdata.spark.prepare(corpus_frame(spark, folder, 2), text_column="value",
-                                  out=tmp_path / "spark", model=MISTRAL, context_length=64,
-                                  dedupe=True)
+    local = ftdata.prepare(
+        folder, out=tmp_path / "local", model=MISTRAL, context_length=64, dedupe=True
+    )
+    remote = ftdata.spark.prepare(
+        corpus_frame(spark, folder, 2),
+        text_column="value",
+        out=tmp_path / "spark",
+        model=MISTRAL,
+        context_length=64,
+        dedupe=True,
+    )
     assert remote.manifest["examples"] == local.manifest["examples"]
     assert remote.manifest["examples"]["left_out_by_reason"] == {"duplicate": 3}

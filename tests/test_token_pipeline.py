@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SAMPLE_DATA
+
 from ftdata.config import Settings
 from ftdata.engine import Checker
 from ftdata.sources.resolve import open_sources
@@ -20,8 +20,10 @@ def chats(count: int) -> list[dict]:
     """Several batches of chats: good ones, structural errors, duplicates, a long one."""
     rows = []
     for i in range(count):
-        messages = [{"role": "user", "content": f"question {i % 700} " + "word " * (i % 50)},
-                    {"role": "assistant", "content": f"answer {i}"}]
+        messages = [
+            {"role": "user", "content": f"question {i % 700} " + "word " * (i % 50)},
+            {"role": "assistant", "content": f"answer {i}"},
+        ]
         if i % 97 == 0:
             messages = messages[:1]  # CH002 / CH011
         if i % 89 == 0:

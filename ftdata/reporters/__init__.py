@@ -59,8 +59,14 @@ def _html(result: Result, stream: TextIO, options: ReportOptions) -> None:
     report(result, stream, options)
 
 
-REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github,
-                                  "sarif": _sarif, "junit": _junit, "html": _html}
+REPORTERS: dict[str, Reporter] = {
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
+    "junit": _junit,
+    "html": _html,
+}
 
 
 def shown_findings(result: Result, max_per_code: int):

@@ -19,8 +19,7 @@ from ftdata.findings import Finding
 # C0 controls, DEL and C1 controls; the bidi controls (ALM, LRM, RLM, LRE..RLO,
 # LRI..PDI) and the line and paragraph separators; lone surrogates (no encoding
 # can write them); U+FFFE and U+FFFF (XML forbids them).
-_NOT_C0 = ("\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
-           "\ud800-\udfff\ufffe\uffff")
+_NOT_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
 UNSAFE = re.compile(f"[\x00-\x1f{_NOT_C0}]")
 # In JSON text every C0 control is structure (indentation) or already escaped.
 UNSAFE_IN_JSON = re.compile(f"[{_NOT_C0}]")
@@ -39,13 +38,23 @@ def printable_or_none(text: str | None) -> str | None:
 def printable_finding(finding: Finding) -> Finding:
     """A copy of ``finding`` whose text parts (message, hint, location) are printable."""
     loc = finding.location
-    location = replace(loc, source=printable(loc.source), pointer=printable(loc.pointer),
-                       file=printable_or_none(loc.file), key=printable_or_none(loc.key))
+    location = replace(
+        loc,
+        source=printable(loc.source),
+        pointer=printable(loc.pointer),
+        file=printable_or_none(loc.file),
+        key=printable_or_none(loc.key),
+    )
     extra = finding.extra
     if extra.get("sources"):  # a dataset-level finding names its sources in the text too
         extra = {**extra, "sources": tuple(printable(s) for s in extra["sources"])}
-    return replace(finding, message=printable(finding.message), hint=printable(finding.hint),
-                   location=location, extra=extra)
+    return replace(
+        finding,
+        message=printable(finding.message),
+        hint=printable(finding.hint),
+        location=location,
+        extra=extra,
+    )
 
 
 def json_text(value: object) -> str:

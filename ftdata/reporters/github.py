@@ -7,8 +7,8 @@ from typing import TextIO
 from ftdata.findings import Finding, Severity
 from ftdata.reporters import ReportOptions, shown_findings
 from ftdata.reporters.places import dataset_sources, listing
-from ftdata.wording import sentence
 from ftdata.result import Result
+from ftdata.wording import sentence
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -22,8 +22,14 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
     """Write one ``<testsuite>`` with a ``<testcase>`` per file."""
     cases = files_and_findings(result, options.max_per_code)
     failed = sum(1 for found in cases.values() if _failing(found, result))
-    suite = ET.Element("testsuite", name="ftdata", tests=str(len(cases)), failures=str(failed),
-                       errors="0", skipped="0")
+    suite = ET.Element(
+        "testsuite",
+        name="ftdata",
+        tests=str(len(cases)),
+        failures=str(failed),
+        errors="0",
+        skipped="0",
+    )
     if "run" in result.extra:  # ftdata preflight: the run section as suite properties
         from ftdata.reporters.run_text import run_properties
 

@@ -13,8 +13,10 @@ def write_run(run: dict[str, Any], stream: TextIO) -> None:
     """Write the ``run`` part of a report for a person to read."""
     stream.write("\nRun\n")
     model = _safe(run["model"]) if run["model"] else "(not supported)"
-    stream.write(f"  model: {model} ({run['model_status']} on {run['date']}); context length: "
-                 f"{_n(run['context_length'])}\n")
+    stream.write(
+        f"  model: {model} ({run['model_status']} on {run['date']}); context length: "
+        f"{_n(run['context_length'])}\n"
+    )
     stream.write(f"  task: {_safe(run['task_type'])} ({run['task'] or 'unknown'})\n")
     for role in ("train", "eval"):
         data = run[f"{role}_data"]
@@ -24,9 +26,11 @@ def write_run(run: dict[str, Any], stream: TextIO) -> None:
         tasks = ", ".join(data["detected_tasks"]) or "no task detected"
         stream.write(f"  {role}: {_safe(data['path'])} ({data['kind']}; {read}; {tasks})\n")
     duration = _safe(run["training_duration"]) if run["training_duration"] else "invalid"
-    stream.write(f"  training duration: {duration}; epochs: {_n(run['epochs'])}; tokens that "
-                 f"reach the model: {_n(run['tokens_reaching_model'])}; billed estimate: "
-                 f"{_n(run['billed_tokens'])} tokens\n")
+    stream.write(
+        f"  training duration: {duration}; epochs: {_n(run['epochs'])}; tokens that "
+        f"reach the model: {_n(run['tokens_reaching_model'])}; billed estimate: "
+        f"{_n(run['billed_tokens'])} tokens\n"
+    )
 
 
 def _n(value: Any) -> str:
@@ -46,10 +50,12 @@ def _safe(text: Any) -> str:
 def run_line(run: dict[str, Any]) -> str:
     """The run section in one line (GitHub logs), control characters escaped."""
     model = _safe(run["model"]) if run["model"] else "(not supported)"
-    return (f"ftdata run: {model}, context length {_n(run['context_length'])}, task "
-            f"{_safe(run['task_type'])}, epochs {_n(run['epochs'])}, "
-            f"{_n(run['tokens_reaching_model'])} tokens reach the model, billed estimate "
-            f"{_n(run['billed_tokens'])} tokens")
+    return (
+        f"ftdata run: {model}, context length {_n(run['context_length'])}, task "
+        f"{_safe(run['task_type'])}, epochs {_n(run['epochs'])}, "
+        f"{_n(run['tokens_reaching_model'])} tokens reach the model, billed estimate "
+        f"{_n(run['billed_tokens'])} tokens"
+    )
 
 
 def run_properties(run: dict[str, Any]) -> dict[str, str]:

@@ -39,17 +39,22 @@ def sarif_log(result: Result) -> dict[str, Any]:
     rules = registry.all_rules()
     index = {rule.code: position for position, rule in enumerate(rules)}
     run = {
-        "tool": {"driver": {
-            "name": "ftdata",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "rules": [rule_descriptor(rule) for rule in rules],
-        }},
+        "tool": {
+            "driver": {
+                "name": "ftdata",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [rule_descriptor(rule) for rule in rules],
+            }
+        },
         "invocations": [{"executionSuccessful": True}],
         "results": [sarif_result(f, index) for f in result.findings],
-        "properties": {"ok": result.ok, "fail_on": result.fail_on.label,
-                       "summary": result.summary,
-                       "findings_truncated": len(result.findings) < sum(result.by_code.values())},
+        "properties": {
+            "ok": result.ok,
+            "fail_on": result.fail_on.label,
+            "summary": result.summary,
+            "findings_truncated": len(result.findings) < sum(result.by_code.values()),
+        },
     }
     if "run" in result.extra:  # ftdata preflight: the run's arguments and estimate
         run["properties"]["run"] = result.extra["run"]
@@ -86,9 +91,15 @@ def sarif_result(finding: Finding, index: dict[str, int]) -> dict[str, Any]:
     if finding.code in index:
         item["ruleIndex"] = index[finding.code]
     sources = dataset_sources(finding)
-    properties = {"source": loc.source, "sources": list(sources) if sources else None,
-                  "pointer": loc.pointer, "row": loc.row,
-                  "version": loc.version, "file": loc.file, "key": loc.key}
+    properties = {
+        "source": loc.source,
+        "sources": list(sources) if sources else None,
+        "pointer": loc.pointer,
+        "row": loc.row,
+        "version": loc.version,
+        "file": loc.file,
+        "key": loc.key,
+    }
     item["properties"] = {k: v for k, v in properties.items() if v not in (None, "")}
     return item
 

@@ -88,8 +88,10 @@ def _write_totals(result: Result, stream: TextIO) -> None:
     s = result.summary
     for item in result.sources:
         task = item.task or "unknown task"
-        stream.write(f"{printable(item.source)} ({task}): {plural(item.rows, 'row')}, {item.valid} valid, "
-                     f"{item.invalid} invalid\n")
+        stream.write(
+            f"{printable(item.source)} ({task}): {plural(item.rows, 'row')}, {item.valid} valid, "
+            f"{item.invalid} invalid\n"
+        )
     verdict = "OK" if result.ok else "FAILED"
     stream.write(
         f"{verdict}: {plural(s['rows'], 'row')}, {s['valid']} valid, {s['invalid']} invalid; "

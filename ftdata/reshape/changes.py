@@ -34,9 +34,15 @@ class Change:
 
     def to_dict(self, source: str, unit: str = "line") -> dict[str, Any]:
         """The change as its log line (``unit`` is ``line``, or ``row`` for a table); values cut."""
-        return {"source": source, unit: self.line, "code": self.code, "fix": self.fix,
-                "pointer": self.pointer, "before": shown(self.before),
-                "after": shown(self.after)}
+        return {
+            "source": source,
+            unit: self.line,
+            "code": self.code,
+            "fix": self.fix,
+            "pointer": self.pointer,
+            "before": shown(self.before),
+            "after": shown(self.after),
+        }
 
 
 def shown(value: Any) -> Any:

@@ -57,13 +57,20 @@ def convert(
         if format is None and renames:
             format, reason = "columns", "no known format; keys renamed by the mapping"
         if format is None:
-            raise UsageError(f"{source}: cannot tell the format ({reason}); pass --from "
-                             f"{'|'.join(FORMATS)}")
+            raise UsageError(
+                f"{source}: cannot tell the format ({reason}); pass --from {'|'.join(FORMATS)}"
+            )
         detected = f"{format} ({reason})"
-    rewrite = rewrite_for(format, renames=renames, roles=roles, template=template,
-                          template_no_input=template_no_input)
-    options = Options(profile=profile, model=model, context_length=context_length,
-                      dry_run=dry_run, max_line_bytes=max_line_bytes)
+    rewrite = rewrite_for(
+        format, renames=renames, roles=roles, template=template, template_no_input=template_no_input
+    )
+    options = Options(
+        profile=profile,
+        model=model,
+        context_length=context_length,
+        dry_run=dry_run,
+        max_line_bytes=max_line_bytes,
+    )
     targets = Targets.beside(source, out, rejects, change_log, dry_run=dry_run)
     summary = run(source, rewrite, options, targets, on_change)
     validation = None if dry_run else validate_output(targets, options, summary.task)

@@ -46,15 +46,22 @@ def fix(
     """
     source = str(source)
     codes = chosen_fixes(fixes, unsafe_fixes)
-    context = FixContext(profile=profile or "databricks",
-                         system_rejected="TK001" in codes and _rejects_system(model))
-    options = Options(profile=profile, model=model, context_length=context_length,
-                      dry_run=dry_run, max_line_bytes=max_line_bytes)
+    context = FixContext(
+        profile=profile or "databricks", system_rejected="TK001" in codes and _rejects_system(model)
+    )
+    options = Options(
+        profile=profile,
+        model=model,
+        context_length=context_length,
+        dry_run=dry_run,
+        max_line_bytes=max_line_bytes,
+    )
     targets = Targets.beside(source, out, rejects, change_log, dry_run=dry_run)
     summary = run(source, _rewrite(codes, context), options, targets, on_change)
     validation = None if dry_run else validate_output(targets, options, summary.task)
-    return RewriteResult("fix", summary, targets, options, format=",".join(codes),
-                         validation=validation)
+    return RewriteResult(
+        "fix", summary, targets, options, format=",".join(codes), validation=validation
+    )
 
 
 def chosen_fixes(selectors: Iterable[str] | None, unsafe: bool) -> tuple[str, ...]:
@@ -84,8 +91,9 @@ def _rewrite(codes: tuple[str, ...], context: FixContext) -> Rewrite:
         if "DS002" in codes:
             first = seen.setdefault(_digest(draft.example), line)
             if first != line:
-                return Rewritten(draft.example, draft.changes,
-                                 [("DS002", f"duplicate of line {first}")])
+                return Rewritten(
+                    draft.example, draft.changes, [("DS002", f"duplicate of line {first}")]
+                )
         return Rewritten(draft.example, draft.changes)
 
     return rewrite
@@ -106,8 +114,11 @@ def _rejects_system(model: str | None) -> bool:
     from ftdata.tokens.chat_template import TemplateRenderError
     from ftdata.tokens.stage import TokenSettings, TokenStage
 
-    probe = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"},
-             {"role": "assistant", "content": "a"}]
+    probe = [
+        {"role": "system", "content": "s"},
+        {"role": "user", "content": "u"},
+        {"role": "assistant", "content": "a"},
+    ]
     try:
         TokenStage(TokenSettings(model=model)).template.render(probe)
     except TemplateRenderError:

@@ -15,8 +15,15 @@ from dataclasses import dataclass
 
 from ftdata.findings import pointer
 from ftdata.reshape.changes import Change
-from ftdata.rules.context import (CHAT_KEYS, INSTRUCTION_KEYS, MESSAGE_KEYS, RESPONSE_KEYS,
-                                  CheckContext, classify, is_blank)
+from ftdata.rules.context import (
+    CHAT_KEYS,
+    INSTRUCTION_KEYS,
+    MESSAGE_KEYS,
+    RESPONSE_KEYS,
+    CheckContext,
+    classify,
+    is_blank,
+)
 
 #: What joins two merged messages (CH009) and a folded system message to its user turn (TK001).
 JOIN = "\n\n"
@@ -59,8 +66,9 @@ def extra_message_keys(draft: Draft, ctx: FixContext) -> None:
     for index, message in enumerate(_messages(draft) or ()):
         if isinstance(message, dict) and MESSAGE_KEYS <= message.keys():
             for key in sorted(message.keys() - MESSAGE_KEYS, key=str):
-                draft.change("CH005", "drop-key", pointer("messages", index, key),
-                             message.pop(key), None)
+                draft.change(
+                    "CH005", "drop-key", pointer("messages", index, key), message.pop(key), None
+                )
 
 
 def role_spelling(draft: Draft, ctx: FixContext) -> None:
@@ -70,8 +78,9 @@ def role_spelling(draft: Draft, ctx: FixContext) -> None:
         role = message.get("role") if isinstance(message, dict) else None
         if isinstance(role, str) and role not in allowed and role.strip().lower() in allowed:
             message["role"] = role.strip().lower()
-            draft.change("CH006", "respell-role", pointer("messages", index, "role"), role,
-                         message["role"])
+            draft.change(
+                "CH006", "respell-role", pointer("messages", index, "role"), role, message["role"]
+            )
 
 
 def merge_repeated_roles(draft: Draft, ctx: FixContext) -> None:
@@ -80,12 +89,22 @@ def merge_repeated_roles(draft: Draft, ctx: FixContext) -> None:
     index = 1
     while messages is not None and index < len(messages):
         before, this = messages[index - 1], messages[index]
-        if (isinstance(before, dict) and isinstance(this, dict)
-                and isinstance(before.get("role"), str) and before.get("role") == this.get("role")
-                and isinstance(before.get("content"), str) and isinstance(this.get("content"), str)):
+        if (
+            isinstance(before, dict)
+            and isinstance(this, dict)
+            and isinstance(before.get("role"), str)
+            and before.get("role") == this.get("role")
+            and isinstance(before.get("content"), str)
+            and isinstance(this.get("content"), str)
+        ):
             merged = before["content"] + JOIN + this["content"]
-            draft.change("CH009", "merge-messages", pointer("messages", index - 1, "content"),
-                         before["content"], merged)
+            draft.change(
+                "CH009",
+                "merge-messages",
+                pointer("messages", index - 1, "content"),
+                before["content"],
+                merged,
+            )
             draft.change("CH009", "merge-messages", pointer("messages", index), this, None)
             before["content"] = merged
             del messages[index]
@@ -96,11 +115,20 @@ def merge_repeated_roles(draft: Draft, ctx: FixContext) -> None:
 def trailing_user(draft: Draft, ctx: FixContext) -> None:
     """CH011 (opt-in): drop user messages after the last assistant reply."""
     messages = _messages(draft)
-    while (messages and len(messages) > 2 and isinstance(messages[-1], dict)
-           and messages[-1].get("role") == "user"
-           and any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)):
-        draft.change("CH011", "drop-trailing-user", pointer("messages", len(messages) - 1),
-                     messages.pop(), None)
+    while (
+        messages
+        and len(messages) > 2
+        and isinstance(messages[-1], dict)
+        and messages[-1].get("role") == "user"
+        and any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages)
+    ):
+        draft.change(
+            "CH011",
+            "drop-trailing-user",
+            pointer("messages", len(messages) - 1),
+            messages.pop(),
+            None,
+        )
 
 
 def empty_final_reply(draft: Draft, ctx: FixContext) -> None:
@@ -115,8 +143,12 @@ def empty_messages(draft: Draft, ctx: FixContext) -> None:
     """CH013 (opt-in): an empty first system message is removed; other empty messages drop the example."""
     messages = _messages(draft) or []
     first = messages[0] if messages else None
-    if (isinstance(first, dict) and first.get("role") == "system" and is_blank(first.get("content"))
-            and len(messages) > 2):
+    if (
+        isinstance(first, dict)
+        and first.get("role") == "system"
+        and is_blank(first.get("content"))
+        and len(messages) > 2
+    ):
         draft.change("CH013", "drop-empty-system", "/messages/0", messages.pop(0), None)
     if any(isinstance(m, dict) and is_blank(m.get("content")) for m in messages[:-1]):
         draft.dropped.append(("CH013", "a message is empty"))
@@ -156,9 +188,14 @@ def fold_system(draft: Draft, ctx: FixContext) -> None:
     if not ctx.system_rejected or not messages or len(messages) < 3:
         return
     system, user = messages[0], messages[1]
-    if (isinstance(system, dict) and isinstance(user, dict) and system.get("role") == "system"
-            and user.get("role") == "user" and isinstance(system.get("content"), str)
-            and isinstance(user.get("content"), str)):
+    if (
+        isinstance(system, dict)
+        and isinstance(user, dict)
+        and system.get("role") == "system"
+        and user.get("role") == "user"
+        and isinstance(system.get("content"), str)
+        and isinstance(user.get("content"), str)
+    ):
         folded = system["content"] + JOIN + user["content"]
         draft.change("TK001", "fold-system", "/messages/1/content", user["content"], folded)
         draft.change("TK001", "fold-system", "/messages/0", system, None)
@@ -169,9 +206,16 @@ def fold_system(draft: Draft, ctx: FixContext) -> None:
 Fixer = Callable[[Draft, FixContext], None]
 #: The per-example fixes by rule code, applied in this order.
 FIXERS: dict[str, Fixer] = {
-    "CH005": extra_message_keys, "CH006": role_spelling, "CH009": merge_repeated_roles,
-    "CH011": trailing_user, "CH012": empty_final_reply, "CH013": empty_messages,
-    "PR004": empty_fields, "PR005": blank_fields, "SC003": extra_keys, "TK001": fold_system,
+    "CH005": extra_message_keys,
+    "CH006": role_spelling,
+    "CH009": merge_repeated_roles,
+    "CH011": trailing_user,
+    "CH012": empty_final_reply,
+    "CH013": empty_messages,
+    "PR004": empty_fields,
+    "PR005": blank_fields,
+    "SC003": extra_keys,
+    "TK001": fold_system,
 }
 #: Fixes applied outside the per-example fixers (reading and writing).
 STREAM_FIXES = ("DS002", "LD010")

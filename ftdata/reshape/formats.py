@@ -28,8 +28,14 @@ from ftdata.rules.context import CHAT_KEYS, INSTRUCTION_KEYS, MESSAGE_KEYS, clas
 FORMATS = ("sharegpt", "alpaca", "openai", "columns")
 
 #: ShareGPT speakers and the roles they become (matched after strip() and lower()).
-SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-                  "chatgpt": "assistant", "system": "system"}
+SHAREGPT_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "chatgpt": "assistant",
+    "system": "system",
+}
 #: The Alpaca prompt when ``input`` holds text, and when it is empty or absent.
 ALPACA_TEMPLATE = "{instruction}\n\n{input}"
 ALPACA_TEMPLATE_NO_INPUT = "{instruction}"
@@ -38,9 +44,14 @@ _PLACEHOLDER = re.compile(r"\{(instruction|input)\}")
 OPENAI_DROPPED = ("name", "weight")
 
 
-def rewrite_for(fmt: str, *, renames: Mapping[str, str] | None = None,
-                roles: Mapping[str, str] | None = None, template: str | None = None,
-                template_no_input: str | None = None) -> Rewrite:
+def rewrite_for(
+    fmt: str,
+    *,
+    renames: Mapping[str, str] | None = None,
+    roles: Mapping[str, str] | None = None,
+    template: str | None = None,
+    template_no_input: str | None = None,
+) -> Rewrite:
     """The rewrite of one example of format ``fmt`` (one of :data:`FORMATS`)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -49,8 +60,10 @@ def rewrite_for(fmt: str, *, renames: Mapping[str, str] | None = None,
         table = {**SHAREGPT_ROLES, **{k.strip().lower(): v for k, v in (roles or {}).items()}}
         body = lambda ex, n: sharegpt(ex, n, table)  # noqa: E731
     elif fmt == "alpaca":
-        templates = (_template(template, ALPACA_TEMPLATE),
-                     _template(template_no_input, ALPACA_TEMPLATE_NO_INPUT))
+        templates = (
+            _template(template, ALPACA_TEMPLATE),
+            _template(template_no_input, ALPACA_TEMPLATE_NO_INPUT),
+        )
         body = lambda ex, n: alpaca(ex, n, *templates)  # noqa: E731
     elif fmt == "openai":
         body = openai
@@ -131,8 +144,16 @@ def sharegpt(example: dict, number: int, roles: Mapping[str, str]) -> Rewritten:
             refused.append(("CH004", f"{where} has no 'value'"))
             continue
         for key in sorted(turn.keys() - {"from", "value"}, key=str):
-            changes.append(Change(number, "CH005", "drop-key", pointer("conversations", index, key),
-                                  turn[key], None))
+            changes.append(
+                Change(
+                    number,
+                    "CH005",
+                    "drop-key",
+                    pointer("conversations", index, key),
+                    turn[key],
+                    None,
+                )
+            )
         messages.append({"role": role, "content": turn["value"]})
     if refused:
         return Rewritten(None, refused=refused)
@@ -146,15 +167,30 @@ def alpaca(example: dict, number: int, template: str, template_no_input: str) ->
     """``{"instruction", "input", "output"}`` -> ``{"prompt", "response"}`` by the template."""
     instruction, extra = example.get("instruction"), example.get("input")
     if not isinstance(instruction, str):
-        return Rewritten(None, refused=[("PR002" if instruction is None else "PR003",
-                                         "'instruction' is missing or not a string")])
+        return Rewritten(
+            None,
+            refused=[
+                (
+                    "PR002" if instruction is None else "PR003",
+                    "'instruction' is missing or not a string",
+                )
+            ],
+        )
     if extra is not None and not isinstance(extra, str):
         return Rewritten(None, refused=[("PR003", "'input' is not a string")])
     values = {"instruction": instruction, "input": extra or ""}
     chosen = template if values["input"].strip() else template_no_input
     prompt = _PLACEHOLDER.sub(lambda m: values[m.group(1)], chosen)
-    changes = [Change(number, None, "alpaca-prompt", "/instruction",
-                      {"instruction": instruction, "input": extra}, prompt)]
+    changes = [
+        Change(
+            number,
+            None,
+            "alpaca-prompt",
+            "/instruction",
+            {"instruction": instruction, "input": extra},
+            prompt,
+        )
+    ]
     converted = {"prompt": prompt}
     if "output" in example:
         converted["response"] = example["output"]
@@ -181,8 +217,10 @@ def openai(example: dict, number: int) -> Rewritten:
         return Rewritten(example)  # CH001 for the checker to report
     changes: list = []
     refused: list = []
-    converted = [_openai_message(m, i, i == len(messages) - 1, number, changes, refused)
-                 for i, m in enumerate(messages)]
+    converted = [
+        _openai_message(m, i, i == len(messages) - 1, number, changes, refused)
+        for i, m in enumerate(messages)
+    ]
     if refused:
         return Rewritten(None, refused=refused)
     rest = {k: v for k, v in example.items() if k != "messages"}
@@ -196,8 +234,16 @@ def _openai_message(message, index: int, last: bool, number: int, changes: list,
     message = dict(message)
     if message.get("role") == "developer":
         message["role"] = "system"
-        changes.append(Change(number, "CH006", "developer-to-system",
-                              pointer("messages", index, "role"), "developer", "system"))
+        changes.append(
+            Change(
+                number,
+                "CH006",
+                "developer-to-system",
+                pointer("messages", index, "role"),
+                "developer",
+                "system",
+            )
+        )
     if message.get("role") in ("tool", "function"):
         refused.append(("CH006", f"a {message['role']!r} message: tool turns are not trained"))
     for key in ("tool_calls", "function_call"):
@@ -206,8 +252,11 @@ def _openai_message(message, index: int, last: bool, number: int, changes: list,
     if last and message.get("weight") == 0:
         refused.append(("CH005", "weight 0 on the final message: the service would train on it"))
     for key in sorted(message.keys() - MESSAGE_KEYS, key=str):
-        changes.append(Change(number, "CH005", "drop-key", pointer("messages", index, key),
-                              message.pop(key), None))
+        changes.append(
+            Change(
+                number, "CH005", "drop-key", pointer("messages", index, key), message.pop(key), None
+            )
+        )
     return message
 
 

@@ -28,8 +28,15 @@ class Targets:
     changes: Path
 
     @classmethod
-    def beside(cls, source: str, out: str | os.PathLike, rejects=None, changes=None,
-               *, dry_run: bool = False) -> Targets:
+    def beside(
+        cls,
+        source: str,
+        out: str | os.PathLike,
+        rejects=None,
+        changes=None,
+        *,
+        dry_run: bool = False,
+    ) -> Targets:
         """Targets for ``out``, by default ``NAME.rejects.jsonl`` and ``NAME.changes.jsonl`` beside it.
 
         Raises ``UsageError`` when a target is the source or two targets coincide,
@@ -37,23 +44,30 @@ class Targets:
         """
         out = Path(out)
         stem = out.name[: -len(".jsonl")] if out.name.endswith(".jsonl") else out.name
-        targets = cls(out, Path(rejects or out.with_name(f"{stem}.rejects.jsonl")),
-                      Path(changes or out.with_name(f"{stem}.changes.jsonl")))
+        targets = cls(
+            out,
+            Path(rejects or out.with_name(f"{stem}.rejects.jsonl")),
+            Path(changes or out.with_name(f"{stem}.changes.jsonl")),
+        )
         targets._check(source, dry_run)
         return targets
 
     def _check(self, source: str, dry_run: bool) -> None:
         paths = (self.out, self.rejects, self.changes)
         if len({_resolved(p) for p in paths}) != 3:
-            raise UsageError("the output, rejects and change-log files must be three different files")
+            raise UsageError(
+                "the output, rejects and change-log files must be three different files"
+            )
         for path in paths:
             if source != "-" and _resolved(path) == _resolved(Path(source)):
                 raise UsageError(f"{path} is the input; ftdata never rewrites its input in place")
             if dry_run:
                 continue
             if path.exists() or path.is_symlink():
-                raise UsageError(f"{path} exists; ftdata writes only new files (remove it or "
-                                 "choose another name)")
+                raise UsageError(
+                    f"{path} exists; ftdata writes only new files (remove it or "
+                    "choose another name)"
+                )
             if not path.parent.is_dir():
                 raise UsageError(f"{path}: the folder {path.parent} does not exist")
 

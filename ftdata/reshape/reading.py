@@ -45,13 +45,15 @@ def open_input(source: str):
     if len(found) == 1 and found[0].kind not in ("jsonl", "text"):
         return found[0]
     if not os.path.isfile(source):
-        raise UsageError(f"{source}: a folder that is not a Delta or Parquet table; "
-                         "give one JSONL file or table")
+        raise UsageError(
+            f"{source}: a folder that is not a Delta or Parquet table; give one JSONL file or table"
+        )
     return None
 
 
-def items(source: str, table, max_line_bytes: int,
-          log: Callable[[list[Change]], None]) -> Iterator[Item]:
+def items(
+    source: str, table, max_line_bytes: int, log: Callable[[list[Change]], None]
+) -> Iterator[Item]:
     """The items of a table (when ``table`` is given) or of the JSONL file ``source``."""
     if table is not None:
         return table_items(table)
@@ -68,8 +70,9 @@ def table_items(table) -> Iterator[Item]:
             yield Item(batch.positions[index], value, None, where=where)
 
 
-def jsonl_items(source: str, max_line_bytes: int,
-                log: Callable[[list[Change]], None]) -> Iterator[Item]:
+def jsonl_items(
+    source: str, max_line_bytes: int, log: Callable[[list[Change]], None]
+) -> Iterator[Item]:
     """The non-blank lines of a JSONL file as items; blank lines go to ``log`` as LD009 changes."""
     try:
         with open_binary(source) as stream:
@@ -103,7 +106,7 @@ def _normalise(number: int, data: bytes) -> tuple[bytes, list[Change]]:
     """Strip a leading byte-order mark and a CR before the newline, logging each."""
     changes = []
     if number == 1 and data.startswith(BOM):
-        data = data[len(BOM):]
+        data = data[len(BOM) :]
         changes.append(Change(number, "LD010", "remove-byte-order-mark", "", "\ufeff", ""))
     if data.endswith(b"\r"):
         data = data[:-1]

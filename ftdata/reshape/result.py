@@ -39,18 +39,29 @@ class RewriteResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain values, as the command prints it with ``--format json``."""
-        data: dict[str, Any] = {"command": self.command, "format": self.format,
-                                "detected": self.detected, "dry_run": self.options.dry_run,
-                                **self.summary.to_dict()}
+        data: dict[str, Any] = {
+            "command": self.command,
+            "format": self.format,
+            "detected": self.detected,
+            "dry_run": self.options.dry_run,
+            **self.summary.to_dict(),
+        }
         if self.targets is not None and not self.options.dry_run:
-            data.update(out=str(self.targets.out), rejects=str(self.targets.rejects),
-                        change_log=str(self.targets.changes))
+            data.update(
+                out=str(self.targets.out),
+                rejects=str(self.targets.rejects),
+                change_log=str(self.targets.changes),
+            )
         if self.validation is not None:
             summary = self.validation.summary
-            data["validation"] = {"ok": self.validation.ok, "model": self.options.model,
-                                  "profile": self.options.profile or "databricks",
-                                  "errors": summary["errors"], "warnings": summary["warnings"],
-                                  "by_code": summary["by_code"]}
+            data["validation"] = {
+                "ok": self.validation.ok,
+                "model": self.options.model,
+                "profile": self.options.profile or "databricks",
+                "errors": summary["errors"],
+                "warnings": summary["warnings"],
+                "by_code": summary["by_code"],
+            }
         return data
 
 
@@ -58,6 +69,10 @@ def validate_output(targets: Targets, options: Options, task: str | None):
     """``ftdata.validate`` of the written output, under the run's profile and model."""
     from ftdata.api import validate
 
-    return validate(str(targets.out), task=task, profile=options.profile, model=options.model,
-                    context_length=options.context_length)
-
+    return validate(
+        str(targets.out),
+        task=task,
+        profile=options.profile,
+        model=options.model,
+        context_length=options.context_length,
+    )

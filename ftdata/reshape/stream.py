@@ -63,17 +63,28 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain values (codes sorted)."""
-        return {"source": self.source, "task": self.task, "examples_in": self.examples_in,
-                "written": self.written, "rejected": self.rejected,
-                "changes_by_code": dict(sorted(self.changes.items())),
-                "rejected_by_code": dict(sorted(self.rejected_by_code.items()))}
+        return {
+            "source": self.source,
+            "task": self.task,
+            "examples_in": self.examples_in,
+            "written": self.written,
+            "rejected": self.rejected,
+            "changes_by_code": dict(sorted(self.changes.items())),
+            "rejected_by_code": dict(sorted(self.rejected_by_code.items())),
+        }
 
 
 class Run:
     """One pass over ``source``: every example ends written or rejected."""
 
-    def __init__(self, source: str, rewrite: Rewrite, options: Options,
-                 writers: Writers | None, on_change: Callable[[dict], None] | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        rewrite: Rewrite,
+        options: Options,
+        writers: Writers | None,
+        on_change: Callable[[dict], None] | None = None,
+    ) -> None:
         self.source, self.rewrite, self.options = source, rewrite, options
         self.writers, self.on_change = writers, on_change
         self.summary = Summary(source)
@@ -89,9 +100,15 @@ class Run:
         from ftdata.api import validate
 
         # DS002 is left to the fix that drops duplicates; the run keeps no example in memory.
-        validate(self._examples(), profile=self.options.profile, model=self.options.model,
-                 context_length=self.options.context_length, ignore=("DS002",),
-                 keep_per_code=1, on_row=self._verdict)
+        validate(
+            self._examples(),
+            profile=self.options.profile,
+            model=self.options.model,
+            context_length=self.options.context_length,
+            ignore=("DS002",),
+            keep_per_code=1,
+            on_row=self._verdict,
+        )
         for entry in self._pending.values():  # never expected: a row the checker did not report
             entry[1] = self._rejected(entry[0], ["FT900"], None)
         self._pending.clear()
@@ -154,8 +171,12 @@ class Run:
         """Count a rejected example; return its record for the rejects file."""
         self.summary.rejected += 1
         self.summary.rejected_by_code.update(set(codes))
-        record: dict[str, Any] = {"source": self.source, self.unit: item.position, **item.where,
-                                  "codes": codes}
+        record: dict[str, Any] = {
+            "source": self.source,
+            self.unit: item.position,
+            **item.where,
+            "codes": codes,
+        }
         if example is not None:
             record["example"] = example
         elif item.text is not None:
@@ -180,8 +201,13 @@ class Run:
                 self.on_change(record)
 
 
-def run(source: str, rewrite: Rewrite, options: Options, targets: Targets | None,
-        on_change: Callable[[dict], None] | None = None) -> Summary:
+def run(
+    source: str,
+    rewrite: Rewrite,
+    options: Options,
+    targets: Targets | None,
+    on_change: Callable[[dict], None] | None = None,
+) -> Summary:
     """Run one rewrite; write and publish the files unless ``options.dry_run``."""
     writers = None if options.dry_run or targets is None else Writers(targets)
     try:

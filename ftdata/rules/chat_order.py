@@ -72,7 +72,10 @@ def starts_with_assistant(example: dict, ctx: CheckContext) -> Iterator[Violatio
     roles = roles_of(example)
     first = next(((i, r) for i, r in roles if r != "system"), None)
     if first and first[1] == "assistant":
-        yield pointer("messages", first[0], "role"), "the first non-system message is from the assistant"
+        yield (
+            pointer("messages", first[0], "role"),
+            "the first non-system message is from the assistant",
+        )
 
 
 @rule(
@@ -125,8 +128,10 @@ def empty_final_response(example: dict, ctx: CheckContext) -> Iterator[Violation
         return
     last = messages[-1]
     if last.get("role") == "assistant" and is_blank(last.get("content")):
-        yield (pointer("messages", len(messages) - 1, "content"),
-               "the final assistant reply is empty; training learns only its end-of-turn token")
+        yield (
+            pointer("messages", len(messages) - 1, "content"),
+            "the final assistant reply is empty; training learns only its end-of-turn token",
+        )
 
 
 @rule(

@@ -23,7 +23,11 @@ from ftdata.rules.registry import declare
 CHAT = ("chat",)
 
 MIXED_CONTENT = declare(
-    "CH015", "mixed-content-types", severity="error", tasks=CHAT, profiles=("llm-foundry",),
+    "CH015",
+    "mixed-content-types",
+    severity="error",
+    tasks=CHAT,
+    profiles=("llm-foundry",),
     hint="Use one shape for every content in the file: all strings (join the text parts) "
     "or all lists of parts.",
     doc="""The file mixes string contents and lists of content parts, which training cannot load.
@@ -37,7 +41,10 @@ MIXED_CONTENT = declare(
     Good: ``"content": "Hi"`` on every line""",
 )
 PART_KEYS_DIFFER = declare(
-    "CH016", "content-part-keys-differ", severity="warning", tasks=CHAT,
+    "CH016",
+    "content-part-keys-differ",
+    severity="warning",
+    tasks=CHAT,
     profiles=("llm-foundry",),
     hint="Give every content part the same keys (e.g. always {type, text}).",
     doc="""Content parts in the file have different key sets; loading pads the missing keys with null.
@@ -90,14 +97,26 @@ class ContentShapes:
     def findings(self):
         """``(rule, message)`` pairs about the whole file."""
         if self.first_string is not None and self.first_list is not None:
-            yield MIXED_CONTENT, (f"line {self.first_string} has string content and line "
-                                  f"{self.first_list} a list of parts; the file cannot be "
-                                  "loaded with both")
+            yield (
+                MIXED_CONTENT,
+                (
+                    f"line {self.first_string} has string content and line "
+                    f"{self.first_list} a list of parts; the file cannot be "
+                    "loaded with both"
+                ),
+            )
         if len(self.key_sets) > 1:
-            shown = [f"{{{_keys(keys)}}} (line {line})"
-                     for keys, line in sorted(self.key_sets.items(), key=lambda kv: kv[1])[:3]]
+            shown = [
+                f"{{{_keys(keys)}}} (line {line})"
+                for keys, line in sorted(self.key_sets.items(), key=lambda kv: kv[1])[:3]
+            ]
             more = len(self.key_sets) - len(shown)
             tail = f" and {more} more" if more > 0 else ""
-            yield PART_KEYS_DIFFER, (f"content parts have {len(self.key_sets)} key sets: "
-                                     f"{', '.join(shown)}{tail}; loading fills the missing keys "
-                                     "with null")
+            yield (
+                PART_KEYS_DIFFER,
+                (
+                    f"content parts have {len(self.key_sets)} key sets: "
+                    f"{', '.join(shown)}{tail}; loading fills the missing keys "
+                    "with null"
+                ),
+            )

@@ -7,7 +7,10 @@ from ftdata.rules.registry import declare
 ALL = ("chat", "instruction", "pretraining")
 
 EMPTY_INPUT = declare(
-    "DS001", "empty-input", severity="error", tasks=ALL,
+    "DS001",
+    "empty-input",
+    severity="error",
+    tasks=ALL,
     hint="Point ftdata at the files that hold the training data.",
     doc="""The input holds no examples at all.
 
@@ -15,7 +18,10 @@ EMPTY_INPUT = declare(
     Good: at least one example""",
 )
 DUPLICATE = declare(
-    "DS002", "duplicate-example", severity="warning", tasks=ALL,
+    "DS002",
+    "duplicate-example",
+    severity="warning",
+    tasks=ALL,
     hint="Remove exact duplicates; they overweight those examples in training.",
     doc="""The example is an exact copy of an earlier one (the message names the first copy).
 
@@ -24,7 +30,10 @@ DUPLICATE = declare(
     fix="safe",
 )
 NO_VALID = declare(
-    "DS003", "no-valid-examples", severity="error", tasks=ALL,
+    "DS003",
+    "no-valid-examples",
+    severity="error",
+    tasks=ALL,
     hint="Fix the errors reported above; training needs at least one valid example.",
     doc="""Every example has an error, so training would have nothing to learn from.
 
@@ -32,7 +41,10 @@ NO_VALID = declare(
     Good: a file with valid examples""",
 )
 TOO_FEW_TOKENS = declare(
-    "DS004", "too-few-tokens", severity="error", tasks=("chat", "instruction"),
+    "DS004",
+    "too-few-tokens",
+    severity="error",
+    tasks=("chat", "instruction"),
     hint="Add examples: fine-tuning needs at least one full context length of tokens.",
     doc="""Chat and instruction data need at least one full context length of tokens in total.
 
@@ -40,7 +52,10 @@ TOO_FEW_TOKENS = declare(
     Good: at least 4,096 tokens (far more in practice)""",
 )
 SMALL_CORPUS = declare(
-    "DS005", "small-pretraining-corpus", severity="warning", tasks=("pretraining",),
+    "DS005",
+    "small-pretraining-corpus",
+    severity="warning",
+    tasks=("pretraining",),
     hint="Continued pre-training is recommended with at least 1.5M tokens.",
     doc="""The continued pre-training corpus has fewer than 1.5M tokens.
 
@@ -48,7 +63,10 @@ SMALL_CORPUS = declare(
     Good: 1.5M tokens or more""",
 )
 TOO_MANY_TOKENS = declare(
-    "DS006", "too-many-tokens", severity="error", tasks=ALL,
+    "DS006",
+    "too-many-tokens",
+    severity="error",
+    tasks=ALL,
     hint="Sample the data down: datasets of 10B tokens or more are not supported.",
     doc="""The dataset has 10B tokens or more, which the service does not support.
 
@@ -56,7 +74,10 @@ TOO_MANY_TOKENS = declare(
     Good: under 10B tokens""",
 )
 ALL_DROPPED = declare(
-    "DS007", "all-examples-dropped", severity="error", tasks=("chat", "instruction"),
+    "DS007",
+    "all-examples-dropped",
+    severity="error",
+    tasks=("chat", "instruction"),
     hint="Fill in empty prompts/responses, shorten prompts or raise the context length; "
     "training would have no valid sample.",
     doc="""Every valid example would be dropped by training, so training fails.
@@ -69,7 +90,10 @@ ALL_DROPPED = declare(
     Good: at least one example with trainable tokens inside the window""",
 )
 DEPRECATED_MODEL = declare(
-    "DS008", "deprecated-model", severity="warning", tasks=ALL,
+    "DS008",
+    "deprecated-model",
+    severity="warning",
+    tasks=ALL,
     hint="Move to the successor model named in the message.",
     doc="""The chosen model is deprecated by the service.
 
@@ -77,7 +101,10 @@ DEPRECATED_MODEL = declare(
     Good: ``--model meta-llama/Meta-Llama-3.1-8B-Instruct``""",
 )
 EVAL_IN_TRAIN = declare(
-    "DS009", "eval-in-train", severity="warning", tasks=("chat", "instruction"),
+    "DS009",
+    "eval-in-train",
+    severity="warning",
+    tasks=("chat", "instruction"),
     hint="Remove the example from one side, or split by prompt, so eval measures unseen data.",
     doc="""An eval example's prompt also occurs in train (``ftdata prepare --eval-fraction``).
 
@@ -88,7 +115,10 @@ EVAL_IN_TRAIN = declare(
     Good: every eval prompt is absent from train""",
 )
 NOTHING_WRITTEN = declare(
-    "DS010", "nothing-written", severity="error", tasks=ALL,
+    "DS010",
+    "nothing-written",
+    severity="error",
+    tasks=ALL,
     hint="Fix the errors that left every example out; for a short pre-training corpus use "
     "--pad-last-window or a smaller --context-length (--allow-empty publishes it anyway).",
     doc="""``ftdata prepare`` could write no example, so it published nothing.

@@ -5,7 +5,10 @@ from __future__ import annotations
 from ftdata.rules.registry import declare
 
 RULE_CRASHED = declare(
-    "FT900", "rule-crashed", severity="error", tasks=("chat", "instruction", "pretraining"),
+    "FT900",
+    "rule-crashed",
+    severity="error",
+    tasks=("chat", "instruction", "pretraining"),
     hint="This is a bug in ftdata; please report it with the example that triggered it.",
     doc="""A rule raised an exception on an example; the example could not be fully checked.
 

@@ -11,7 +11,10 @@ from ftdata.rules.registry import declare
 JSONL = ("chat", "instruction")
 
 INVALID_JSON = declare(
-    "LD001", "invalid-json", severity="error", tasks=JSONL,
+    "LD001",
+    "invalid-json",
+    severity="error",
+    tasks=JSONL,
     hint="Write one complete JSON object per line; check quotes, commas and brackets.",
     doc="""The line is not valid JSON.
 
@@ -19,7 +22,10 @@ INVALID_JSON = declare(
     Good: ``{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}``""",
 )
 NOT_OBJECT = declare(
-    "LD002", "line-not-object", severity="error", tasks=JSONL,
+    "LD002",
+    "line-not-object",
+    severity="error",
+    tasks=JSONL,
     hint="Each line must be one JSON object, not an array, string or number.",
     doc="""The line is valid JSON but not an object.
 
@@ -27,7 +33,10 @@ NOT_OBJECT = declare(
     Good: ``{"messages": [{"role": "user", "content": "hi"}, ...]}``""",
 )
 INVALID_UTF8 = declare(
-    "LD003", "invalid-utf8", severity="error", tasks=JSONL,
+    "LD003",
+    "invalid-utf8",
+    severity="error",
+    tasks=JSONL,
     hint="Re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8).",
     doc="""The line contains bytes that are not valid UTF-8.
 
@@ -35,7 +44,10 @@ INVALID_UTF8 = declare(
     Good: the same line saved as UTF-8 (``café``)""",
 )
 TRUNCATED = declare(
-    "LD004", "truncated-last-line", severity="error", tasks=JSONL,
+    "LD004",
+    "truncated-last-line",
+    severity="error",
+    tasks=JSONL,
     hint="The file seems cut off; re-export or re-copy it completely.",
     doc="""The last line has no newline and does not parse: the file was cut short.
 
@@ -43,7 +55,10 @@ TRUNCATED = declare(
     Good: a file whose last line is a complete object""",
 )
 NON_JSON_NUMBER = declare(
-    "LD005", "nan-or-infinity", severity="error", tasks=JSONL,
+    "LD005",
+    "nan-or-infinity",
+    severity="error",
+    tasks=JSONL,
     hint="Replace NaN/Infinity with null or a string; they are not JSON.",
     doc="""The line uses ``NaN`` or ``Infinity``, which JSON does not allow.
 
@@ -51,7 +66,10 @@ NON_JSON_NUMBER = declare(
     Good: ``{"prompt": "x", "response": "y"}``""",
 )
 DUPLICATE_KEY = declare(
-    "LD006", "duplicate-key", severity="error", tasks=JSONL,
+    "LD006",
+    "duplicate-key",
+    severity="error",
+    tasks=JSONL,
     hint="Remove the repeated key; parsers silently keep only one of the values.",
     doc="""An object in the line repeats a key.
 
@@ -64,7 +82,10 @@ DUPLICATE_KEY = declare(
     Good: ``{"prompt": "b", "response": "c"}``""",
 )
 TOO_DEEP = declare(
-    "LD007", "nesting-too-deep", severity="error", tasks=JSONL,
+    "LD007",
+    "nesting-too-deep",
+    severity="error",
+    tasks=JSONL,
     hint="Flatten the structure; no fine-tuning example needs this much nesting.",
     doc="""The line nests arrays or objects too deeply to parse safely.
 
@@ -72,7 +93,10 @@ TOO_DEEP = declare(
     Good: ``{"messages": [...]}``""",
 )
 LINE_TOO_LONG = declare(
-    "LD008", "line-too-long", severity="error", tasks=JSONL,
+    "LD008",
+    "line-too-long",
+    severity="error",
+    tasks=JSONL,
     hint="Split the example or raise --max-line-bytes; no context window holds this much text.",
     doc="""The line is longer than ``--max-line-bytes`` (default 32 MiB) and was not parsed.
 
@@ -80,7 +104,10 @@ LINE_TOO_LONG = declare(
     Good: examples that fit the model's context length""",
 )
 BLANK_LINE = declare(
-    "LD009", "blank-line", severity="warning", tasks=JSONL,
+    "LD009",
+    "blank-line",
+    severity="warning",
+    tasks=JSONL,
     hint="Remove empty lines; some loaders treat them as broken examples.",
     doc="""The line is empty or white space only.
 
@@ -88,7 +115,10 @@ BLANK_LINE = declare(
     Good: one example per line, no empty lines""",
 )
 BOM = declare(
-    "LD010", "byte-order-mark", severity="warning", tasks=JSONL,
+    "LD010",
+    "byte-order-mark",
+    severity="warning",
+    tasks=JSONL,
     hint="Save the file as UTF-8 without BOM.",
     doc="""The file starts with a UTF-8 byte-order mark.
 
@@ -97,7 +127,10 @@ BOM = declare(
     fix="safe",
 )
 EMPTY_FILE = declare(
-    "LD011", "empty-file", severity="error", tasks=JSONL,
+    "LD011",
+    "empty-file",
+    severity="error",
+    tasks=JSONL,
     hint="Remove the empty file or fill it with examples.",
     doc="""The file holds no examples at all.
 
@@ -105,7 +138,10 @@ EMPTY_FILE = declare(
     Good: a file with one JSON object per line""",
 )
 UNREADABLE = declare(
-    "LD012", "unreadable-data", severity="error", tasks=("chat", "instruction", "pretraining"),
+    "LD012",
+    "unreadable-data",
+    severity="error",
+    tasks=("chat", "instruction", "pretraining"),
     hint="Check that the file is complete and that its compression matches its name.",
     doc="""Reading stopped part-way: a compressed stream is corrupt or an I/O error occurred.
 
@@ -113,7 +149,10 @@ UNREADABLE = declare(
     Good: a complete ``data.jsonl.gz``""",
 )
 ROW_COUNT_MISMATCH = declare(
-    "LD013", "row-count-mismatch", severity="error", tasks=JSONL,
+    "LD013",
+    "row-count-mismatch",
+    severity="error",
+    tasks=JSONL,
     hint="Rows were lost or added while reading; re-run, and check the table's data files.",
     doc="""The rows read from a table, or a data file's size, differ from what its Delta log says.
 
@@ -122,7 +161,10 @@ ROW_COUNT_MISMATCH = declare(
     Good: every row the log declares is read and checked""",
 )
 UNSTABLE_ROW_NUMBERS = declare(
-    "LD014", "scan-order-row-numbers", severity="info", tasks=JSONL,
+    "LD014",
+    "scan-order-row-numbers",
+    severity="info",
+    tasks=JSONL,
     hint="Pass --id-column with a unique key column so each finding names its row.",
     doc="""Rows of this table are numbered in scan order, which may differ between reads.
 
@@ -130,7 +172,10 @@ UNSTABLE_ROW_NUMBERS = declare(
     Good: ``ftdata validate table --id-column id``""",
 )
 WALKED_ONCE = declare(
-    "LD015", "read-once", severity="info", tasks=("chat", "instruction", "pretraining"),
+    "LD015",
+    "read-once",
+    severity="info",
+    tasks=("chat", "instruction", "pretraining"),
     hint="Remove the link if it was not meant to be there; each real file is read only once.",
     doc="""A folder or file reached again through a link was skipped: each real file is read once.
 
@@ -138,7 +183,10 @@ WALKED_ONCE = declare(
     Good: a folder without links back into itself""",
 )
 NOT_REGULAR_FILE = declare(
-    "LD016", "not-a-regular-file", severity="info", tasks=("chat", "instruction", "pretraining"),
+    "LD016",
+    "not-a-regular-file",
+    severity="info",
+    tasks=("chat", "instruction", "pretraining"),
     hint="Move FIFOs, devices and sockets out of the data folder; they are never read.",
     doc="""An entry in a folder is a FIFO, device or socket, not a regular file, and was skipped.
 
@@ -146,7 +194,11 @@ NOT_REGULAR_FILE = declare(
     Good: ``data/live.jsonl`` written as a regular file""",
 )
 CR_LINE_ENDS = declare(
-    "LD017", "cr-line-ends", severity="error", tasks=JSONL, profiles=("databricks",),
+    "LD017",
+    "cr-line-ends",
+    severity="error",
+    tasks=JSONL,
+    profiles=("databricks",),
     hint="Convert the line ends to LF, e.g. tr '\\r' '\\n' < in.jsonl > out.jsonl.",
     doc="""The file ends its lines with a carriage return only (CR, classic Mac line ends).
 
@@ -159,7 +211,10 @@ CR_LINE_ENDS = declare(
     Good: the same lines ended by ``\\n`` (or ``\\r\\n``)""",
 )
 NUMBER_TOO_LONG = declare(
-    "LD018", "integer-too-long", severity="error", tasks=JSONL,
+    "LD018",
+    "integer-too-long",
+    severity="error",
+    tasks=JSONL,
     hint="Write the number as a string; Python and the training loaders cannot read it as an int.",
     doc="""The line is valid JSON but holds an integer longer than Python converts (4,300 digits).
 

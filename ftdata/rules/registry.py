@@ -116,12 +116,14 @@ def declare(
     fix: str | None = None,
 ) -> Rule:
     """Register a rule whose findings are produced outside the per-example checks."""
-    return _add(code, name, severity, tasks, hint, profiles, False, None, doc=doc, drops=drops,
-                fix=fix)
+    return _add(
+        code, name, severity, tasks, hint, profiles, False, None, doc=doc, drops=drops, fix=fix
+    )
 
 
-def _add(code, name, severity, tasks, hint, profiles, structural, func, doc=None,
-         drops=None, fix=None) -> Rule:
+def _add(
+    code, name, severity, tasks, hint, profiles, structural, func, doc=None, drops=None, fix=None
+) -> Rule:
     if not CODE_PATTERN.match(code) or code[:2] not in FAMILIES:
         raise ValueError(f"rule code {code!r} is not a family prefix plus three digits")
     if fix is not None and fix not in FIX_KINDS:

@@ -70,7 +70,10 @@ def extra_keys(example: dict, ctx: CheckContext) -> Iterator[Violation]:
 TABLE_TASKS = ("chat", "instruction")
 
 MESSAGES_COLUMN_TYPE = declare(
-    "SC004", "messages-column-type", severity="error", tasks=("chat",),
+    "SC004",
+    "messages-column-type",
+    severity="error",
+    tasks=("chat",),
     hint="Store messages as array<struct<role: string, content: string>>, e.g. in Spark "
     "from_json(col, 'array<struct<role:string,content:string>>').",
     doc="""The table's ``messages`` column is not ``array<struct<role: string, content: string>>``.
@@ -79,7 +82,10 @@ MESSAGES_COLUMN_TYPE = declare(
     Good: ``messages array<struct<role: string, content: string>>``""",
 )
 MESSAGES_JSON_STRING = declare(
-    "SC005", "messages-json-string", severity="error", tasks=("chat",),
+    "SC005",
+    "messages-json-string",
+    severity="error",
+    tasks=("chat",),
     hint="Parse the column into an array of structs before training, e.g. in Spark "
     "from_json(messages, 'array<struct<role:string,content:string>>').",
     doc="""The table stores ``messages`` as a JSON string instead of an array of structs.
@@ -88,7 +94,10 @@ MESSAGES_JSON_STRING = declare(
     Good: ``messages array<struct<role: string, content: string>>``""",
 )
 COLUMN_NOT_STRING = declare(
-    "SC006", "column-not-string", severity="error", tasks=("instruction",),
+    "SC006",
+    "column-not-string",
+    severity="error",
+    tasks=("instruction",),
     hint="Cast the column to string, or --map another column onto the name.",
     doc="""A ``prompt``, ``response`` or ``completion`` column is not a string column.
 
@@ -96,7 +105,11 @@ COLUMN_NOT_STRING = declare(
     Good: ``prompt string, response string``""",
 )
 EXTRA_COLUMNS = declare(
-    "SC007", "extra-columns", severity="error", tasks=TABLE_TASKS, profiles=("databricks",),
+    "SC007",
+    "extra-columns",
+    severity="error",
+    tasks=TABLE_TASKS,
+    profiles=("databricks",),
     hint="Keep only the task's columns: --columns messages (or prompt,response), or drop the "
     "others from the table; the service exports every column.",
     doc="""The table has columns besides those of its task; the service exports every column.
@@ -105,7 +118,10 @@ EXTRA_COLUMNS = declare(
     Good: ``messages array<struct<role, content>>``""",
 )
 MISSING_COLUMNS = declare(
-    "SC008", "missing-columns", severity="error", tasks=TABLE_TASKS,
+    "SC008",
+    "missing-columns",
+    severity="error",
+    tasks=TABLE_TASKS,
     hint="Name the columns messages (chat) or prompt and response/completion (instruction), "
     "or rename them: --map prompt=question,response=answer.",
     doc="""The table lacks the columns its task needs.

@@ -10,7 +10,10 @@ from ftdata.rules.registry import declare
 PRETRAINING = ("pretraining",)
 
 NOT_UTF8 = declare(
-    "TX001", "text-not-utf8", severity="error", tasks=PRETRAINING,
+    "TX001",
+    "text-not-utf8",
+    severity="error",
+    tasks=PRETRAINING,
     hint="Re-encode the file as UTF-8; training cannot decode it.",
     doc="""The file is not valid UTF-8 (the finding names the first bad line).
 
@@ -18,7 +21,10 @@ NOT_UTF8 = declare(
     Good: ``notes.txt`` saved as UTF-8""",
 )
 EMPTY_DOCUMENT = declare(
-    "TX002", "empty-document", severity="warning", tasks=PRETRAINING,
+    "TX002",
+    "empty-document",
+    severity="warning",
+    tasks=PRETRAINING,
     hint="Remove the empty file; it adds nothing to training.",
     doc="""The file is empty or holds only white space.
 
@@ -26,7 +32,10 @@ EMPTY_DOCUMENT = declare(
     Good: a file with the document's text""",
 )
 FILE_SIZE = declare(
-    "TX003", "file-size-outside-range", severity="warning", tasks=PRETRAINING,
+    "TX003",
+    "file-size-outside-range",
+    severity="warning",
+    tasks=PRETRAINING,
     hint="Concatenate small files or split large ones into 60-256 MB files.",
     doc="""The file is outside the 60-256 MB size the service recommends (over 1 GB processes slowly).
 
@@ -34,7 +43,10 @@ FILE_SIZE = declare(
     Good: files of 60-256 MB, split on document boundaries""",
 )
 NO_TEXT_FILES = declare(
-    "TX004", "no-text-files", severity="error", tasks=PRETRAINING,
+    "TX004",
+    "no-text-files",
+    severity="error",
+    tasks=PRETRAINING,
     hint="Continued pre-training reads .txt files; put the corpus in .txt files in this folder.",
     doc="""The folder holds no ``.txt`` file at all.
 
@@ -42,7 +54,10 @@ NO_TEXT_FILES = declare(
     Good: a folder (with sub-folders) of ``.txt`` files""",
 )
 IGNORED_FILE = declare(
-    "TX005", "ignored-file", severity="info", tasks=PRETRAINING,
+    "TX005",
+    "ignored-file",
+    severity="info",
+    tasks=PRETRAINING,
     hint="Only .txt files are read; rename the file if it belongs to the corpus.",
     doc="""A file in the corpus folder is not a ``.txt`` file and is ignored.
 

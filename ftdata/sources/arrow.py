@@ -61,8 +61,9 @@ class TableSource:
         first = Batch(notes=list(self.notes))
         first.notes += schema_problems(projected, self.options.task, self.options.profile)
         yield first
-        reader = _Rows(self.options, chosen, [names[c] for c in chosen], _proof_task(projected,
-                                                                                    self.options))
+        reader = _Rows(
+            self.options, chosen, [names[c] for c in chosen], _proof_task(projected, self.options)
+        )
         for part in self.parts():
             yield from self._part(part, reader)
 
@@ -96,13 +97,15 @@ def _proof_task(schema: pa.Schema, options: TableOptions) -> str | None:
 class _Rows:
     """Turns one record batch into batches: proven-clean rows, then Python examples."""
 
-    def __init__(self, options: TableOptions, chosen: list[str], names: list[str],
-                 proof: str | None) -> None:
+    def __init__(
+        self, options: TableOptions, chosen: list[str], names: list[str], proof: str | None
+    ) -> None:
         self.options, self.chosen, self.names, self.proof = options, chosen, names, proof
         self.context = CheckContext(profile=options.profile)
 
-    def batches(self, record_batch: pa.RecordBatch, row: int,
-                context: dict[str, object]) -> Iterator[Batch]:
+    def batches(
+        self, record_batch: pa.RecordBatch, row: int, context: dict[str, object]
+    ) -> Iterator[Batch]:
         """Batches of the rows of ``record_batch``, the first of which is row ``row``."""
         data = normalise_batch(record_batch.select(self.chosen)).rename_columns(self.names)
         keys = None
@@ -125,20 +128,28 @@ class _Rows:
         clean = np.flatnonzero(mask)
         if len(clean):
             hashes = row_hashes(data, mask, self.proof) if self.options.hash_clean_rows else None
-            rows = CleanRows(self.proof, (clean + row).tolist(), hashes,
-                             [keys[i] for i in clean] if keys is not None else None)
+            rows = CleanRows(
+                self.proof,
+                (clean + row).tolist(),
+                hashes,
+                [keys[i] for i in clean] if keys is not None else None,
+            )
             yield Batch(context=context, clean=rows)
         rest = np.flatnonzero(~mask)
         step = self.options.batch_rows
         for start in range(0, len(rest), step):
-            picked = rest[start:start + step]
+            picked = rest[start : start + step]
             yield self._examples(data.take(pa.array(picked)), picked.tolist(), row, context, keys)
 
     def _examples(self, piece, picked, row, context, keys) -> Batch:
         values = piece.to_pylist()
-        return Batch(positions=[row + i for i in picked], values=values,
-                     raws=[None] * len(values), context=context,
-                     keys=[keys[i] for i in picked] if keys is not None else None)
+        return Batch(
+            positions=[row + i for i in picked],
+            values=values,
+            raws=[None] * len(values),
+            context=context,
+            keys=[keys[i] for i in picked] if keys is not None else None,
+        )
 
 
 def _guarded(part: Part, source: str) -> Iterator[pa.RecordBatch]:

@@ -34,8 +34,12 @@ from ftdata.sources.table_options import TableOptions, plan_columns
 # Reader features with no effect on what a plain Parquet read of a data file returns.
 FILE_SAFE_FEATURES = frozenset({"timestampNtz", "vacuumProtocolCheck", "v2Checkpoint"})
 # What deltalake's scan honours (its own list, plus the two it was verified on).
-SCAN_FEATURES = FILE_SAFE_FEATURES | {"columnMapping", "deletionVectors", "variantType",
-                                      "variantType-preview"}
+SCAN_FEATURES = FILE_SAFE_FEATURES | {
+    "columnMapping",
+    "deletionVectors",
+    "variantType",
+    "variantType-preview",
+}
 
 
 def is_delta_table(target: str) -> bool:
@@ -55,14 +59,33 @@ def open_delta(uri: str, options: TableOptions):
     version = table.version()
     log_notes = _check_log(uri, table, version)
     if _is_local(uri) and not features & {"columnMapping", "deletionVectors"}:
-        return TableSource(uri, schema, lambda: _file_parts(uri, table, schema, options),
-                           options, kind="delta", version=version, notes=log_notes)
-    source = TableSource(uri, schema, lambda: [_scan_part(uri, table, schema, options)],
-                         options, kind="delta", version=version, notes=log_notes)
+        return TableSource(
+            uri,
+            schema,
+            lambda: _file_parts(uri, table, schema, options),
+            options,
+            kind="delta",
+            version=version,
+            notes=log_notes,
+        )
+    source = TableSource(
+        uri,
+        schema,
+        lambda: [_scan_part(uri, table, schema, options)],
+        options,
+        kind="delta",
+        version=version,
+        notes=log_notes,
+    )
     if options.id_column is None:
-        source.notes.append(Problem(load.UNSTABLE_ROW_NUMBERS, None,
-                                    "rows are numbered in deltalake scan order (the table uses "
-                                    f"{', '.join(sorted(features)) or 'object storage'})"))
+        source.notes.append(
+            Problem(
+                load.UNSTABLE_ROW_NUMBERS,
+                None,
+                "rows are numbered in deltalake scan order (the table uses "
+                f"{', '.join(sorted(features)) or 'object storage'})",
+            )
+        )
     return source
 
 
@@ -109,8 +132,10 @@ def _open_failure(uri: str, options: TableOptions, exc: BaseException) -> str:
     if options.version is not None:
         return f"Delta table {uri} has no version {options.version}{_latest(uri, options)}"
     if options.timestamp is not None:
-        return (f"Delta table {uri} has no version at {options.timestamp}"
-                f"{_latest(uri, options)}: {_brief(exc)}")
+        return (
+            f"Delta table {uri} has no version at {options.timestamp}"
+            f"{_latest(uri, options)}: {_brief(exc)}"
+        )
     return f"cannot open Delta table {uri}: {_brief(exc)}"
 
 
@@ -127,15 +152,19 @@ def _latest(uri: str, options: TableOptions) -> str:
 def _reader_features(uri: str, protocol) -> frozenset[str]:
     """The table's reader features; raises if one cannot be honoured."""
     if protocol.min_reader_version > 3:
-        raise SourceError(f"Delta table {uri} needs reader version {protocol.min_reader_version};"
-                          " ftdata reads up to 3")
+        raise SourceError(
+            f"Delta table {uri} needs reader version {protocol.min_reader_version};"
+            " ftdata reads up to 3"
+        )
     features = set(protocol.reader_features or ())
     if protocol.min_reader_version == 2:
         features.add("columnMapping")  # reader version 2 means column mapping
     unknown = features - SCAN_FEATURES
     if unknown:
-        raise SourceError(f"Delta table {uri} needs reader features ftdata cannot honour: "
-                          f"{', '.join(sorted(unknown))}; it was not read")
+        raise SourceError(
+            f"Delta table {uri} needs reader features ftdata cannot honour: "
+            f"{', '.join(sorted(unknown))}; it was not read"
+        )
     return frozenset(features)
 
 
@@ -172,8 +201,12 @@ def _file_parts(uri: str, table, schema, options: TableOptions):
     for action, partition in zip(rows, values):
         relative = unquote(action["path"])  # the log stores paths URL-encoded
         path = root / relative
-        yield Part(_file_reader(path, schema, partition or {}, options), file=relative,
-                   declared_rows=action["num_records"], label=str(path))
+        yield Part(
+            _file_reader(path, schema, partition or {}, options),
+            file=relative,
+            declared_rows=action["num_records"],
+            label=str(path),
+        )
 
 
 def _file_reader(path: Path, schema, partition: dict, options: TableOptions):
@@ -242,4 +275,3 @@ def _brief(exc: BaseException) -> str:
     gist = re.split(r"\s\w+ \{|\s\w+\(\w+ \{", text[0], maxsplit=1)[0].rstrip(" :,")
     gist = re.sub(r"^(?:[\w ]*[Ee]rror: )+", "", gist) or text[0]
     return gist if len(gist) <= 200 else gist[:199] + "…"
-

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ftdata.errors import SourceError
@@ -33,8 +33,10 @@ def check_commits(uri: str, root: Path, version: int) -> None:
             checkpoint = max(checkpoint, int(match.group(1)))
     for number in sorted(commits):
         if checkpoint < number <= version and _size(log / commits[number]) == 0:
-            raise SourceError(f"Delta table {uri} cannot be read: its commit file "
-                              f"_delta_log/{commits[number]} (version {number}) is empty")
+            raise SourceError(
+                f"Delta table {uri} cannot be read: its commit file "
+                f"_delta_log/{commits[number]} (version {number}) is empty"
+            )
 
 
 def gap_message(uri: str, root: Path) -> str | None:
@@ -46,8 +48,10 @@ def gap_message(uri: str, root: Path) -> str | None:
     if not missing:
         return None
     shown = ", ".join(str(v) for v in missing[:5]) + (" …" if len(missing) > 5 else "")
-    return (f"Delta table {uri} cannot be read: its log has a gap, no commit file for "
-            f"version{'s' if len(missing) > 1 else ''} {shown}")
+    return (
+        f"Delta table {uri} cannot be read: its log has a gap, no commit file for "
+        f"version{'s' if len(missing) > 1 else ''} {shown}"
+    )
 
 
 def check_timestamp(uri: str, table, latest, timestamp: str) -> None:
@@ -62,9 +66,11 @@ def check_timestamp(uri: str, table, latest, timestamp: str) -> None:
         return
     first = min(history, key=lambda h: h["version"])
     if table.version() == first["version"] and wanted < first["timestamp"]:
-        when = datetime.fromtimestamp(first["timestamp"] / 1000, tz=timezone.utc).isoformat()
-        raise SourceError(f"Delta table {uri} has no version at {timestamp}: its first commit "
-                          f"(version {first['version']}) is at {when}")
+        when = datetime.fromtimestamp(first["timestamp"] / 1000, tz=UTC).isoformat()
+        raise SourceError(
+            f"Delta table {uri} has no version at {timestamp}: its first commit "
+            f"(version {first['version']}) is at {when}"
+        )
 
 
 def size_problems(root: Path, actions: list[dict]) -> list[Problem]:
@@ -75,9 +81,14 @@ def size_problems(root: Path, actions: list[dict]) -> list[Problem]:
         path = root / action["relative"]
         actual = _size(path)
         if declared is not None and actual is not None and actual != declared:
-            problems.append(Problem(load.ROW_COUNT_MISMATCH, None,
-                                    f"data file {action['relative']} is {actual:,} bytes; the "
-                                    f"log declares {declared:,} (the file was replaced)"))
+            problems.append(
+                Problem(
+                    load.ROW_COUNT_MISMATCH,
+                    None,
+                    f"data file {action['relative']} is {actual:,} bytes; the "
+                    f"log declares {declared:,} (the file was replaced)",
+                )
+            )
     return problems
 
 
@@ -88,7 +99,7 @@ def _instant(timestamp: str) -> int | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ftdata.rules import load
@@ -77,7 +77,7 @@ def _nodes(tree: Folder):
 def _matches(names: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
     """Whether path components ``names`` match pattern components ``wanted``."""
 
-    @lru_cache(maxsize=None)
+    @cache
     def match(i: int, j: int) -> bool:
         if j == len(wanted):
             return i == len(names)

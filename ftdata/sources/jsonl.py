@@ -35,8 +35,10 @@ _CONTAINERS = (dict, list)
 _LONG_DIGITS = re.compile(rb"\d{20}")
 # Python refuses to convert longer digit strings to int (sys.get_int_max_str_digits).
 INT_DIGITS_LIMIT = 4300
-CR_MESSAGE = ("the file ends its lines with CR only (classic Mac line ends), which pandas "
-              "read_json(lines=True) cannot read")
+CR_MESSAGE = (
+    "the file ends its lines with CR only (classic Mac line ends), which pandas "
+    "read_json(lines=True) cannot read"
+)
 
 
 class JsonlSource:
@@ -49,9 +51,15 @@ class JsonlSource:
     # A batch also ends at ``batch_bytes`` of lines: 256 lines of megabytes each
     # would otherwise hold their bytes and parsed objects (~3x) all at once.
     # ``opener`` replaces opening ``path`` (JSONL given in memory: bytes, a file object).
-    def __init__(self, path: str, *, max_line_bytes: int, batch_rows: int = 256,
-                 batch_bytes: int = 8 * 1024 * 1024,
-                 opener: Callable[[], ContextManager[BinaryIO]] | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        max_line_bytes: int,
+        batch_rows: int = 256,
+        batch_bytes: int = 8 * 1024 * 1024,
+        opener: Callable[[], ContextManager[BinaryIO]] | None = None,
+    ) -> None:
         self.path = path
         self.name = "<stdin>" if path == "-" else path
         self.max_line_bytes = max_line_bytes
@@ -88,12 +96,14 @@ class JsonlSource:
         data = raw.data
         if data is None:
             limit = self.max_line_bytes
-            batch.problems.append(Problem(
-                load.LINE_TOO_LONG, raw.number, f"line of {raw.size:,} bytes exceeds {limit:,}"
-            ))
+            batch.problems.append(
+                Problem(
+                    load.LINE_TOO_LONG, raw.number, f"line of {raw.size:,} bytes exceeds {limit:,}"
+                )
+            )
             return True
         if raw.number == 1 and data.startswith(BOM):
-            data = data[len(BOM):]
+            data = data[len(BOM) :]
             batch.notes.append(Problem(load.BOM, 1, "the file starts with a UTF-8 byte-order mark"))
         if data.endswith(b"\r"):
             data = data[:-1]
@@ -117,9 +127,13 @@ class JsonlSource:
                 batch.attach(Problem(load.CR_LINE_ENDS, raw.number, CR_MESSAGE))
             duplicate = find_duplicate_key(data, value, keys)
             if duplicate is not None:
-                batch.attach(Problem(
-                    load.DUPLICATE_KEY, raw.number, f"key {quote(duplicate)} appears more than once"
-                ))
+                batch.attach(
+                    Problem(
+                        load.DUPLICATE_KEY,
+                        raw.number,
+                        f"key {quote(duplicate)} appears more than once",
+                    )
+                )
         return True
 
 
@@ -180,8 +194,11 @@ def _parse_exact(data: bytes):
     try:
         return json.loads(data, parse_int=_exact_int, parse_constant=_reject_constant), None
     except _LongInteger as exc:
-        return None, (load.NUMBER_TOO_LONG, f"an integer of {exc.digits:,} digits is longer "
-                                            f"than Python reads ({INT_DIGITS_LIMIT:,} digits)")
+        return None, (
+            load.NUMBER_TOO_LONG,
+            f"an integer of {exc.digits:,} digits is longer "
+            f"than Python reads ({INT_DIGITS_LIMIT:,} digits)",
+        )
     except (ValueError, RecursionError):
         return None
 
@@ -191,7 +208,10 @@ def diagnose(data: bytes, error: str, last_unterminated: bool) -> tuple[Rule, st
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return load.INVALID_UTF8, f"byte 0x{data[exc.start]:02x} at column {exc.start + 1} is not UTF-8"
+        return (
+            load.INVALID_UTF8,
+            f"byte 0x{data[exc.start]:02x} at column {exc.start + 1} is not UTF-8",
+        )
     if "recursion" in error.lower() or "depth limit" in error.lower():
         return load.TOO_DEEP, "nesting exceeds the parser's depth limit"
     if _parses_with_non_json_numbers(data):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import sys
 import zlib
-import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path

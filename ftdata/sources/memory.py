@@ -30,8 +30,9 @@ class RecordsSource:
 
     kind = "records"
 
-    def __init__(self, records: Iterable[object], *, name: str = "<records>",
-                 batch_rows: int = 2048) -> None:
+    def __init__(
+        self, records: Iterable[object], *, name: str = "<records>", batch_rows: int = 2048
+    ) -> None:
         self.records = records
         self.name = name
         self.batch_rows = batch_rows
@@ -74,8 +75,10 @@ def _walk(record: dict):
         if isinstance(value, dict):
             for key, child in value.items():
                 if not isinstance(key, str):
-                    message = (f"key {_quote(key)} is {_kind(key)}, not a string: "
-                               "JSON object keys are strings")
+                    message = (
+                        f"key {_quote(key)} is {_kind(key)}, not a string: "
+                        "JSON object keys are strings"
+                    )
                     return load.INVALID_JSON, message, _pointer(path)
                 stack.append((child, (*path, key), depth + 1))
         elif isinstance(value, list | tuple):
@@ -110,7 +113,7 @@ def _quote(value: object, limit: int = 40) -> str:
         text = repr(value)
     except Exception:  # a user's __repr__ may raise anything; int > 4,300 digits raises too
         text = f"<{type(value).__name__}>"
-    return text if len(text) <= limit else f"{text[:limit - 3]}... ({len(text):,} characters)"
+    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text):,} characters)"
 
 
 def stream_name(target: object) -> str:

@@ -78,8 +78,9 @@ def open_parquet_folder(folder: str, options: TableOptions):
         for path in files:
             handle = _open(path)
             if not canonical_schema(handle.schema_arrow).equals(expected):
-                raise SourceError(f"{path} has another schema than {files[0]}; "
-                                  "validate the files separately")
+                raise SourceError(
+                    f"{path} has another schema than {files[0]}; validate the files separately"
+                )
             yield _part(handle, path, path.relative_to(root).as_posix(), options)
 
     return TableSource(folder, first, parts, options, kind="parquet", notes=notes)
@@ -99,8 +100,12 @@ def _part(handle, path: Path, file: str | None, options: TableOptions):
     from ftdata.sources.arrow import Part
 
     declared = handle.metadata.num_rows
-    return Part(lambda: read_batches(path, None, options.read_rows, handle), file=file,
-                declared_rows=declared, label=str(path))
+    return Part(
+        lambda: read_batches(path, None, options.read_rows, handle),
+        file=file,
+        declared_rows=declared,
+        label=str(path),
+    )
 
 
 # Row groups up to this size (uncompressed) are decoded two at a time in threads;

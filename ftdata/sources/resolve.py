@@ -30,9 +30,14 @@ class Source(Protocol):
         """Yield bounded batches of examples and problems."""
 
 
-def open_sources(target: object, *, task: str | None, max_line_bytes: int,
-                 task_for: Callable[[str], str | None] | None = None,
-                 table: TableOptions | None = None) -> list[Source]:
+def open_sources(
+    target: object,
+    *,
+    task: str | None,
+    max_line_bytes: int,
+    task_for: Callable[[str], str | None] | None = None,
+    table: TableOptions | None = None,
+) -> list[Source]:
     """Resolve a path, a list of paths, in-memory records or an in-memory table into sources.
 
     ``task_for(path)`` names the task of a path when ``task`` is not forced (the
@@ -54,30 +59,41 @@ def open_sources(target: object, *, task: str | None, max_line_bytes: int,
     return _from_memory(target, task, max_line_bytes, table)
 
 
-def _from_memory(target: object, task: str | None, max_line_bytes: int,
-                 table: TableOptions) -> list[Source]:
+def _from_memory(
+    target: object, task: str | None, max_line_bytes: int, table: TableOptions
+) -> list[Source]:
     """Sources for JSONL bytes or file objects, dataset dicts and in-memory examples."""
     if isinstance(target, Sequence) and not target:
         raise UsageError("no input given")
     if memory.is_stream(target):
-        return [JsonlSource(memory.stream_name(target), max_line_bytes=max_line_bytes,
-                            opener=memory.stream_opener(target))]
+        return [
+            JsonlSource(
+                memory.stream_name(target),
+                max_line_bytes=max_line_bytes,
+                opener=memory.stream_opener(target),
+            )
+        ]
     splits = memory.dataset_splits(target)
     if splits is not None:  # one source per split, named after it
         label = f"<{type(target).__name__}>"
-        return [source for name, split in splits.items()
-                for source in _split_sources(split, f"{label}[{name}]", task, max_line_bytes,
-                                             table)]
+        return [
+            source
+            for name, split in splits.items()
+            for source in _split_sources(split, f"{label}[{name}]", task, max_line_bytes, table)
+        ]
     if isinstance(target, dict):
         return [RecordsSource([target])]
     if hasattr(target, "__iter__"):
         return [RecordsSource(target)]
-    raise UsageError(f"cannot validate an object of type {type(target).__name__}: give a path, "
-                     "a table, JSONL bytes or a file object, or an iterable of example dicts")
+    raise UsageError(
+        f"cannot validate an object of type {type(target).__name__}: give a path, "
+        "a table, JSONL bytes or a file object, or an iterable of example dicts"
+    )
 
 
-def _split_sources(split: object, label: str, task: str | None, max_line_bytes: int,
-                   table: TableOptions) -> list[Source]:
+def _split_sources(
+    split: object, label: str, task: str | None, max_line_bytes: int, table: TableOptions
+) -> list[Source]:
     from ftdata.sources.frames import frame_kind, open_frame
 
     kind = frame_kind(split)
@@ -86,9 +102,13 @@ def _split_sources(split: object, label: str, task: str | None, max_line_bytes: 
     return [RecordsSource(split, name=label)]  # an IterableDataset yields example dicts
 
 
-def _from_paths(paths: list[str], task: str | None, max_line_bytes: int,
-                task_for: Callable[[str], str | None] | None = None,
-                table: TableOptions | None = None) -> list[Source]:
+def _from_paths(
+    paths: list[str],
+    task: str | None,
+    max_line_bytes: int,
+    task_for: Callable[[str], str | None] | None = None,
+    table: TableOptions | None = None,
+) -> list[Source]:
     """Sources for the paths, each real file read once (see ``ftdata.sources.walk``)."""
     if any(not path for path in paths):  # "" would silently mean the current folder
         raise UsageError("an empty PATH ('') names no file or folder; write . for the current one")
@@ -161,8 +181,9 @@ def _expand_globs(paths: list[str]) -> tuple[list[tuple[str, bool]], list[Proble
     return expanded, notes
 
 
-def _from_folder(folder: Folder, task: str | None, max_line_bytes: int,
-                 notes: list[Problem]) -> list[Source]:
+def _from_folder(
+    folder: Folder, task: str | None, max_line_bytes: int, notes: list[Problem]
+) -> list[Source]:
     """A folder is a text corpus unless it holds JSONL files; then each JSONL file is a source.
 
     Sub-folders of a JSONL folder are resolved again by the same rule, so a

@@ -110,7 +110,9 @@ def plan_columns(names: list[str], options: TableOptions) -> tuple[list[str], di
         missing += [c for c in options.columns if c not in known]
         wanted = {options.rename.get(c, c) for c in options.columns}
     if missing:
-        raise UsageError(f"the table has no column {', '.join(map(repr, missing))} "
-                         f"(columns: {', '.join(names) or 'none'})")
+        raise UsageError(
+            f"the table has no column {', '.join(map(repr, missing))} "
+            f"(columns: {', '.join(names) or 'none'})"
+        )
     chosen = [n for n in names if n != options.id_column and (wanted is None or n in wanted)]
     return chosen, {n: old_to_new.get(n, n) for n in chosen}

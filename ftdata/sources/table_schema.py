@@ -15,8 +15,9 @@ from ftdata.rules.context import CHAT_KEYS, INSTRUCTION_KEYS, RESPONSE_KEYS
 from ftdata.sources.base import Problem
 from ftdata.sources.normalise import canonical_type, describe, is_string
 
-CHAT_TYPE = pa.list_(pa.field("element", pa.struct([("role", pa.string()),
-                                                     ("content", pa.string())])))
+CHAT_TYPE = pa.list_(
+    pa.field("element", pa.struct([("role", pa.string()), ("content", pa.string())]))
+)
 
 
 def detect_task(names: list[str]) -> str | None:
@@ -43,7 +44,9 @@ def schema_problems(schema: pa.Schema, task: str | None, profile: str) -> list[P
     extra = [n for n in names if n not in allowed]
     if extra and profile == "databricks":
         listed = list_names(extra)
-        problems.append(Problem(sc.EXTRA_COLUMNS, None, f"columns besides the {task} ones: {listed}"))
+        problems.append(
+            Problem(sc.EXTRA_COLUMNS, None, f"columns besides the {task} ones: {listed}")
+        )
     return problems
 
 
@@ -52,11 +55,21 @@ def _chat(schema: pa.Schema) -> list[Problem]:
         return [Problem(sc.MISSING_COLUMNS, None, "a chat table needs a messages column")]
     kind = schema.field("messages").type
     if is_string(kind):
-        return [Problem(sc.MESSAGES_JSON_STRING, None,
-                        "messages is a string column (JSON text?), not an array of structs")]
+        return [
+            Problem(
+                sc.MESSAGES_JSON_STRING,
+                None,
+                "messages is a string column (JSON text?), not an array of structs",
+            )
+        ]
     if canonical_type(kind) != CHAT_TYPE:
-        return [Problem(sc.MESSAGES_COLUMN_TYPE, None,
-                        f"messages is {describe(kind)}, not {describe(CHAT_TYPE)}")]
+        return [
+            Problem(
+                sc.MESSAGES_COLUMN_TYPE,
+                None,
+                f"messages is {describe(kind)}, not {describe(CHAT_TYPE)}",
+            )
+        ]
     return []
 
 
@@ -65,9 +78,13 @@ def _instruction(schema: pa.Schema) -> list[Problem]:
     problems = []
     if "prompt" not in names or RESPONSE_KEYS.isdisjoint(names):
         have = list_names(n for n in names if n in INSTRUCTION_KEYS)
-        problems.append(Problem(sc.MISSING_COLUMNS, None,
-                                f"an instruction table needs prompt and response (or completion);"
-                                f" it has {have}"))
+        problems.append(
+            Problem(
+                sc.MISSING_COLUMNS,
+                None,
+                f"an instruction table needs prompt and response (or completion); it has {have}",
+            )
+        )
     for name in names:
         if name in INSTRUCTION_KEYS and not is_string(schema.field(name).type):
             kind = describe(schema.field(name).type)

@@ -45,8 +45,9 @@ class TextCorpusSource:
         """One batch per document; each file is one example (row)."""
         notes = Batch(notes=list(self.notes))
         for path in self.ignored:
-            notes.notes.append(Problem(text.IGNORED_FILE, None, f"{path} is not a .txt file",
-                                       source=str(path)))
+            notes.notes.append(
+                Problem(text.IGNORED_FILE, None, f"{path} is not a .txt file", source=str(path))
+            )
         if not self.files:
             notes.notes.append(Problem(text.NO_TEXT_FILES, None, f"no .txt file in {self.name}"))
         yield notes

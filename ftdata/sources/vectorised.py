@@ -22,12 +22,13 @@ import pyarrow.compute as pc
 from ftdata.rules.context import CheckContext
 from ftdata.sources.normalise import canonical_type
 
-_CHAT = pa.list_(pa.field("element", pa.struct([("role", pa.string()),
-                                                  ("content", pa.string())])))
+_CHAT = pa.list_(pa.field("element", pa.struct([("role", pa.string()), ("content", pa.string())])))
 # A character outside a superset of Python's white space (str.isspace): a
 # string matching it is certainly not blank. RE2's \s alone is too narrow.
-_NOT_SPACE = (r"[^\s\x00-\x20\x7f-\xa0\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}"
-              r"\x{202f}\x{205f}\x{3000}\x{feff}]")
+_NOT_SPACE = (
+    r"[^\s\x00-\x20\x7f-\xa0\x{1680}\x{2000}-\x{200b}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}\x{feff}]"
+)
 
 
 class CleanRow:
@@ -50,8 +51,12 @@ def table_task(schema: pa.Schema) -> str | None:
     names = schema.names
     if names == ["messages"] and canonical_type(schema.field(0).type) == _CHAT:
         return "chat"
-    if (len(names) == 2 and names[0] == "prompt" and names[1] in ("response", "completion")
-            and all(canonical_type(f.type) == pa.string() for f in schema)):
+    if (
+        len(names) == 2
+        and names[0] == "prompt"
+        and names[1] in ("response", "completion")
+        and all(canonical_type(f.type) == pa.string() for f in schema)
+    ):
         return "instruction"
     return None
 
@@ -66,8 +71,12 @@ def clean_rows(batch: pa.RecordBatch, task: str, ctx: CheckContext) -> np.ndarra
 def _clean_text(column: pa.Array) -> np.ndarray:
     """Not null and not blank: decided on the first character, the whole text if need be."""
     head = pc.utf8_slice_codeunits(column, 0, 1)
-    ok = pc.match_substring_regex(head, _NOT_SPACE).fill_null(False).to_numpy(
-        zero_copy_only=False).copy()
+    ok = (
+        pc.match_substring_regex(head, _NOT_SPACE)
+        .fill_null(False)
+        .to_numpy(zero_copy_only=False)
+        .copy()
+    )
     unsure = np.flatnonzero(~ok & column.is_valid().to_numpy(zero_copy_only=False))
     if len(unsure):  # text starting with white space: look at all of it
         whole = pc.match_substring_regex(column.take(pa.array(unsure)), _NOT_SPACE)
@@ -155,8 +164,10 @@ def row_hashes(batch: pa.RecordBatch, mask: np.ndarray, task: str) -> np.ndarray
             sums[filled] = np.add.reduceat(texts * weights, starts[filled])
         totals = sums[mask] + lengths[mask].astype(np.uint64) * np.uint64(0x165667B19E3779F9)
     else:
-        totals = (_text_hashes(batch.column(0).filter(pa.array(mask)))
-                  + _text_hashes(batch.column(1).filter(pa.array(mask))) * _GOLDEN)
+        totals = (
+            _text_hashes(batch.column(0).filter(pa.array(mask)))
+            + _text_hashes(batch.column(1).filter(pa.array(mask))) * _GOLDEN
+        )
     return _finalise(totals)  # uint64; the duplicate index takes the array as it is
 
 

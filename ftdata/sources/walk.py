@@ -101,8 +101,10 @@ class Walker:
         except OSError as exc:
             raise UsageError(f"cannot read {path}: {_why(exc)}") from None
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"{path} is {file_kind(info.st_mode)}, not a regular file; "
-                             "to read a stream, pipe it to `ftdata validate -`")
+            raise UsageError(
+                f"{path} is {file_kind(info.st_mode)}, not a regular file; "
+                "to read a stream, pipe it to `ftdata validate -`"
+            )
         return self.claim(path)
 
     def claim(self, path: Path) -> Problem | None:
@@ -116,8 +118,9 @@ class Walker:
         previous = self._files.setdefault(_key(info), path)
         return None if previous is path else _again(path, previous)
 
-    def _walk(self, root: Folder, entries: list[os.DirEntry], max_depth: int | None,
-              hidden: bool) -> None:
+    def _walk(
+        self, root: Folder, entries: list[os.DirEntry], max_depth: int | None, hidden: bool
+    ) -> None:
         # Depth-first in name order with an explicit stack: a deep tree cannot
         # exhaust Python's recursion limit.
         stack: list[tuple[Folder, Iterator[os.DirEntry], int]] = [(root, iter(entries), 0)]
@@ -164,8 +167,9 @@ class Walker:
         try:
             return Folder(path), _listing(path)
         except OSError as exc:  # its rows would be missing: an error, not a silent skip
-            folder.skipped.append((path, Problem(load.UNREADABLE, None,
-                                                 f"cannot read folder {path}: {_why(exc)}")))
+            folder.skipped.append(
+                (path, Problem(load.UNREADABLE, None, f"cannot read folder {path}: {_why(exc)}"))
+            )
             return None
 
 
@@ -183,31 +187,43 @@ def _again(path: Path, previous: Path) -> Problem:
     if previous == path:
         return Problem(load.WALKED_ONCE, None, f"{path} is read already; skipped")
     if previous in path.parents:
-        return Problem(load.WALKED_ONCE, None,
-                       f"{path} leads back to {previous} (a symbolic link loop); skipped")
-    return Problem(load.WALKED_ONCE, None,
-                   f"{path} leads to {previous}, which is already read; skipped")
+        return Problem(
+            load.WALKED_ONCE,
+            None,
+            f"{path} leads back to {previous} (a symbolic link loop); skipped",
+        )
+    return Problem(
+        load.WALKED_ONCE, None, f"{path} leads to {previous}, which is already read; skipped"
+    )
 
 
 def _special(path: Path, info: os.stat_result) -> Problem:
-    return Problem(load.NOT_REGULAR_FILE, None,
-                   f"{path} is {file_kind(info.st_mode)}, not a regular file; skipped")
+    return Problem(
+        load.NOT_REGULAR_FILE,
+        None,
+        f"{path} is {file_kind(info.st_mode)}, not a regular file; skipped",
+    )
 
 
 def _unreadable(path: Path, exc: OSError) -> Problem:
     if exc.errno == errno.ELOOP:  # a link that leads back to itself
         return Problem(load.WALKED_ONCE, None, f"{path} is a symbolic link loop; skipped")
     if exc.errno == errno.ENOENT and os.path.islink(path):
-        return Problem(load.UNREADABLE, None,
-                       f"cannot read {path}: it is a symbolic link to a missing path")
+        return Problem(
+            load.UNREADABLE, None, f"cannot read {path}: it is a symbolic link to a missing path"
+        )
     return Problem(load.UNREADABLE, None, f"cannot read {path}: {_why(exc)}")
 
 
 def file_kind(mode: int) -> str:
     """What a non-regular file is, in words (``a FIFO``, ``a character device``…)."""
-    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISDIR, "a folder")):
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
         if test(mode):
             return name
     return "a special file"

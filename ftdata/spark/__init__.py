@@ -27,19 +27,31 @@ __all__ = ["validate", "annotate", "prepare"]
 
 
 def _settings(settings, token_settings, options: dict[str, Any]) -> tuple[Settings, TokenSettings]:
-    token_keys = ("model", "tokenizer", "context_length", "epochs", "date", "target_responses",
-                  "target_prompts", "per_role")
+    token_keys = (
+        "model",
+        "tokenizer",
+        "context_length",
+        "epochs",
+        "date",
+        "target_responses",
+        "target_prompts",
+        "per_role",
+    )
     tokens = {k: options.pop(k, None) for k in token_keys}
     if settings is None:
-        settings = settings_from({}, **{k: (tuple(v) if k in ("select", "ignore") and v is not None
-                                            else v) for k, v in options.items()})
+        settings = settings_from(
+            {},
+            **{
+                k: (tuple(v) if k in ("select", "ignore") and v is not None else v)
+                for k, v in options.items()
+            },
+        )
     if token_settings is None:
         token_settings = token_settings_from({}, **tokens)
     return settings, token_settings
 
 
-def _prepare(df, json_column, id_column, columns, rename, name, settings, token_settings,
-             threads):
+def _prepare(df, json_column, id_column, columns, rename, name, settings, token_settings, threads):
     """The driver's Checker and the executors' Spec (shared by validate and annotate)."""
     from ftdata.engine import Checker
     from ftdata.errors import UsageError
@@ -49,9 +61,13 @@ def _prepare(df, json_column, id_column, columns, rename, name, settings, token_
 
     checker = Checker(settings, token_settings)
     driver.refuse_error_duplicates(checker, settings)
-    options = TableOptions(columns=tuple(columns) if columns is not None else None,
-                           rename=dict(rename or {}), id_column=id_column,
-                           profile=settings.profile, task=settings.task)
+    options = TableOptions(
+        columns=tuple(columns) if columns is not None else None,
+        rename=dict(rename or {}),
+        id_column=id_column,
+        profile=settings.profile,
+        task=settings.task,
+    )
     names, notes = [], []
     if json_column is not None:
         missing = [c for c in (json_column, id_column) if c and c not in df.columns]
@@ -62,23 +78,47 @@ def _prepare(df, json_column, id_column, columns, rename, name, settings, token_
     detected = driver.detect_task(df, settings.task, json_column, names)
     checker.check_source(driver.DriverSource(name, notes), task=detected)
     tokenizer, skipped = driver.shipped_tokenizer(checker)
-    spec = Spec(settings, token_settings if token_settings.requested else None, tokenizer, skipped,
-                detected, name, options, json_column, threads)
+    spec = Spec(
+        settings,
+        token_settings if token_settings.requested else None,
+        tokenizer,
+        skipped,
+        detected,
+        name,
+        options,
+        json_column,
+        threads,
+    )
     return checker, spec
 
 
-def validate(df, *, task: str | None = None, model: str | None = None,
-             tokenizer: str | None = None, id_column: str | None = None,
-             json_column: str | None = None, columns: Iterable[str] | None = None,
-             rename: Mapping[str, str] | None = None, name: str = "<spark DataFrame>",
-             profile: str | None = None, select: Iterable[str] | None = None,
-             ignore: Iterable[str] | None = None, severity: Mapping[str, str] | None = None,
-             fail_on: str | None = None, keep_per_code: int | None = None,
-             context_length: int | None = None, epochs: float | None = None, date: Any = None,
-             target_responses: str | None = None, target_prompts: str | None = None,
-             per_role: bool | None = None,
-             settings: Settings | None = None, token_settings: TokenSettings | None = None,
-             tokenizer_threads: int = 1) -> Result:
+def validate(
+    df,
+    *,
+    task: str | None = None,
+    model: str | None = None,
+    tokenizer: str | None = None,
+    id_column: str | None = None,
+    json_column: str | None = None,
+    columns: Iterable[str] | None = None,
+    rename: Mapping[str, str] | None = None,
+    name: str = "<spark DataFrame>",
+    profile: str | None = None,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    severity: Mapping[str, str] | None = None,
+    fail_on: str | None = None,
+    keep_per_code: int | None = None,
+    context_length: int | None = None,
+    epochs: float | None = None,
+    date: Any = None,
+    target_responses: str | None = None,
+    target_prompts: str | None = None,
+    per_role: bool | None = None,
+    settings: Settings | None = None,
+    token_settings: TokenSettings | None = None,
+    tokenizer_threads: int = 1,
+) -> Result:
     """Check a Spark DataFrame on the executors and return the merged :class:`Result`.
 
     The options mean what they mean for ``ftdata.validate``. The DataFrame
@@ -90,15 +130,35 @@ def validate(df, *, task: str | None = None, model: str | None = None,
     already runs one task per core). Counts, token totals and percentiles are
     exact; duplicates (DS002) are found across partitions.
     """
-    options = dict(task=task, profile=profile, select=select, ignore=ignore,
-                   severity=dict(severity) if severity is not None else None, fail_on=fail_on,
-                   keep_per_code=keep_per_code, model=model, tokenizer=tokenizer,
-                   context_length=context_length, epochs=epochs, date=date,
-                   target_responses=target_responses, target_prompts=target_prompts,
-                   per_role=per_role)
+    options = dict(
+        task=task,
+        profile=profile,
+        select=select,
+        ignore=ignore,
+        severity=dict(severity) if severity is not None else None,
+        fail_on=fail_on,
+        keep_per_code=keep_per_code,
+        model=model,
+        tokenizer=tokenizer,
+        context_length=context_length,
+        epochs=epochs,
+        date=date,
+        target_responses=target_responses,
+        target_prompts=target_prompts,
+        per_role=per_role,
+    )
     settings, token_settings = _settings(settings, token_settings, options)
-    checker, spec = _prepare(df, json_column, id_column, columns, rename, name, settings,
-                             token_settings, tokenizer_threads)
+    checker, spec = _prepare(
+        df,
+        json_column,
+        id_column,
+        columns,
+        rename,
+        name,
+        settings,
+        token_settings,
+        tokenizer_threads,
+    )
     from ftdata.spark import driver
     from ftdata.spark.partition import PARTIAL_DDL
 
@@ -115,16 +175,28 @@ def validate(df, *, task: str | None = None, model: str | None = None,
     return driver.finish(checker, settings.fail_on)
 
 
-def annotate(df, *, task: str | None = None, model: str | None = None,
-             tokenizer: str | None = None, id_column: str | None = None,
-             json_column: str | None = None, columns: Iterable[str] | None = None,
-             rename: Mapping[str, str] | None = None, profile: str | None = None,
-             select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
-             severity: Mapping[str, str] | None = None, context_length: int | None = None,
-             date: Any = None, target_responses: str | None = None,
-             target_prompts: str | None = None,
-             settings: Settings | None = None, token_settings: TokenSettings | None = None,
-             tokenizer_threads: int = 1):
+def annotate(
+    df,
+    *,
+    task: str | None = None,
+    model: str | None = None,
+    tokenizer: str | None = None,
+    id_column: str | None = None,
+    json_column: str | None = None,
+    columns: Iterable[str] | None = None,
+    rename: Mapping[str, str] | None = None,
+    profile: str | None = None,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    severity: Mapping[str, str] | None = None,
+    context_length: int | None = None,
+    date: Any = None,
+    target_responses: str | None = None,
+    target_prompts: str | None = None,
+    settings: Settings | None = None,
+    token_settings: TokenSettings | None = None,
+    tokenizer_threads: int = 1,
+):
     """The DataFrame with four columns added per row (lazily; nothing runs until an action).
 
     ``ftdata_ok`` (no error finding), ``ftdata_codes`` (sorted codes of the
@@ -135,36 +207,77 @@ def annotate(df, *, task: str | None = None, model: str | None = None,
     """
     from pyspark.sql.types import ArrayType, BooleanType, LongType, StringType, StructField
 
-    options = dict(task=task, profile=profile, select=select, ignore=ignore,
-                   severity=dict(severity) if severity is not None else None, fail_on=None,
-                   keep_per_code=1, model=model, tokenizer=tokenizer,
-                   context_length=context_length, epochs=None, date=date,
-                   target_responses=target_responses, target_prompts=target_prompts)
+    options = dict(
+        task=task,
+        profile=profile,
+        select=select,
+        ignore=ignore,
+        severity=dict(severity) if severity is not None else None,
+        fail_on=None,
+        keep_per_code=1,
+        model=model,
+        tokenizer=tokenizer,
+        context_length=context_length,
+        epochs=None,
+        date=date,
+        target_responses=target_responses,
+        target_prompts=target_prompts,
+    )
     settings, token_settings = _settings(settings, token_settings, options)
-    _, spec = _prepare(df, json_column, id_column, columns, rename, "<spark DataFrame>",
-                       settings, token_settings, tokenizer_threads)
+    _, spec = _prepare(
+        df,
+        json_column,
+        id_column,
+        columns,
+        rename,
+        "<spark DataFrame>",
+        settings,
+        token_settings,
+        tokenizer_threads,
+    )
     from ftdata.spark import driver
 
-    added = [StructField("ftdata_ok", BooleanType(), False),
-             StructField("ftdata_codes", ArrayType(StringType(), False), False),
-             StructField("ftdata_tokens", LongType(), True),
-             StructField("ftdata_trainable_tokens", LongType(), True)]
+    added = [
+        StructField("ftdata_ok", BooleanType(), False),
+        StructField("ftdata_codes", ArrayType(StringType(), False), False),
+        StructField("ftdata_tokens", LongType(), True),
+        StructField("ftdata_trainable_tokens", LongType(), True),
+    ]
     schema = df.schema.__class__([*df.schema.fields, *added])
     return df.mapInArrow(driver.mapper(spec, annotate=True), schema)
 
 
-def prepare(df, *, out, format: str = "mds",  # noqa: A002 (the CLI's --format)
-            model: str | None = None, tokenizer: str | None = None,
-            context_length: int | None = None, tokenize: bool = True,
-            eval_fraction: float = 0.0, seed: int = 0, dedupe: bool = False,
-            strict: bool = False, force: bool = False, compression: str | None = "zstd",
-            hashes: tuple[str, ...] = ("sha1",), shard_bytes: int = 1 << 26,
-            file_bytes: int | None = None, task: str | None = None, profile: str | None = None,
-            date: Any = None, id_column: str | None = None, json_column: str | None = None,
-            columns: Iterable[str] | None = None, rename: Mapping[str, str] | None = None,
-            text_column: str | None = None, pad_last_window: bool = False,
-            name: str = "<spark DataFrame>", allow_empty: bool = False,
-            tokenizer_threads: int = 1):
+def prepare(
+    df,
+    *,
+    out,
+    format: str = "mds",  # noqa: A002 (the CLI's --format)
+    model: str | None = None,
+    tokenizer: str | None = None,
+    context_length: int | None = None,
+    tokenize: bool = True,
+    eval_fraction: float = 0.0,
+    seed: int = 0,
+    dedupe: bool = False,
+    strict: bool = False,
+    force: bool = False,
+    compression: str | None = "zstd",
+    hashes: tuple[str, ...] = ("sha1",),
+    shard_bytes: int = 1 << 26,
+    file_bytes: int | None = None,
+    task: str | None = None,
+    profile: str | None = None,
+    date: Any = None,
+    id_column: str | None = None,
+    json_column: str | None = None,
+    columns: Iterable[str] | None = None,
+    rename: Mapping[str, str] | None = None,
+    text_column: str | None = None,
+    pad_last_window: bool = False,
+    name: str = "<spark DataFrame>",
+    allow_empty: bool = False,
+    tokenizer_threads: int = 1,
+):
     """Write ``df``'s valid examples to ``out`` from the executors; a ``PrepareResult``.
 
     The options mean what they mean for ``ftdata.prepare`` (formats ``mds``,
@@ -186,8 +299,9 @@ def prepare(df, *, out, format: str = "mds",  # noqa: A002 (the CLI's --format)
     from ftdata.writers.sink import SinkOptions
 
     if format not in shards.SPARK_FORMATS:
-        raise UsageError(f"ftdata.spark.prepare writes {', '.join(shards.SPARK_FORMATS)}, "
-                         f"not {format!r}")
+        raise UsageError(
+            f"ftdata.spark.prepare writes {', '.join(shards.SPARK_FORMATS)}, not {format!r}"
+        )
     if not 0 <= eval_fraction < 1:
         raise UsageError("--eval-fraction must be at least 0 and below 1")
     target = shards.local_out(out)
@@ -195,30 +309,48 @@ def prepare(df, *, out, format: str = "mds",  # noqa: A002 (the CLI's --format)
     columns = list(columns) if columns is not None else None  # read twice: options, plan
     options = shards.options_of(dict(locals()))
     settings = settings_from({}, task=task, profile=profile)
-    token_settings = token_settings_from({}, model=model, tokenizer=tokenizer,
-                                         context_length=context_length, date=date)
+    token_settings = token_settings_from(
+        {}, model=model, tokenizer=tokenizer, context_length=context_length, date=date
+    )
     if tokenize and format != "jsonl" and not token_settings.requested:
-        raise UsageError(f"--format {format} tokenizes: give --model or --tokenizer, "
-                         "or tokenize=False")
+        raise UsageError(
+            f"--format {format} tokenizes: give --model or --tokenizer, or tokenize=False"
+        )
     if text_column is not None:
-        checker, spec = _documents_plan(df, text_column, name, settings, token_settings,
-                                        tokenizer_threads)
+        checker, spec = _documents_plan(
+            df, text_column, name, settings, token_settings, tokenizer_threads
+        )
     else:
-        checker, spec = _prepare(df, json_column, id_column, columns, rename, name, settings,
-                                 token_settings, tokenizer_threads)
+        checker, spec = _prepare(
+            df,
+            json_column,
+            id_column,
+            columns,
+            rename,
+            name,
+            settings,
+            token_settings,
+            tokenizer_threads,
+        )
     if spec.task == "pretraining" and text_column is None:
         raise UsageError("pre-training rows need text_column= (one document per row)")
     stage = checker.tokens.stage if checker.tokens is not None else None
     if checker.tokens is not None and stage is None:
         raise UsageError(f"no tokenizer for the model: {checker.tokens.skipped}")
-    sink = SinkOptions(format=format, tokenize=tokenize, compression=compression,
-                       hashes=tuple(hashes), shard_bytes=shard_bytes, file_bytes=file_bytes,
-                       pad_last_window=pad_last_window,
-                       context_length=stage.max_seq_len if stage is not None else context_length)
-    write = shards.WriteSpec(spec, sink, eval_fraction, seed, attempts="",
-                             text_column=text_column)
-    return shards.execute(df, target, checker, write, options, force=force,
-                          allow_empty=allow_empty, name=name)
+    sink = SinkOptions(
+        format=format,
+        tokenize=tokenize,
+        compression=compression,
+        hashes=tuple(hashes),
+        shard_bytes=shard_bytes,
+        file_bytes=file_bytes,
+        pad_last_window=pad_last_window,
+        context_length=stage.max_seq_len if stage is not None else context_length,
+    )
+    write = shards.WriteSpec(spec, sink, eval_fraction, seed, attempts="", text_column=text_column)
+    return shards.execute(
+        df, target, checker, write, options, force=force, allow_empty=allow_empty, name=name
+    )
 
 
 def _documents_plan(df, column, name, settings, token_settings, threads):

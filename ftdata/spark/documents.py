@@ -36,8 +36,9 @@ def documents(batches: Iterator[pa.RecordBatch], column: str) -> Iterator[tuple[
         start += batch.num_rows
 
 
-def write_documents(batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int,
-                    attempt: int) -> Iterator[pa.RecordBatch]:
+def write_documents(
+    batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int, attempt: int
+) -> Iterator[pa.RecordBatch]:
     """Check, count and window one partition's documents; yield its state row."""
     checker = WritingChecker(spec, partition, attempt_folder(spec, partition, attempt))
     builder, source = checker.builder, spec.check.source
@@ -48,18 +49,28 @@ def write_documents(batches: Iterator[pa.RecordBatch], spec: WriteSpec, partitio
             builder.emit(text.EMPTY_DOCUMENT, "the document is empty", **where)
         if checker.tokens is not None and checker.tokens.count_document(document, where):
             builder.fail_row()
-        checker.on_row(RowOutcome("pretraining", document, where, not builder.row_failed,
-                                  tuple(builder.row_codes)))
+        checker.on_row(
+            RowOutcome(
+                "pretraining", document, where, not builder.row_failed, tuple(builder.row_codes)
+            )
+        )
         builder.end_row(checker.summary)
     yield state_row(checker, partition)
 
 
-def digest_documents(batches: Iterator[pa.RecordBatch], spec: WriteSpec,
-                     partition: int) -> Iterator[pa.RecordBatch]:
+def digest_documents(
+    batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int
+) -> Iterator[pa.RecordBatch]:
     """The first pass of ``dedupe``: every document's content digest (a file's, for its text)."""
-    found = [(h64(content_key("pretraining", document)), row)
-             for row, document in documents(batches, spec.text_column)]
-    yield pa.RecordBatch.from_arrays([
-        pa.array([partition] * len(found), pa.int32()),
-        pa.array([signed64(d) for d, _ in found], pa.int64()),
-        pa.array([r for _, r in found], pa.int64())], schema=DIGESTS)
+    found = [
+        (h64(content_key("pretraining", document)), row)
+        for row, document in documents(batches, spec.text_column)
+    ]
+    yield pa.RecordBatch.from_arrays(
+        [
+            pa.array([partition] * len(found), pa.int32()),
+            pa.array([signed64(d) for d, _ in found], pa.int64()),
+            pa.array([r for _, r in found], pa.int64()),
+        ],
+        schema=DIGESTS,
+    )

@@ -108,8 +108,10 @@ def shipped_tokenizer(checker: Checker) -> tuple[bytes | None, str | None]:
 def refuse_error_duplicates(checker: Checker, settings) -> None:
     """DS002 raised to error would change row validity after the fact; not supported here."""
     if checker.dedupe and settings.policy().get(dataset.DUPLICATE.code) is Severity.ERROR:
-        raise UsageError("ftdata.spark does not support DS002 at error severity; "
-                         "drop duplicates with DataFrame.dropDuplicates() instead")
+        raise UsageError(
+            "ftdata.spark does not support DS002 at error severity; "
+            "drop duplicates with DataFrame.dropDuplicates() instead"
+        )
 
 
 def merge_partials(checker: Checker, out) -> None:
@@ -123,16 +125,20 @@ def collect_states(out) -> list[tuple[int, dict]]:
     from pyspark.sql import functions as F
 
     rows = out.where(F.col("state").isNotNull()).select("partition", "state").collect()
-    return [(row["partition"], loads_state(row["state"]))
-            for row in sorted(rows, key=lambda r: r["partition"])]
+    return [
+        (row["partition"], loads_state(row["state"]))
+        for row in sorted(rows, key=lambda r: r["partition"])
+    ]
 
 
 def merge_state(checker: Checker, partition: int, state: dict) -> None:
     """Fold one partition's findings, drop tally and token statistics into ``checker``."""
     expected = stage_identity(checker.tokens)
     if state["identity"] != expected:  # e.g. another ftdata version on the executors
-        raise UsageError(f"partition {partition} counted with tokenizer/template "
-                         f"{state['identity']}, the driver with {expected}")
+        raise UsageError(
+            f"partition {partition} counted with tokenizer/template "
+            f"{state['identity']}, the driver with {expected}"
+        )
     checker.builder.merge(state["builder"])
     checker._drops.merge(state.get("drops"))  # DS007 without a tokenizer, as a local run
     if checker.tokens is not None:
@@ -163,26 +169,52 @@ def emit_duplicates(checker: Checker, out, source: str) -> None:
     digests = out.where(F.col("digest").isNotNull()).select("digest", "partition", "row", "key")
     first = F.min(F.struct("partition", "row")).over(Window.partitionBy("digest"))
     copies = digests.withColumn("first", first).where(
-        (F.col("partition") != F.col("first.partition")) | (F.col("row") != F.col("first.row")))
+        (F.col("partition") != F.col("first.partition")) | (F.col("row") != F.col("first.row"))
+    )
     keep = checker.settings.keep_per_code
     # One job: the first `keep` copies in (partition, row) order plus one row with the total
     # (Spark reuses the digest shuffle for both halves of the union).
-    kept_rows = copies.orderBy("partition", "row").limit(keep).select(
-        "partition", "row", "key", F.col("first.partition").alias("first_partition"),
-        F.col("first.row").alias("first_row"), F.lit(None).cast("long").alias("total"))
+    kept_rows = (
+        copies.orderBy("partition", "row")
+        .limit(keep)
+        .select(
+            "partition",
+            "row",
+            "key",
+            F.col("first.partition").alias("first_partition"),
+            F.col("first.row").alias("first_row"),
+            F.lit(None).cast("long").alias("total"),
+        )
+    )
     count_row = copies.agg(F.count("*").alias("total")).select(
-        *[F.lit(None).cast(kind).alias(name) for name, kind in
-          (("partition", "int"), ("row", "long"), ("key", "string"), ("first_partition", "int"),
-           ("first_row", "long"))], "total")
+        *[
+            F.lit(None).cast(kind).alias(name)
+            for name, kind in (
+                ("partition", "int"),
+                ("row", "long"),
+                ("key", "string"),
+                ("first_partition", "int"),
+                ("first_row", "long"),
+            )
+        ],
+        "total",
+    )
     collected = kept_rows.unionByName(count_row).collect()
     total = next(r["total"] for r in collected if r["total"] is not None)
-    kept = sorted((r for r in collected if r["total"] is None),
-                  key=lambda r: (r["partition"], r["row"]))
+    kept = sorted(
+        (r for r in collected if r["total"] is None), key=lambda r: (r["partition"], r["row"])
+    )
     for copy in kept:
         first = partition_label(copy["first_partition"])
         message = f"duplicate of {source} file {first} row {copy['first_row']}"
-        checker.builder.emit(dataset.DUPLICATE, message, source=source, row=copy["row"],
-                             file=partition_label(copy["partition"]), key=copy["key"])
+        checker.builder.emit(
+            dataset.DUPLICATE,
+            message,
+            source=source,
+            row=copy["row"],
+            file=partition_label(copy["partition"]),
+            key=copy["key"],
+        )
     for _ in range(total - len(kept)):  # beyond the cap only the count matters
         checker.builder.emit(dataset.DUPLICATE, "", source=source)
 

@@ -60,8 +60,7 @@ def row_digest(value: object, raw: bytes | None) -> int:
 class RowBuilder(ResultBuilder):
     """A ResultBuilder that also remembers, per row of the partition, its codes and errors."""
 
-    def __init__(self, policy, keep: int, label: str, keys: dict[int, str],
-                 record: bool) -> None:
+    def __init__(self, policy, keep: int, label: str, keys: dict[int, str], record: bool) -> None:
         super().__init__(policy, keep)
         self.label = label
         self.keys = keys
@@ -69,13 +68,33 @@ class RowBuilder(ResultBuilder):
         self.codes: dict[int, set[str]] = {}
         self.failed: set[int] = set()
 
-    def emit(self, rule, message, *, source, line=None, row=None, version=None, pointer="",
-             file=None, key=None) -> bool:
+    def emit(
+        self,
+        rule,
+        message,
+        *,
+        source,
+        line=None,
+        row=None,
+        version=None,
+        pointer="",
+        file=None,
+        key=None,
+    ) -> bool:
         """Record the finding, naming the partition (rows that did not parse lack it)."""
         if row is not None and file is None:
             file, key = self.label, key or self.keys.get(row)
-        is_error = super().emit(rule, message, source=source, line=line, row=row,
-                                version=version, pointer=pointer, file=file, key=key)
+        is_error = super().emit(
+            rule,
+            message,
+            source=source,
+            line=line,
+            row=row,
+            version=version,
+            pointer=pointer,
+            file=file,
+            key=key,
+        )
         if self.record and row is not None and self.enabled(rule):
             self.codes.setdefault(row, set()).add(rule.code)
             if is_error:
@@ -90,8 +109,13 @@ class PartitionChecker(Checker):
         super().__init__(spec.settings)
         self.label = partition_label(partition)
         self.keys: dict[int, str] = {}
-        self.builder = RowBuilder(spec.settings.policy(), spec.settings.keep_per_code,
-                                  self.label, self.keys, record=annotate)
+        self.builder = RowBuilder(
+            spec.settings.policy(),
+            spec.settings.keep_per_code,
+            self.label,
+            self.keys,
+            record=annotate,
+        )
         # Annotations are per row; duplicates need every partition, so they are validate's.
         self.dedupe &= not annotate
         self.digests: list[tuple[int, int, str | None]] = []  # (digest, row, key), per batch
@@ -118,8 +142,12 @@ class PartitionChecker(Checker):
     def state_dict(self) -> dict:
         """What ``state`` pickles (subclasses add their own parts)."""
         stats = self.tokens.stats if self.tokens is not None else {}
-        return {"builder": self.builder.state(), "stats": stats, "drops": self._drops,
-                "identity": stage_identity(self.tokens)}
+        return {
+            "builder": self.builder.state(),
+            "stats": stats,
+            "drops": self._drops,
+            "identity": stage_identity(self.tokens),
+        }
 
 
 def stage_identity(tokens) -> tuple[str, str] | None:
@@ -179,8 +207,13 @@ def table_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: Partitio
     count = len(values)
     context = {"file": checker.label}
     keys = [checker.keys.get(start + i) for i in range(count)] if checker.keys else None
-    return Batch(positions=list(range(start, start + count)), values=values,
-                 raws=[None] * count, context=context, keys=keys)
+    return Batch(
+        positions=list(range(start, start + count)),
+        values=values,
+        raws=[None] * count,
+        context=context,
+        keys=keys,
+    )
 
 
 def json_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: PartitionChecker) -> Batch:
@@ -218,13 +251,20 @@ def _take_json(batch: Batch, row: int, text: str | bytes | None) -> None:
         batch.add(row, value, data)
         duplicate = find_duplicate_key(data, value, keys)
         if duplicate is not None:
-            batch.attach(Problem(load.DUPLICATE_KEY, None,
-                                 f"key {duplicate!r} appears more than once", row=row))
+            batch.attach(
+                Problem(
+                    load.DUPLICATE_KEY, None, f"key {duplicate!r} appears more than once", row=row
+                )
+            )
 
 
-def check_partition(batches: Iterator[pa.RecordBatch], spec: Spec, partition: int,
-                    annotate: bool = False,
-                    checker: PartitionChecker | None = None) -> Iterator[pa.RecordBatch]:
+def check_partition(
+    batches: Iterator[pa.RecordBatch],
+    spec: Spec,
+    partition: int,
+    annotate: bool = False,
+    checker: PartitionChecker | None = None,
+) -> Iterator[pa.RecordBatch]:
     """Check one partition; yield annotated input batches, or the partial result rows.
 
     ``checker`` is a prepared one (``ftdata.spark.write``'s, whose rows go to a sink).
@@ -246,8 +286,14 @@ def check_partition(batches: Iterator[pa.RecordBatch], spec: Spec, partition: in
         yield state_row(checker, partition)
 
 
-ANNOTATIONS = pa.schema([("ftdata_ok", pa.bool_()), ("ftdata_codes", pa.list_(pa.string())),
-                         ("ftdata_tokens", pa.int64()), ("ftdata_trainable_tokens", pa.int64())])
+ANNOTATIONS = pa.schema(
+    [
+        ("ftdata_ok", pa.bool_()),
+        ("ftdata_codes", pa.list_(pa.string())),
+        ("ftdata_tokens", pa.int64()),
+        ("ftdata_trainable_tokens", pa.int64()),
+    ]
+)
 
 
 def _annotated(piece: pa.RecordBatch, checker: PartitionChecker, start: int) -> pa.RecordBatch:
@@ -262,33 +308,50 @@ def _annotated(piece: pa.RecordBatch, checker: PartitionChecker, start: int) -> 
     for row in rows:  # bounded memory: a row's records are not needed once it is written
         builder.codes.pop(row, None)
         counted.pop(row, None)
-    return pa.RecordBatch.from_arrays([*piece.columns, *columns],
-                                      names=[*piece.schema.names, *ANNOTATIONS.names])
+    return pa.RecordBatch.from_arrays(
+        [*piece.columns, *columns], names=[*piece.schema.names, *ANNOTATIONS.names]
+    )
 
 
-PARTIAL = pa.schema([("partition", pa.int32()), ("state", pa.binary()), ("digest", pa.int64()),
-                     ("row", pa.int64()), ("key", pa.string())])
+PARTIAL = pa.schema(
+    [
+        ("partition", pa.int32()),
+        ("state", pa.binary()),
+        ("digest", pa.int64()),
+        ("row", pa.int64()),
+        ("key", pa.string()),
+    ]
+)
 PARTIAL_DDL = "partition int, state binary, digest bigint, row bigint, key string"  # = PARTIAL
 
 
 def digest_rows(checker: PartitionChecker, partition: int) -> pa.RecordBatch:
     """One row per example of the batch just checked: its duplicate digest and position."""
     digests, checker.digests = checker.digests, []
-    return pa.RecordBatch.from_arrays([
-        pa.array([partition] * len(digests), pa.int32()),
-        pa.nulls(len(digests), pa.binary()),
-        pa.array([d for d, _, _ in digests], pa.int64()),
-        pa.array([r for _, r, _ in digests], pa.int64()),
-        pa.array([k for _, _, k in digests], pa.string()),
-    ], schema=PARTIAL)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([partition] * len(digests), pa.int32()),
+            pa.nulls(len(digests), pa.binary()),
+            pa.array([d for d, _, _ in digests], pa.int64()),
+            pa.array([r for _, r, _ in digests], pa.int64()),
+            pa.array([k for _, _, k in digests], pa.string()),
+        ],
+        schema=PARTIAL,
+    )
 
 
 def state_row(checker: PartitionChecker, partition: int) -> pa.RecordBatch:
     """The partition's last output row: its pickled partial result (digest null)."""
-    return pa.RecordBatch.from_arrays([
-        pa.array([partition], pa.int32()), pa.array([checker.state()], pa.binary()),
-        pa.nulls(1, pa.int64()), pa.nulls(1, pa.int64()), pa.nulls(1, pa.string()),
-    ], schema=PARTIAL)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([partition], pa.int32()),
+            pa.array([checker.state()], pa.binary()),
+            pa.nulls(1, pa.int64()),
+            pa.nulls(1, pa.int64()),
+            pa.nulls(1, pa.string()),
+        ],
+        schema=PARTIAL,
+    )
 
 
 def loads_state(data: bytes) -> dict:

@@ -32,9 +32,11 @@ def local_out(out: str | os.PathLike) -> Path:
     """``out`` as a path the driver and every executor see; URIs are refused."""
     text = os.fspath(out)
     if "://" in text or text.startswith("dbfs:"):
-        raise UsageError(f"--out {text}: ftdata.spark.prepare writes to a path that the driver "
-                         "and every executor see (e.g. /Volumes/..., /dbfs/..., a shared mount); "
-                         "object-store URIs are not supported yet")
+        raise UsageError(
+            f"--out {text}: ftdata.spark.prepare writes to a path that the driver "
+            "and every executor see (e.g. /Volumes/..., /dbfs/..., a shared mount); "
+            "object-store URIs are not supported yet"
+        )
     path = Path(text)
     if path.name in ("", ".", ".."):
         raise UsageError(f"--out needs a folder name, not {text!r}")
@@ -46,8 +48,9 @@ def run_writes(df, spec: WriteSpec, tmp: Path):
     from ftdata.spark.partition import PARTIAL_DDL
 
     partials = str(tmp / ".partials")
-    df.mapInArrow(functools.partial(_write_task, spec=spec), PARTIAL_DDL) \
-        .write.mode("error").parquet(partials)
+    df.mapInArrow(functools.partial(_write_task, spec=spec), PARTIAL_DDL).write.mode(
+        "error"
+    ).parquet(partials)
     return df.sparkSession.read.parquet(partials)
 
 
@@ -78,7 +81,8 @@ def find_copies(df, spec: WriteSpec) -> dict[int, frozenset[int]]:
     digests = df.mapInArrow(functools.partial(_digest_task, spec=spec), DIGESTS_DDL)
     first = F.min(F.struct("partition", "row")).over(Window.partitionBy("digest"))
     copies = digests.withColumn("first", first).where(
-        (F.col("partition") != F.col("first.partition")) | (F.col("row") != F.col("first.row")))
+        (F.col("partition") != F.col("first.partition")) | (F.col("row") != F.col("first.row"))
+    )
     found: dict[int, set[int]] = {}
     for row in copies.select("partition", "row").toLocalIterator():
         found.setdefault(row["partition"], set()).add(row["row"])
@@ -95,8 +99,10 @@ def gather(checker, partials, splitter, counts) -> list:
         winners.append((partition, state["folder"], state["shards"], state["task"]))
     tasks = {task for *_, task in winners if task is not None}
     if len(tasks) > 1:
-        raise UsageError(f"partitions hold different tasks ({', '.join(sorted(tasks))}); "
-                         "prepare each task into its own --out")
+        raise UsageError(
+            f"partitions hold different tasks ({', '.join(sorted(tasks))}); "
+            "prepare each task into its own --out"
+        )
     return winners
 
 
@@ -114,8 +120,7 @@ def lay_out(tmp: Path, winners: list, fmt: str) -> list:
                 os.rename(source, tmp / side / part)
         for info in infos:
             side, _, name = info.path.partition("/")
-            shards.append(ShardInfo(f"{side}/{part}/{name}", info.bytes, info.sha256,
-                                    info.samples))
+            shards.append(ShardInfo(f"{side}/{part}/{name}", info.bytes, info.sha256, info.samples))
     for name in SCRATCH:
         shutil.rmtree(tmp / name, ignore_errors=True)  # this run's own scratch, in its folder
     if fmt == "mds":
@@ -145,10 +150,29 @@ def merge_index(folder: Path) -> None:
 
 def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The manifest's ``options`` (what determines the output), as the local ones."""
-    keys = ("format", "model", "tokenizer", "context_length", "tokenize", "eval_fraction",
-            "seed", "dedupe", "strict", "compression", "hashes", "shard_bytes", "file_bytes",
-            "task", "profile", "id_column", "columns", "rename", "json_column", "text_column",
-            "pad_last_window")
+    keys = (
+        "format",
+        "model",
+        "tokenizer",
+        "context_length",
+        "tokenize",
+        "eval_fraction",
+        "seed",
+        "dedupe",
+        "strict",
+        "compression",
+        "hashes",
+        "shard_bytes",
+        "file_bytes",
+        "task",
+        "profile",
+        "id_column",
+        "columns",
+        "rename",
+        "json_column",
+        "text_column",
+        "pad_last_window",
+    )
     options = {key: kwargs.get(key) for key in keys}
     if options["columns"] is not None:  # any iterable: recorded as the list it was
         options["columns"] = list(options["columns"])
@@ -158,8 +182,17 @@ def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def execute(df, out: Path, checker, write: WriteSpec, options: dict[str, Any], *,
-            force: bool, allow_empty: bool, name: str):
+def execute(
+    df,
+    out: Path,
+    checker,
+    write: WriteSpec,
+    options: dict[str, Any],
+    *,
+    force: bool,
+    allow_empty: bool,
+    name: str,
+):
     """Write, merge and publish as the local ``prepare`` does; return its ``PrepareResult``."""
     from ftdata.preparation import PrepareResult
     from ftdata.writers import guards, outdir
@@ -171,8 +204,9 @@ def execute(df, out: Path, checker, write: WriteSpec, options: dict[str, Any], *
             tmp, lock = outdir.new_temp(out)
             published = False
             try:
-                status, manifest, result = _write(df, tmp, checker, write, options,
-                                                  allow_empty, name, out)
+                status, manifest, result = _write(
+                    df, tmp, checker, write, options, allow_empty, name, out
+                )
                 if status == "written":
                     outdir.publish(tmp, out, expected)
                     published = True
@@ -213,11 +247,18 @@ def _write(df, tmp: Path, checker, write: WriteSpec, options, allow_empty, name,
     stage = checker.tokens.stage if checker.tokens is not None else None
     identity = stage.identity() if stage is not None else None
     inputs = [{"in_memory": "spark DataFrame", "name": name}]
-    manifest = mf.write_manifest(tmp, {
-        "ftdata_version": __version__, "fingerprint": mf.fingerprint(options, inputs, identity),
-        "options": options, "inputs": inputs, "tokenizer": identity,
-        **counts_section(result, counts), "shards": [s.to_dict() for s in shards],
-    })
+    manifest = mf.write_manifest(
+        tmp,
+        {
+            "ftdata_version": __version__,
+            "fingerprint": mf.fingerprint(options, inputs, identity),
+            "options": options,
+            "inputs": inputs,
+            "tokenizer": identity,
+            **counts_section(result, counts),
+            "shards": [s.to_dict() for s in shards],
+        },
+    )
     return "written", manifest, result
 
 

@@ -82,18 +82,30 @@ class WritingChecker(PartitionChecker):
     def __init__(self, spec: WriteSpec, partition: int, folder: Path) -> None:
         super().__init__(spec.check, partition)
         self.folder = folder
-        self.splitter = PresetSplitter(spec.eval_fraction, spec.seed,
-                                       spec.copies.get(partition, frozenset()))
+        self.splitter = PresetSplitter(
+            spec.eval_fraction, spec.seed, spec.copies.get(partition, frozenset())
+        )
         stage = self.tokens.stage if self.tokens is not None else None
-        self.sink = RowSink(folder, spec.sink, self.splitter, error_test(spec.check.settings),
-                            stage.tokenizer if stage is not None else None)
+        self.sink = RowSink(
+            folder,
+            spec.sink,
+            self.splitter,
+            error_test(spec.check.settings),
+            stage.tokenizer if stage is not None else None,
+        )
         self.on_row = self.sink
 
     def state_dict(self) -> dict:
         """The validate state plus what was written: counts, shards, folder, prompts."""
         shards = self.sink.close()  # the state row comes last: every row has been written
-        return {**super().state_dict(), "counts": self.sink.counts, "shards": shards,
-                "folder": self.folder.name, "task": self.sink.task, "splitter": self.splitter}
+        return {
+            **super().state_dict(),
+            "counts": self.sink.counts,
+            "shards": shards,
+            "folder": self.folder.name,
+            "task": self.sink.task,
+            "splitter": self.splitter,
+        }
 
 
 def attempt_folder(spec: WriteSpec, partition: int, attempt: int) -> Path:
@@ -101,21 +113,24 @@ def attempt_folder(spec: WriteSpec, partition: int, attempt: int) -> Path:
     return Path(spec.attempts) / f"p{partition:05d}-t{attempt}"
 
 
-def write_partition(batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int,
-                    attempt: int) -> Iterator[pa.RecordBatch]:
+def write_partition(
+    batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int, attempt: int
+) -> Iterator[pa.RecordBatch]:
     """Check and write one partition; yield the validate partial rows (state last)."""
     checker = WritingChecker(spec, partition, attempt_folder(spec, partition, attempt))
     yield from check_partition(batches, spec.check, partition, checker=checker)
 
 
-def digest_partition(batches: Iterator[pa.RecordBatch], spec: WriteSpec,
-                     partition: int) -> Iterator[pa.RecordBatch]:
+def digest_partition(
+    batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int
+) -> Iterator[pa.RecordBatch]:
     """The first pass of ``dedupe``: (partition, digest, row) of every example to be written."""
     checker = PartitionChecker(spec.check, partition)
     checker.dedupe = False  # DS002 is the second pass's
     splitter = DigestSplitter()
-    checker.on_row = RowSink(Path(spec.attempts), spec.sink, splitter,
-                             error_test(spec.check.settings))
+    checker.on_row = RowSink(
+        Path(spec.attempts), spec.sink, splitter, error_test(spec.check.settings)
+    )
     for _ in check_partition(batches, spec.check, partition, checker=checker):
         if splitter.seen:
             yield _digest_batch(partition, splitter)
@@ -125,7 +140,11 @@ def digest_partition(batches: Iterator[pa.RecordBatch], spec: WriteSpec,
 
 def _digest_batch(partition: int, splitter: DigestSplitter) -> pa.RecordBatch:
     seen, splitter.seen = splitter.seen, []
-    return pa.RecordBatch.from_arrays([
-        pa.array([partition] * len(seen), pa.int32()),
-        pa.array([d for d, _ in seen], pa.int64()), pa.array([r for _, r in seen], pa.int64()),
-    ], schema=DIGESTS)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([partition] * len(seen), pa.int32()),
+            pa.array([d for d, _ in seen], pa.int64()),
+            pa.array([r for _, r in seen], pa.int64()),
+        ],
+        schema=DIGESTS,
+    )

@@ -25,8 +25,11 @@ from ftdata.errors import UsageError
 from ftdata.rules import dataset, run
 from ftdata.rules.registry import Rule
 
-TASK_TYPES = {"CHAT_COMPLETION": "chat", "INSTRUCTION_FINETUNE": "instruction",
-              "CONTINUED_PRETRAIN": "pretraining"}
+TASK_TYPES = {
+    "CHAT_COMPLETION": "chat",
+    "INSTRUCTION_FINETUNE": "instruction",
+    "CONTINUED_PRETRAIN": "pretraining",
+}
 SDK_DEFAULT_TASK_TYPE = "CHAT_COMPLETION"
 SERVICE_LAST_DAY = _dt.date(2026, 8, 14)
 DEFAULT_DURATION = "1ep"
@@ -82,15 +85,23 @@ def run_date(date: object) -> _dt.date:
         raise UsageError(f"--date takes YYYY-MM-DD, not {date!r}") from None
 
 
-def check_arguments(model: str, task_type: str | None, context_length: object,
-                    register_to: str | None, training_duration: str | None,
-                    date: _dt.date) -> Checked:
+def check_arguments(
+    model: str,
+    task_type: str | None,
+    context_length: object,
+    register_to: str | None,
+    training_duration: str | None,
+    date: _dt.date,
+) -> Checked:
     """Check every scalar argument; the data paths are checked elsewhere."""
     checked = Checked()
     if date > SERVICE_LAST_DAY:
-        checked.add(run.SERVICE_END_OF_LIFE, f"the run is on {date.isoformat()}; Foundation Model "
-                    f"Fine-tuning was scheduled for removal on {SERVICE_LAST_DAY.isoformat()}",
-                    "date")
+        checked.add(
+            run.SERVICE_END_OF_LIFE,
+            f"the run is on {date.isoformat()}; Foundation Model "
+            f"Fine-tuning was scheduled for removal on {SERVICE_LAST_DAY.isoformat()}",
+            "date",
+        )
     _model(checked, model, date)
     _task_type(checked, task_type)
     _context_length(checked, context_length)
@@ -110,9 +121,12 @@ def _model(checked: Checked, name: str, date: _dt.date) -> None:
     checked.model = spec
     if spec.deprecated_after is not None and date > spec.deprecated_after:
         move = f"; use {spec.successor} instead" if spec.successor else ""
-        checked.add(run.RETIRED_MODEL, f"{spec.name} is retired: its last day was "
-                    f"{spec.deprecated_after.isoformat()}, the run is on {date.isoformat()}{move}",
-                    "model")
+        checked.add(
+            run.RETIRED_MODEL,
+            f"{spec.name} is retired: its last day was "
+            f"{spec.deprecated_after.isoformat()}, the run is on {date.isoformat()}{move}",
+            "model",
+        )
     elif spec.deprecated:  # still served: a warning, whether or not the data can be read
         checked.add(dataset.DEPRECATED_MODEL, spec.deprecation_message(), "model")
 
@@ -122,8 +136,9 @@ def _task_type(checked: Checked, task_type: str | None) -> None:
     checked.task_type = given
     checked.task = TASK_TYPES.get(str(given))
     if checked.task is None:
-        checked.add(run.TASK_TYPE, f"task_type {given!r} is not one of "
-                    f"{', '.join(TASK_TYPES)}", "task_type")
+        checked.add(
+            run.TASK_TYPE, f"task_type {given!r} is not one of {', '.join(TASK_TYPES)}", "task_type"
+        )
 
 
 def _context_length(checked: Checked, value: object) -> None:
@@ -132,14 +147,20 @@ def _context_length(checked: Checked, value: object) -> None:
         checked.context_length = limit
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        checked.add(run.CONTEXT_LENGTH, f"context_length {value!r} is not a positive integer",
-                    "context_length")
+        checked.add(
+            run.CONTEXT_LENGTH,
+            f"context_length {value!r} is not a positive integer",
+            "context_length",
+        )
         checked.context_length = limit
         return
     if limit is not None and value > limit:
-        checked.add(run.CONTEXT_LENGTH, f"context_length {value:,} is above the {limit:,} "
-                    f"tokens of {checked.model.name}; the data are checked at {limit:,}",
-                    "context_length")
+        checked.add(
+            run.CONTEXT_LENGTH,
+            f"context_length {value:,} is above the {limit:,} "
+            f"tokens of {checked.model.name}; the data are checked at {limit:,}",
+            "context_length",
+        )
         checked.context_length = limit
         return
     checked.context_length = value
@@ -151,8 +172,11 @@ def _register_to(checked: Checked, value: str | None) -> None:
         return
     parts = str(value).split(".")
     if len(parts) not in (2, 3) or not all(_UC_NAME.match(p) for p in parts):
-        checked.add(run.REGISTER_TO, f"register_to {value!r} is not <catalog>.<schema> or "
-                    "<catalog>.<schema>.<model_name>", "register_to")
+        checked.add(
+            run.REGISTER_TO,
+            f"register_to {value!r} is not <catalog>.<schema> or <catalog>.<schema>.<model_name>",
+            "register_to",
+        )
 
 
 def _duration(checked: Checked, value: str | None) -> None:
@@ -160,7 +184,10 @@ def _duration(checked: Checked, value: str | None) -> None:
     match = _DURATION.match(text.strip())
     amount = float(match.group(1).replace("_", "")) if match else 0.0
     if match is None or amount <= 0:
-        checked.add(run.TRAINING_DURATION, f"training_duration {text!r} is not a positive number "
-                    "followed by ep, ba or tok", "training_duration")
+        checked.add(
+            run.TRAINING_DURATION,
+            f"training_duration {text!r} is not a positive number followed by ep, ba or tok",
+            "training_duration",
+        )
         return
     checked.duration = Duration(text, amount, match.group(2))

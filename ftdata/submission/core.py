@@ -87,12 +87,14 @@ def preflight(
     day = arguments.run_date(date)
     settings = settings_from({}, fail_on=fail_on, keep_per_code=keep_per_code)
     builder = ResultBuilder(settings.policy(), settings.keep_per_code)
-    checked = arguments.check_arguments(model, task_type, context_length, register_to,
-                                        training_duration, day)
+    checked = arguments.check_arguments(
+        model, task_type, context_length, register_to, training_duration, day
+    )
     for issue in checked.issues:
         builder.emit(issue.rule, issue.message, source=RUN, key=issue.argument)
-    where = _Where(volume_root, dict(table_paths or {}), spark, hf_cache,
-                   dict(storage_options or {}))
+    where = _Where(
+        volume_root, dict(table_paths or {}), spark, hf_cache, dict(storage_options or {})
+    )
     leaks = LeakFinder()
     checks = []
     for role, given in (("train", train_data_path), ("eval", eval_data_path)):
@@ -107,8 +109,9 @@ def preflight(
     leaks.emit(leak_findings)  # after the data's own findings in the report
     section = run_section(checked, day, checks, register_to, data_prep_cluster_id)
     parts = [c.result for c in checks if c.result is not None]
-    return merge_results(builder, [*parts, leak_findings.build(settings.fail_on)], settings,
-                         section)
+    return merge_results(
+        builder, [*parts, leak_findings.build(settings.fail_on)], settings, section
+    )
 
 
 @dataclass
@@ -126,29 +129,50 @@ def _argument(check: DataCheck) -> str:
     return f"{check.role}_data_path"
 
 
-def _path_ok(builder: ResultBuilder, check: DataCheck, task: str | None,
-             cluster: str | None) -> bool:
+def _path_ok(
+    builder: ResultBuilder, check: DataCheck, task: str | None, cluster: str | None
+) -> bool:
     """The path's form findings (RN003, RN004); whether the data should be read."""
     problems = paths.form_problems(check.path, task)
     for message in problems:
         builder.emit(rn.PATH_FORM, message, source=RUN, key=_argument(check))
     if check.path.kind == paths.TABLE and not problems:
         if not cluster:
-            builder.emit(rn.TABLE_NEEDS_CLUSTER, f"{paths.shown(check.path.formatted)} is a Delta "
-                         "table and no data_prep_cluster_id is given", source=RUN,
-                         key=_argument(check))
+            builder.emit(
+                rn.TABLE_NEEDS_CLUSTER,
+                f"{paths.shown(check.path.formatted)} is a Delta "
+                "table and no data_prep_cluster_id is given",
+                source=RUN,
+                key=_argument(check),
+            )
         elif str(cluster).strip().lower() == "serverless":
-            builder.emit(rn.TABLE_NEEDS_CLUSTER, "data_prep_cluster_id 'serverless' is not "
-                         "accepted for a Delta table; give a cluster id", source=RUN,
-                         key="data_prep_cluster_id")
+            builder.emit(
+                rn.TABLE_NEEDS_CLUSTER,
+                "data_prep_cluster_id 'serverless' is not "
+                "accepted for a Delta table; give a cluster id",
+                source=RUN,
+                key="data_prep_cluster_id",
+            )
     return not problems
 
 
-def _read_and_validate(builder: ResultBuilder, check: DataCheck, checked, day, where: _Where,
-                       settings, leaks: LeakFinder) -> None:
-    found = reading.locate(check.path, checked.task, volume_root=where.volume_root,
-                           table_paths=where.table_paths, spark=where.spark,
-                           hf_cache=where.hf_cache)
+def _read_and_validate(
+    builder: ResultBuilder,
+    check: DataCheck,
+    checked,
+    day,
+    where: _Where,
+    settings,
+    leaks: LeakFinder,
+) -> None:
+    found = reading.locate(
+        check.path,
+        checked.task,
+        volume_root=where.volume_root,
+        table_paths=where.table_paths,
+        spark=where.spark,
+        hf_cache=where.hf_cache,
+    )
     if isinstance(found, reading.Unreadable):
         builder.emit(found.rule, found.message, source=RUN, key=_argument(check))
         return
@@ -156,7 +180,9 @@ def _read_and_validate(builder: ResultBuilder, check: DataCheck, checked, day, w
     options = dict(
         model=checked.model.name if checked.model is not None else None,
         context_length=checked.context_length if checked.model is not None else None,
-        epochs=_epochs_for_tokens(checked), date=day, fail_on=settings.fail_on.label,
+        epochs=_epochs_for_tokens(checked),
+        date=day,
+        fail_on=settings.fail_on.label,
         keep_per_code=settings.keep_per_code,
         ignore=EVAL_IGNORES if check.role == "eval" else TRAIN_IGNORES,
     )
@@ -182,8 +208,9 @@ def _spark_prompts(found: reading.Located, role: str, leaks: LeakFinder) -> None
     from ftdata.submission.spark_prompts import prompt_digests
 
     for partition, row, key in prompt_digests(found.target):
-        leaks.add(role, key, {"source": found.read_from, "file": partition_label(partition),
-                              "row": row})
+        leaks.add(
+            role, key, {"source": found.read_from, "file": partition_label(partition), "row": row}
+        )
 
 
 def _epochs_for_tokens(checked) -> float:
@@ -197,6 +224,10 @@ def _compare_task(builder: ResultBuilder, check: DataCheck, checked) -> None:
     wrong = [task for task in check.detected if task != checked.task]
     if checked.task is None or not wrong:
         return
-    builder.emit(rn.TASK_MISMATCH, f"task_type {checked.task_type} trains on {checked.task} "
-                 f"data, but {paths.shown(check.path.formatted)} holds {' and '.join(wrong)} data",
-                 source=RUN, key="task_type")
+    builder.emit(
+        rn.TASK_MISMATCH,
+        f"task_type {checked.task_type} trains on {checked.task} "
+        f"data, but {paths.shown(check.path.formatted)} holds {' and '.join(wrong)} data",
+        source=RUN,
+        key="task_type",
+    )

@@ -58,7 +58,10 @@ class LeakFinder:
         count = 0
         for key, where in self._eval:
             if key in self._train:
-                builder.emit(dataset.EVAL_IN_TRAIN, "this eval example's prompt also occurs in "
-                             "the train data", **where)
+                builder.emit(
+                    dataset.EVAL_IN_TRAIN,
+                    "this eval example's prompt also occurs in the train data",
+                    **where,
+                )
                 count += 1
         return count

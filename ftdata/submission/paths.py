@@ -69,7 +69,7 @@ def classify(path: str) -> DataPath:
     """Which kind of input the service takes ``path`` for (never raises)."""
     formatted = format_path(path.strip())
     if formatted.startswith("dbfs:/"):
-        body = formatted[len("dbfs:/"):].rstrip("/")
+        body = formatted[len("dbfs:/") :].rstrip("/")
         parts = tuple(body.split("/")[1:]) if body.split("/")[0] == "Volumes" else ()
         return DataPath(path, formatted, VOLUME, parts)
     if "/" in formatted:
@@ -85,43 +85,61 @@ def form_problems(data: DataPath, task: str | None) -> list[str]:
     if data.kind == VOLUME:
         return _volume_problems(data, task)
     if task == "pretraining":
-        return [f"{data.given!r}: continued pre-training reads a folder in a Unity Catalog "
-                "volume (dbfs:/Volumes/<catalog>/<schema>/<volume>/...), not a "
-                f"{'Delta table' if data.kind == TABLE else 'Hugging Face dataset'}"]
+        return [
+            f"{data.given!r}: continued pre-training reads a folder in a Unity Catalog "
+            "volume (dbfs:/Volumes/<catalog>/<schema>/<volume>/...), not a "
+            f"{'Delta table' if data.kind == TABLE else 'Hugging Face dataset'}"
+        ]
     if data.kind == TABLE:
         if len(data.parts) != 3 or not all(p.strip() for p in data.parts):
-            return [f"{data.given!r} is neither a volume path nor a Hugging Face dataset, and "
-                    "not a Delta table <catalog>.<schema>.<table> (three non-empty parts)"]
+            return [
+                f"{data.given!r} is neither a volume path nor a Hugging Face dataset, and "
+                "not a Delta table <catalog>.<schema>.<table> (three non-empty parts)"
+            ]
         return []
     return _hf_problems(data)
 
 
 def _volume_problems(data: DataPath, task: str | None) -> list[str]:
     if not data.parts or not data.formatted.startswith("dbfs:/Volumes/"):
-        return [f"{data.given!r}: only Unity Catalog volumes are accepted among dbfs: paths "
-                "(dbfs:/Volumes/<catalog>/<schema>/<volume>/...)"]
+        return [
+            f"{data.given!r}: only Unity Catalog volumes are accepted among dbfs: paths "
+            "(dbfs:/Volumes/<catalog>/<schema>/<volume>/...)"
+        ]
     if len(data.parts) < 3 or not all(data.parts[:3]):
-        return [f"{data.given!r}: a volume path needs catalog, schema and volume "
-                "(dbfs:/Volumes/<catalog>/<schema>/<volume>/...)"]
+        return [
+            f"{data.given!r}: a volume path needs catalog, schema and volume "
+            "(dbfs:/Volumes/<catalog>/<schema>/<volume>/...)"
+        ]
     if task in ("chat", "instruction"):
         if not data.formatted.endswith(".jsonl"):
-            return [f"{data.given!r}: Unity Catalog input for chat and instruction fine-tuning "
-                    "must be a .jsonl file"]
+            return [
+                f"{data.given!r}: Unity Catalog input for chat and instruction fine-tuning "
+                "must be a .jsonl file"
+            ]
         if len(data.parts) < 4:
-            return [f"{data.given!r}: the .jsonl file must be inside the volume "
-                    "(dbfs:/Volumes/<catalog>/<schema>/<volume>/<file>.jsonl)"]
+            return [
+                f"{data.given!r}: the .jsonl file must be inside the volume "
+                "(dbfs:/Volumes/<catalog>/<schema>/<volume>/<file>.jsonl)"
+            ]
     return []
 
 
 def _hf_problems(data: DataPath) -> list[str]:
     if "://" in data.formatted or data.formatted.startswith(("/", "./", "../", "~")):
-        return [f"{data.given!r} is not a form the service reads: use a Unity Catalog volume "
-                "(dbfs:/Volumes/...), a Delta table <catalog>.<schema>.<table> or a Hugging "
-                "Face dataset <name>/<split>"]
+        return [
+            f"{data.given!r} is not a form the service reads: use a Unity Catalog volume "
+            "(dbfs:/Volumes/...), a Delta table <catalog>.<schema>.<table> or a Hugging "
+            "Face dataset <name>/<split>"
+        ]
     if not all(p.strip() for p in data.parts):
-        return [f"{data.given!r}: a Hugging Face dataset path has no empty component "
-                "(<name>/<split> or <owner>/<name>/<split>)"]
+        return [
+            f"{data.given!r}: a Hugging Face dataset path has no empty component "
+            "(<name>/<split> or <owner>/<name>/<split>)"
+        ]
     if len(data.parts) > 3:
-        return [f"{data.given!r}: Hugging Face datasets are given as <name>/<split> or "
-                "<owner>/<name>/<split>; datasets with subsets are not supported"]
+        return [
+            f"{data.given!r}: Hugging Face datasets are given as <name>/<split> or "
+            "<owner>/<name>/<split>; datasets with subsets are not supported"
+        ]
     return []

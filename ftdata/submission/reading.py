@@ -16,13 +16,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftdata.submission.paths import HF, TABLE, VOLUME, DataPath, shown
 from ftdata.rules import run
 from ftdata.rules.registry import Rule
+from ftdata.submission.paths import HF, TABLE, VOLUME, DataPath, shown
 
 # What the SDK says when a pre-training folder has no text (quoted in the finding).
-NO_TXT = ("Could not find a .txt file in Unity Catalog path {path}. Continued pretrain input "
-          "must be a folder containing a .txt file.")
+NO_TXT = (
+    "Could not find a .txt file in Unity Catalog path {path}. Continued pretrain input "
+    "must be a folder containing a .txt file."
+)
 
 
 @dataclass
@@ -45,8 +47,15 @@ class Unreadable:
     message: str
 
 
-def locate(data: DataPath, task: str | None, *, volume_root: str | None,
-           table_paths: Mapping[str, str], spark, hf_cache: str | None) -> Located | Unreadable:
+def locate(
+    data: DataPath,
+    task: str | None,
+    *,
+    volume_root: str | None,
+    table_paths: Mapping[str, str],
+    spark,
+    hf_cache: str | None,
+) -> Located | Unreadable:
     """Find ``data`` on this machine, in a Spark session or in the HF cache."""
     if data.kind == VOLUME:
         return _volume(data, task, volume_root)
@@ -61,17 +70,23 @@ def _volume(data: DataPath, task: str | None, volume_root: str | None) -> Locate
     root = Path(volume_root) if volume_root else Path("/Volumes")
     local = root.joinpath(*data.parts)
     if volume_root is None and not root.is_dir():
-        return Unreadable(run.DATA_NOT_READ, f"{shown(data.formatted)}: there is no /Volumes here "
-                          "(outside Databricks); map the volume root with --volume-root DIR")
+        return Unreadable(
+            run.DATA_NOT_READ,
+            f"{shown(data.formatted)}: there is no /Volumes here "
+            "(outside Databricks); map the volume root with --volume-root DIR",
+        )
     if not local.exists():
-        return Unreadable(run.DATA_NOT_READ,
-                          f"{shown(data.formatted)}: not found (looked at {shown(local)})")
+        return Unreadable(
+            run.DATA_NOT_READ, f"{shown(data.formatted)}: not found (looked at {shown(local)})"
+        )
     if task == "pretraining":
         if not local.is_dir() or not _has_txt(local):
             return Unreadable(run.PATH_FORM, NO_TXT.format(path=shown(data.formatted)))
     elif local.is_dir():
-        return Unreadable(run.PATH_FORM, f"{shown(data.formatted)} is a folder; chat and "
-                          "instruction data are one .jsonl file")
+        return Unreadable(
+            run.PATH_FORM,
+            f"{shown(data.formatted)} is a folder; chat and instruction data are one .jsonl file",
+        )
     return Located(str(local), str(local))
 
 
@@ -86,13 +101,18 @@ def _table(data: DataPath, table_paths: Mapping[str, str], spark) -> Located | U
         return Located(mapped, mapped)
     session = spark if spark is not None else active_spark()
     if session is None:
-        return Unreadable(run.DATA_NOT_READ, f"table {shown(name)}: no active Spark session "
-                          "here; map it to a Delta path with --table-path NAME=PATH")
+        return Unreadable(
+            run.DATA_NOT_READ,
+            f"table {shown(name)}: no active Spark session "
+            "here; map it to a Delta path with --table-path NAME=PATH",
+        )
     try:
         frame = session.table(name)
     except Exception as exc:  # AnalysisException and friends: the table is not there
-        return Unreadable(run.DATA_NOT_READ,
-                          f"table {shown(name)}: Spark cannot read it ({shown(_first_line(exc))})")
+        return Unreadable(
+            run.DATA_NOT_READ,
+            f"table {shown(name)}: Spark cannot read it ({shown(_first_line(exc))})",
+        )
     return Located(frame, f"spark table {name}", spark=True)
 
 
@@ -110,11 +130,16 @@ def _hf(data: DataPath, cache_dir: str | None) -> Located | Unreadable:
 
             frame = datasets.load_dataset(data.hf_name, split=data.hf_split, cache_dir=cache_dir)
     except ImportError:
-        return Unreadable(run.DATA_NOT_READ, f"{shown(data.formatted)}: reading Hugging Face "
-                          "datasets needs the `datasets` package")
+        return Unreadable(
+            run.DATA_NOT_READ,
+            f"{shown(data.formatted)}: reading Hugging Face datasets needs the `datasets` package",
+        )
     except Exception as exc:  # not cached, unknown split: datasets raises several kinds
-        return Unreadable(run.DATA_NOT_READ, f"{shown(data.formatted)}: not in the local Hugging "
-                          f"Face cache, or no such split ({shown(_first_line(exc))})")
+        return Unreadable(
+            run.DATA_NOT_READ,
+            f"{shown(data.formatted)}: not in the local Hugging "
+            f"Face cache, or no such split ({shown(_first_line(exc))})",
+        )
     return Located(frame, f"hf cache {data.hf_name} split {data.hf_split}")
 
 
@@ -133,11 +158,12 @@ def _offline() -> Iterator[None]:
     """
     keys = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
     saved_env = {k: os.environ.get(k) for k in keys}
-    before = {name: getattr(sys.modules[name], "HF_HUB_OFFLINE")
-              for name in _OFFLINE_CONSTANTS if name in sys.modules}
+    before = {
+        name: sys.modules[name].HF_HUB_OFFLINE for name in _OFFLINE_CONSTANTS if name in sys.modules
+    }
     os.environ.update({k: "1" for k in keys})
     for name in before:
-        setattr(sys.modules[name], "HF_HUB_OFFLINE", True)
+        sys.modules[name].HF_HUB_OFFLINE = True
     try:
         yield
     finally:
@@ -146,7 +172,7 @@ def _offline() -> Iterator[None]:
         was_offline = (saved_env["HF_HUB_OFFLINE"] or "").upper() in ("1", "ON", "YES", "TRUE")
         for name in _OFFLINE_CONSTANTS:
             if name in sys.modules:  # imported before, or during the block
-                setattr(sys.modules[name], "HF_HUB_OFFLINE", before.get(name, was_offline))
+                sys.modules[name].HF_HUB_OFFLINE = before.get(name, was_offline)
 
 
 _OFFLINE_CONSTANTS = ("datasets.config", "huggingface_hub.constants")

@@ -15,8 +15,9 @@ from typing import Any
 from ftdata.result import Result, ResultBuilder
 
 
-def run_section(checked, day: _dt.date, checks: list, register_to: str | None,
-                cluster: str | None) -> dict[str, Any]:
+def run_section(
+    checked, day: _dt.date, checks: list, register_to: str | None, cluster: str | None
+) -> dict[str, Any]:
     """The ``run`` part of the report (``schemas/report.schema.json``)."""
     train = next((c for c in checks if c.role == "train"), None)
     reaching = _reaching(train.result) if train is not None and train.result else None
@@ -52,8 +53,12 @@ def _status(checked, spec) -> str:
 def _data(check) -> dict[str, Any] | None:
     if check is None:
         return None
-    return {"path": check.path.formatted, "kind": check.path.kind, "read_from": check.read_from,
-            "detected_tasks": list(check.detected)}
+    return {
+        "path": check.path.formatted,
+        "kind": check.path.kind,
+        "read_from": check.read_from,
+        "detected_tasks": list(check.detected),
+    }
 
 
 def _reaching(result: Result) -> int | None:
@@ -76,8 +81,9 @@ def _estimate(duration, reaching: int | None) -> tuple[float | None, int | None]
     return (billed / reaching if reaching else None), billed
 
 
-def merge_results(builder: ResultBuilder, results: list[Result], settings,
-                  section: dict[str, Any]) -> Result:
+def merge_results(
+    builder: ResultBuilder, results: list[Result], settings, section: dict[str, Any]
+) -> Result:
     """One Result: the run's own findings first, then each part's in order, counts added.
 
     Only parts with sources (the data checks) contribute sources; the token
@@ -103,6 +109,12 @@ def merge_results(builder: ResultBuilder, results: list[Result], settings,
     if tokens is not None:
         extra["tokens"] = tokens
     extra["run"] = section
-    return Result(findings=findings, by_code=dict(by_code), by_severity=dict(by_severity),
-                  sources=[s for part in results for s in part.sources],
-                  fail_on=settings.fail_on, severities=severities, extra=extra)
+    return Result(
+        findings=findings,
+        by_code=dict(by_code),
+        by_severity=dict(by_severity),
+        sources=[s for part in results for s in part.sources],
+        fail_on=settings.fail_on,
+        severities=severities,
+        extra=extra,
+    )

@@ -43,7 +43,6 @@ SECONDS = 2.0  # wall time per render
 INT_BITS_PER_CHAR = 4  # an integer may have up to 4 bits per character of cap
 
 
-
 class _PerThread(threading.local):
     """Each thread's render budget; ``None`` when the thread is not rendering."""
 
@@ -90,25 +89,32 @@ class RenderBudget:
         steps, and at every other charge (``count`` 0 only looks at the clock)."""
         self.steps -= count
         if self.steps < 0 and not (self._grow() and self.steps >= 0):
-            raise RenderLimit("the template does too much work (over the sandbox's step limit: "
-                              "loops or macro calls without end)")
+            raise RenderLimit(
+                "the template does too much work (over the sandbox's step limit: "
+                "loops or macro calls without end)"
+            )
         if (count != 1 or not self.steps & 31) and time.monotonic() > self.deadline:
             raise RenderLimit(f"the template takes over {SECONDS:g} s to render one conversation")
 
     def check(self, size: int, what: str) -> None:
         """Refuse an operation whose result would have ``size`` characters or items."""
         if size > self.cap and not (self._grow() and size <= self.cap):
-            raise RenderLimit(f"{what} would be {size:,} characters or items, over the sandbox's "
-                              f"limit of {self.cap:,} for this conversation")
+            raise RenderLimit(
+                f"{what} would be {size:,} characters or items, over the sandbox's "
+                f"limit of {self.cap:,} for this conversation"
+            )
 
     def made(self, size: int, what: str) -> None:
         """Record a value of ``size`` just built (checked, and added to the allocation)."""
         self.check(size, what)
         self.allocated += size
         if self.allocated > self.alloc_limit and not (
-                self._grow() and self.allocated <= self.alloc_limit):
-            raise RenderLimit(f"the template builds over {self.alloc_limit:,} characters in "
-                              "total (over the sandbox's allocation limit)")
+            self._grow() and self.allocated <= self.alloc_limit
+        ):
+            raise RenderLimit(
+                f"the template builds over {self.alloc_limit:,} characters in "
+                "total (over the sandbox's allocation limit)"
+            )
 
 
 def current() -> RenderBudget | None:

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jinja2
 from jinja2 import nodes

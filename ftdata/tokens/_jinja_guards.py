@@ -63,13 +63,16 @@ def _shape(value, limit: int) -> tuple[int, int]:
     return items, deepest
 
 
-def json_bound(limit: int, value, ensure_ascii=False, indent=None, separators=None,
-               sort_keys=False) -> int:
+def json_bound(
+    limit: int, value, ensure_ascii=False, indent=None, separators=None, sort_keys=False
+) -> int:
     """Bound of ``json.dumps``: escaped text, plus per item a newline and the indentation."""
     size = str_size(value, limit, quote=12 if ensure_ascii else 6)
     items, depth = _shape(value, limit)
     width = len(indent) if isinstance(indent, str) else _number(indent)
-    seps = sum(_text_len(s, limit) for s in separators) if isinstance(separators, (list, tuple)) else 2
+    seps = (
+        sum(_text_len(s, limit) for s in separators) if isinstance(separators, (list, tuple)) else 2
+    )
     return size + items * (seps + 1 + (depth + 1) * width)
 
 
@@ -171,9 +174,19 @@ Bound = Callable[..., int]
 
 #: Filters whose result can be much larger than their input, by filter name.
 FILTERS: dict[str, Bound] = {
-    "center": _center, "indent": _indent, "wordwrap": _wordwrap, "replace": _replace,
-    "format": _printf_filter, "tojson": json_bound, "join": _join, "batch": _batch,
-    "slice": _batch, "sum": _sum, "pprint": _pprint, "string": _string, "urlize": _urlize,
+    "center": _center,
+    "indent": _indent,
+    "wordwrap": _wordwrap,
+    "replace": _replace,
+    "format": _printf_filter,
+    "tojson": json_bound,
+    "join": _join,
+    "batch": _batch,
+    "slice": _batch,
+    "sum": _sum,
+    "pprint": _pprint,
+    "string": _string,
+    "urlize": _urlize,
 }
 
 #: Globals whose result can be large: lipsum(n, html, min, max).
@@ -197,8 +210,11 @@ def _str_join(limit, sep, parts):
 
 
 def _translate(limit, text, table):
-    longest = max((_text_len(v, limit) for v in table.values()), default=1) if isinstance(
-        table, Mapping) else 1
+    longest = (
+        max((_text_len(v, limit) for v in table.values()), default=1)
+        if isinstance(table, Mapping)
+        else 1
+    )
     return len(text) * max(longest, 1)
 
 
@@ -208,8 +224,14 @@ def _to_bytes(limit, number, length=1, *_, **__):
 
 #: Methods of str and bytes whose result can be much larger than the object.
 TEXT_METHODS: dict[str, Bound] = {
-    "center": _pad, "ljust": _pad, "rjust": _pad, "zfill": _pad, "expandtabs": _expandtabs,
-    "replace": _str_replace, "join": _str_join, "translate": _translate,
+    "center": _pad,
+    "ljust": _pad,
+    "rjust": _pad,
+    "zfill": _pad,
+    "expandtabs": _expandtabs,
+    "replace": _str_replace,
+    "join": _str_join,
+    "translate": _translate,
 }
 
 #: Methods of int whose result can be large.

@@ -7,7 +7,8 @@ whole mechanism and ``_jinja_bounds`` for the budget they charge.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jinja2
 from jinja2.exceptions import TemplateSyntaxError
@@ -19,8 +20,9 @@ from ftdata.tokens._jinja_bounds import STATE, size_of, str_size
 MAX_NESTING = 50  # blocks inside blocks, or brackets inside brackets, at compile time
 LOOP_FILTER = "ftdata_bounded_loop"  # wraps every {% for %} iterable (see BoundedSandbox._parse)
 _CLOCK_EVERY = 256  # loop items between two looks at the clock
-_OPENERS = frozenset({"if", "for", "macro", "call", "filter", "with", "block", "autoescape",
-                      "generation", "trans"})
+_OPENERS = frozenset(
+    {"if", "for", "macro", "call", "filter", "with", "block", "autoescape", "generation", "trans"}
+)
 
 
 def check_nesting(env: jinja2.Environment, source: str) -> None:
@@ -96,7 +98,7 @@ def _bounded_filter(name: str, func: Callable) -> Callable:
             return func(*args, **kwargs)
         if len(args) > lead:
             if name in ("join", "sum"):
-                args = (*args[:lead], listed(args[lead], budget, name), *args[lead + 1:])
+                args = (*args[:lead], listed(args[lead], budget, name), *args[lead + 1 :])
             try:
                 foreseen = bound(budget.cap, *args[lead:], **kwargs)
             except TypeError:  # wrong arguments: the filter itself says so
@@ -151,7 +153,12 @@ def finalize(value: Any) -> Any:
 def bound_filters(env: jinja2.Environment) -> None:
     """Wrap the filters of ``env`` that can multiply data (call after adding its own ones);
     add the loop filter and a bounded lipsum."""
-    env.filters.update({name: _bounded_filter(name, env.filters[name])
-                        for name in guards.FILTERS if name in env.filters})
+    env.filters.update(
+        {
+            name: _bounded_filter(name, env.filters[name])
+            for name in guards.FILTERS
+            if name in env.filters
+        }
+    )
     env.filters[LOOP_FILTER] = _bound_loop
     env.globals["lipsum"] = _lipsum

@@ -25,8 +25,9 @@ the budget no hook changes a value: the rendered text is Jinja's own.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from itertools import islice
-from typing import Any, Callable
+from typing import Any
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
@@ -123,8 +124,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             return result
         if left.__class__ is int and right.__class__ is int and operator in ("+", "%"):
             return self.binop_table[operator](left, right)  # loop.index0 % 2: cannot grow
-        budget.check(guards.binop_bound(operator, left, right, budget.cap),
-                     f"the result of {operator}")
+        budget.check(
+            guards.binop_bound(operator, left, right, budget.cap), f"the result of {operator}"
+        )
         result = self.binop_table[operator](left, right)
         if size := size_of(result):
             budget.made(size, f"the result of {operator}")
@@ -141,8 +143,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         for arg in args:  # what a macro passes on to itself must stay within the cap
             if arg.__class__ is str and len(arg) > budget.cap:
                 budget.check(len(arg), "an argument")
-        if getattr(__obj, "__name__", None) in _BOUNDED_METHODS and (
-                bound := _call_bound(__obj)) is not None:
+        if (
+            getattr(__obj, "__name__", None) in _BOUNDED_METHODS
+            and (bound := _call_bound(__obj)) is not None
+        ):
             if __obj.__name__ == "join" and len(args) == 1:
                 args = (listed(args[0], budget, "join"),)  # see what is joined
             try:
@@ -167,12 +171,15 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             formatter = _BoundedFormatter(self)
         kind = type(text)
         if value.__name__ == "format_map":
+
             def format_map(mapping: Any) -> str:
                 return kind(formatter.vformat(text, (), mapping))
+
             return format_map
 
         def format(*args: Any, **kwargs: Any) -> str:  # noqa: A001 - the method's own name
             return kind(formatter.vformat(text, args, kwargs))
+
         return format
 
     def concat(self, parts: Any) -> str:  # type: ignore[override] - Environment.concat
@@ -212,8 +219,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         check_nesting(self, source)
         tree = super()._parse(source, name, filename)
         for loop in tree.find_all(nodes.For):
-            loop.iter = nodes.Filter(loop.iter, LOOP_FILTER, [], [], None, None,
-                                     lineno=loop.lineno)
+            loop.iter = nodes.Filter(loop.iter, LOOP_FILTER, [], [], None, None, lineno=loop.lineno)
         return tree
 
 

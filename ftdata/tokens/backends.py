@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from ftdata.errors import TokenizerError
 
-
 PIPELINE_TEXTS = 256  # texts per encoder call when a batch is pipelined (HFBackend._pipelined)
 
 
@@ -126,8 +125,9 @@ class SentencePieceBackend:
         self.add_bos, self.add_eos = add_bos, add_eos
         self.literals = self._control_literals()
         alternatives = sorted(self.literals, key=len, reverse=True)
-        self._split = (re.compile("(" + "|".join(map(re.escape, alternatives)) + ")")
-                       if alternatives else None)
+        self._split = (
+            re.compile("(" + "|".join(map(re.escape, alternatives)) + ")") if alternatives else None
+        )
         self._threads = _threads()
 
     def _control_literals(self) -> dict[str, int]:
@@ -180,4 +180,3 @@ class SentencePieceBackend:
         if self.sp.IsByte(token_id):
             return bytes([int(piece[3:5], 16)])
         return piece.replace("\u2581", " ").encode("utf-8")
-

@@ -58,9 +58,18 @@ BUILTIN_TEMPLATES: Mapping[str, BuiltinTemplate] = MappingProxyType(
         t.id: t
         for t in (
             _entry("llama3", "llama3.jinja", _LLAMA3_TOKENS, "Meta Llama 3 Instruct headers"),
-            _entry("llama3.1", "llama3_1.jinja", _LLAMA3_TOKENS, "Llama 3.1: dated system turn, tools"),
-            _entry("llama3.2", "llama3_2.jinja", _LLAMA3_TOKENS, "Llama 3.2: dated system turn, tools"),
-            _entry("llama2-chat", "llama2_chat.jinja", _SENTENCEPIECE_TOKENS, "Llama 2 Chat [INST] <<SYS>>"),
+            _entry(
+                "llama3.1", "llama3_1.jinja", _LLAMA3_TOKENS, "Llama 3.1: dated system turn, tools"
+            ),
+            _entry(
+                "llama3.2", "llama3_2.jinja", _LLAMA3_TOKENS, "Llama 3.2: dated system turn, tools"
+            ),
+            _entry(
+                "llama2-chat",
+                "llama2_chat.jinja",
+                _SENTENCEPIECE_TOKENS,
+                "Llama 2 Chat [INST] <<SYS>>",
+            ),
             _entry(
                 "codellama-instruct",
                 "codellama_instruct.jinja",
@@ -80,7 +89,9 @@ BUILTIN_TEMPLATES: Mapping[str, BuiltinTemplate] = MappingProxyType(
                 "Mistral/Mixtral [INST], first published version (rejects a system message)",
             ),
             _entry(
-                "dbrx-instruct", "dbrx_instruct.jinja", _DBRX_TOKENS,
+                "dbrx-instruct",
+                "dbrx_instruct.jinja",
+                _DBRX_TOKENS,
                 "DBRX ChatML with default system prompt",
             ),
             _entry("chatml", "chatml.jinja", {}, "plain ChatML (base models without a template)"),

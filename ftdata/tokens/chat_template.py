@@ -164,13 +164,14 @@ def _compile(source: str, date: _dt.date | None) -> Any:
     except (RecursionError, SyntaxError) as exc:
         # Nesting the parser's own check did not see (5,000 unary operators,
         # a long chain of attributes) overflows Jinja's compiler or Python's.
-        raise TokenizerError("the chat template does not compile: it is nested too deeply "
-                             f"({type(exc).__name__}: {str(exc)[:100]})") from exc
+        raise TokenizerError(
+            "the chat template does not compile: it is nested too deeply "
+            f"({type(exc).__name__}: {str(exc)[:100]})"
+        ) from exc
 
 
 def _render(template: Any, context: dict[str, Any]) -> str:
     from ftdata.tokens import _jinja_env as jenv
-
     from ftdata.tokens._jinja_bounds import run_bounded
 
     try:

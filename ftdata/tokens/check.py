@@ -24,9 +24,13 @@ MAX_TOKENS = 10_000_000_000
 class TokenChecker:
     """Counts valid examples, emits token findings, keeps per-task statistics."""
 
-    def __init__(self, settings: TokenSettings, builder: ResultBuilder,
-                 on_example: Callable[[dict[str, Any]], None] | None = None,
-                 loaded: tuple[TokenStage | None, str | None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: TokenSettings,
+        builder: ResultBuilder,
+        on_example: Callable[[dict[str, Any]], None] | None = None,
+        loaded: tuple[TokenStage | None, str | None] | None = None,
+    ) -> None:
         """``loaded`` is an already opened ``(stage, why skipped)``; by default it is opened here.
 
         (Spark executors pass the stage built from the tokenizer the driver shipped.)
@@ -63,11 +67,20 @@ class TokenChecker:
     def _report(self, task: str, outcome, where: dict) -> bool:
         emit = self.builder.emit
         for where_in, literal in outcome.special_tokens:
-            emit(tokens.SPECIAL_TOKEN_TEXT, f"{literal!r} in the text is read as a control token",
-                 pointer=where_in, **where)
+            emit(
+                tokens.SPECIAL_TOKEN_TEXT,
+                f"{literal!r} in the text is read as a control token",
+                pointer=where_in,
+                **where,
+            )
         for where_in in outcome.lists_as_text:
-            emit(tokens.LIST_AS_TEXT, "the chat template renders this list of parts as its "
-                 "Python text; training learns that text", pointer=where_in, **where)
+            emit(
+                tokens.LIST_AS_TEXT,
+                "the chat template renders this list of parts as its "
+                "Python text; training learns that text",
+                pointer=where_in,
+                **where,
+            )
         if outcome.error is not None:
             kind, message = outcome.error
             if kind == "tokenizer":
@@ -80,25 +93,40 @@ class TokenChecker:
         if outcome.roles is not None:
             stats.add_roles(outcome.roles)
         if self.on_example is not None:
-            record = {**_located(where), "tokens": counts.tokens,
-                      "prompt_tokens": counts.prompt_tokens,
-                      "trainable_tokens": counts.trainable_tokens,
-                      "trainable_in_window": counts.trainable_in_window,
-                      "truncated": counts.truncated, "dropped": counts.dropped}
+            record = {
+                **_located(where),
+                "tokens": counts.tokens,
+                "prompt_tokens": counts.prompt_tokens,
+                "trainable_tokens": counts.trainable_tokens,
+                "trainable_in_window": counts.trainable_in_window,
+                "truncated": counts.truncated,
+                "dropped": counts.dropped,
+            }
             if outcome.roles is not None:
                 record["roles"] = outcome.roles
             self.on_example(record)
         if outcome.doubled_bos:
             emit(tokens.DOUBLED_BOS, "the example starts with two BOS tokens", **where)
         if counts.truncated and not counts.dropped:  # a dropped example is not trained at all
-            emit(tokens.TRUNCATED, f"{counts.tokens:,} tokens; {counts.tokens_lost:,} past "
-                 f"the context length of {self.stage.max_seq_len:,} are cut", **where)
+            emit(
+                tokens.TRUNCATED,
+                f"{counts.tokens:,} tokens; {counts.tokens_lost:,} past "
+                f"the context length of {self.stage.max_seq_len:,} are cut",
+                **where,
+            )
         if counts.drop_reason == "empty_turn":
-            emit(tokens.EMPTY_TRAINABLE, f"{_empty_side(task, outcome.turns)}; training drops it",
-                 **where)
+            emit(
+                tokens.EMPTY_TRAINABLE,
+                f"{_empty_side(task, outcome.turns)}; training drops it",
+                **where,
+            )
         elif counts.dropped:
-            emit(tokens.DROPPED, f"no trainable token within the first {self.stage.max_seq_len:,}"
-                 " tokens; training drops it", **where)
+            emit(
+                tokens.DROPPED,
+                f"no trainable token within the first {self.stage.max_seq_len:,}"
+                " tokens; training drops it",
+                **where,
+            )
         return False
 
     def count_document(self, path: str, where: dict) -> bool:
@@ -113,16 +141,28 @@ class TokenChecker:
             return self.builder.emit(tokens.TOKENIZER_ERROR, str(exc), **where)
         self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
         if self.on_example is not None:
-            self.on_example({**_located(where), "tokens": total, "prompt_tokens": 0,
-                             "trainable_tokens": total, "trainable_in_window": total,
-                             "truncated": False, "dropped": False})
+            self.on_example(
+                {
+                    **_located(where),
+                    "tokens": total,
+                    "prompt_tokens": 0,
+                    "trainable_tokens": total,
+                    "trainable_in_window": total,
+                    "truncated": False,
+                    "dropped": False,
+                }
+            )
         if literal is not None:
-            self.builder.emit(tokens.SPECIAL_TOKEN_TEXT,
-                              f"{literal!r} in the text is read as a control token", **where)
+            self.builder.emit(
+                tokens.SPECIAL_TOKEN_TEXT,
+                f"{literal!r} in the text is read as a control token",
+                **where,
+            )
         return False
 
-    def finish(self, sources: tuple[str, ...],
-               by_task: dict[str | None, tuple[str, ...]] | None = None) -> None:
+    def finish(
+        self, sources: tuple[str, ...], by_task: dict[str | None, tuple[str, ...]] | None = None
+    ) -> None:
         """Dataset-level token findings: the model, the thresholds, all-dropped.
 
         Each finding names the sources it concerns: all of them for the model,
@@ -133,8 +173,12 @@ class TokenChecker:
             return
         self._deprecation(sources)
         if self.stage is None:
-            self.builder.emit(tokens.TOKENS_SKIPPED, self.skipped or "no tokenizer",
-                              source=joined(sources), sources=sources)
+            self.builder.emit(
+                tokens.TOKENS_SKIPPED,
+                self.skipped or "no tokenizer",
+                source=joined(sources),
+                sources=sources,
+            )
             return
         for task, stats in sorted(self.stats.items()):
             self._thresholds(task, stats, (by_task or {}).get(task, sources))
@@ -145,8 +189,9 @@ class TokenChecker:
         if self.settings.model:
             note = get_model(self.settings.model).deprecation_message()
             if note:
-                self.builder.emit(dataset.DEPRECATED_MODEL, note, source=joined(sources),
-                                  sources=sources)
+                self.builder.emit(
+                    dataset.DEPRECATED_MODEL, note, source=joined(sources), sources=sources
+                )
 
     def _thresholds(self, task: str, stats: TokenStats, sources: tuple[str, ...]) -> None:
         emit = partial(self.builder.emit, sources=sources)
@@ -156,18 +201,32 @@ class TokenChecker:
             emit(dataset.TOO_MANY_TOKENS, f"{task}: {total:,} tokens (10B or more)", source=source)
         if task == "pretraining":
             if total < PRETRAINING_MIN_TOKENS:
-                emit(dataset.SMALL_CORPUS, f"{total:,} tokens; {PRETRAINING_MIN_TOKENS - total:,} "
-                     "short of the recommended 1.5M", source=source)
+                emit(
+                    dataset.SMALL_CORPUS,
+                    f"{total:,} tokens; {PRETRAINING_MIN_TOKENS - total:,} "
+                    "short of the recommended 1.5M",
+                    source=source,
+                )
             return
         if window is not None and total < window:
-            emit(dataset.TOO_FEW_TOKENS, f"{task}: {total:,} tokens in total; at least one context "
-                 f"length ({window:,}) is needed, {window - total:,} missing", source=source)
+            emit(
+                dataset.TOO_FEW_TOKENS,
+                f"{task}: {total:,} tokens in total; at least one context "
+                f"length ({window:,}) is needed, {window - total:,} missing",
+                source=source,
+            )
         count = len(stats.per_example)
         if count and stats.dropped == count:
-            why = (f"empty turns, or no trainable token within {window:,} tokens"
-                   if window is not None else "empty turns")  # no length: only empty turns drop
-            emit(dataset.ALL_DROPPED, f"{task}: all {count:,} counted examples would be dropped "
-                 f"({why})", source=source)
+            why = (
+                f"empty turns, or no trainable token within {window:,} tokens"
+                if window is not None
+                else "empty turns"
+            )  # no length: only empty turns drop
+            emit(
+                dataset.ALL_DROPPED,
+                f"{task}: all {count:,} counted examples would be dropped ({why})",
+                source=source,
+            )
 
     def report(self) -> dict[str, Any]:
         """The ``tokens`` section of the report."""
@@ -175,16 +234,32 @@ class TokenChecker:
             return {"requested": True, "skipped": self.skipped}
         identity = self.stage.identity()
         window = self.stage.max_seq_len
-        by_task = {task: _task_section(stats, window, self.settings.epochs)
-                   for task, stats in sorted(self.stats.items())}
-        totals = {key: sum(section[key] for section in by_task.values())
-                  for key in ("total", "trainable", "trainable_in_window", "truncated_examples",
-                              "dropped_examples", "billed_tokens")}
+        by_task = {
+            task: _task_section(stats, window, self.settings.epochs)
+            for task, stats in sorted(self.stats.items())
+        }
+        totals = {
+            key: sum(section[key] for section in by_task.values())
+            for key in (
+                "total",
+                "trainable",
+                "trainable_in_window",
+                "truncated_examples",
+                "dropped_examples",
+                "billed_tokens",
+            )
+        }
         overall = TokenStats("all")
         for stats in self.stats.values():
             overall.per_example.extend(stats.per_example)
-        return {"requested": True, **identity, **totals, "epochs": self.settings.epochs,
-                "per_example": overall.summary(), "by_task": by_task}
+        return {
+            "requested": True,
+            **identity,
+            **totals,
+            "epochs": self.settings.epochs,
+            "per_example": overall.summary(),
+            "by_task": by_task,
+        }
 
 
 def _empty_side(task: str, turns) -> str:

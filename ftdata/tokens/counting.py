@@ -93,8 +93,10 @@ class TokenCounts:
     drop_reason: str | None
 
 
-ASSISTANT_FIRST = ("the first message is from the assistant, so its prompt is an empty "
-                   "conversation, which apply_chat_template refuses")
+ASSISTANT_FIRST = (
+    "the first message is from the assistant, so its prompt is an empty "
+    "conversation, which apply_chat_template refuses"
+)
 
 
 def readable(task: str, example: dict) -> bool:
@@ -107,8 +109,11 @@ def readable(task: str, example: dict) -> bool:
         return isinstance(example.get("prompt"), str) and isinstance(response, str)
     messages = example.get("messages")
     return isinstance(messages, list) and all(
-        isinstance(m, dict) and isinstance(m.get("role"), str)
-        and isinstance(m.get("content"), str | list) for m in messages)
+        isinstance(m, dict)
+        and isinstance(m.get("role"), str)
+        and isinstance(m.get("content"), str | list)
+        for m in messages
+    )
 
 
 def unsplittable(messages: Sequence[Mapping[str, Any]]) -> str | None:

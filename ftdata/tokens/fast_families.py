@@ -49,11 +49,14 @@ def _mistral(ctx: Context, system: str | None, turns: list[tuple[str, str]]) -> 
     return Layout(ctx.bos, segments, "")
 
 
-def _mistral_legacy(ctx: Context, system: str | None, turns: list[tuple[str, str]]) -> Layout | None:
+def _mistral_legacy(
+    ctx: Context, system: str | None, turns: list[tuple[str, str]]
+) -> Layout | None:
     if system is not None:
         return None  # the template rejects it (roles must alternate): Jinja reports it
-    segments = [f"[INST] {text} [/INST]" if role == "user" else f"{text}{ctx.eos}"
-                for role, text in turns]
+    segments = [
+        f"[INST] {text} [/INST]" if role == "user" else f"{text}{ctx.eos}" for role, text in turns
+    ]
     return Layout(ctx.bos, segments, "")
 
 
@@ -65,11 +68,19 @@ def _llama3(ctx: Context, system: str | None, turns: list[tuple[str, str]]) -> L
     return Layout(head, segments, _HEADER.format("assistant"))
 
 
-def _llama3_dated(clock: bool, ctx: Context, system: str | None,
-                  turns: list[tuple[str, str]]) -> Layout:
-    head = (ctx.bos + _HEADER.format("system") + "Cutting Knowledge Date: December 2023\n"
-            + "Today Date: " + llama_date(ctx, clock=clock) + "\n\n"
-            + (system.strip() if system is not None else "") + _EOT)
+def _llama3_dated(
+    clock: bool, ctx: Context, system: str | None, turns: list[tuple[str, str]]
+) -> Layout:
+    head = (
+        ctx.bos
+        + _HEADER.format("system")
+        + "Cutting Knowledge Date: December 2023\n"
+        + "Today Date: "
+        + llama_date(ctx, clock=clock)
+        + "\n\n"
+        + (system.strip() if system is not None else "")
+        + _EOT
+    )
     segments = [_HEADER.format(role) + text.strip() + _EOT for role, text in turns]
     return Layout(head, segments, _HEADER.format("assistant"))
 
@@ -94,34 +105,57 @@ def _llama2(ctx: Context, system: str | None, turns: list[tuple[str, str]]) -> L
     return Layout("", segments, "")
 
 
-FAMILIES: Mapping[str, Any] = MappingProxyType({
-    "chatml": _chatml, "dbrx": _dbrx, "mistral": _mistral, "mistral-legacy": _mistral_legacy,
-    "llama3": _llama3, "llama3.1": _llama3_1, "llama3.2": _llama3_2, "llama2": _llama2,
-})
+FAMILIES: Mapping[str, Any] = MappingProxyType(
+    {
+        "chatml": _chatml,
+        "dbrx": _dbrx,
+        "mistral": _mistral,
+        "mistral-legacy": _mistral_legacy,
+        "llama3": _llama3,
+        "llama3.1": _llama3_1,
+        "llama3.2": _llama3_2,
+        "llama2": _llama2,
+    }
+)
 # The special tokens each family writes; without them Jinja would not render the same.
-FAMILY_NEEDS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "chatml": (), "dbrx": (), "mistral": ("bos_token", "eos_token"),
-    "mistral-legacy": ("bos_token", "eos_token"), "llama3": ("bos_token",),
-    "llama3.1": ("bos_token",), "llama3.2": ("bos_token",), "llama2": ("bos_token", "eos_token"),
-})
+FAMILY_NEEDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "chatml": (),
+        "dbrx": (),
+        "mistral": ("bos_token", "eos_token"),
+        "mistral-legacy": ("bos_token", "eos_token"),
+        "llama3": ("bos_token",),
+        "llama3.1": ("bos_token",),
+        "llama3.2": ("bos_token",),
+        "llama2": ("bos_token", "eos_token"),
+    }
+)
 
 _BUILTIN_FAMILY = {
-    "chatml": "chatml", "dbrx-instruct": "dbrx", "mistral-instruct": "mistral",
-    "mistral-instruct-legacy": "mistral-legacy", "llama3": "llama3", "llama3.1": "llama3.1",
-    "llama3.2": "llama3.2", "llama2-chat": "llama2", "codellama-instruct": "llama2",
+    "chatml": "chatml",
+    "dbrx-instruct": "dbrx",
+    "mistral-instruct": "mistral",
+    "mistral-instruct-legacy": "mistral-legacy",
+    "llama3": "llama3",
+    "llama3.1": "llama3.1",
+    "llama3.2": "llama3.2",
+    "llama2-chat": "llama2",
+    "codellama-instruct": "llama2",
 }
 # sha256 of the original templates the built-ins reproduce (the files pinned in
 # tests/tokens/tok_originals.py); the tests prove the fast path against them too.
-ORIGINAL_SHAS: Mapping[str, str] = MappingProxyType({
-    "ba03a121d097859c7b5b9cd03af99aafe95275210d2876f642ad9929a150f122": "llama3",
-    "e10ca381b1ccc5cf9db52e371f3b6651576caee0a630b452e2816b2d404d4b65": "llama3.1",
-    "5816fce10444e03c2e9ee1ef8a4a1ea61ae7e69e438613f3b17b69d0426223a4": "llama3.2",
-    "ea2472f29dbd93c3eb696795f6403228fcc4b775518869c771f83fbae5c11dbf": "llama2",
-    "796853172235ab3aaa4810013ddfe2eab481bda3306dad4f700c00d436eed596": "mistral",
-    "26a59556925c987317ce5291811ba3b7f32ec4c647c400c6cc7e3a9993007ba7": "mistral-legacy",
-    "faf1f8b675beeabd4ddbb89b93bb03f94f097b3bb1ff5dfa8e99e70674a9cdbb": "dbrx",
-    "fcf7a096fe99a48fd9ad2b250bf9237e96e8f48bffec1c7ea4d3f225176cd40e": "chatml",
-})
+ORIGINAL_SHAS: Mapping[str, str] = MappingProxyType(
+    {
+        "ba03a121d097859c7b5b9cd03af99aafe95275210d2876f642ad9929a150f122": "llama3",
+        "e10ca381b1ccc5cf9db52e371f3b6651576caee0a630b452e2816b2d404d4b65": "llama3.1",
+        "5816fce10444e03c2e9ee1ef8a4a1ea61ae7e69e438613f3b17b69d0426223a4": "llama3.2",
+        "ea2472f29dbd93c3eb696795f6403228fcc4b775518869c771f83fbae5c11dbf": "llama2",
+        "796853172235ab3aaa4810013ddfe2eab481bda3306dad4f700c00d436eed596": "mistral",
+        "26a59556925c987317ce5291811ba3b7f32ec4c647c400c6cc7e3a9993007ba7": "mistral-legacy",
+        "faf1f8b675beeabd4ddbb89b93bb03f94f097b3bb1ff5dfa8e99e70674a9cdbb": "dbrx",
+        "fcf7a096fe99a48fd9ad2b250bf9237e96e8f48bffec1c7ea4d3f225176cd40e": "chatml",
+    }
+)
 
 
 def _builtin_shas() -> dict[str, str]:
@@ -151,4 +185,4 @@ def default_system(template: Any) -> str | None:
         return None
     if not (text.startswith(start) and text.endswith(end)):
         return None
-    return text[len(start):-len(end)]
+    return text[len(start) : -len(end)]

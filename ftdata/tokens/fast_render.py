@@ -59,7 +59,9 @@ class Context:
 Family = Callable[[Context, "str | None", list[tuple[str, str]]], "Layout | None"]
 
 
-def canonical(messages: Sequence[Mapping[str, Any]]) -> tuple[str | None, list[tuple[str, str]]] | None:
+def canonical(
+    messages: Sequence[Mapping[str, Any]],
+) -> tuple[str | None, list[tuple[str, str]]] | None:
     """``(system text or None, [(role, content), ...])`` or None outside the fast domain."""
     if not isinstance(messages, (list, tuple)) or not messages:
         return None
@@ -104,7 +106,7 @@ def split_layout(layout: Layout, roles: Sequence[str]) -> list[TurnTexts] | None
         if not segment.startswith(generation):
             return None  # the Jinja path would report it; let it
         prompt = pending + "".join(segments[start:index]) + generation
-        turns.append(TurnTexts(prompt, segment[len(generation):]))
+        turns.append(TurnTexts(prompt, segment[len(generation) :]))
         pending, start = "", index + 1
     return turns
 

@@ -93,7 +93,10 @@ def _llama(
         name, instruct=False, template=_BASE_TEMPLATE[family], successor=base_successor, **common
     )
     inst = ModelSpec(
-        f"{name}-Instruct", instruct=True, template=instruct_template, successor=inst_successor,
+        f"{name}-Instruct",
+        instruct=True,
+        template=instruct_template,
+        successor=inst_successor,
         **common,
     )
     return [base, inst]
@@ -102,21 +105,41 @@ def _llama(
 def _llama2(size: str, successor_size: str) -> list[ModelSpec]:
     common = dict(family="llama2", context_length=4096, deprecated=True)
     return [
-        ModelSpec(f"meta-llama/Llama-2-{size}-hf", instruct=False, template="chatml",
-                  successor=f"{_L31}{successor_size}", **common),
-        ModelSpec(f"meta-llama/Llama-2-{size}-chat-hf", instruct=True, template="llama2-chat",
-                  successor=f"{_L31}{successor_size}-Instruct", **common),
+        ModelSpec(
+            f"meta-llama/Llama-2-{size}-hf",
+            instruct=False,
+            template="chatml",
+            successor=f"{_L31}{successor_size}",
+            **common,
+        ),
+        ModelSpec(
+            f"meta-llama/Llama-2-{size}-chat-hf",
+            instruct=True,
+            template="llama2-chat",
+            successor=f"{_L31}{successor_size}-Instruct",
+            **common,
+        ),
     ]
 
 
 def _codellama(size: str, successor_size: str) -> list[ModelSpec]:
-    common = dict(family="codellama", context_length=16384, deprecated=True,
-                  successor=f"{_L31}{successor_size}-Instruct")
+    common = dict(
+        family="codellama",
+        context_length=16384,
+        deprecated=True,
+        successor=f"{_L31}{successor_size}-Instruct",
+    )
     return [
         ModelSpec(f"codellama/CodeLlama-{size}-hf", instruct=False, template="chatml", **common),
-        ModelSpec(f"codellama/CodeLlama-{size}-Instruct-hf", instruct=True,
-                  template="codellama-instruct", **common),
-        ModelSpec(f"codellama/CodeLlama-{size}-Python-hf", instruct=False, template="chatml", **common),
+        ModelSpec(
+            f"codellama/CodeLlama-{size}-Instruct-hf",
+            instruct=True,
+            template="codellama-instruct",
+            **common,
+        ),
+        ModelSpec(
+            f"codellama/CodeLlama-{size}-Python-hf", instruct=False, template="chatml", **common
+        ),
     ]
 
 
@@ -127,18 +150,36 @@ def _build() -> tuple[ModelSpec, ...]:
         ModelSpec("databricks/dbrx-instruct", "dbrx", 32768, True, "dbrx-instruct"),
         *_llama("meta-llama/Llama-3.2-1B", "llama3.2", 131072, "llama3.2"),
         *_llama("meta-llama/Llama-3.2-3B", "llama3.2", 131072, "llama3.2"),
-        *(s for size in ("8B", "70B", "405B")
-          for s in _llama(f"{_L31}{size}", "llama3.1", 131072, "llama3.1")),
-        *(s for size in ("8B", "70B")
-          for s in _llama(f"meta-llama/Meta-Llama-3-{size}", "llama3", 8192, "llama3",
-                          successor=f"{_L31}{size}", **llama3)),
-        *_llama2("7b", "8B"), *_llama2("13b", "8B"), *_llama2("70b", "70B"),
-        *_codellama("7b", "8B"), *_codellama("13b", "8B"), *_codellama("34b", "70B"),
+        *(
+            s
+            for size in ("8B", "70B", "405B")
+            for s in _llama(f"{_L31}{size}", "llama3.1", 131072, "llama3.1")
+        ),
+        *(
+            s
+            for size in ("8B", "70B")
+            for s in _llama(
+                f"meta-llama/Meta-Llama-3-{size}",
+                "llama3",
+                8192,
+                "llama3",
+                successor=f"{_L31}{size}",
+                **llama3,
+            )
+        ),
+        *_llama2("7b", "8B"),
+        *_llama2("13b", "8B"),
+        *_llama2("70b", "70B"),
+        *_codellama("7b", "8B"),
+        *_codellama("13b", "8B"),
+        *_codellama("34b", "70B"),
         ModelSpec("mistralai/Mistral-7B-v0.1", "mistral", 32768, False, "chatml"),
         # DESIGN.md: "Mistral templates reject a system message", which is what
         # the first published v0.2 template did; the current Hub template folds
         # a system message into the first user turn ("mistral-instruct").
-        ModelSpec("mistralai/Mistral-7B-Instruct-v0.2", "mistral", 32768, True, "mistral-instruct-legacy"),
+        ModelSpec(
+            "mistralai/Mistral-7B-Instruct-v0.2", "mistral", 32768, True, "mistral-instruct-legacy"
+        ),
         ModelSpec("mistralai/Mixtral-8x7B-v0.1", "mistral", 32768, False, "chatml"),
     ]
     return tuple(specs)

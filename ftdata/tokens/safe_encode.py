@@ -34,8 +34,10 @@ def is_panic(exc: BaseException) -> bool:
     Every PyO3 extension creates its own ``PanicException`` class, all named
     ``pyo3_runtime.PanicException``, so the class is recognised by name.
     """
-    return any(cls.__name__ == "PanicException" and cls.__module__ == "pyo3_runtime"
-               for cls in type(exc).__mro__)
+    return any(
+        cls.__name__ == "PanicException" and cls.__module__ == "pyo3_runtime"
+        for cls in type(exc).__mro__
+    )
 
 
 def panic_message(exc: BaseException) -> str:

@@ -17,8 +17,10 @@ from ftdata.errors import TokenizerError, UsageError
 from ftdata.findings import pointer
 from ftdata.option_values import real, whole
 
-EMPTY_TEMPLATE = ("the tokenizer's chat_template is empty, so every conversation renders to "
-                  "nothing; give the model's real template (it is not replaced by a default)")
+EMPTY_TEMPLATE = (
+    "the tokenizer's chat_template is empty, so every conversation renders to "
+    "nothing; give the model's real template (it is not replaced by a default)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +117,9 @@ class TokenStage:
     def _load_template(self):
         from ftdata.tokens.template_choice import choose_template
 
-        return choose_template(self.settings.chat_template, self.tokenizer, self.model,
-                               self.settings.date)
+        return choose_template(
+            self.settings.chat_template, self.tokenizer, self.model, self.settings.date
+        )
 
     def identity(self) -> dict[str, Any]:
         """Which model, tokenizer (file hash) and template (hash) produced the counts."""
@@ -169,13 +172,17 @@ class TokenStage:
             return encoded, guarded(_role_lengths, batch.roles, encode, cache)
         except EncoderPanic:  # the example whose content panics fails as a whole
             lengths = []
-        for k, got in enumerate(each_alone(batch.roles, lambda p: _role_lengths([p], encode, cache))):
+        for k, got in enumerate(
+            each_alone(batch.roles, lambda p: _role_lengths([p], encode, cache))
+        ):
             if not isinstance(got, list):
                 encoded[k], got = got, [0] * len(batch.roles[k])
             lengths.extend(got)
         return encoded, lengths
 
-    def finish_batch(self, batch: PlannedBatch, encoded: tuple[list, list[int] | None]) -> list[Outcome]:
+    def finish_batch(
+        self, batch: PlannedBatch, encoded: tuple[list, list[int] | None]
+    ) -> list[Outcome]:
         """Turn the encoded texts into each example's counts (step 3 of 3)."""
         from ftdata.tokens.counting import counts_from_ids, turns_from_ids
 
@@ -202,17 +209,25 @@ class TokenStage:
     def _plan(self, task: str, example: dict, outcome: Outcome):
         from ftdata.tokens.chat_template import TemplateRenderError
         from ftdata.tokens.counting import (
-            ExamplePlan, NotPrefixConsistent, plan_chat, plan_instruction, unsplittable,
+            ExamplePlan,
+            NotPrefixConsistent,
+            plan_chat,
+            plan_instruction,
+            unsplittable,
         )
 
         if task == "instruction":
             response = example.get("response", example.get("completion"))
-            self._find_literals(outcome, ("prompt", example["prompt"]),
-                                ("response" if "response" in example else "completion", response))
+            self._find_literals(
+                outcome,
+                ("prompt", example["prompt"]),
+                ("response" if "response" in example else "completion", response),
+            )
             return plan_instruction(example["prompt"], response)
         messages = example["messages"]
-        self._find_literals(outcome, *[(("messages", i, "content"), m["content"])
-                                       for i, m in enumerate(messages)])
+        self._find_literals(
+            outcome, *[(("messages", i, "content"), m["content"]) for i, m in enumerate(messages)]
+        )
         if not self.template.source.strip():
             outcome.error = ("template", EMPTY_TEMPLATE)
             return None
@@ -220,7 +235,9 @@ class TokenStage:
             outcome.error = ("template", reason)
             return None
         if self._turns is not None and (turns := self._turns(messages)) is not None:
-            return ExamplePlan("chat", tuple(t for turn in turns for t in (turn.prompt, turn.response)))
+            return ExamplePlan(
+                "chat", tuple(t for turn in turns for t in (turn.prompt, turn.response))
+            )
         try:
             plan = plan_chat(messages, self._render)
             outcome.lists_as_text = _lists_as_text(messages, plan.texts)
@@ -248,7 +265,6 @@ class TokenStage:
         Raises ``EncoderPanic`` when the encoder panics on the text.
         """
         from ftdata.tokens.safe_encode import guarded
-
         from ftdata.writers.records import text_chunks
 
         bos = self.tokenizer.bos_token_id
@@ -271,8 +287,11 @@ def _lists_as_text(messages, texts) -> list[str]:
         return []
     rendered = "".join(texts)
     # Jinja turns a list into text with str() (also under | trim), so its repr shows up verbatim.
-    return [pointer("messages", i, "content") for i, parts in listed
-            if parts and str(parts).strip() in rendered]
+    return [
+        pointer("messages", i, "content")
+        for i, parts in listed
+        if parts and str(parts).strip() in rendered
+    ]
 
 
 def _role_lengths(roles: list[list[tuple[str, str]]], encode, cache) -> list[int]:
@@ -301,7 +320,9 @@ def _role_texts(task: str, example: dict) -> list[tuple[str, str]]:
     if task == "instruction":
         response = example.get("response", example.get("completion"))
         return [("prompt", example["prompt"]), ("response", response)]
-    return [(m["role"], m["content"]) for m in example["messages"] if isinstance(m.get("content"), str)]
+    return [
+        (m["role"], m["content"]) for m in example["messages"] if isinstance(m.get("content"), str)
+    ]
 
 
 def open_stage(settings: TokenSettings) -> tuple[TokenStage | None, str | None]:

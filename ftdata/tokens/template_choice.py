@@ -40,15 +40,19 @@ def choose_template(
     return get_builtin(template_id).load(date=date, special_tokens=tokens or None), template_id
 
 
-def _override(value: str, tokens: dict[str, str], date: _dt.date | None) -> tuple[ChatTemplate, str]:
+def _override(
+    value: str, tokens: dict[str, str], date: _dt.date | None
+) -> tuple[ChatTemplate, str]:
     """``--chat-template NAME|PATH``: a usage error when it names nothing usable."""
     if value in BUILTIN_TEMPLATES:
         return get_builtin(value).load(date=date, special_tokens=tokens or None), value
     path = Path(value)
     if not path.exists():
         known = ", ".join(sorted(BUILTIN_TEMPLATES))
-        raise UsageError(f"--chat-template {value!r} is neither a built-in template ({known}) "
-                         "nor an existing file or folder")
+        raise UsageError(
+            f"--chat-template {value!r} is neither a built-in template ({known}) "
+            "nor an existing file or folder"
+        )
     try:
         source, own_tokens = _read(path)
         # The tokenizer's special tokens win: they are what the ids are made of.
@@ -75,6 +79,7 @@ def _read(path: Path) -> tuple[str, dict[str, str]]:
         raise TokenizerError(f"not valid JSON: {exc}") from None
     found = config.get("chat_template") if isinstance(config, dict) else None
     if not isinstance(found, str):
-        raise TokenizerError('no "chat_template" string in it (a named-template list: '
-                             "pass the model folder)")
+        raise TokenizerError(
+            'no "chat_template" string in it (a named-template list: pass the model folder)'
+        )
     return found, {}

@@ -41,16 +41,20 @@ class TiktokenBackend:
     of once per text, which lets Python work on another thread meanwhile.
     """
 
-    def __init__(self, name: str, pattern: str, ranks: Mapping[bytes, int],
-                 specials: Mapping[str, int]) -> None:
+    def __init__(
+        self, name: str, pattern: str, ranks: Mapping[bytes, int], specials: Mapping[str, int]
+    ) -> None:
         import tiktoken
 
         self._specials = dict(specials)
         top = max([*ranks.values(), *specials.values()], default=0)
         self._separator_id = top + 1
         self.encoding = tiktoken.Encoding(
-            name, pat_str=pattern, mergeable_ranks=dict(ranks),
-            special_tokens={**self._specials, SEPARATOR: self._separator_id})
+            name,
+            pat_str=pattern,
+            mergeable_ranks=dict(ranks),
+            special_tokens={**self._specials, SEPARATOR: self._separator_id},
+        )
         self._allowed = frozenset(specials)
         self._allowed_joined = frozenset([*specials, SEPARATOR])
         self._threads = _threads()
@@ -68,9 +72,14 @@ class TiktokenBackend:
 
         base = self.encoding
         while len(self._per_thread) < count - 1:
-            self._per_thread.append(tiktoken.Encoding(
-                base.name, pat_str=base._pat_str, mergeable_ranks=base._mergeable_ranks,
-                special_tokens=base._special_tokens))
+            self._per_thread.append(
+                tiktoken.Encoding(
+                    base.name,
+                    pat_str=base._pat_str,
+                    mergeable_ranks=base._mergeable_ranks,
+                    special_tokens=base._special_tokens,
+                )
+            )
         return [base, *self._per_thread[: count - 1]]
 
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
@@ -83,7 +92,9 @@ class TiktokenBackend:
         chunks = [texts[i : i + step] for i in range(0, len(texts), step)]
         encodings = self._encodings(len(chunks))
         # A pool per call, as in HFBackend: nothing outlives it across a fork.
-        with ThreadPoolExecutor(max_workers=len(chunks), thread_name_prefix="ftdata-tiktoken") as pool:
+        with ThreadPoolExecutor(
+            max_workers=len(chunks), thread_name_prefix="ftdata-tiktoken"
+        ) as pool:
             parts = pool.map(self._encode_joined, encodings, chunks)
             return [ids for part in parts for ids in part]
 

@@ -230,7 +230,9 @@ def from_tiktoken_ranks(
     )
 
 
-def _ranks_backend(ranks: Mapping[bytes, int], spec: RanksSpec, use_tiktoken: bool | None) -> Encoder:
+def _ranks_backend(
+    ranks: Mapping[bytes, int], spec: RanksSpec, use_tiktoken: bool | None
+) -> Encoder:
     """tiktoken on the ranks (faster, no conversion) unless refused or missing, else the BPE."""
     if use_tiktoken is None:
         use_tiktoken = tiktoken_available()

@@ -11,7 +11,13 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from ftdata.views.html_parts import (
-    SCRIPT, STYLE, code_table, findings_table, hidden_note, summary, tokens_section,
+    SCRIPT,
+    STYLE,
+    code_table,
+    findings_table,
+    hidden_note,
+    summary,
+    tokens_section,
 )
 
 if TYPE_CHECKING:
@@ -35,24 +41,28 @@ def page(result: Result, max_per_code: int = 20) -> str:
 
     verdict = "OK" if result.ok else "FAILED"
     shown = capped(result, max_per_code)
-    body = "".join([
-        f"<h1>ftdata report: <span class='verdict {verdict.lower()}'>{verdict}</span></h1>",
-        summary(result),
-        "<h2>Findings per code</h2>", code_table(result, details=True),
-        tokens_section(result.extra.get("tokens")),
-        f"<h2>Findings ({len(shown):,} shown of {sum(result.by_code.values()):,})</h2>",
-        findings_table(shown, filters=True, examples=True),
-        hidden_note(result, max_per_code),
-        f"<footer>ftdata {escape(__version__)}</footer>",
-    ])
+    body = "".join(
+        [
+            f"<h1>ftdata report: <span class='verdict {verdict.lower()}'>{verdict}</span></h1>",
+            summary(result),
+            "<h2>Findings per code</h2>",
+            code_table(result, details=True),
+            tokens_section(result.extra.get("tokens")),
+            f"<h2>Findings ({len(shown):,} shown of {sum(result.by_code.values()):,})</h2>",
+            findings_table(shown, filters=True, examples=True),
+            hidden_note(result, max_per_code),
+            f"<footer>ftdata {escape(__version__)}</footer>",
+        ]
+    )
     # The content security policy forbids every fetch: a report must never reach the network.
-    csp = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-           "img-src data:")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta http-equiv='Content-Security-Policy' content=\"{csp}\">"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>ftdata report: {verdict}</title><style>{STYLE}</style></head>"
-            f"<body>{body}<script>{SCRIPT}</script></body></html>\n")
+    csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{csp}\">"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>ftdata report: {verdict}</title><style>{STYLE}</style></head>"
+        f"<body>{body}<script>{SCRIPT}</script></body></html>\n"
+    )
 
 
 def fragment(result: Result, first: int = 10) -> str:
@@ -62,13 +72,18 @@ def fragment(result: Result, first: int = 10) -> str:
     """
     verdict = "OK" if result.ok else "FAILED"
     shown = result.findings[:first]
-    parts = [f"<div class='ftdata'><style>{_scoped_style()}</style>",
-             f"<h3>ftdata: <span class='verdict {verdict.lower()}'>{verdict}</span></h3>",
-             summary(result), code_table(result, details=False),
-             tokens_section(result.extra.get("tokens"), compact=True)]
+    parts = [
+        f"<div class='ftdata'><style>{_scoped_style()}</style>",
+        f"<h3>ftdata: <span class='verdict {verdict.lower()}'>{verdict}</span></h3>",
+        summary(result),
+        code_table(result, details=False),
+        tokens_section(result.extra.get("tokens"), compact=True),
+    ]
     if shown:
-        parts += [f"<h4>First {len(shown)} findings</h4>",
-                  findings_table(shown, filters=False, examples=False)]
+        parts += [
+            f"<h4>First {len(shown)} findings</h4>",
+            findings_table(shown, filters=False, examples=False),
+        ]
     parts.append("</div>")
     return "".join(parts)
 
@@ -84,4 +99,3 @@ def _scoped_style() -> str:
         names = ", ".join(f".ftdata {s.strip()}" for s in selector.split(","))
         scoped.append(f"{names}{{{body}}}")
     return "".join(scoped)
-

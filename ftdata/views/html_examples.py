@@ -50,7 +50,7 @@ def _excerpt(line: str, pointer: str) -> str:
     before = ("…" if lo else "") + line[lo:start]
     marked = line[start:end]
     if len(marked) > 2 * EXCERPT:
-        marked = marked[:2 * EXCERPT] + "…"
+        marked = marked[: 2 * EXCERPT] + "…"
     after = line[end:hi] + ("…" if hi < len(line) else "")
     mark = f"<mark>{escape(marked)}</mark>" if marked else ""
     return f"<pre class='example'>{escape(before)}{mark}{escape(after)}</pre>"

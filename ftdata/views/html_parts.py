@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftdata.findings import Finding
 from ftdata.rules import registry
-from ftdata.views.html_tokens import num, identity, task_section
+from ftdata.views.html_tokens import identity, num, task_section
 
 if TYPE_CHECKING:
     from ftdata.result import Result
@@ -59,12 +59,16 @@ def summary(result: Result) -> str:
     rows = "".join(
         f"<tr><td>{escape(item.source)}</td><td>{escape(item.task or 'unknown')}</td>"
         f"<td class='num'>{num(item.rows)}</td><td class='num'>{num(item.valid)}</td>"
-        f"<td class='num'>{num(item.invalid)}</td></tr>" for item in result.sources)
-    return (f"<p class='summary'>{num(s['rows'])} rows: {num(s['valid'])} valid, "
-            f"{num(s['invalid'])} invalid; {num(s['errors'])} errors, {num(s['warnings'])} warnings, "
-            f"{num(s['infos'])} infos (fails on {escape(result.fail_on.label)})</p>"
-            "<table class='sources'><thead><tr><th>source</th><th>task</th><th>rows</th>"
-            f"<th>valid</th><th>invalid</th></tr></thead><tbody>{rows}</tbody></table>")
+        f"<td class='num'>{num(item.invalid)}</td></tr>"
+        for item in result.sources
+    )
+    return (
+        f"<p class='summary'>{num(s['rows'])} rows: {num(s['valid'])} valid, "
+        f"{num(s['invalid'])} invalid; {num(s['errors'])} errors, {num(s['warnings'])} warnings, "
+        f"{num(s['infos'])} infos (fails on {escape(result.fail_on.label)})</p>"
+        "<table class='sources'><thead><tr><th>source</th><th>task</th><th>rows</th>"
+        f"<th>valid</th><th>invalid</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def code_table(result: Result, details: bool) -> str:
@@ -77,15 +81,21 @@ def code_table(result: Result, details: bool) -> str:
         severity = result.severities.get(code, rule.severity.label)
         doc = ""
         if details:
-            doc = (f"<td><details><summary>{escape(rule.summary)}</summary>"
-                   f"<pre>{escape(rule.doc.strip())}</pre><p>How to fix: {escape(rule.hint)}</p>"
-                   "</details></td>")
-        rows.append(f"<tr><td><code>{code}</code></td><td>{escape(rule.name)}</td>"
-                    f"<td class='sev-{severity}'>{severity}</td><td class='num'>{num(count)}</td>"
-                    f"{doc}</tr>")
+            doc = (
+                f"<td><details><summary>{escape(rule.summary)}</summary>"
+                f"<pre>{escape(rule.doc.strip())}</pre><p>How to fix: {escape(rule.hint)}</p>"
+                "</details></td>"
+            )
+        rows.append(
+            f"<tr><td><code>{code}</code></td><td>{escape(rule.name)}</td>"
+            f"<td class='sev-{severity}'>{severity}</td><td class='num'>{num(count)}</td>"
+            f"{doc}</tr>"
+        )
     head = "<th>documentation</th>" if details else ""
-    return ("<table class='codes'><thead><tr><th>code</th><th>name</th><th>severity</th>"
-            f"<th>count</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (
+        "<table class='codes'><thead><tr><th>code</th><th>name</th><th>severity</th>"
+        f"<th>count</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def findings_table(findings: list[Finding], *, filters: bool, examples: bool) -> str:
@@ -103,9 +113,12 @@ def findings_table(findings: list[Finding], *, filters: bool, examples: bool) ->
             f"<tr data-code='{f.code}' data-severity='{sev}' data-source='{escape(loc.source)}'>"
             f"<td>{escape(where(f))}</td><td><code>{escape(loc.pointer)}</code></td>"
             f"<td><code>{f.code}</code> {escape(f.name)}</td><td class='sev-{sev}'>{sev}</td>"
-            f"<td>{escape(f.message)}<div class='note'>{escape(f.hint)}</div>{example}</td></tr>")
-    head = ("<table id='findings'><thead><tr><th>where</th><th>pointer</th><th>rule</th>"
-            "<th>severity</th><th>message, hint and example</th></tr></thead><tbody>")
+            f"<td>{escape(f.message)}<div class='note'>{escape(f.hint)}</div>{example}</td></tr>"
+        )
+    head = (
+        "<table id='findings'><thead><tr><th>where</th><th>pointer</th><th>rule</th>"
+        "<th>severity</th><th>message, hint and example</th></tr></thead><tbody>"
+    )
     pick = _filters(findings) if filters else ""
     return f"{pick}{head}{''.join(rows)}</tbody></table>"
 
@@ -123,15 +136,21 @@ def where(finding: Finding) -> str:
 
 def _filters(findings: list[Finding]) -> str:
     def select(name: str, values: set[str]) -> str:
-        options = "".join(f"<option value='{escape(v)}'>{escape(v)}</option>"
-                          for v in sorted(values))
-        return (f"<label>{name} <select name='{name}'><option value=''>all</option>{options}"
-                "</select></label> ")
+        options = "".join(
+            f"<option value='{escape(v)}'>{escape(v)}</option>" for v in sorted(values)
+        )
+        return (
+            f"<label>{name} <select name='{name}'><option value=''>all</option>{options}"
+            "</select></label> "
+        )
 
-    return ("<div class='filters'>"
-            + select("code", {f.code for f in findings})
-            + select("severity", {f.severity.label for f in findings})
-            + select("source", {f.location.source for f in findings}) + "</div>")
+    return (
+        "<div class='filters'>"
+        + select("code", {f.code for f in findings})
+        + select("severity", {f.severity.label for f in findings})
+        + select("source", {f.location.source for f in findings})
+        + "</div>"
+    )
 
 
 def hidden_note(result: Result, max_per_code: int) -> str:
@@ -148,8 +167,10 @@ def tokens_section(tokens: dict[str, Any] | None, compact: bool = False) -> str:
     if not tokens:
         return ""
     if tokens.get("skipped"):
-        return ("<h2 id='tokens'>Tokens</h2>"
-                "<p class='note'>Skipped: no tokenizer found (see TK008).</p>")
+        return (
+            "<h2 id='tokens'>Tokens</h2>"
+            "<p class='note'>Skipped: no tokenizer found (see TK008).</p>"
+        )
     parts = ["<h2 id='tokens'>Tokens</h2>", identity(tokens)]
     for task, section in tokens["by_task"].items():
         parts.append(task_section(task, section, tokens, compact))

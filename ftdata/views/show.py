@@ -53,10 +53,12 @@ def _header(view: ShowView) -> str:
     ident = view.identity
     if ident:
         context = f"{ident['context_length']:,}" if ident["context_length"] else "-"
-        line += (f"\n  model: {ident['model'] or '(none given)'}; context length "
-                 f"{context}; tokenizer sha256 "
-                 f"{ident['tokenizer']['sha256'][:12]}…; template sha256 "
-                 f"{ident['template_sha256'][:12]}…")
+        line += (
+            f"\n  model: {ident['model'] or '(none given)'}; context length "
+            f"{context}; tokenizer sha256 "
+            f"{ident['tokenizer']['sha256'][:12]}…; template sha256 "
+            f"{ident['template_sha256'][:12]}…"
+        )
     return line
 
 
@@ -106,12 +108,17 @@ def _indent(block: str) -> str:
 
 def _totals(view: ShowView) -> str:
     c = view.counts
-    state = (f"truncated: {c.tokens_lost:,} tokens past the context length are cut"
-             if c.truncated else "not truncated")
+    state = (
+        f"truncated: {c.tokens_lost:,} tokens past the context length are cut"
+        if c.truncated
+        else "not truncated"
+    )
     dropped = f"; dropped ({c.drop_reason})" if c.dropped else ""
-    return (f"total: {c.tokens:,} tokens (prompt {c.prompt_tokens:,}, response "
-            f"{c.response_tokens:,}); trainable {c.trainable_tokens:,} "
-            f"({c.trainable_in_window:,} within the context length); {state}{dropped}")
+    return (
+        f"total: {c.tokens:,} tokens (prompt {c.prompt_tokens:,}, response "
+        f"{c.response_tokens:,}); trainable {c.trainable_tokens:,} "
+        f"({c.trainable_in_window:,} within the context length); {state}{dropped}"
+    )
 
 
 def _findings(view: ShowView) -> list[str]:
@@ -135,8 +142,9 @@ def tokens(view: ShowView) -> str:
                 out.append(f"✂ context length {cut:,}: the rest is cut")
             piece = view.token_bytes(token).decode("utf-8", errors="replace")
             where = f"turn {span.turn} {span.part}"
-            out.append(f"{index:>6} {token:>8}  {where:<18}{'yes' if span.trained else '-':<9}"
-                       f"{piece!r}")
+            out.append(
+                f"{index:>6} {token:>8}  {where:<18}{'yes' if span.trained else '-':<9}{piece!r}"
+            )
             index += 1
     if view.counts is not None:
         out.append(_totals(view))
@@ -153,24 +161,31 @@ def html(view: ShowView) -> str:
     for span in view.spans:
         state = "trained" if span.trained else "not trained"
         body.append(f"<h3>turn {span.turn} {span.part}: {len(span.ids):,} tokens, {state}</h3>")
-        body.append(f"<pre class='{'trained' if span.trained else 'prompt'}'>"
-                    f"{_html_tokens(view, span, start)}</pre>")
+        body.append(
+            f"<pre class='{'trained' if span.trained else 'prompt'}'>"
+            f"{_html_tokens(view, span, start)}</pre>"
+        )
         start += len(span.ids)
     if view.counts is not None:
         body.append(f"<p>{escape(_totals(view))}</p>")
     if view.error:
         body.append(f"<p>Tokens not counted: {escape(view.error)}</p>")
     if view.findings:
-        body.append("<h2>Findings</h2>" + findings_table(view.findings, filters=False,
-                                                         examples=False))
-    style = (STYLE + "pre.trained .t{background:#d4f4dd}pre.prompt{color:#666}"
-             ".t{border-right:1px solid #ccc}.special{color:#8e44ad;font-weight:600}"
-             ".cut{display:block;color:#c0392b;border-top:2px dashed #c0392b}")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-            "style-src 'unsafe-inline'\">"
-            f"<title>ftdata show: {escape(view.where)}</title><style>{style}</style></head>"
-            f"<body>{''.join(body)}</body></html>\n")
+        body.append(
+            "<h2>Findings</h2>" + findings_table(view.findings, filters=False, examples=False)
+        )
+    style = (
+        STYLE + "pre.trained .t{background:#d4f4dd}pre.prompt{color:#666}"
+        ".t{border-right:1px solid #ccc}.special{color:#8e44ad;font-weight:600}"
+        ".cut{display:block;color:#c0392b;border-top:2px dashed #c0392b}"
+    )
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">"
+        f"<title>ftdata show: {escape(view.where)}</title><style>{style}</style></head>"
+        f"<body>{''.join(body)}</body></html>\n"
+    )
 
 
 def _html_tokens(view: ShowView, span, start: int) -> str:

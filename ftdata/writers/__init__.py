@@ -26,5 +26,9 @@ class ShardInfo:
 
     def to_dict(self) -> dict:
         """The manifest entry."""
-        return {"path": self.path, "bytes": self.bytes, "sha256": self.sha256,
-                "samples": self.samples}
+        return {
+            "path": self.path,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "samples": self.samples,
+        }

@@ -26,9 +26,22 @@ from ftdata.errors import FtdataError, UsageError
 GLOB_CHARS = set("*?[")
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 # Signals whose default action ends the process (SIGINT already raises KeyboardInterrupt).
-ENDING_SIGNALS = tuple(getattr(signal, name) for name in (
-    "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGXCPU",
-    "SIGVTALRM", "SIGPROF", "SIGPWR") if hasattr(signal, name))
+ENDING_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in (
+        "SIGTERM",
+        "SIGHUP",
+        "SIGQUIT",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGALRM",
+        "SIGXCPU",
+        "SIGVTALRM",
+        "SIGPROF",
+        "SIGPWR",
+    )
+    if hasattr(signal, name)
+)
 
 
 class OutputError(FtdataError):
@@ -47,10 +60,15 @@ def refuse_overlap(source: Any, out: Path) -> None:
             continue
         root, pattern = _split_glob(text)
         root = root.resolve()
-        if root == target or target in root.parents or (
-                root in target.parents and _reaches(pattern, target.relative_to(root).parts)):
-            raise UsageError(f"--out {out} overlaps the input {given}: the output would be read "
-                             "back as input on the next run; choose an --out outside the inputs")
+        if (
+            root == target
+            or target in root.parents
+            or (root in target.parents and _reaches(pattern, target.relative_to(root).parts))
+        ):
+            raise UsageError(
+                f"--out {out} overlaps the input {given}: the output would be read "
+                "back as input on the next run; choose an --out outside the inputs"
+            )
 
 
 def _split_glob(path: str) -> tuple[Path, list[str]]:
@@ -132,8 +150,9 @@ def is_output_error(exc: OSError, out: Path) -> bool:
             continue
         path = Path(name)
         if path in out.parents or any(
-                c == out or (c.parent == out.parent and c.name.startswith(hidden))
-                for c in (path, *path.parents)):
+            c == out or (c.parent == out.parent and c.name.startswith(hidden))
+            for c in (path, *path.parents)
+        ):
             return True
     return False
 

@@ -10,7 +10,6 @@ from ftdata.writers import FILE_BYTES, ShardInfo
 from ftdata.writers.rolling import RollingFiles
 
 
-
 def service_shape(task: str, example: Mapping[str, Any], rename_completion: bool = False) -> dict:
     """The example with only the keys the service accepts, in a fixed order.
 
@@ -19,8 +18,9 @@ def service_shape(task: str, example: Mapping[str, Any], rename_completion: bool
     ``response`` only when ``rename_completion``).
     """
     if task == "chat":
-        return {"messages": [{"role": m["role"], "content": m["content"]}
-                             for m in example["messages"]]}
+        return {
+            "messages": [{"role": m["role"], "content": m["content"]} for m in example["messages"]]
+        }
     if "response" in example:
         return {"prompt": example["prompt"], "response": example["response"]}
     key = "response" if rename_completion else "completion"
@@ -30,8 +30,9 @@ def service_shape(task: str, example: Mapping[str, Any], rename_completion: bool
 class JsonlShardWriter:
     """Writes records as ``<stem>-NNNNN.jsonl`` lines, a new file past ``file_bytes``."""
 
-    def __init__(self, folder: Path, *, stem: str = "data", prefix: str = "",
-                 file_bytes: int = FILE_BYTES) -> None:
+    def __init__(
+        self, folder: Path, *, stem: str = "data", prefix: str = "", file_bytes: int = FILE_BYTES
+    ) -> None:
         """``stem`` names the files (``train``/``eval``); ``prefix``: the folder in the manifest."""
         self.file_bytes = file_bytes
         self.files = RollingFiles(folder, stem=stem, suffix=".jsonl", prefix=prefix)

@@ -36,8 +36,9 @@ def describe_inputs(source: Any) -> list[dict[str, Any]]:
     In-memory sources are described by their type only (they have no bytes on disk).
     """
     paths = [source] if isinstance(source, str | os.PathLike) else source
-    if not isinstance(paths, list | tuple) or not all(isinstance(p, str | os.PathLike)
-                                                      for p in paths):
+    if not isinstance(paths, list | tuple) or not all(
+        isinstance(p, str | os.PathLike) for p in paths
+    ):
         return [{"in_memory": type(source).__name__}]
     described: list[dict[str, Any]] = []
     for given in paths:
@@ -87,8 +88,12 @@ def list_files(folder: Path) -> dict[str, dict[str, int]]:
 
 def write_manifest(tmp: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """Add the ownership marker and the listing of ``tmp``'s files, write and flush everything."""
-    manifest = {**manifest, "producer": PRODUCER, "manifest_schema": SCHEMA,
-                "files": list_files(tmp)}
+    manifest = {
+        **manifest,
+        "producer": PRODUCER,
+        "manifest_schema": SCHEMA,
+        "files": list_files(tmp),
+    }
     data = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     (tmp / MANIFEST).write_text(data, "utf-8")
     _fsync_tree(tmp)

@@ -29,8 +29,20 @@ from ftdata.writers import ShardInfo
 DEFAULT_SIZE_LIMIT = 1 << 26  # 64 MiB of raw shard, as mosaicml-streaming
 ZSTD_DEFAULT_LEVEL = 3
 # Fixed byte sizes of the scalar encodings; every other encoding is variable.
-FIXED_SIZES = {"int": 8, "int8": 1, "uint8": 1, "int16": 2, "uint16": 2, "int32": 4,
-               "uint32": 4, "int64": 8, "uint64": 8, "float16": 2, "float32": 4, "float64": 8}
+FIXED_SIZES = {
+    "int": 8,
+    "int8": 1,
+    "uint8": 1,
+    "int16": 2,
+    "uint16": 2,
+    "int32": 4,
+    "uint32": 4,
+    "int64": 8,
+    "uint64": 8,
+    "float16": 2,
+    "float32": 4,
+    "float64": 8,
+}
 SUPPORTED = ("str", "bytes", "json", "ndarray:int32")
 HASHES = ("md5", "sha1", "sha256", "xxh64")
 
@@ -63,7 +75,10 @@ def encode_int32_array(value: Any) -> bytes:
 
 
 ENCODERS: dict[str, Callable[[Any], bytes]] = {
-    "str": encode_str, "bytes": bytes, "json": encode_json, "ndarray:int32": encode_int32_array,
+    "str": encode_str,
+    "bytes": bytes,
+    "json": encode_json,
+    "ndarray:int32": encode_int32_array,
 }
 
 
@@ -99,9 +114,16 @@ def digest(name: str, data: bytes) -> str:
 class MDSWriter:
     """Writes samples (dicts of column -> value) into ``folder`` as MDS shards."""
 
-    def __init__(self, folder: Path, columns: Mapping[str, str], *, prefix: str = "",
-                 compression: str | None = "zstd", hashes: tuple[str, ...] = ("sha1",),
-                 size_limit: int = DEFAULT_SIZE_LIMIT) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        columns: Mapping[str, str],
+        *,
+        prefix: str = "",
+        compression: str | None = "zstd",
+        hashes: tuple[str, ...] = ("sha1",),
+        size_limit: int = DEFAULT_SIZE_LIMIT,
+    ) -> None:
         """``columns`` maps names to encodings; ``prefix`` is the folder's path in the manifest."""
         if not 0 < size_limit < 1 << 32:
             raise UsageError("the shard size limit must be between 1 byte and 4 GiB")
@@ -116,10 +138,14 @@ class MDSWriter:
         self.hashes = check_hashes(tuple(hashes))
         self.size_limit = size_limit
         self.config = {
-            "column_encodings": self.encodings, "column_names": self.names,
+            "column_encodings": self.encodings,
+            "column_names": self.names,
             "column_sizes": self.sizes,
             "compression": None if self.family is None else f"zstd:{self.level}",
-            "format": "mds", "hashes": self.hashes, "size_limit": size_limit, "version": 2,
+            "format": "mds",
+            "hashes": self.hashes,
+            "size_limit": size_limit,
+            "version": 2,
         }
         self._config_bytes = json.dumps(self.config, sort_keys=True).encode("utf-8")
         self._samples: list[bytes] = []
@@ -151,29 +177,38 @@ class MDSWriter:
         for blob in self._samples:
             position += len(blob)
             offsets.append(position)
-        raw = b"".join([struct.pack(f"<I{count + 1}I", count, *offsets), self._config_bytes,
-                        *self._samples])
+        raw = b"".join(
+            [struct.pack(f"<I{count + 1}I", count, *offsets), self._config_bytes, *self._samples]
+        )
         self._samples, self._data_bytes = [], 0
         self._store(raw, count)
 
     def _store(self, raw: bytes, count: int) -> None:
         number = len(self.index)
         name = f"shard.{number:05d}.mds"
-        raw_info = {"basename": name, "bytes": len(raw),
-                    "hashes": {h: digest(h, raw) for h in self.hashes}}
+        raw_info = {
+            "basename": name,
+            "bytes": len(raw),
+            "hashes": {h: digest(h, raw) for h in self.hashes},
+        }
         zip_info, stored = None, raw
         if self.family == "zstd":
             import zstandard
 
             stored = zstandard.ZstdCompressor(level=self.level).compress(raw)
             name = f"{name}.zstd"
-            zip_info = {"basename": name, "bytes": len(stored),
-                        "hashes": {h: digest(h, stored) for h in self.hashes}}
+            zip_info = {
+                "basename": name,
+                "bytes": len(stored),
+                "hashes": {h: digest(h, stored) for h in self.hashes},
+            }
         (self.folder / name).write_bytes(stored)
-        self.index.append({**self.config, "raw_data": raw_info, "samples": count,
-                           "zip_data": zip_info})
-        self.shards.append(ShardInfo(self.prefix + name, len(stored),
-                                     hashlib.sha256(stored).hexdigest(), count))
+        self.index.append(
+            {**self.config, "raw_data": raw_info, "samples": count, "zip_data": zip_info}
+        )
+        self.shards.append(
+            ShardInfo(self.prefix + name, len(stored), hashlib.sha256(stored).hexdigest(), count)
+        )
 
     def close(self) -> list[ShardInfo]:
         """Flush the last shard, write ``index.json`` and return the shards written."""

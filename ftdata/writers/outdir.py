@@ -61,9 +61,17 @@ def read_owned_manifest(folder: Path) -> dict[str, Any] | None:
     if not isinstance(manifest, dict) or manifest.get("producer") != PRODUCER:
         return None
     files = manifest.get("files")
-    if manifest.get("manifest_schema") != SCHEMA or not isinstance(files, dict) or not all(
-            isinstance(k, str) and _safe_relative(k) and isinstance(v, dict)
-            and isinstance(v.get("bytes"), int) for k, v in files.items()):
+    if (
+        manifest.get("manifest_schema") != SCHEMA
+        or not isinstance(files, dict)
+        or not all(
+            isinstance(k, str)
+            and _safe_relative(k)
+            and isinstance(v, dict)
+            and isinstance(v.get("bytes"), int)
+            for k, v in files.items()
+        )
+    ):
         return None
     return manifest
 
@@ -86,8 +94,9 @@ def foreign_entries(folder: Path, manifest: dict[str, Any]) -> list[str]:
         elif path.is_dir():
             if name not in folders:
                 foreign.append(name + "/")
-        elif name != MANIFEST and (name not in files
-                                   or path.stat().st_size != files[name]["bytes"]):
+        elif name != MANIFEST and (
+            name not in files or path.stat().st_size != files[name]["bytes"]
+        ):
             foreign.append(name)
     return foreign
 
@@ -115,13 +124,19 @@ def check_out(out: Path, force: bool) -> tuple[str, str | None]:
         manifest = read_owned_manifest(out)
         if manifest is not None:
             extra = ", ".join(foreign_entries(out, manifest)[:5])
-            raise UsageError(f"--out {out} holds files its manifest does not list ({extra}); "
-                             "ftdata removes only what it wrote: move them away first")
-        raise UsageError(f"--out {out} is not empty and was not written by ftdata prepare; "
-                         "choose an empty or new folder")
+            raise UsageError(
+                f"--out {out} holds files its manifest does not list ({extra}); "
+                "ftdata removes only what it wrote: move them away first"
+            )
+        raise UsageError(
+            f"--out {out} is not empty and was not written by ftdata prepare; "
+            "choose an empty or new folder"
+        )
     if state[0] == "owned" and not force:
-        raise UsageError(f"--out {out} holds the output of a different prepare (other inputs or "
-                         "options); use --force to replace it")
+        raise UsageError(
+            f"--out {out} holds the output of a different prepare (other inputs or "
+            "options); use --force to replace it"
+        )
     return state
 
 
@@ -133,8 +148,10 @@ def parent_lock(out: Path) -> Iterator[None]:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while not _try_lock(fd):
             if time.monotonic() > deadline:
-                raise UsageError(f"another process holds the lock on {out.parent} for over "
-                                 f"{LOCK_WAIT_SECONDS:.0f} s")
+                raise UsageError(
+                    f"another process holds the lock on {out.parent} for over "
+                    f"{LOCK_WAIT_SECONDS:.0f} s"
+                )
             time.sleep(0.05)
         yield
     finally:
@@ -172,8 +189,11 @@ def new_temp(out: Path) -> tuple[Path, int]:
 
 def _siblings(out: Path, mark: str) -> list[Path]:
     prefix = f".{out.name}{mark}"
-    return sorted(p for p in out.parent.glob(f"{glob.escape(prefix)}*")
-                  if p.is_dir() and not p.is_symlink() and _SUFFIX.fullmatch(p.name[len(prefix):]))
+    return sorted(
+        p
+        for p in out.parent.glob(f"{glob.escape(prefix)}*")
+        if p.is_dir() and not p.is_symlink() and _SUFFIX.fullmatch(p.name[len(prefix) :])
+    )
 
 
 def recover_locked(out: Path) -> None:
@@ -232,8 +252,9 @@ def remove_owned(folder: Path) -> None:
         if path.is_file() and not path.is_symlink() and path.stat().st_size == entry["bytes"]:
             path.unlink()  # a listed name rewritten since (another size) is no longer provably ours
     (folder / MANIFEST).unlink(missing_ok=True)
-    folders = {p for name in manifest["files"] for p in (folder / name).parents
-               if folder in p.parents}
+    folders = {
+        p for name in manifest["files"] for p in (folder / name).parents if folder in p.parents
+    }
     for path in sorted(folders, key=lambda p: len(p.parts), reverse=True) + [folder]:
         with contextlib.suppress(OSError):
             path.rmdir()  # fails, and keeps the folder, if anything unlisted is in it
@@ -243,8 +264,10 @@ def publish(tmp: Path, out: Path, expected: tuple[str, str | None]) -> None:
     """Move ``tmp`` into place if ``out`` is still ``expected``; else refuse and publish nothing."""
     with parent_lock(out), _signals_blocked():
         if state_of(out) != expected:
-            raise UsageError(f"--out {out} changed while this run was writing (files added, or "
-                             "another prepare published there); nothing was published")
+            raise UsageError(
+                f"--out {out} changed while this run was writing (files added, or "
+                "another prepare published there); nothing was published"
+            )
         old = None
         if expected[0] == "owned":
             old = out.parent / f".{out.name}{OLD_MARK}{secrets.token_hex(16)}"
@@ -256,8 +279,10 @@ def publish(tmp: Path, out: Path, expected: tuple[str, str | None]) -> None:
         except OSError as exc:
             if old is not None:
                 os.rename(old, out)
-            raise UsageError(f"--out {out} appeared while this run was writing ({exc.strerror}); "
-                             "nothing was published") from None
+            raise UsageError(
+                f"--out {out} appeared while this run was writing ({exc.strerror}); "
+                "nothing was published"
+            ) from None
         if old is not None:
             remove_owned(old)
 
@@ -266,8 +291,9 @@ def _rmdir_or_refuse(out: Path) -> None:
     try:
         out.rmdir()
     except OSError:
-        raise UsageError(f"--out {out} changed while this run was writing (files added); "
-                         "nothing was published") from None
+        raise UsageError(
+            f"--out {out} changed while this run was writing (files added); nothing was published"
+        ) from None
 
 
 @contextlib.contextmanager

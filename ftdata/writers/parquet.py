@@ -37,8 +37,15 @@ def _arrow_value(name: str, value: Any) -> Any:
     if name == "messages":
         import json
 
-        return [{"role": m["role"], "content": m["content"] if isinstance(m["content"], str)
-                 else json.dumps(m["content"])} for m in value]
+        return [
+            {
+                "role": m["role"],
+                "content": m["content"]
+                if isinstance(m["content"], str)
+                else json.dumps(m["content"]),
+            }
+            for m in value
+        ]
     return value
 
 
@@ -60,8 +67,15 @@ def _approx_bytes(record: Mapping[str, Any]) -> int:
 class ParquetShardWriter:
     """Writes records into ``part-NNNNN.parquet`` files of at most ``file_bytes`` each."""
 
-    def __init__(self, folder: Path, columns: Mapping[str, str], *, prefix: str = "",
-                 file_bytes: int = FILE_BYTES, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        columns: Mapping[str, str],
+        *,
+        prefix: str = "",
+        file_bytes: int = FILE_BYTES,
+        row_group_rows: int = ROW_GROUP_ROWS,
+    ) -> None:
         """``columns`` are the record's column names (their MDS encodings are ignored)."""
         self.folder, self.prefix = folder, prefix
         self.schema = arrow_schema(columns)
@@ -104,14 +118,21 @@ class ParquetShardWriter:
         import pyarrow.parquet as pq
 
         self._path = self.folder / f"part-{len(self.shards):05d}.parquet"
-        self._writer = pq.ParquetWriter(self._path, self.schema, compression="zstd",
-                                        write_statistics=False)
+        self._writer = pq.ParquetWriter(
+            self._path, self.schema, compression="zstd", write_statistics=False
+        )
 
     def _close_file(self) -> None:
         self._writer.close()
         data = self._path.read_bytes()
-        self.shards.append(ShardInfo(self.prefix + self._path.name, len(data),
-                                     hashlib.sha256(data).hexdigest(), self._file_rows))
+        self.shards.append(
+            ShardInfo(
+                self.prefix + self._path.name,
+                len(data),
+                hashlib.sha256(data).hexdigest(),
+                self._file_rows,
+            )
+        )
         self._writer, self._bytes, self._file_rows = None, 0, 0
 
     def close(self) -> list[ShardInfo]:

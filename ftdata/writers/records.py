@@ -58,7 +58,7 @@ def text_chunks(document: str | os.PathLike | Document) -> Iterator[str]:
     if isinstance(document, Document):
         text = document.text.replace("\r\n", "\n").replace("\r", "\n")
         for start in range(0, len(text), CHUNK_CHARS):
-            yield text[start:start + CHUNK_CHARS]
+            yield text[start : start + CHUNK_CHARS]
         return
     with open(document, encoding="utf-8", errors="replace") as handle:
         while chunk := handle.read(CHUNK_CHARS):

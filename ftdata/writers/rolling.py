@@ -52,6 +52,7 @@ class RollingFiles:
 
     def _close(self) -> None:
         self._handle.close()
-        self.shards.append(ShardInfo(self.prefix + self._name, self.size,
-                                     self._hash.hexdigest(), self.items))
+        self.shards.append(
+            ShardInfo(self.prefix + self._name, self.size, self._hash.hexdigest(), self.items)
+        )
         self._handle, self.size, self.items = None, 0, 0

@@ -82,9 +82,15 @@ def error_test(settings) -> Callable[[str], bool]:
 class RowSink:
     """Routes valid rows to per-split writers; counts the others."""
 
-    def __init__(self, folder: Path, options: SinkOptions, splitter: Splitter,
-                 is_error: Callable[[str], bool], tokenizer: Any = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        options: SinkOptions,
+        splitter: Splitter,
+        is_error: Callable[[str], bool],
+        tokenizer: Any = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         """``tokenizer`` (the token stage's) is needed for pre-training MDS/Parquet only."""
         if options.format not in FORMATS:
             raise UsageError(f"--format takes {', '.join(FORMATS)}, not {options.format!r}")
@@ -115,8 +121,11 @@ class RowSink:
             counts.left_out[f"dropped:{reason}"] += 1
             return
         self._check_task(row.task)
-        shaped = row.example if row.task == "pretraining" else service_shape(
-            row.task, row.example, self.options.rename_completion)
+        shaped = (
+            row.example
+            if row.task == "pretraining"
+            else service_shape(row.task, row.example, self.options.rename_completion)
+        )
         side = self.splitter.assign(row.task, shaped, row.location)
         if side is None:
             counts.left_out["duplicate"] += 1
@@ -137,8 +146,10 @@ class RowSink:
                 raise UsageError("pre-training shards hold token ids: give --model or --tokenizer")
             self.task = task
         elif self._record_kind(task) != self._record_kind(self.task):
-            raise UsageError(f"cannot write {task} and {self.task} examples into one --format "
-                             f"{fmt} output; prepare each task into its own --out")
+            raise UsageError(
+                f"cannot write {task} and {self.task} examples into one --format "
+                f"{fmt} output; prepare each task into its own --out"
+            )
 
     def _record_kind(self, task: str) -> tuple:
         """What must be the same for two examples to share an output."""
@@ -153,8 +164,12 @@ class RowSink:
             if fmt == "text":
                 self._writer(side).write(shaped)
                 return
-            windows = self._windows.setdefault(side, records.TokenWindows(
-                self._window_length(), self.tokenizer.eos_token_id, self.options.pad_last_window))
+            windows = self._windows.setdefault(
+                side,
+                records.TokenWindows(
+                    self._window_length(), self.tokenizer.eos_token_id, self.options.pad_last_window
+                ),
+            )
             for window in windows.add_document(records.document_ids(self.tokenizer, shaped)):
                 self._put_window(side, window)
             return
@@ -162,8 +177,7 @@ class RowSink:
             record = shaped
         elif self.options.tokenize:
             if row.tokens is None or row.tokens.turns is None:
-                raise UsageError("tokenized shards need --model or --tokenizer "
-                                 "(or --no-tokenize)")
+                raise UsageError("tokenized shards need --model or --tokenizer (or --no-tokenize)")
             record = records.turns_record(row.tokens.turns)
         else:
             record = records.plain_record(row.task, shaped)
@@ -197,12 +211,21 @@ class RowSink:
 
         opts, folder, prefix = self.options, self.folder / side, f"{side}/"
         if opts.format == "mds":
-            return MDSWriter(folder, records.columns_for(self.task, opts.tokenize), prefix=prefix,
-                             compression=opts.compression, hashes=opts.hashes,
-                             size_limit=opts.shard_bytes)
+            return MDSWriter(
+                folder,
+                records.columns_for(self.task, opts.tokenize),
+                prefix=prefix,
+                compression=opts.compression,
+                hashes=opts.hashes,
+                size_limit=opts.shard_bytes,
+            )
         if opts.format == "parquet":
-            return ParquetShardWriter(folder, records.columns_for(self.task, opts.tokenize),
-                                      prefix=prefix, file_bytes=opts.file_bytes)
+            return ParquetShardWriter(
+                folder,
+                records.columns_for(self.task, opts.tokenize),
+                prefix=prefix,
+                file_bytes=opts.file_bytes,
+            )
         if opts.format == "jsonl":
             return JsonlShardWriter(folder, stem=side, prefix=prefix, file_bytes=opts.file_bytes)
         return TextShardWriter(folder, prefix=prefix, max_bytes=opts.file_bytes)

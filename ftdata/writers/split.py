@@ -32,8 +32,9 @@ def prompt_key(task: str, shaped: Any) -> bytes | None:
     """The prompt side of an example, or None for text (a document has no prompt)."""
     if task == "chat":
         messages = shaped["messages"]
-        return orjson.dumps(messages[:-1] if len(messages) > 1 else messages,
-                            option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(
+            messages[:-1] if len(messages) > 1 else messages, option=orjson.OPT_SORT_KEYS
+        )
     if task == "instruction":
         return orjson.dumps(shaped["prompt"])
     return None

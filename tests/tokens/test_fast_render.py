@@ -75,11 +75,26 @@ def test_every_pinned_original_is_claimed() -> None:
         assert BUILTIN_TEMPLATES[template_id].load().sha256 in FAMILY_BY_SHA
 
 
-_LOOKALIKES = ["<|im_start|>", "<|im_end|>", "<|eot_id|>", "<s>", "</s>", "[INST]", "[/INST]",
-               "<<SYS>>", "<|start_header_id|>", "{{ x }}", "{% if %}", "<|endoftext|>"]
+_LOOKALIKES = [
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|eot_id|>",
+    "<s>",
+    "</s>",
+    "[INST]",
+    "[/INST]",
+    "<<SYS>>",
+    "<|start_header_id|>",
+    "{{ x }}",
+    "{% if %}",
+    "<|endoftext|>",
+]
 _TEXT = st.lists(
-    st.one_of(st.text(max_size=40), st.sampled_from(_LOOKALIKES + list(TEXTS)),
-              st.sampled_from([" ", "\n", "\t", "\r\n", "\u2028", "\x0b", "\u3000"])),
+    st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(_LOOKALIKES + list(TEXTS)),
+        st.sampled_from([" ", "\n", "\t", "\r\n", "\u2028", "\x0b", "\u3000"]),
+    ),
     max_size=5,
 ).map("".join)
 
@@ -109,18 +124,21 @@ def test_fast_turns_equal_original_on_random_chats(chat, template_id: str) -> No
     _check(_template(template_id, "original", PINNED), chat)
 
 
-@pytest.mark.parametrize("messages", [
-    [],
-    [{"role": "system", "content": "only"}],
-    [{"role": "assistant", "content": "first"}],
-    [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}],
-    [{"role": "user", "content": "a"}, {"role": "tool", "content": "b"}],
-    [{"role": "user", "content": ["parts"]}],
-    [{"role": "user", "content": None}],
-    [{"role": "user", "content": "a", "name": "bob"}],
-    [{"role": "user", "content": "a"}, {"role": "system", "content": "late"}],
-    [{"role": "system2", "content": "s"}, {"role": "user", "content": "u"}],
-])
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [],
+        [{"role": "system", "content": "only"}],
+        [{"role": "assistant", "content": "first"}],
+        [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}],
+        [{"role": "user", "content": "a"}, {"role": "tool", "content": "b"}],
+        [{"role": "user", "content": ["parts"]}],
+        [{"role": "user", "content": None}],
+        [{"role": "user", "content": "a", "name": "bob"}],
+        [{"role": "user", "content": "a"}, {"role": "system", "content": "late"}],
+        [{"role": "system2", "content": "s"}, {"role": "user", "content": "u"}],
+    ],
+)
 def test_outside_the_domain_falls_back(messages) -> None:
     assert canonical(messages) is None
     for template_id in IDS:

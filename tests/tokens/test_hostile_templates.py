@@ -49,9 +49,15 @@ def test_tokenizer_panic_is_a_finding_on_the_example(tmp_path, capsys, task) -> 
     """Item 19: the panicking example gets TK010, the others are counted, the run goes on."""
     folder = backtracking_tokenizer(tmp_path / "tok")
     if task == "chat":
-        rows = [{"messages": [{"role": "user", "content": text},
-                              {"role": "assistant", "content": "ok"}]}
-                for text in ("hi", PANIC_TEXT, "hi hi")]
+        rows = [
+            {
+                "messages": [
+                    {"role": "user", "content": text},
+                    {"role": "assistant", "content": "ok"},
+                ]
+            }
+            for text in ("hi", PANIC_TEXT, "hi hi")
+        ]
     else:
         rows = [{"prompt": text, "response": "ok"} for text in ("hi", PANIC_TEXT, "hi hi")]
     data = tmp_path / "data.jsonl"
@@ -113,7 +119,9 @@ def test_tokenizer_panic_with_per_role_counts(tmp_path, capsys) -> None:
     rows = [{"prompt": text, "response": "ok"} for text in ("hi", PANIC_TEXT)]
     data = tmp_path / "data.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    code, report = _report(["validate", str(data), "--tokenizer", str(folder), "--per-role"], capsys)
+    code, report = _report(
+        ["validate", str(data), "--tokenizer", str(folder), "--per-role"], capsys
+    )
     assert code == 1 and _codes_by_line(report)[2] == {"TK010"}
     assert report["tokens"]["by_task"]["instruction"]["per_role"]["prompt"]["count"] == 1
 
@@ -124,8 +132,19 @@ def test_prepare_skips_the_example_the_tokenizer_fails_on(tmp_path, capsys) -> N
     data = tmp_path / "data.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "out"
-    code = main(["prepare", str(data), "--out", str(out), "--tokenizer", str(folder),
-                 "--format", "jsonl", "--quiet"])
+    code = main(
+        [
+            "prepare",
+            str(data),
+            "--out",
+            str(out),
+            "--tokenizer",
+            str(folder),
+            "--format",
+            "jsonl",
+            "--quiet",
+        ]
+    )
     capsys.readouterr()
     assert code == 0  # prepare leaves invalid examples out and says so in the manifest
     written = [json.loads(line) for p in sorted(out.rglob("*.jsonl")) for line in p.open()]
@@ -151,10 +170,10 @@ SAFETY_NET_BYTES = 6 << 30  # RLIMIT_AS of the child
 HOSTILE_TEMPLATES = {
     # the payload classes the audit found, one test each
     "nested-range-loops": "{% for a in range(100000) %}{% for b in range(100000) %}"
-                          "{% for c in range(100000) %}{% endfor %}{% endfor %}{% endfor %}",
+    "{% for c in range(100000) %}{% endfor %}{% endfor %}{% endfor %}",
     "lipsum": "{{ lipsum(n=1000000) }}",
     "macro-fan-out": "{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}"
-                     "{% endmacro %}{{ f(40) }}",
+    "{% endmacro %}{{ f(40) }}",
     "string-multiplication": "{{ 'a' * 10**10 }}",
     "list-multiplication": "{{ ([0] * 10**9) | length }}",
     "center": "{{ 'a' | center(10**9) }}",
@@ -164,29 +183,29 @@ HOSTILE_TEMPLATES = {
     "format-width-markup": "{{ ('{:>1000000000}' | safe).format(1) }}",
     "wordwrap": "{{ ('ab ' * 300000) | wordwrap(1, wrapstring='x' * 300000) }}",
     "chained-replace": "{{ ('a' * 1000) | replace('a', 'a' * 10) | replace('a', 'a' * 10)"
-                       " | replace('a', 'a' * 10) | replace('a', 'a' * 10) }}",
+    " | replace('a', 'a' * 10) | replace('a', 'a' * 10) }}",
     "tojson-indent": "{{ messages | tojson(indent=10**9) }}",
     # the same classes reached by other roads
     "doubling-in-a-namespace": "{% set ns = namespace(s='ab') %}{% for i in range(64) %}"
-                               "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
+    "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
     "doubling-by-set-lines": "{% set s = 'ab' %}" + "{% set s = s + s %}" * 64 + "{{ s | length }}",
     "doubling-macro-arguments": "{% macro d(s, n) %}{% if n %}{{ d(s + s, n - 1) }}{% endif %}"
-                                "{% endmacro %}{{ d('ab', 64) }}",
+    "{% endmacro %}{{ d('ab', 64) }}",
     "printed-in-a-loop": "{% set s = 'a' * 900000 %}{% for i in range(100000) %}{{ s }}{% endfor %}",
     "macro-buffer-in-a-loop": "{% set s = 'a' * 900000 %}{% macro m() %}{% for i in range(100000) %}"
-                              "{{ s[1:] }}{% endfor %}{% endmacro %}{{ m() | length }}",
+    "{{ s[1:] }}{% endfor %}{% endmacro %}{{ m() | length }}",
     "printed-list": "{% set s = 'a' * 900000 %}{{ [s] * 100000 }}",
     "joined-list": "{% set s = 'a' * 900000 %}{{ ([s] * 100000) | join }}",
     "string-methods": "{{ 'a'.ljust(10**9) ~ 'a'.zfill(10**9) ~ ('\t' * 100000).expandtabs(10**6) }}",
     "integer-power": "{{ 10 ** (10 ** 9) }}",
     "integer-squaring": "{% set ns = namespace(x=10) %}{% for i in range(64) %}"
-                        "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x > 0 }}",
+    "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x > 0 }}",
     "int-to-bytes": "{{ (1).to_bytes(10**10, 'big') | length }}",
     "indent-width": "{{ ('a\n' * 100000) | indent(10**5) }}",
     "batch-fill": "{{ ([1] | batch(10**9, 'x') | list) | length }}",
     "list-sum": "{% set l = [0] * 100000 %}{{ ([l] * 100000) | sum(start=[]) | length }}",
     "nested-loops-over-text": "{% set s = 'a' * 100000 %}{% for x in s %}{% for y in s %}"
-                              "{% endfor %}{% endfor %}",
+    "{% endfor %}{% endfor %}",
 }
 
 UNCOMPILABLE_TEMPLATES = {
@@ -202,8 +221,17 @@ UNCOMPILABLE_TEMPLATES = {
 def chat_file(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
     data = folder / "chat.jsonl"
-    data.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
-                                             {"role": "assistant", "content": "ok"}]}) + "\n")
+    data.write_text(
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "ok"},
+                ]
+            }
+        )
+        + "\n"
+    )
     return data
 
 
@@ -233,8 +261,14 @@ def run_bounded(argv: list[str], cwd: Path, limit: float = SECONDS_LIMIT):
     out, err = cwd / "child.out", cwd / "child.err"
     env = {**os.environ, "RUST_BACKTRACE": "0"}
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
-        child = subprocess.Popen([sys.executable, *argv], stdout=stdout, stderr=stderr, cwd=cwd,
-                                 env=env, preexec_fn=safety_net)
+        child = subprocess.Popen(
+            [sys.executable, *argv],
+            stdout=stdout,
+            stderr=stderr,
+            cwd=cwd,
+            env=env,
+            preexec_fn=safety_net,
+        )
     start = time.monotonic()
     while True:
         pid, status, usage = os.wait4(child.pid, os.WNOHANG)
@@ -254,8 +288,18 @@ def run_bounded(argv: list[str], cwd: Path, limit: float = SECONDS_LIMIT):
 def test_hostile_template_is_a_finding_in_bounded_time_and_memory(name, chat_file, tmp_path):
     folder = tokenizer_with_template(tmp_path / "tok", HOSTILE_TEMPLATES[name])
     code, seconds, rss_mb, out, err = run_bounded(
-        ["-m", "ftdata", "validate", str(chat_file), "--tokenizer", str(folder), "--format", "json"],
-        tmp_path)
+        [
+            "-m",
+            "ftdata",
+            "validate",
+            str(chat_file),
+            "--tokenizer",
+            str(folder),
+            "--format",
+            "json",
+        ],
+        tmp_path,
+    )
     assert seconds < SECONDS_LIMIT and rss_mb < RSS_LIMIT_MB, (seconds, rss_mb)
     assert code == 1, err
     findings = json.loads(out)["findings"]
@@ -267,7 +311,8 @@ def test_hostile_template_is_a_finding_in_bounded_time_and_memory(name, chat_fil
 def test_template_nested_too_deeply_is_a_usage_error(name, chat_file, tmp_path):
     folder = tokenizer_with_template(tmp_path / "tok", UNCOMPILABLE_TEMPLATES[name])
     code, seconds, rss_mb, out, err = run_bounded(
-        ["-m", "ftdata", "validate", str(chat_file), "--tokenizer", str(folder)], tmp_path)
+        ["-m", "ftdata", "validate", str(chat_file), "--tokenizer", str(folder)], tmp_path
+    )
     assert seconds < SECONDS_LIMIT and rss_mb < RSS_LIMIT_MB, (seconds, rss_mb)
     assert code == 2
     lines = err.strip().splitlines()
@@ -277,8 +322,17 @@ def test_template_nested_too_deeply_is_a_usage_error(name, chat_file, tmp_path):
 # --- Property: hostile templates composed from the building blocks above -----------------
 
 _NUMBERS = ["0", "1", "7", "1000", "10**5", "10**9", "10**10"]
-_ATOMS = ["'ab'", "messages[0].content", "[0, 'x']", "range(5)", "lipsum(n=3)", "ns.v",
-          "{'k': 'v'}", "10", "'%s'"]
+_ATOMS = [
+    "'ab'",
+    "messages[0].content",
+    "[0, 'x']",
+    "range(5)",
+    "lipsum(n=3)",
+    "ns.v",
+    "{'k': 'v'}",
+    "10",
+    "'%s'",
+]
 
 
 def _strategies():
@@ -313,17 +367,25 @@ def _strategies():
     def nest(body):
         return st.one_of(
             st.tuples(number, body).map(
-                lambda t: f"{{% for i in range({t[0]}) %}}{t[1]}{{% endfor %}}"),
+                lambda t: f"{{% for i in range({t[0]}) %}}{t[1]}{{% endfor %}}"
+            ),
             st.tuples(expr, body).map(lambda t: f"{{% for x in {t[0]} %}}{t[1]}{{% endfor %}}"),
-            body.map(lambda b: "{% macro f(n) %}{% if n > 0 %}" + b
-                     + "{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}"),
+            body.map(
+                lambda b: (
+                    "{% macro f(n) %}{% if n > 0 %}"
+                    + b
+                    + "{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(40) }}"
+                )
+            ),
             st.tuples(st.integers(1, 6000), body).map(
-                lambda t: "{% if true %}" * t[0] + t[1] + "{% endif %}" * t[0]),
+                lambda t: "{% if true %}" * t[0] + t[1] + "{% endif %}" * t[0]
+            ),
             st.lists(body, min_size=2, max_size=4).map("".join),
         )
 
-    leaf = st.one_of(expr.map(lambda e: "{{ " + e + " }}"),
-                     expr.map(lambda e: "{% set ns.v = " + e + " %}"))
+    leaf = st.one_of(
+        expr.map(lambda e: "{{ " + e + " }}"), expr.map(lambda e: "{% set ns.v = " + e + " %}")
+    )
     body = st.recursive(leaf, nest, max_leaves=4)
     return body.map(lambda b: "{% set ns = namespace(v='ab') %}" + b)
 
@@ -344,8 +406,12 @@ def check_composed_templates(examples: int = 40, seconds: float = 0.5) -> None:
     messages = [{"role": "user", "content": "hi a"}, {"role": "assistant", "content": "ok"}]
     _jinja_bounds.SECONDS = seconds
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(_strategies())
     def property_(source: str) -> None:
         try:
@@ -364,9 +430,11 @@ def check_composed_templates(examples: int = 40, seconds: float = 0.5) -> None:
 def test_composed_hostile_templates_end_bounded(tmp_path):
     """Hypothesis composes templates from the payload building blocks; each ends bounded."""
     here = Path(__file__).resolve()
-    code = ("import importlib.util as u, sys; "
-            f"s = u.spec_from_file_location('hostile', {str(here)!r}); m = u.module_from_spec(s); "
-            "s.loader.exec_module(m); m.check_composed_templates()")
+    code = (
+        "import importlib.util as u, sys; "
+        f"s = u.spec_from_file_location('hostile', {str(here)!r}); m = u.module_from_spec(s); "
+        "s.loader.exec_module(m); m.check_composed_templates()"
+    )
     exit_code, seconds, rss_mb, out, err = run_bounded(["-c", code], tmp_path, limit=240)
     assert exit_code == 0, err[-3000:]
     assert rss_mb < RSS_LIMIT_MB, rss_mb
@@ -390,8 +458,10 @@ def test_render_time_budget(monkeypatch) -> None:
     from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
 
     monkeypatch.setattr(_jinja_bounds, "SECONDS", 0.2)
-    slow = ("{% set s = 'a' * 900000 %}{% for i in range(100000) %}"
-            "{% if 'b' in s %}x{% endif %}{% endfor %}")
+    slow = (
+        "{% set s = 'a' * 900000 %}{% for i in range(100000) %}"
+        "{% if 'b' in s %}x{% endif %}{% endfor %}"
+    )
     with pytest.raises(TemplateRenderError, match="takes over 0.2 s"):
         ChatTemplate(slow).render([{"role": "user", "content": "hi"}])
 
@@ -401,10 +471,15 @@ def test_nesting_cap_counts_depth_not_length() -> None:
     from ftdata.errors import TokenizerError
     from ftdata.tokens.chat_template import ChatTemplate
 
-    flat = ("{% set x %}a{% endset %}{% set y = 1 %}{% if true %}{{ (x) }}{% endif %}" * 200
-            + "{% for m in messages %}{{ [[m.role]] }}{% endfor %}")
+    flat = (
+        "{% set x %}a{% endset %}{% set y = 1 %}{% if true %}{{ (x) }}{% endif %}" * 200
+        + "{% for m in messages %}{{ [[m.role]] }}{% endfor %}"
+    )
     assert ChatTemplate(flat).render([{"role": "user", "content": "hi"}]).endswith("[['user']]")
-    for opener, closer in (("{% set x %}", "{% endset %}"), ("{% filter upper %}", "{% endfilter %}")):
+    for opener, closer in (
+        ("{% set x %}", "{% endset %}"),
+        ("{% filter upper %}", "{% endfilter %}"),
+    ):
         with pytest.raises(TokenizerError, match="nested more than 50"):
             ChatTemplate(opener * 51 + closer * 51)
 
@@ -415,8 +490,10 @@ def test_hooks_pass_through_outside_a_render() -> None:
 
     from ftdata.tokens._jinja_env import build_environment
 
-    source = ("{% for m in messages %}{{ m.role ~ ':' ~ m.content + '|' }}{{ '%3d' % loop.index }}"
-              "{{ (m.content * 2) | center(20) }}{{ '{:>5}'.format(m.role) }}{% endfor %}")
+    source = (
+        "{% for m in messages %}{{ m.role ~ ':' ~ m.content + '|' }}{{ '%3d' % loop.index }}"
+        "{{ (m.content * 2) | center(20) }}{{ '{:>5}'.format(m.role) }}{% endfor %}"
+    )
     messages = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}]
     ours = build_environment(None).from_string(source).render(messages=messages)
     theirs = ImmutableSandboxedEnvironment().from_string(source).render(messages=messages)
@@ -428,8 +505,17 @@ def test_template_that_renders_nothing_is_not_an_internal_error(tmp_path, capsys
     dataset finding (DS007) used to format the missing length and crash (internal error)."""
     folder = tokenizer_with_template(tmp_path / "tok", "{{ messages[0].content.__class__ }}")
     data = tmp_path / "chat.jsonl"
-    data.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"},
-                                             {"role": "assistant", "content": "ok"}]}) + "\n")
+    data.write_text(
+        json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "ok"},
+                ]
+            }
+        )
+        + "\n"
+    )
     code, report = _report(["validate", str(data), "--tokenizer", str(folder)], capsys)
     assert code in (0, 1)
     assert "DS007" in report["summary"]["by_code"]
@@ -443,11 +529,13 @@ def _reference_environment():
     from ftdata.tokens import _jinja_env as jenv
 
     ours = jenv.build_environment(None)
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
-                                        extensions=[jenv.GenerationTag, loopcontrols])
+    env = ImmutableSandboxedEnvironment(
+        trim_blocks=True, lstrip_blocks=True, extensions=[jenv.GenerationTag, loopcontrols]
+    )
     env.filters["tojson"] = jenv._tojson
-    env.globals.update({k: ours.globals[k] for k in ("raise_exception", "strftime_now", "dict",
-                                                     "namespace")})
+    env.globals.update(
+        {k: ours.globals[k] for k in ("raise_exception", "strftime_now", "dict", "namespace")}
+    )
     return ours, env
 
 
@@ -480,13 +568,29 @@ def test_real_templates_render_as_in_the_unbounded_sandbox() -> None:
     assert len(files) > 800
     files = files[::8]
     ours, reference = _reference_environment()
-    tools = [{"type": "function", "function": {
-        "name": "weather", "description": "Weather in a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
-    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi " * 50},
-                {"role": "assistant", "content": "Yo " * 80}, {"role": "user", "content": "More"}]
-    base = {"messages": messages, "add_generation_prompt": True, "bos_token": "<s>",
-            "eos_token": "</s>", "documents": None}
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "weather",
+                "description": "Weather in a city",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+            },
+        }
+    ]
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hi " * 50},
+        {"role": "assistant", "content": "Yo " * 80},
+        {"role": "user", "content": "More"},
+    ]
+    base = {
+        "messages": messages,
+        "add_generation_prompt": True,
+        "bos_token": "<s>",
+        "eos_token": "</s>",
+        "documents": None,
+    }
     for path in files:
         source = path.read_text(encoding="utf-8")
         for context in ({**base, "tools": None}, {**base, "tools": tools}):

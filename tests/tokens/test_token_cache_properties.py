@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_counting import CONTROLS, ToyEncoder
 
 from ftdata.tokens.token_cache import TokenCache
-from test_counting import CONTROLS, ToyEncoder
 
 PIECES = ["a", "b", "ab", " ", "\n", "<|im_start|>", "<|im_end|>", "<s>", "xyz"]
 texts = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)
@@ -14,11 +14,18 @@ batches = st.lists(st.tuples(st.lists(texts, max_size=8), st.booleans()), min_si
 
 
 @settings(max_examples=300, deadline=None)
-@given(batches=batches, max_entries=st.integers(1, 5), admit_after=st.integers(1, 3),
-       segmented=st.booleans())
+@given(
+    batches=batches,
+    max_entries=st.integers(1, 5),
+    admit_after=st.integers(1, 3),
+    segmented=st.booleans(),
+)
 def test_cached_ids_equal_plain_encoding(batches, max_entries, admit_after, segmented):
-    cache = TokenCache(max_entries=max_entries, admit_after=admit_after,
-                       control_tokens=CONTROLS if segmented else None)
+    cache = TokenCache(
+        max_entries=max_entries,
+        admit_after=admit_after,
+        control_tokens=CONTROLS if segmented else None,
+    )
     encoder = ToyEncoder()
     for batch, special in batches:
         assert cache.encode(batch, special, encoder) == ToyEncoder()(batch, special)

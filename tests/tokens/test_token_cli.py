@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from conftest import SAMPLE_DATA
+
 from ftdata.cli import main
 from ftdata.schemas import validator
-from conftest import SAMPLE_DATA
 
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
 
@@ -24,17 +25,39 @@ def test_validate_with_model_shows_token_checks(capsys):
 
 
 def test_json_report_with_tokens_follows_schema(capsys):
-    code, out = run(["validate", str(SAMPLE_DATA / "chat"), "--model", MISTRAL,
-                     "--format", "json", "--date", "2026-01-01", "--epochs", "2"], capsys)
+    code, out = run(
+        [
+            "validate",
+            str(SAMPLE_DATA / "chat"),
+            "--model",
+            MISTRAL,
+            "--format",
+            "json",
+            "--date",
+            "2026-01-01",
+            "--epochs",
+            "2",
+        ],
+        capsys,
+    )
     report = json.loads(out)
     assert validator("report").is_valid(report)
     assert report["tokens"]["epochs"] == 2 and report["tokens"]["date"] == "2026-01-01"
 
 
 def test_good_samples_stay_valid_with_the_model(capsys):
-    code, out = run(["validate", str(SAMPLE_DATA / "chat" / "support_good.jsonl"),
-                     str(SAMPLE_DATA / "instruction" / "qa_good.jsonl"), "--model", MISTRAL,
-                     "--format", "json"], capsys)
+    code, out = run(
+        [
+            "validate",
+            str(SAMPLE_DATA / "chat" / "support_good.jsonl"),
+            str(SAMPLE_DATA / "instruction" / "qa_good.jsonl"),
+            "--model",
+            MISTRAL,
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     report = json.loads(out)
     assert report["summary"]["invalid"] == 0
     assert set(report["summary"]["by_code"]) == {"DS004"}  # tiny samples: below one context length
@@ -45,8 +68,9 @@ def test_stats_per_example(capsys):
     code, out = run(["stats", str(path), "--model", MISTRAL, "--per-example"], capsys)
     records = [json.loads(line) for line in out.splitlines()]
     assert [r["line"] for r in records] == [1, 2, 3, 4, 5, 6]
-    assert all(r["source"] == str(path) and r["tokens"] >= r["trainable_tokens"] > 0
-               for r in records)
+    assert all(
+        r["source"] == str(path) and r["tokens"] >= r["trainable_tokens"] > 0 for r in records
+    )
 
 
 def test_stats_needs_a_model(capsys):
@@ -67,8 +91,9 @@ def test_per_role_statistics_follow_schema_and_add_up(capsys):
     from ftdata.tokens.stage import TokenSettings, TokenStage
 
     path = SAMPLE_DATA / "chat" / "support_good.jsonl"
-    code, out = run(["validate", str(path), "--model", MISTRAL, "--per-role", "--format", "json"],
-                    capsys)
+    code, out = run(
+        ["validate", str(path), "--model", MISTRAL, "--per-role", "--format", "json"], capsys
+    )
     report = json.loads(out)
     assert validator("report").is_valid(report)
     per_role = report["tokens"]["by_task"]["chat"]["per_role"]

@@ -14,10 +14,18 @@ import ftdata
 from ftdata.schemas import validator
 
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
-CHAT = {"messages": [{"role": "user", "content": "How many legs does a spider have?"},
-                     {"role": "assistant", "content": "Eight."}]}
-LONG = {"messages": [{"role": "user", "content": "Tell me about " + "spiders " * 40},
-                     {"role": "assistant", "content": "They have eight legs."}]}
+CHAT = {
+    "messages": [
+        {"role": "user", "content": "How many legs does a spider have?"},
+        {"role": "assistant", "content": "Eight."},
+    ]
+}
+LONG = {
+    "messages": [
+        {"role": "user", "content": "Tell me about " + "spiders " * 40},
+        {"role": "assistant", "content": "They have eight legs."},
+    ]
+}
 INSTRUCTION = {"prompt": "Capital of Norway?", "response": "Oslo"}
 
 
@@ -122,9 +130,9 @@ def test_epochs_scale_the_estimate():
 
 
 def test_date_is_pinned_in_date_stamped_templates(tmp_path):
-    from ftdata.tokens.builtin import get_builtin
-
     import datetime as dt
+
+    from ftdata.tokens.builtin import get_builtin
 
     template = get_builtin("llama3.1").load(date=dt.date(2026, 1, 2))
     text = template.render(CHAT["messages"], add_generation_prompt=False)

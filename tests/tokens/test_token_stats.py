@@ -10,9 +10,15 @@ from ftdata.tokens.stats import TokenStats, percentile
 
 
 def counts(tokens, *, dropped=False, truncated=False, lost=0):
-    return SimpleNamespace(tokens=tokens, prompt_tokens=1, trainable_tokens=1,
-                           trainable_in_window=1, truncated=truncated, tokens_lost=lost,
-                           dropped=dropped)
+    return SimpleNamespace(
+        tokens=tokens,
+        prompt_tokens=1,
+        trainable_tokens=1,
+        trainable_in_window=1,
+        truncated=truncated,
+        tokens_lost=lost,
+        dropped=dropped,
+    )
 
 
 @pytest.mark.parametrize(("p", "expected"), [(0, 1), (25, 1.75), (50, 2.5), (95, 3.85), (100, 4)])
@@ -25,7 +31,12 @@ def test_summary_and_histogram():
     for n in (10, 20, 30, 40, 1000):
         stats.add(counts(n), max_seq_len=None)
     summary = stats.summary()
-    assert (summary["count"], summary["total"], summary["min"], summary["max"]) == (5, 1100, 10, 1000)
+    assert (summary["count"], summary["total"], summary["min"], summary["max"]) == (
+        5,
+        1100,
+        10,
+        1000,
+    )
     assert summary["p50"] == 30 and summary["mean"] == 220
     bins = stats.histogram(bins=4)
     assert sum(b["count"] for b in bins) == 5 and bins[0]["start"] == 10

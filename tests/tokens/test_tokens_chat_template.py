@@ -34,7 +34,10 @@ def test_trim_and_lstrip_blocks_and_trailing_newline() -> None:
 
 
 def test_loop_controls() -> None:
-    assert render("{% for i in range(5) %}{% if i == 2 %}{% break %}{% endif %}{{ i }}{% endfor %}") == "01"
+    assert (
+        render("{% for i in range(5) %}{% if i == 2 %}{% break %}{% endif %}{{ i }}{% endfor %}")
+        == "01"
+    )
 
 
 def test_generation_tag_is_a_pass_through() -> None:
@@ -42,7 +45,10 @@ def test_generation_tag_is_a_pass_through() -> None:
 
 
 def test_special_tokens_and_extra_variables() -> None:
-    t = ChatTemplate("{{ bos_token }}{{ eos_token }}{{ flavour }}", special_tokens={"bos_token": "<s>", "eos_token": "</s>"})
+    t = ChatTemplate(
+        "{{ bos_token }}{{ eos_token }}{{ flavour }}",
+        special_tokens={"bos_token": "<s>", "eos_token": "</s>"},
+    )
     assert t.render(USER, flavour="!") == "<s></s>!"
     assert t.render(USER, bos_token="[B]") == "[B]</s>"
 
@@ -57,7 +63,9 @@ def test_none_values_are_dropped_and_subclasses_made_plain() -> None:
 
 def test_reasoning_keys_are_aliased() -> None:
     messages = [{"role": "assistant", "content": "a", "reasoning": "r"}]
-    assert render("{{ messages[0].reasoning_content }}/{{ messages[0].thinking }}", messages) == "r/r"
+    assert (
+        render("{{ messages[0].reasoning_content }}/{{ messages[0].thinking }}", messages) == "r/r"
+    )
 
 
 def test_tools_and_generation_prompt_variables() -> None:
@@ -67,7 +75,10 @@ def test_tools_and_generation_prompt_variables() -> None:
 
 
 def test_dict_and_namespace_globals() -> None:
-    assert render("{{ dict(a=1) | tojson }}{{ dict.fromkeys(['b'], 2) | tojson }}") == '{"a": 1}{"b": 2}'
+    assert (
+        render("{{ dict(a=1) | tojson }}{{ dict.fromkeys(['b'], 2) | tojson }}")
+        == '{"a": 1}{"b": 2}'
+    )
     source = "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }}"
     assert render(source, USER * 3) == "3"
 
@@ -112,7 +123,9 @@ def test_date_string_format_is_locale_free() -> None:
 
 
 def test_pinned_date_drives_strftime_now_and_date_string() -> None:
-    t = ChatTemplate("{{ strftime_now('%Y-%m-%d %H:%M') }}|{{ date_string }}", date=dt.date(2024, 3, 5))
+    t = ChatTemplate(
+        "{{ strftime_now('%Y-%m-%d %H:%M') }}|{{ date_string }}", date=dt.date(2024, 3, 5)
+    )
     assert t.render(USER) == "2024-03-05 00:00|05 Mar 2024"
     assert t.render(USER, date_string="01 Jan 2000").endswith("|01 Jan 2000")
 
@@ -133,7 +146,9 @@ def test_llama_today_date_is_pinned(model: str) -> None:
 
 
 def test_llama31_unpinned_uses_its_default_date() -> None:
-    assert "Today Date: 26 Jul 2024" in template_for_model("Meta-Llama-3.1-8B-Instruct").render(USER)
+    assert "Today Date: 26 Jul 2024" in template_for_model("Meta-Llama-3.1-8B-Instruct").render(
+        USER
+    )
 
 
 def test_dbrx_inserts_its_default_system_prompt() -> None:

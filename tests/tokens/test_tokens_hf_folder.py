@@ -24,19 +24,24 @@ def make_folder(tmp_path: Path, config: dict | None = None, jinja: str | None = 
 
 
 def test_config_template_and_special_tokens(tmp_path: Path) -> None:
-    folder = make_folder(tmp_path, {
-        "chat_template": "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}|{{ pad_token }}",
-        "bos_token": {"__type": "AddedToken", "content": "<s>", "lstrip": False},
-        "eos_token": "</s>",
-        "pad_token": None,
-    })
+    folder = make_folder(
+        tmp_path,
+        {
+            "chat_template": "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}|{{ pad_token }}",
+            "bos_token": {"__type": "AddedToken", "content": "<s>", "lstrip": False},
+            "eos_token": "</s>",
+            "pad_token": None,
+        },
+    )
     template = ChatTemplate.from_hf_folder(folder)
     assert template.special_tokens == {"bos_token": "<s>", "eos_token": "</s>"}
     assert template.render(USER) == "<s>hi</s>|"
 
 
 def test_jinja_file_wins_over_config(tmp_path: Path) -> None:
-    folder = make_folder(tmp_path, {"chat_template": "config", "bos_token": "<s>"}, jinja="file {{ bos_token }}\n")
+    folder = make_folder(
+        tmp_path, {"chat_template": "config", "bos_token": "<s>"}, jinja="file {{ bos_token }}\n"
+    )
     assert ChatTemplate.from_hf_folder(folder).render(USER) == "file <s>"
 
 
@@ -60,14 +65,18 @@ def test_date_is_pinned_for_folder_templates(tmp_path: Path) -> None:
     import datetime as dt
 
     folder = make_folder(tmp_path, {}, jinja="{{ date_string }}")
-    assert ChatTemplate.from_hf_folder(folder, date=dt.date(2024, 1, 2)).render(USER) == "02 Jan 2024"
+    assert (
+        ChatTemplate.from_hf_folder(folder, date=dt.date(2024, 1, 2)).render(USER) == "02 Jan 2024"
+    )
 
 
 @pytest.mark.parametrize(
     ("config", "message"),
-    [({}, "no chat template"),
-     ({"chat_template": [{"name": "x", "template": "X"}]}, "no chat template named 'default'"),
-     ({"chat_template": 3}, "must be a string")],
+    [
+        ({}, "no chat template"),
+        ({"chat_template": [{"name": "x", "template": "X"}]}, "no chat template named 'default'"),
+        ({"chat_template": 3}, "must be a string"),
+    ],
 )
 def test_missing_or_bad_templates(tmp_path: Path, config: dict, message: str) -> None:
     folder = make_folder(tmp_path, config)

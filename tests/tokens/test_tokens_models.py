@@ -14,11 +14,18 @@ EXPECTED_CONTEXT = {
     "databricks/dbrx-base": 32768,
     "databricks/dbrx-instruct": 32768,
     **{f"meta-llama/Llama-3.2-{s}{k}": 131072 for s in ("1B", "3B") for k in ("", "-Instruct")},
-    **{f"meta-llama/Meta-Llama-3.1-{s}{k}": 131072 for s in ("8B", "70B", "405B") for k in ("", "-Instruct")},
+    **{
+        f"meta-llama/Meta-Llama-3.1-{s}{k}": 131072
+        for s in ("8B", "70B", "405B")
+        for k in ("", "-Instruct")
+    },
     **{f"meta-llama/Meta-Llama-3-{s}{k}": 8192 for s in ("8B", "70B") for k in ("", "-Instruct")},
     **{f"meta-llama/Llama-2-{s}{k}-hf": 4096 for s in ("7b", "13b", "70b") for k in ("", "-chat")},
-    **{f"codellama/CodeLlama-{s}{k}-hf": 16384
-       for s in ("7b", "13b", "34b") for k in ("", "-Instruct", "-Python")},
+    **{
+        f"codellama/CodeLlama-{s}{k}-hf": 16384
+        for s in ("7b", "13b", "34b")
+        for k in ("", "-Instruct", "-Python")
+    },
     "mistralai/Mistral-7B-v0.1": 32768,
     "mistralai/Mistral-7B-Instruct-v0.2": 32768,
     "mistralai/Mixtral-8x7B-v0.1": 32768,
@@ -36,8 +43,12 @@ def test_names_are_unique_and_short_names_too() -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["meta-llama/Meta-Llama-3.1-8B-Instruct", "Meta-Llama-3.1-8B-Instruct",
-     "META-LLAMA/meta-llama-3.1-8b-instruct", "  meta-llama-3.1-8b-instruct "],
+    [
+        "meta-llama/Meta-Llama-3.1-8B-Instruct",
+        "Meta-Llama-3.1-8B-Instruct",
+        "META-LLAMA/meta-llama-3.1-8b-instruct",
+        "  meta-llama-3.1-8b-instruct ",
+    ],
 )
 def test_lookup_by_full_or_short_name_any_case(query: str) -> None:
     assert get_model(query).name == "meta-llama/Meta-Llama-3.1-8B-Instruct"
@@ -63,14 +74,16 @@ def test_every_model_has_a_builtin_template() -> None:
 
 @pytest.mark.parametrize(
     ("name", "template"),
-    [("databricks/dbrx-instruct", "dbrx-instruct"),
-     ("meta-llama/Meta-Llama-3-8B-Instruct", "llama3"),
-     ("meta-llama/Meta-Llama-3.1-70B-Instruct", "llama3.1"),
-     ("meta-llama/Llama-3.2-1B-Instruct", "llama3.2"),
-     ("meta-llama/Llama-2-7b-chat-hf", "llama2-chat"),
-     ("codellama/CodeLlama-34b-Instruct-hf", "codellama-instruct"),
-     ("mistralai/Mistral-7B-Instruct-v0.2", "mistral-instruct-legacy"),
-     ("mistralai/Mixtral-8x7B-v0.1", "chatml")],
+    [
+        ("databricks/dbrx-instruct", "dbrx-instruct"),
+        ("meta-llama/Meta-Llama-3-8B-Instruct", "llama3"),
+        ("meta-llama/Meta-Llama-3.1-70B-Instruct", "llama3.1"),
+        ("meta-llama/Llama-3.2-1B-Instruct", "llama3.2"),
+        ("meta-llama/Llama-2-7b-chat-hf", "llama2-chat"),
+        ("codellama/CodeLlama-34b-Instruct-hf", "codellama-instruct"),
+        ("mistralai/Mistral-7B-Instruct-v0.2", "mistral-instruct-legacy"),
+        ("mistralai/Mixtral-8x7B-v0.1", "chatml"),
+    ],
 )
 def test_template_of_model(name: str, template: str) -> None:
     assert get_model(name).template == template
@@ -99,11 +112,13 @@ def test_llama3_deprecation_date_and_successor() -> None:
 
 @pytest.mark.parametrize(
     ("name", "successor"),
-    [("Llama-2-7b-hf", "meta-llama/Meta-Llama-3.1-8B"),
-     ("Llama-2-13b-chat-hf", "meta-llama/Meta-Llama-3.1-8B-Instruct"),
-     ("Llama-2-70b-chat-hf", "meta-llama/Meta-Llama-3.1-70B-Instruct"),
-     ("CodeLlama-13b-Python-hf", "meta-llama/Meta-Llama-3.1-8B-Instruct"),
-     ("CodeLlama-34b-Instruct-hf", "meta-llama/Meta-Llama-3.1-70B-Instruct")],
+    [
+        ("Llama-2-7b-hf", "meta-llama/Meta-Llama-3.1-8B"),
+        ("Llama-2-13b-chat-hf", "meta-llama/Meta-Llama-3.1-8B-Instruct"),
+        ("Llama-2-70b-chat-hf", "meta-llama/Meta-Llama-3.1-70B-Instruct"),
+        ("CodeLlama-13b-Python-hf", "meta-llama/Meta-Llama-3.1-8B-Instruct"),
+        ("CodeLlama-34b-Instruct-hf", "meta-llama/Meta-Llama-3.1-70B-Instruct"),
+    ],
 )
 def test_undated_deprecations_name_a_successor(name: str, successor: str) -> None:
     spec = get_model(name)

@@ -31,7 +31,9 @@ def _outcome(template: ChatTemplate, messages: list[dict[str, Any]], **options: 
 def _pair(template_id: str, date: dt.date | None = PINNED) -> tuple[ChatTemplate, ChatTemplate]:
     spec = get_builtin(template_id)
     ours = spec.load(date=date)
-    theirs = ChatTemplate(original(template_id), special_tokens=dict(spec.special_tokens), date=date)
+    theirs = ChatTemplate(
+        original(template_id), special_tokens=dict(spec.special_tokens), date=date
+    )
     return ours, theirs
 
 
@@ -129,7 +131,9 @@ def test_llama2_chat_known_render() -> None:
 
 
 def test_mistral_legacy_known_render() -> None:
-    text = get_builtin("mistral-instruct-legacy").load().render(_CHAT[1:], add_generation_prompt=True)
+    text = (
+        get_builtin("mistral-instruct-legacy").load().render(_CHAT[1:], add_generation_prompt=True)
+    )
     assert text == (
         "<s>[INST] Hello [/INST]Hi there</s>[INST] Who are you [/INST]   I am an assistant   </s>"
         "[INST] Another question [/INST]"

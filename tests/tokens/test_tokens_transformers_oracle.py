@@ -28,8 +28,11 @@ def _transformers(source: str, messages: list, gen: bool, tokens: dict, options:
     messages = [{k: v for k, v in m.items() if v is not None} for m in messages]
     try:
         out, _ = ctu.render_jinja_template(
-            conversations=[messages], tools=options.get("tools"), chat_template=source,
-            add_generation_prompt=gen, **kwargs,
+            conversations=[messages],
+            tools=options.get("tools"),
+            chat_template=source,
+            add_generation_prompt=gen,
+            **kwargs,
         )
     except Exception:  # noqa: BLE001 - only "it failed" is compared
         return ("error",)

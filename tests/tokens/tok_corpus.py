@@ -12,13 +12,37 @@ import random
 from typing import Any
 
 TEXTS = (
-    "Hello", "What is 2 + 2?", "Sure, it is 4.", "  leading spaces", "trailing spaces   ",
-    "\n\nnewlines around\n\n", "multi\nline\ntext", "tab\tseparated", "Ünïcödé café naïve",
-    "日本語のテキストです。", "中文内容", "مرحبا بالعالم", "emoji 👩‍💻🚀", "combining e\u0301",
-    "quotes ' \" and \\ backslash", "{{ not_a_variable }} {% if x %}", "<|eot_id|> literal",
-    "[INST] fake [/INST]", "</s> <s>", "<|im_start|>x<|im_end|>", "", " ", "a" * 300,
-    "code:\n```python\nprint('hi')\n```\n", "line\u2028separator", "\r\nCRLF\r\n",
-    "<<SYS>> inside text", "ends with newline\n", "Ω≈ç√∫", "null", "0",
+    "Hello",
+    "What is 2 + 2?",
+    "Sure, it is 4.",
+    "  leading spaces",
+    "trailing spaces   ",
+    "\n\nnewlines around\n\n",
+    "multi\nline\ntext",
+    "tab\tseparated",
+    "Ünïcödé café naïve",
+    "日本語のテキストです。",
+    "中文内容",
+    "مرحبا بالعالم",
+    "emoji 👩‍💻🚀",
+    "combining e\u0301",
+    "quotes ' \" and \\ backslash",
+    "{{ not_a_variable }} {% if x %}",
+    "<|eot_id|> literal",
+    "[INST] fake [/INST]",
+    "</s> <s>",
+    "<|im_start|>x<|im_end|>",
+    "",
+    " ",
+    "a" * 300,
+    "code:\n```python\nprint('hi')\n```\n",
+    "line\u2028separator",
+    "\r\nCRLF\r\n",
+    "<<SYS>> inside text",
+    "ends with newline\n",
+    "Ω≈ç√∫",
+    "null",
+    "0",
 )
 SEPARATORS = (" ", "\n", "", "\n\n")
 
@@ -52,7 +76,10 @@ def _invalid(rng: random.Random) -> list[dict[str, Any]]:
     if kind == 2:  # system in the middle
         return [{"role": "user", "content": "hi"}, {"role": "system", "content": "late"}, *base]
     if kind == 3:  # an unknown role at an assistant position
-        return [{"role": "user", "content": "hi"}, {"role": rng.choice(["tool", "narrator"]), "content": "x"}]
+        return [
+            {"role": "user", "content": "hi"},
+            {"role": rng.choice(["tool", "narrator"]), "content": "x"},
+        ]
     if kind == 4:  # system only
         return [{"role": "system", "content": _text(rng)}]
     if kind == 5:  # a role that contains "system" (DBRX treats it specially)
@@ -67,11 +94,26 @@ def conversations(count: int = 240, seed: int = 20241213) -> list[list[dict[str,
 
 
 TOOLS = [
-    {"type": "function", "function": {
-        "name": "get_weather", "description": "Météo d'une ville <b>now</b> & later",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}},
-    {"type": "function", "function": {"name": "add", "description": "x + y",
-                                      "parameters": {"type": "object", "properties": {}}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "Météo d'une ville <b>now</b> & later",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "add",
+            "description": "x + y",
+            "parameters": {"type": "object", "properties": {}},
+        },
+    },
 ]
 
 
@@ -79,7 +121,9 @@ def _call(name: str, arguments: Any) -> dict[str, Any]:
     return {"type": "function", "function": {"name": name, "arguments": arguments}}
 
 
-def tool_conversations(count: int = 60, seed: int = 7) -> list[tuple[list[dict[str, Any]], dict[str, Any]]]:
+def tool_conversations(
+    count: int = 60, seed: int = 7
+) -> list[tuple[list[dict[str, Any]], dict[str, Any]]]:
     """Conversations with tool calls and results, with the render options to use."""
     rng = random.Random(seed)
     cases = []
