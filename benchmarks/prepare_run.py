@@ -38,7 +38,7 @@ BATCH_ROWS = 256
 def job_prepare(path: str, model: str) -> dict:
     """Time ``ftdata.prepare`` to MDS; the load is measured apart, before."""
     import ftdata
-    from ftdata.tokens.stage import TokenSettings, TokenStage
+    from ftdata.tokens.counting.batches import TokenSettings, TokenStage
 
     start = time.perf_counter()
     TokenStage(TokenSettings(model=model))
@@ -65,7 +65,7 @@ def job_encode(path: str, model: str) -> dict:
     """Plan as ftdata does (untimed), then time the bare encode_batch with offsets."""
     import orjson
 
-    from ftdata.tokens.stage import Outcome, TokenSettings, TokenStage
+    from ftdata.tokens.counting.batches import Outcome, TokenSettings, TokenStage
 
     stage = TokenStage(TokenSettings(model=model))
     batches, batch, rows = [], [], 0

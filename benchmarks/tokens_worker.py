@@ -55,7 +55,7 @@ class _Counting:
 
 def _patch_cache(kind: str) -> list:
     """Swap the stage's TokenCache for ``kind``; return the list the instances land in."""
-    from ftdata.tokens import token_cache
+    from ftdata.tokens.encoding import cache as token_cache
 
     made: list = []
     original = token_cache.TokenCache
@@ -81,7 +81,7 @@ _LOAD_CPU: list[float] = []
 def run_ftdata(path: str, model: str, cache: str = "on") -> dict:
     """``ftdata.validate(path, model=model)``, with the stage's cache, none, or whole texts."""
     import ftdata
-    from ftdata.tokens.resolve import resolve_tokenizer  # noqa: F401 - import cost outside the timer
+    from ftdata.tokens.encoding.find_tokenizer import resolve_tokenizer  # noqa: F401 - import cost outside the timer
 
     made = _patch_cache(cache)
     sent = _count_sent()
@@ -105,7 +105,7 @@ def run_ftdata(path: str, model: str, cache: str = "on") -> dict:
 
 def _count_sent() -> list[int]:
     """Count the texts and characters that reach the tokenizer (``[texts, chars]``)."""
-    from ftdata.tokens.tokenizer import LoadedTokenizer
+    from ftdata.tokens.encoding.tokenizer import LoadedTokenizer
 
     sent = [0, 0]
     encode = LoadedTokenizer.encode_batch
@@ -121,7 +121,7 @@ def _count_sent() -> list[int]:
 
 def _time_stage_load() -> list[float]:
     """Record how long the token stage takes to load (tokenizer + template) into a list."""
-    from ftdata.tokens.stage import TokenStage
+    from ftdata.tokens.counting.batches import TokenStage
 
     spent: list[float] = []
     init = TokenStage.__init__
@@ -143,7 +143,7 @@ def _total_tokens(result) -> int | None:
 
 
 def _load_stage(model: str):
-    from ftdata.tokens.stage import TokenSettings, TokenStage
+    from ftdata.tokens.counting.batches import TokenSettings, TokenStage
 
     return TokenStage(TokenSettings(model=model))
 
@@ -152,7 +152,7 @@ def _planned_batches(stage, path: str) -> tuple[list[list[str]], int]:
     """Every chat's turn texts as ftdata plans them, grouped per BATCH_ROWS rows."""
     import orjson
 
-    from ftdata.tokens.stage import Outcome
+    from ftdata.tokens.counting.batches import Outcome
 
     batches, texts, rows, skipped = [], [], 0, 0
     with open(path, "rb") as handle:
@@ -175,7 +175,7 @@ def _hf_tokenizer(tokenizer):
     if getattr(backend, "tok", None) is not None:
         return backend.tok
     if hasattr(backend, "encoding"):  # tiktoken: build the exact BPE twin (outside any timer)
-        from ftdata.tokens.convert import RanksSpec, ranks_to_tokenizer
+        from ftdata.tokens.encoding.tiktoken_ranks import RanksSpec, ranks_to_tokenizer
 
         enc = backend.encoding
         return ranks_to_tokenizer(

@@ -10,7 +10,7 @@ from ftdata.engine import Checker
 from ftdata.result import Result
 from ftdata.sources import open_sources
 from ftdata.sources.table_options import TableOptions
-from ftdata.tokens.stage import TokenSettings
+from ftdata.tokens.counting.batches import TokenSettings
 
 
 def validate(

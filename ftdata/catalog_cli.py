@@ -62,7 +62,7 @@ def _models(name: str | None) -> int:
         note = model.deprecation_message() or ""
         print(f"{model.name:<46}{model.context_length:>8}  {model.template:<24}{note}")
     if not name:
-        from ftdata.tokens.builtin import BUILTIN_TEMPLATES
+        from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES
 
         print("\nBuilt-in chat templates (--chat-template NAME):")
         for template in BUILTIN_TEMPLATES.values():

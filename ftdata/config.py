@@ -278,7 +278,7 @@ TOKEN_KEYS = (
 
 def token_settings_from(table: Mapping[str, Any], **explicit: Any):
     """Token-stage settings from ``[tool.ftdata]`` (model, tokenizer, ...), explicit values winning."""
-    from ftdata.tokens.stage import TokenSettings
+    from ftdata.tokens.counting.batches import TokenSettings
 
     mine = {k: v for k, v in table.items() if str(k).replace("-", "_") in TOKEN_KEYS}
     return TokenSettings(**_merged(mine, explicit))

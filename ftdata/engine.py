@@ -23,8 +23,8 @@ from ftdata.rules.context import CheckContext, classify
 from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
-from ftdata.tokens.counting import readable
-from ftdata.tokens.stage import TokenSettings
+from ftdata.tokens.counting.batches import TokenSettings
+from ftdata.tokens.counting.foundry import readable
 from ftdata.wording import article, joined
 
 

@@ -145,7 +145,7 @@ def _problem_finding(problem, path: str) -> Finding:
 
 def _count(view: ShowView, model, tokenizer, options: dict[str, Any]) -> None:
     """Fill in the token spans of ``view`` from the token stage."""
-    from ftdata.tokens.stage import TokenSettings, TokenStage
+    from ftdata.tokens.counting.batches import TokenSettings, TokenStage
 
     allowed = ("context_length", "date", "target_responses", "target_prompts")
     settings = TokenSettings(

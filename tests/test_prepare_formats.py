@@ -9,7 +9,7 @@ from mds_reader import read_dataset
 from prepare_data import DATE, DBRX, MISTRAL, chats, corpus, instructions, write
 
 from ftdata import prepare
-from ftdata.tokens.stage import TokenSettings, TokenStage
+from ftdata.tokens.counting.batches import TokenSettings, TokenStage
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ftdata.config import Settings
 from ftdata.engine import Checker
 from ftdata.sources.memory import RecordsSource
-from ftdata.tokens.stage import TokenSettings
+from ftdata.tokens.counting.batches import TokenSettings
 
 GOOD = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
 WARN = {"messages": [{"role": "user", "content": ""}, {"role": "assistant", "content": "?"}]}

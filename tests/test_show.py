@@ -122,8 +122,8 @@ def test_token_bytes_spell_the_encoded_text_in_every_backend(tmp_path):
     import importlib.util
     from pathlib import Path
 
-    from ftdata.tokens.stage import TokenSettings, TokenStage
-    from ftdata.tokens.tokenizer import from_tiktoken_ranks, load_tokenizer
+    from ftdata.tokens.counting.batches import TokenSettings, TokenStage
+    from ftdata.tokens.encoding.tokenizer import from_tiktoken_ranks, load_tokenizer
 
     text = "Hello world, 17 × 23 = 391.\nNew line\ttab"
     ranks = Path(
@@ -149,7 +149,7 @@ def test_show_with_a_tokenizer_file(tmp_path, capsys):
     import importlib.util
     from pathlib import Path
 
-    from ftdata.tokens.tokenizer import from_tiktoken_ranks
+    from ftdata.tokens.encoding.tokenizer import from_tiktoken_ranks
 
     ranks = Path(
         list(importlib.util.find_spec("tiktoken_ext").submodule_search_locations)[0],

@@ -14,7 +14,7 @@ from ftdata.rules import schema
 from ftdata.sources.table_options import TableOptions
 from ftdata.spark.driver import DriverSource, finish, merge_stats
 from ftdata.spark.partition import Spec, check_partition, loads_state, partition_label, row_digest
-from ftdata.tokens.stage import TokenSettings
+from ftdata.tokens.counting.batches import TokenSettings
 
 ROWS = [
     {

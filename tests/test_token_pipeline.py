@@ -10,7 +10,7 @@ from conftest import SAMPLE_DATA
 from ftdata.config import Settings
 from ftdata.engine import Checker
 from ftdata.sources.resolve import open_sources
-from ftdata.tokens.stage import TokenSettings
+from ftdata.tokens.counting.batches import TokenSettings
 
 DBRX = "databricks/dbrx-instruct"
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"

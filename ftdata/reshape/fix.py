@@ -111,8 +111,8 @@ def _rejects_system(model: str | None) -> bool:
     """Whether ``model``'s chat template refuses a conversation that starts with a system message."""
     if model is None:
         return False
-    from ftdata.tokens.chat_template import TemplateRenderError
-    from ftdata.tokens.stage import TokenSettings, TokenStage
+    from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError
+    from ftdata.tokens.counting.batches import TokenSettings, TokenStage
 
     probe = [
         {"role": "system", "content": "s"},

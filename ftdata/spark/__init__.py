@@ -21,7 +21,7 @@ from typing import Any
 
 from ftdata.config import Settings, settings_from, token_settings_from
 from ftdata.result import Result
-from ftdata.tokens.stage import TokenSettings
+from ftdata.tokens.counting.batches import TokenSettings
 
 __all__ = ["validate", "annotate", "prepare"]
 

@@ -26,7 +26,7 @@ from ftdata.sources.base import Batch, Problem
 from ftdata.sources.jsonl import exact_integers, find_duplicate_key, parse_line
 from ftdata.sources.normalise import normalise_batch
 from ftdata.sources.table_options import TableOptions, plan_columns
-from ftdata.tokens.stage import TokenSettings, TokenStage
+from ftdata.tokens.counting.batches import TokenSettings, TokenStage
 
 BATCH_ROWS = 1024  # as TableOptions.batch_rows: rows turned into Python objects at a time
 

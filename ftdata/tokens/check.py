@@ -13,8 +13,8 @@ from typing import Any
 
 from ftdata.result import ResultBuilder
 from ftdata.rules import dataset, tokens
-from ftdata.tokens.stage import TokenSettings, TokenStage, open_stage
-from ftdata.tokens.stats import TokenStats
+from ftdata.tokens.counting.batches import TokenSettings, TokenStage, open_stage
+from ftdata.tokens.counting.statistics import TokenStats
 from ftdata.wording import joined
 
 PRETRAINING_MIN_TOKENS = 1_500_000
@@ -131,7 +131,7 @@ class TokenChecker:
 
     def count_document(self, path: str, where: dict) -> bool:
         """Count one pre-training document; only a text the tokenizer fails on makes it invalid."""
-        from ftdata.tokens.safe_encode import EncoderPanic
+        from ftdata.tokens.encoding.safe_encode import EncoderPanic
 
         if self.stage is None:
             return False

@@ -27,7 +27,7 @@ class ModelSpec:
     """One supported model.
 
     ``template`` is the id of the built-in chat template that applies (see
-    ``ftdata.tokens.builtin``). ``deprecated_after`` is the last day the model
+    ``ftdata.tokens.chat_templates.builtin``). ``deprecated_after`` is the last day the model
     is served, when known; ``deprecated`` is true for every deprecated model,
     dated or not; ``successor`` names the model to move to.
     """

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ftdata.tokens.counting import (
+from ftdata.tokens.counting.foundry import (
     NotPrefixConsistent,
     TurnIds,
     count_examples,
@@ -17,7 +17,7 @@ from ftdata.tokens.counting import (
     plan_instruction,
     split_chat_turns,
 )
-from ftdata.tokens.token_cache import TokenCache
+from ftdata.tokens.encoding.cache import TokenCache
 
 BOS, EOS = 1, 2
 CONTROLS = {"<s>": BOS, "</s>": EOS, "<|im_start|>": 1000, "<|im_end|>": 1001}

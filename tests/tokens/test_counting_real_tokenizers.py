@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from ftdata.tokens.counting import count_examples, plan_chat, plan_instruction, split_chat_turns
-from ftdata.tokens.resolve import resolve_tokenizer
-from ftdata.tokens.token_cache import TokenCache
+from ftdata.tokens.counting.foundry import (
+    count_examples,
+    plan_chat,
+    plan_instruction,
+    split_chat_turns,
+)
+from ftdata.tokens.encoding.cache import TokenCache
+from ftdata.tokens.encoding.find_tokenizer import resolve_tokenizer
 
 
 def chatml(messages, add_generation_prompt):

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ftdata.tokens import backends
+from ftdata.tokens.encoding import backends
 
 
 def _tokenizer():
@@ -35,8 +35,8 @@ def test_pipelined_batches_equal_one_call(count: int, monkeypatch) -> None:
 def test_segment_cache_is_not_offered_when_a_special_token_strips_spaces() -> None:
     from tokenizers import AddedToken
 
-    from ftdata.tokens.token_cache import segmentable
-    from ftdata.tokens.tokenizer import LoadedTokenizer
+    from ftdata.tokens.encoding.cache import segmentable
+    from ftdata.tokens.encoding.tokenizer import LoadedTokenizer
 
     plain, stripping = _tokenizer(), _tokenizer()
     plain.add_special_tokens([AddedToken("<sep>", special=True)])

@@ -20,8 +20,8 @@ from tok_corpus import conversations
 from tok_originals import original
 
 import ftdata
-from ftdata.tokens.counting import counts_from_ids, encode_plans, plan_chat, turns_from_ids
-from ftdata.tokens.stage import TokenSettings, TokenStage
+from ftdata.tokens.counting.batches import TokenSettings, TokenStage
+from ftdata.tokens.counting.foundry import counts_from_ids, encode_plans, plan_chat, turns_from_ids
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ctu = pytest.importorskip("transformers.utils.chat_template_utils")

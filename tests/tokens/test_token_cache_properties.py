@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_counting import CONTROLS, ToyEncoder
 
-from ftdata.tokens.token_cache import TokenCache
+from ftdata.tokens.encoding.cache import TokenCache
 
 PIECES = ["a", "b", "ab", " ", "\n", "<|im_start|>", "<|im_end|>", "<s>", "xyz"]
 texts = st.lists(st.sampled_from(PIECES), max_size=6).map("".join)

@@ -88,7 +88,7 @@ def test_bad_token_options_are_usage_errors(capsys):
 
 def test_per_role_statistics_follow_schema_and_add_up(capsys):
     """``--per-role``: each role's content tokens, checked against encoding each content alone."""
-    from ftdata.tokens.stage import TokenSettings, TokenStage
+    from ftdata.tokens.counting.batches import TokenSettings, TokenStage
 
     path = SAMPLE_DATA / "chat" / "support_good.jsonl"
     code, out = run(

@@ -132,7 +132,7 @@ def test_epochs_scale_the_estimate():
 def test_date_is_pinned_in_date_stamped_templates(tmp_path):
     import datetime as dt
 
-    from ftdata.tokens.builtin import get_builtin
+    from ftdata.tokens.chat_templates.builtin import get_builtin
 
     template = get_builtin("llama3.1").load(date=dt.date(2026, 1, 2))
     text = template.render(CHAT["messages"], add_generation_prompt=False)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ftdata.tokens.stats import TokenStats, percentile
+from ftdata.tokens.counting.statistics import TokenStats, percentile
 
 
 def counts(tokens, *, dropped=False, truncated=False, lost=0):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens.resolve import hub_cache_dir, resolve_tokenizer
-from ftdata.tokens.tokenizer import load_tokenizer
+from ftdata.tokens.encoding.find_tokenizer import hub_cache_dir, resolve_tokenizer
+from ftdata.tokens.encoding.tokenizer import load_tokenizer
 
 TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
@@ -27,8 +27,8 @@ def _site(*parts: str) -> Path:
 @pytest.fixture(scope="module")
 def dbrx_json(tmp_path_factory) -> Path:
     """A real tokenizer.json (cl100k + DBRX tokens) written by ftdata's converter."""
-    from ftdata.tokens.resolve import DBRX_SPECIALS
-    from ftdata.tokens.tokenizer import from_tiktoken_ranks
+    from ftdata.tokens.encoding.find_tokenizer import DBRX_SPECIALS
+    from ftdata.tokens.encoding.tokenizer import from_tiktoken_ranks
 
     ranks = _site("tiktoken_ext", "data", "cl100k_base.tiktoken")
     tok = from_tiktoken_ranks(ranks, extra_specials=DBRX_SPECIALS, use_tiktoken=False)

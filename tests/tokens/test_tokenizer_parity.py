@@ -20,10 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from ftdata.tokens.convert import LLAMA3_PATTERN, llama3_specials
-from ftdata.tokens.resolve import DBRX_SPECIALS, resolve_tokenizer
-from ftdata.tokens.token_cache import TokenCache, segmentable
-from ftdata.tokens.tokenizer import from_tiktoken_ranks, from_tokenizer_json, load_tokenizer
+from ftdata.tokens.encoding.cache import TokenCache, segmentable
+from ftdata.tokens.encoding.find_tokenizer import DBRX_SPECIALS, resolve_tokenizer
+from ftdata.tokens.encoding.tiktoken_ranks import LLAMA3_PATTERN, llama3_specials
+from ftdata.tokens.encoding.tokenizer import (
+    from_tiktoken_ranks,
+    from_tokenizer_json,
+    load_tokenizer,
+)
 
 WORDS = [
     "the",
@@ -220,14 +224,14 @@ def test_dbrx_parity_with_tiktoken(dbrx, tiktoken_dbrx):
 
 
 def test_dbrx_resolves_to_the_tiktoken_encoder(dbrx):
-    from ftdata.tokens.tiktoken_backend import TiktokenBackend
+    from ftdata.tokens.encoding.tiktoken_backend import TiktokenBackend
 
     assert isinstance(dbrx.backend, TiktokenBackend)  # tiktoken is a test dependency
 
 
 def test_dbrx_converted_bpe_parity_with_tiktoken(tiktoken_dbrx):
     """The fallback without tiktoken: the ranks converted to a ``tokenizers`` BPE."""
-    from ftdata.tokens.backends import HFBackend
+    from ftdata.tokens.encoding.backends import HFBackend
 
     path = _site("tiktoken_ext", "data", "cl100k_base.tiktoken")
     tok = from_tiktoken_ranks(path, extra_specials=DBRX_SPECIALS, use_tiktoken=False)
@@ -340,7 +344,7 @@ def test_mistral_v3_control_pieces_and_plain_parity():
 
 def test_dbrx_joined_batches_match_one_text_at_a_time(dbrx, tiktoken_dbrx):
     """Texts go to tiktoken joined by a private separator; a text holding it falls back."""
-    from ftdata.tokens.tiktoken_backend import SEPARATOR
+    from ftdata.tokens.encoding.tiktoken_backend import SEPARATOR
 
     texts = corpus(sorted(tiktoken_dbrx._special_tokens), n=2000, seed=17)  # several threads
     ref = [tiktoken_dbrx.encode(t, allowed_special="all") for t in texts]

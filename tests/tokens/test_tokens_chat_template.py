@@ -8,8 +8,8 @@ import hashlib
 import pytest
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens.builtin import get_builtin, template_for_model
-from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError, date_string
+from ftdata.tokens.chat_templates.builtin import get_builtin, template_for_model
+from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError, date_string
 
 USER = [{"role": "user", "content": "hi"}]
 

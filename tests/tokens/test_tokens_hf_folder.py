@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens.chat_template import ChatTemplate
+from ftdata.tokens.chat_templates.jinja_render import ChatTemplate
 
 USER = [{"role": "user", "content": "hi"}]
 

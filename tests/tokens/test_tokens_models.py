@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from ftdata.errors import UsageError
-from ftdata.tokens.builtin import BUILTIN_TEMPLATES
+from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES
 from ftdata.tokens.models import MODELS, ModelSpec, get_model, list_models
 
 EXPECTED_CONTEXT = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
+from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
 
 ATTACKS = [
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",

@@ -14,8 +14,8 @@ import pytest
 from tok_corpus import conversations, tool_conversations
 from tok_originals import original
 
-from ftdata.tokens.builtin import BUILTIN_TEMPLATES, get_builtin
-from ftdata.tokens.chat_template import ChatTemplate, TemplateRenderError
+from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES, get_builtin
+from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
 
 PINNED = dt.date(2024, 12, 13)
 CORPUS = conversations()

@@ -13,8 +13,8 @@ import os
 import pytest
 from tok_corpus import conversations, tool_conversations
 
-from ftdata.tokens.builtin import BUILTIN_TEMPLATES, get_builtin
-from ftdata.tokens.chat_template import TemplateRenderError, date_string
+from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES, get_builtin
+from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError, date_string
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ctu = pytest.importorskip("transformers.utils.chat_template_utils")

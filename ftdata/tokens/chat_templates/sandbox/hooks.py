@@ -1,7 +1,7 @@
 """The free-standing hooks of the bounded sandbox: loops, filters, output, nesting.
 
-``_jinja_sandbox.BoundedSandbox`` installs them; see its module doc for the
-whole mechanism and ``_jinja_bounds`` for the budget they charge.
+``bounded.BoundedSandbox`` installs them; see its module doc for the
+whole mechanism and ``budget`` for the budget they charge.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import jinja2
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.utils import generate_lorem_ipsum
 
-from ftdata.tokens import _jinja_guards as guards
-from ftdata.tokens._jinja_bounds import STATE, size_of, str_size
+from ftdata.tokens.chat_templates.sandbox import size_guards as guards
+from ftdata.tokens.chat_templates.sandbox.budget import STATE, size_of, str_size
 
 MAX_NESTING = 50  # blocks inside blocks, or brackets inside brackets, at compile time
 LOOP_FILTER = "ftdata_bounded_loop"  # wraps every {% for %} iterable (see BoundedSandbox._parse)

@@ -5,8 +5,8 @@ from reaching Python internals, but not from asking for ``'a' * 10**10``,
 ``range(10**5)`` nested five deep or a macro that calls itself twice per
 level forty levels down: each of those hangs the run or takes gigabytes.
 Every render therefore gets a ``RenderBudget`` sized from the conversation it
-renders, and the hooks of the bounded sandbox (``_jinja_sandbox``,
-``_jinja_hooks``) charge it:
+renders, and the hooks of the bounded sandbox (``bounded``,
+``hooks``) charge it:
 
 * size: no string, list or output a template builds may exceed ``cap``
   characters (or items): 10x the conversation's characters plus 1 MB. Checks

@@ -93,20 +93,20 @@ class TokenStage:
         )
         literals = sorted(self.tokenizer.control_tokens, key=len, reverse=True)
         self._literals = re.compile("|".join(map(re.escape, literals))) if literals else None
-        from ftdata.tokens.token_cache import TokenCache, segmentable
+        from ftdata.tokens.encoding.cache import TokenCache, segmentable
 
         # Cut texts at control tokens where that is exact, so a system prompt
         # shared by many chats is encoded once; keep only texts seen twice.
         controls = self.tokenizer.control_tokens if segmentable(self.tokenizer) else None
         self.cache = TokenCache(control_tokens=controls, admit_after=2)
-        from ftdata.tokens.fast_render import fast_turns_for
+        from ftdata.tokens.chat_templates.fast_render import fast_turns_for
 
         # Known templates cut turns in plain Python (no Jinja); None: always Jinja.
         self._turns = fast_turns_for(self.template)
 
     def _load_tokenizer(self):
-        from ftdata.tokens.resolve import resolve_tokenizer
-        from ftdata.tokens.tokenizer import load_tokenizer
+        from ftdata.tokens.encoding.find_tokenizer import resolve_tokenizer
+        from ftdata.tokens.encoding.tokenizer import load_tokenizer
 
         if self.settings.tokenizer:
             if not Path(self.settings.tokenizer).exists():
@@ -115,7 +115,7 @@ class TokenStage:
         return resolve_tokenizer(self.model.name, self.model.family)
 
     def _load_template(self):
-        from ftdata.tokens.template_choice import choose_template
+        from ftdata.tokens.chat_templates.choice import choose_template
 
         return choose_template(
             self.settings.chat_template, self.tokenizer, self.model, self.settings.date
@@ -158,8 +158,8 @@ class TokenStage:
         run it for batch k while the caller plans batch k + 1. An example whose
         text makes the encoder panic gets ``EncodeFailed`` instead of its ids.
         """
-        from ftdata.tokens.counting import encode_plans
-        from ftdata.tokens.safe_encode import EncoderPanic, each_alone, guarded
+        from ftdata.tokens.counting.foundry import encode_plans
+        from ftdata.tokens.encoding.safe_encode import EncoderPanic, each_alone, guarded
 
         encode, cache = self.tokenizer.encode_batch, self.cache
         try:
@@ -184,7 +184,7 @@ class TokenStage:
         self, batch: PlannedBatch, encoded: tuple[list, list[int] | None]
     ) -> list[Outcome]:
         """Turn the encoded texts into each example's counts (step 3 of 3)."""
-        from ftdata.tokens.counting import counts_from_ids, turns_from_ids
+        from ftdata.tokens.counting.foundry import counts_from_ids, turns_from_ids
 
         turn_ids, role_lengths = encoded
         bos = self.tokenizer.bos_token_id
@@ -207,8 +207,8 @@ class TokenStage:
         return batch.outcomes
 
     def _plan(self, task: str, example: dict, outcome: Outcome):
-        from ftdata.tokens.chat_template import TemplateRenderError
-        from ftdata.tokens.counting import (
+        from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError
+        from ftdata.tokens.counting.foundry import (
             ExamplePlan,
             NotPrefixConsistent,
             plan_chat,
@@ -264,7 +264,7 @@ class TokenStage:
 
         Raises ``EncoderPanic`` when the encoder panics on the text.
         """
-        from ftdata.tokens.safe_encode import guarded
+        from ftdata.tokens.encoding.safe_encode import guarded
         from ftdata.writers.records import text_chunks
 
         bos = self.tokenizer.bos_token_id

@@ -4,7 +4,7 @@ Accepted paths: a ``tokenizer.json``; a Hugging Face model folder
 (``tokenizer.json`` + ``tokenizer_config.json``, or ``tokenizer.model``); a
 SentencePiece ``.model`` file; a tiktoken ranks file (``*.tiktoken``, or any
 file whose lines are ``<base64> <rank>``). Loading by model name lives in
-``ftdata.tokens.resolve``.
+``ftdata.tokens.encoding.find_tokenizer``.
 
 Special-token literals inside text (``"<|im_end|>"`` in a message) are encoded
 as the control token, whatever the backend: ``transformers`` does so by
@@ -22,16 +22,21 @@ from pathlib import Path
 from typing import Protocol
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens import folder_config
-from ftdata.tokens.backends import HFBackend, SentencePieceBackend
-from ftdata.tokens.convert import KNOWN_RANKS, RanksSpec, ranks_to_tokenizer, read_ranks
-from ftdata.tokens.tiktoken_backend import TiktokenBackend, tiktoken_available
+from ftdata.tokens.encoding import folder_config
+from ftdata.tokens.encoding.backends import HFBackend, SentencePieceBackend
+from ftdata.tokens.encoding.tiktoken_backend import TiktokenBackend, tiktoken_available
+from ftdata.tokens.encoding.tiktoken_ranks import (
+    KNOWN_RANKS,
+    RanksSpec,
+    ranks_to_tokenizer,
+    read_ranks,
+)
 
 _RANKS_LINE = re.compile(rb"^[A-Za-z0-9+/]+={0,2} \d+\r?$")
 
 
 class Encoder(Protocol):
-    """What a backend must offer (see ``ftdata.tokens.backends``)."""
+    """What a backend must offer (see ``ftdata.tokens.encoding.backends``)."""
 
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
         """One id list per text."""
@@ -200,7 +205,7 @@ def from_tiktoken_ranks(
     use_tiktoken: bool | None = None,
 ) -> LoadedTokenizer:
     """Load a tiktoken ranks file: with tiktoken itself when it is installed,
-    else converted to a ``tokenizers`` BPE (see ``convert``); same ids either way.
+    else converted to a ``tokenizers`` BPE (see ``tiktoken_ranks``); same ids either way.
 
     Without ``spec`` the file must be one whose split regex is known by hash;
     ``extra_specials`` adds model-specific control tokens (DBRX's ChatML ones);

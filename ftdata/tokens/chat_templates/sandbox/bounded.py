@@ -2,7 +2,7 @@
 
 ``BoundedSandbox`` is Jinja's immutable sandbox plus hooks at each place where
 a template can multiply data or work; each hook asks the budget of the render
-running on this thread (``_jinja_bounds``) before and after:
+running on this thread (``budget``) before and after:
 
 * operators ``*``, ``**``, ``%``, ``+`` (Jinja's ``intercepted_binops``) and
   ``~`` (compiled through ``bounded_join``): the foreseen size is checked first;
@@ -34,9 +34,9 @@ from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from markupsafe import EscapeFormatter, Markup
 
-from ftdata.tokens import _jinja_guards as guards
-from ftdata.tokens._jinja_bounds import STATE, size_of, str_size
-from ftdata.tokens._jinja_hooks import LOOP_FILTER, check_nesting, finalize, listed
+from ftdata.tokens.chat_templates.sandbox import size_guards as guards
+from ftdata.tokens.chat_templates.sandbox.budget import STATE, size_of, str_size
+from ftdata.tokens.chat_templates.sandbox.hooks import LOOP_FILTER, check_nesting, finalize, listed
 
 _BOUNDED_METHODS = frozenset(guards.TEXT_METHODS) | frozenset(guards.INT_METHODS)
 _METHODS = (types.MethodType, types.BuiltinMethodType)

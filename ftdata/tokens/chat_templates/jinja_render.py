@@ -144,7 +144,7 @@ class ChatTemplate:
         ``additional_chat_templates/<name>.jinja``. Special tokens come from
         ``tokenizer_config.json`` unless ``special_tokens`` is given.
         """
-        from ftdata.tokens import hf_folder
+        from ftdata.tokens.encoding import hf_folder
 
         source, tokens = hf_folder.read_template(folder, name=name)
         return cls(source, special_tokens=special_tokens or tokens, date=date)
@@ -154,7 +154,7 @@ class ChatTemplate:
 
 
 def _compile(source: str, date: _dt.date | None) -> Any:
-    from ftdata.tokens import _jinja_env as jenv
+    from ftdata.tokens.chat_templates.sandbox import environment as jenv
 
     env = jenv.build_environment(date)
     try:
@@ -171,8 +171,8 @@ def _compile(source: str, date: _dt.date | None) -> Any:
 
 
 def _render(template: Any, context: dict[str, Any]) -> str:
-    from ftdata.tokens import _jinja_env as jenv
-    from ftdata.tokens._jinja_bounds import run_bounded
+    from ftdata.tokens.chat_templates.sandbox import environment as jenv
+    from ftdata.tokens.chat_templates.sandbox.budget import run_bounded
 
     try:
         return run_bounded(context, template.render, context)

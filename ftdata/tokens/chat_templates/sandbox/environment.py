@@ -1,6 +1,6 @@
 """The sandboxed Jinja environment that chat templates are compiled in.
 
-This module imports jinja2 at the top, so ``chat_template`` imports it lazily:
+This module imports jinja2 at the top, so ``jinja_render`` imports it lazily:
 a run that never renders a template never pays for Jinja.
 
 The environment mirrors what Hugging Face transformers builds for
@@ -11,7 +11,7 @@ without HTML escaping, and a few globals. Only the clock differs: it can be
 pinned, so that a date-stamped template renders reproducibly.
 
 It is also bounded (``BoundedSandbox``): every render runs under a budget of
-size, work and time (``_jinja_bounds``), charged by hooks at the few places
+size, work and time (``budget``), charged by hooks at the few places
 where a template can multiply data or work (operators, calls, filters, loops,
 joins, output), so a hostile template fails one example instead of hanging
 the run or eating the machine's memory. The hooks only check and count; for
@@ -32,9 +32,9 @@ from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
-from ftdata.tokens._jinja_bounds import RenderLimit, current, size_of
-from ftdata.tokens._jinja_hooks import bound_filters
-from ftdata.tokens._jinja_sandbox import BoundedSandbox
+from ftdata.tokens.chat_templates.sandbox.bounded import BoundedSandbox
+from ftdata.tokens.chat_templates.sandbox.budget import RenderLimit, current, size_of
+from ftdata.tokens.chat_templates.sandbox.hooks import bound_filters
 
 
 class TemplateRaised(TemplateError):

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens import hf_folder
-from ftdata.tokens.chat_template import SPECIAL_TOKEN_NAMES as NAMED
+from ftdata.tokens.chat_templates.jinja_render import SPECIAL_TOKEN_NAMES as NAMED
+from ftdata.tokens.encoding import hf_folder
 
 CONFIG = "tokenizer_config.json"
 TEMPLATE_FILE = "chat_template.jinja"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens.chat_template import SPECIAL_TOKEN_NAMES
+from ftdata.tokens.chat_templates.jinja_render import SPECIAL_TOKEN_NAMES
 
 DEFAULT_NAME = "default"
 

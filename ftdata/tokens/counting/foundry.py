@@ -143,7 +143,7 @@ def split_chat_turns(messages: Sequence[Mapping[str, Any]], render: Render) -> l
     conversation without an assistant message has no turn.
     """
     if messages and messages[0].get("role") == "assistant":
-        from ftdata.tokens.chat_template import TemplateRenderError
+        from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError
 
         raise TemplateRenderError(ASSISTANT_FIRST, raised_by_template=False)
     full = render(messages, False)

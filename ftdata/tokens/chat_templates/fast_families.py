@@ -1,6 +1,6 @@
 """The template families of ``fast_render``: one ``Layout`` builder per chat format.
 
-Each builder mirrors one Jinja template (``templates/*.jinja``) for canonical
+Each builder mirrors one Jinja template (``jinja/*.jinja``) for canonical
 conversations only (see ``fast_render.canonical``) and returns None where the
 template would raise. ``trim`` and ``.strip()`` are both Python's
 ``str.strip()`` in Jinja, hence ``strip()`` below.
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ftdata.tokens.fast_render import Context, Layout, llama_date
+from ftdata.tokens.chat_templates.fast_render import Context, Layout, llama_date
 
 _HEADER = "<|start_header_id|>{}<|end_header_id|>\n\n"
 _EOT = "<|eot_id|>"
@@ -159,7 +159,7 @@ ORIGINAL_SHAS: Mapping[str, str] = MappingProxyType(
 
 
 def _builtin_shas() -> dict[str, str]:
-    from ftdata.tokens.builtin import get_builtin
+    from ftdata.tokens.chat_templates.builtin import get_builtin
 
     return {
         hashlib.sha256(get_builtin(tid).source().encode("utf-8")).hexdigest(): family
@@ -176,7 +176,7 @@ def default_system(template: Any) -> str | None:
     Taken from the template itself rather than restated, so the text can only
     be the one Jinja renders; None when the probe does not look as expected.
     """
-    from ftdata.tokens.chat_template import TemplateRenderError
+    from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError
 
     start, end = "<|im_start|>system\n", "<|im_end|>\n<|im_start|>user\nx<|im_end|>"
     try:

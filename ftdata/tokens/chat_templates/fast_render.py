@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ftdata.tokens.chat_template import SPECIAL_TOKEN_NAMES, date_string
-from ftdata.tokens.counting import TurnTexts
+from ftdata.tokens.chat_templates.jinja_render import SPECIAL_TOKEN_NAMES, date_string
+from ftdata.tokens.counting.foundry import TurnTexts
 
 FastTurns = Callable[[Sequence[Mapping[str, Any]]], "list[TurnTexts] | None"]
 
@@ -125,7 +125,12 @@ def fast_turns(family: Family, context: Context, messages: Sequence[Mapping[str,
 
 def fast_turns_for(template: Any) -> FastTurns | None:
     """A fast turn builder for ``template`` (a ``ChatTemplate``), or None if it is not known."""
-    from ftdata.tokens.fast_families import FAMILIES, FAMILY_BY_SHA, FAMILY_NEEDS, default_system
+    from ftdata.tokens.chat_templates.fast_families import (
+        FAMILIES,
+        FAMILY_BY_SHA,
+        FAMILY_NEEDS,
+        default_system,
+    )
 
     name = FAMILY_BY_SHA.get(template.sha256)
     tokens = template.special_tokens

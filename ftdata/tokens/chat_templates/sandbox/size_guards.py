@@ -2,10 +2,10 @@
 
 Each function returns an upper bound of the size (characters or items) of
 what an operation is about to build, from its arguments alone, so that the
-sandbox (``_jinja_env``) can refuse it *before* Python allocates it: once
+sandbox (``environment``) can refuse it *before* Python allocates it: once
 ``'a' * 10**10`` has run, the memory is gone. Operations missing here grow
 their result by at most a small factor of their input (``upper``, ``escape``,
-``split``, ``sort``) and are only charged after the fact (``_jinja_bounds``).
+``split``, ``sort``) and are only charged after the fact (``budget``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from ftdata.tokens._jinja_bounds import INT_BITS_PER_CHAR, str_size
+from ftdata.tokens.chat_templates.sandbox.budget import INT_BITS_PER_CHAR, str_size
 
 # printf-style conversions: %(name)flags width .precision length type
 _PRINTF = re.compile(r"%(?:\(([^)]*)\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d*))?[hlL]?([a-zA-Z%])")

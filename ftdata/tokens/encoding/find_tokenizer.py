@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens.tokenizer import (
+from ftdata.tokens.encoding.tokenizer import (
     LoadedTokenizer,
     from_sentencepiece,
     from_tiktoken_ranks,

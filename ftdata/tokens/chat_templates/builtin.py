@@ -1,6 +1,6 @@
 """The chat templates ftdata ships, one per supported model family.
 
-Each template is ftdata's own Jinja text under ``templates/``; the tests check
+Each template is ftdata's own Jinja text under ``jinja/``; the tests check
 that it renders byte for byte what the model's original template renders
 (``tests/tokens/test_template_parity.py``). The special tokens listed here are
 the ones the original tokenizer configs pass to their templates.
@@ -15,7 +15,7 @@ from importlib import resources
 from types import MappingProxyType
 
 from ftdata.errors import UsageError
-from ftdata.tokens.chat_template import ChatTemplate
+from ftdata.tokens.chat_templates.jinja_render import ChatTemplate
 
 _LLAMA3_TOKENS = {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}
 _SENTENCEPIECE_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
@@ -38,7 +38,7 @@ class BuiltinTemplate:
 
     def source(self) -> str:
         """The Jinja text of this template."""
-        ref = resources.files("ftdata.tokens").joinpath("templates", self.filename)
+        ref = resources.files("ftdata.tokens.chat_templates").joinpath("jinja", self.filename)
         return ref.read_text(encoding="utf-8")
 
     def load(

@@ -20,8 +20,8 @@ import json
 from pathlib import Path
 
 from ftdata.errors import TokenizerError, UsageError
-from ftdata.tokens.builtin import BUILTIN_TEMPLATES, get_builtin
-from ftdata.tokens.chat_template import ChatTemplate
+from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES, get_builtin
+from ftdata.tokens.chat_templates.jinja_render import ChatTemplate
 
 
 def choose_template(
@@ -63,7 +63,7 @@ def _override(
 
 def _read(path: Path) -> tuple[str, dict[str, str]]:
     """The template text (and special tokens) of a model folder, a JSON config or a Jinja file."""
-    from ftdata.tokens.hf_folder import read_template
+    from ftdata.tokens.encoding.hf_folder import read_template
 
     if path.is_dir():
         return read_template(path)

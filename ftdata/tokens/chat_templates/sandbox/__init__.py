@@ -1,0 +1,1 @@
+"""The sandbox a chat template renders in: its Jinja environment, budget, guards and hooks."""
