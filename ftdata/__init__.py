@@ -5,7 +5,7 @@ The library API is :func:`validate`; it returns a :class:`Result` and never prin
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ftdata._version import __version__
 
 __all__ = [
     "Finding",

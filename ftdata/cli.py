@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from ftdata import option_values as ov
+from ftdata._version import __version__
 from ftdata.catalog_cli import add_catalog
 from ftdata.cli_common import (
     CHAT_TEMPLATE_HELP,
@@ -228,8 +229,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.version:
-            from ftdata import __version__
-
             print(f"ftdata {__version__}")
             return EXIT_OK
         if args.command in ("validate", "stats"):

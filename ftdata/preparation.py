@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ftdata._version import __version__
 from ftdata.errors import UsageError
 from ftdata.result import Result
 from ftdata.writers import FILE_BYTES
@@ -160,7 +161,6 @@ def _write(
     progress: Callable[[Any], None] | None,
 ) -> PrepareResult:
     """Run into a locked temporary folder and publish it, or remove it whatever happens."""
-    from ftdata import __version__
     from ftdata.writers import manifest as mf
     from ftdata.writers import outdir
 

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftdata._version import __version__
 from ftdata.findings import Finding, Location, Severity, cut, short_pointer
 from ftdata.rules.registry import Rule
 
@@ -112,8 +113,6 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The whole result as the JSON report (``schemas/report.schema.json``)."""
-        from ftdata import __version__
-
         return {
             "tool": {"name": "ftdata", "version": __version__},
             "ok": self.ok,

@@ -108,16 +108,14 @@ def build_view(
     **token_options: Any,
 ) -> ShowView:
     """Read the example at ``place`` and work out its findings and tokens."""
-    import ftdata
+    from ftdata.api import validate  # lazy: `ftdata show --help` needs no engine
 
     path, line = parse_place(place, row)
     where = f"{path}:{line}" if line is not None else f"{path} row {row}"
     example, task, problems = read_example(path, line, row)
     if example is None:
         return ShowView(where, None, None, findings=[_problem_finding(p, path) for p in problems])
-    result = ftdata.validate(
-        [example], task=task, model=model, tokenizer=tokenizer, **token_options
-    )
+    result = validate([example], task=task, model=model, tokenizer=tokenizer, **token_options)
     view = ShowView(
         where,
         result.sources[0].task,

@@ -14,6 +14,7 @@ from pathlib import PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from ftdata._version import __version__
 from ftdata.findings import Finding, Severity
 from ftdata.reporters import ReportOptions
 from ftdata.reporters.escape import json_text
@@ -34,8 +35,6 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
 
 def sarif_log(result: Result) -> dict[str, Any]:
     """The SARIF 2.1.0 log of a result, as plain JSON values."""
-    from ftdata import __version__
-
     rules = registry.all_rules()
     index = {rule.code: position for position, rule in enumerate(rules)}
     run = {

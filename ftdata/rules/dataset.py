@@ -6,6 +6,11 @@ from ftdata.rules.registry import declare
 
 ALL = ("chat", "instruction", "pretraining")
 
+# The token thresholds of DS004/DS005 (the service's limits), here with the rules they
+# belong to so that the token check and the report views read one definition.
+PRETRAINING_MIN_TOKENS = 1_500_000
+MAX_TOKENS = 10_000_000_000
+
 EMPTY_INPUT = declare(
     "DS001",
     "empty-input",

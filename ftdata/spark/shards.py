@@ -20,6 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ftdata._version import __version__
 from ftdata.errors import UsageError
 from ftdata.spark import driver
 from ftdata.spark.write import DIGESTS_DDL, WriteSpec, digest_partition, write_partition
@@ -223,7 +224,6 @@ def _write(df, tmp: Path, checker, write: WriteSpec, options, allow_empty, name,
     """Run the tasks into ``tmp`` and lay it out; (status, manifest, result)."""
     from dataclasses import replace
 
-    from ftdata import __version__
     from ftdata.preparation import counts_section
     from ftdata.writers import manifest as mf
     from ftdata.writers.sink import SinkCounts

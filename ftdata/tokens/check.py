@@ -13,12 +13,10 @@ from typing import Any
 
 from ftdata.result import ResultBuilder
 from ftdata.rules import dataset, tokens
+from ftdata.rules.dataset import MAX_TOKENS, PRETRAINING_MIN_TOKENS
 from ftdata.tokens.counting.batches import TokenSettings, TokenStage, open_stage
 from ftdata.tokens.counting.statistics import TokenStats
 from ftdata.wording import joined
-
-PRETRAINING_MIN_TOKENS = 1_500_000
-MAX_TOKENS = 10_000_000_000
 
 
 class TokenChecker:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from ftdata._version import __version__
 from ftdata.views.html_parts import (
     SCRIPT,
     STYLE,
@@ -37,8 +38,6 @@ def capped(result: Result, max_per_code: int) -> list:
 
 def page(result: Result, max_per_code: int = 20) -> str:
     """The report as one HTML document that needs nothing else to display."""
-    from ftdata import __version__
-
     verdict = "OK" if result.ok else "FAILED"
     shown = capped(result, max_per_code)
     body = "".join(

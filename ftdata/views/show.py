@@ -9,8 +9,10 @@ terminal (control characters shown as escapes) and for HTML.
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
-from ftdata.show import ShowView
+if TYPE_CHECKING:  # views sit below the commands whose results they draw
+    from ftdata.show import ShowView
 
 TRAINED, SPECIAL, DIM, RESET = "\033[1;32m", "\033[35m", "\033[2m", "\033[0m"
 OPEN, CLOSE = "«", "»"

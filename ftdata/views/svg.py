@@ -11,6 +11,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ftdata.rules.dataset import MAX_TOKENS, PRETRAINING_MIN_TOKENS
+
 WIDTH, HEIGHT = 560, 200
 PAD_LEFT, PAD_BOTTOM, PAD_TOP = 44, 34, 24
 BAR_COLOR, MARK_COLOR, DIM_COLOR = "#3b6fb6", "#c0392b", "#b8c4d6"
@@ -127,8 +129,6 @@ def gauge(value: float, limit: float, name: str, *, reach: bool) -> str:
 
 def gauges(section: dict[str, Any], task: str, context_length: int | None) -> list[str]:
     """The threshold gauges of one task's token section."""
-    from ftdata.tokens.check import MAX_TOKENS, PRETRAINING_MIN_TOKENS
-
     out = []
     longest = section["per_example"].get("max")
     if context_length and longest is not None:
