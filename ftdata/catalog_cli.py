@@ -22,14 +22,14 @@ def add_catalog(commands) -> None:
 
 
 def _rules(code: str | None, markdown: bool = False) -> int:
-    from ftdata.rules import registry
+    from ftdata.rules import catalog
 
     if code is None and markdown:
         print(rules_markdown())
         return EXIT_OK
     # One rule by code or name is explained; a family or glob (CH, TK00*) lists its rules,
     # exactly the selectors --select accepts.
-    chosen = registry.all_rules() if code is None else registry.select(code)
+    chosen = catalog.all_rules() if code is None else catalog.select(code)
     if not chosen:
         raise FtdataError(f"no rule {code!r}; `ftdata rules` lists them")
     if len(chosen) > 1 or code is None:
@@ -72,13 +72,13 @@ def _models(name: str | None) -> int:
 
 def rules_markdown() -> str:
     """The rule catalogue as a Markdown table (the README embeds it; a test keeps it in sync)."""
-    from ftdata.rules import registry
+    from ftdata.rules import catalog
 
     lines = [
         "| code | name | severity | tasks | profiles | fixable | what it checks |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for rule in registry.all_rules():
+    for rule in catalog.all_rules():
         lines.append(
             f"| {rule.code} | {rule.name} | {rule.severity.label} | {', '.join(sorted(rule.tasks))}"
             f" | {', '.join(sorted(rule.profiles))} | {rule.fix or ''}"

@@ -17,7 +17,7 @@ from typing import Any
 from ftdata import option_values as ov
 from ftdata.errors import ConfigError, UsageError
 from ftdata.findings import Severity
-from ftdata.rules import registry
+from ftdata.rules import catalog, registry
 
 TASK_ALIASES = {
     "chat": "chat",
@@ -57,7 +57,7 @@ class Settings:
             if task != "auto" and task not in registry.TASKS:
                 raise ConfigError(f"unknown task {task!r} in [tool.ftdata.tasks]")
         try:
-            registry.check_selectors([*self.select, *self.ignore, *self.severity])
+            catalog.check_selectors([*self.select, *self.ignore, *self.severity])
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
 
@@ -81,7 +81,7 @@ class Settings:
     def policy(self) -> dict[str, Severity | None]:
         """The effective severity of every rule code (``None``: switched off)."""
         resolved: dict[str, Severity | None] = {}
-        for rule in registry.all_rules():
+        for rule in catalog.all_rules():
             resolved[rule.code] = self._severity_of(rule)
         return resolved
 
@@ -138,7 +138,7 @@ def _selectors(name: str, value: Any) -> tuple[str, ...]:
     """Rule selectors that each match some rule (a typo would silently select nothing)."""
     found = ov.codes(name, value)
     try:
-        registry.check_selectors(found)
+        catalog.check_selectors(found)
     except ValueError as exc:
         raise UsageError(f"{name}: {exc}") from None
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from ftdata.rules import dataset, registry
+from ftdata.rules import catalog, dataset
 
 
 class DropTally:
@@ -20,7 +20,7 @@ class DropTally:
     def __init__(self) -> None:
         self.kept: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
-        self._codes = frozenset(registry.drop_reasons())
+        self._codes = frozenset(catalog.drop_reasons())
 
     def add(self, task: str, codes: Iterable[str], rows: int = 1) -> None:
         """Count ``rows`` valid rows of ``task`` with these finding codes."""

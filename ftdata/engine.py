@@ -17,7 +17,7 @@ from ftdata.duplicates import DuplicateTracker
 from ftdata.findings import Severity, list_keys
 from ftdata.gc_tuning import fewer_collections
 from ftdata.result import ResultBuilder, SourceSummary
-from ftdata.rules import content_parts, dataset, internal, registry, schema
+from ftdata.rules import catalog, content_parts, dataset, internal, registry, schema
 from ftdata.rules.content_parts import ContentShapes
 from ftdata.rules.context import CheckContext, classify
 from ftdata.rules.fastpath import is_clean
@@ -61,7 +61,7 @@ class Checker:
         self.on_row = on_row
         self.builder = ResultBuilder(settings.policy(), settings.keep_per_code)
         enabled = self.builder.enabled
-        self.checks = {task: list(registry.iter_checks(task, enabled)) for task in registry.TASKS}
+        self.checks = {task: list(catalog.iter_checks(task, enabled)) for task in registry.TASKS}
         self.dedupe = enabled(dataset.DUPLICATE)
         self._source_names: list[str] = []
         self._summaries: list[SourceSummary] = []

@@ -30,7 +30,7 @@ import pytest
 
 import ftdata
 from ftdata.findings import Severity
-from ftdata.rules.registry import drop_reasons
+from ftdata.rules.catalog import drop_reasons
 
 OK, DROPPED, ERROR = "ok", "dropped", "error"
 SETUPS = ("none", "llama3", "mistral")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import ftdata
 from ftdata.cli import main
 from ftdata.reshape.fixes import FIXERS, STREAM_FIXES
-from ftdata.rules import registry
+from ftdata.rules import catalog
 
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
 SETTINGS = settings(
@@ -66,9 +66,9 @@ def snapshot(tmp_path: Path, out: Path) -> str:
 
 
 def test_every_fixable_rule_has_its_fix_and_every_fix_its_rule():
-    declared = {r.code for r in registry.all_rules() if r.fix is not None}
+    declared = {r.code for r in catalog.all_rules() if r.fix is not None}
     assert declared == set(FIXERS) | set(STREAM_FIXES)
-    assert {r.code for r in registry.all_rules() if r.fix == "safe"} == {
+    assert {r.code for r in catalog.all_rules() if r.fix == "safe"} == {
         "CH005",
         "CH006",
         "DS002",

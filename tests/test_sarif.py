@@ -22,7 +22,7 @@ import ftdata
 from ftdata.cli import main
 from ftdata.reporters import REPORTERS, ReportOptions
 from ftdata.reporters.sarif import sarif_log, to_uri
-from ftdata.rules import registry
+from ftdata.rules import catalog
 
 INPUTS = ["sample_data/chat/support_bad.jsonl", "sample_data/instruction/qa_bad.jsonl"]
 
@@ -91,9 +91,9 @@ def test_driver_lists_the_whole_rule_catalogue(result):
     driver = sarif_log(result)["runs"][0]["tool"]["driver"]
     assert driver["name"] == "ftdata" and driver["version"] == ftdata.__version__
     rules = driver["rules"]
-    assert [r["id"] for r in rules] == [r.code for r in registry.all_rules()]
+    assert [r["id"] for r in rules] == [r.code for r in catalog.all_rules()]
     levels = {"error": "error", "warning": "warning", "info": "note"}
-    for descriptor, rule in zip(rules, registry.all_rules(), strict=True):
+    for descriptor, rule in zip(rules, catalog.all_rules(), strict=True):
         assert descriptor["name"] == rule.name and descriptor["help"]["text"] == rule.hint
         assert descriptor["shortDescription"]["text"] == rule.summary
         assert descriptor["defaultConfiguration"]["level"] == levels[rule.severity.label]

@@ -12,10 +12,10 @@ from test_properties import CHATISH, INSTRUCTIONISH, MESSAGE
 
 import ftdata
 from ftdata.findings import Severity
-from ftdata.rules import registry
+from ftdata.rules import catalog
 from ftdata.schemas import validator
 
-STRUCTURAL = [r.code for r in registry.all_rules() if r.structural]
+STRUCTURAL = [r.code for r in catalog.all_rules() if r.structural]
 WELL_FORMED_CHAT = st.fixed_dictionaries({"messages": st.lists(MESSAGE, max_size=5)})
 
 
@@ -37,7 +37,7 @@ def test_instruction_agrees_with_schema(example):
 
 
 def test_structural_rules_exist_for_both_tasks():
-    tasks = {task for code in STRUCTURAL for task in registry.get(code).tasks}
+    tasks = {task for code in STRUCTURAL for task in catalog.get(code).tasks}
     assert {"chat", "instruction"} <= tasks
 
 
@@ -54,5 +54,5 @@ def test_fast_path_only_skips_examples_no_rule_would_flag(example, profile):
     if task is None or not is_clean(task, example, CheckContext(profile)):
         return
     context = CheckContext(profile)
-    for rule in registry.iter_checks(task, lambda r: profile in r.profiles):
+    for rule in catalog.iter_checks(task, lambda r: profile in r.profiles):
         assert list(rule.check(example, context)) == [], rule.code

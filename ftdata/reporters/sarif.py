@@ -20,7 +20,7 @@ from ftdata.reporters import ReportOptions
 from ftdata.reporters.escape import json_text
 from ftdata.reporters.places import dataset_sources, is_file_name
 from ftdata.result import Result
-from ftdata.rules import registry
+from ftdata.rules import catalog, registry
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,7 +35,7 @@ def report(result: Result, stream: TextIO, options: ReportOptions) -> None:
 
 def sarif_log(result: Result) -> dict[str, Any]:
     """The SARIF 2.1.0 log of a result, as plain JSON values."""
-    rules = registry.all_rules()
+    rules = catalog.all_rules()
     index = {rule.code: position for position, rule in enumerate(rules)}
     run = {
         "tool": {

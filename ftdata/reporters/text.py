@@ -8,7 +8,7 @@ from ftdata.findings import Finding, Severity
 from ftdata.reporters import ReportOptions, shown_findings
 from ftdata.reporters.escape import printable
 from ftdata.result import Result
-from ftdata.rules import registry
+from ftdata.rules import catalog
 from ftdata.wording import plural
 
 COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -78,7 +78,7 @@ def _write_table(result: Result, stream: TextIO) -> None:
         return
     stream.write(f"{'code':<7}{'name':<36}{'severity':<10}{'count':>8}\n")
     for code, count in sorted(result.by_code.items()):
-        rule = registry.get(code)
+        rule = catalog.get(code)
         severity = result.severities.get(code, rule.severity.label)
         stream.write(f"{code:<7}{rule.name:<36}{severity:<10}{count:>8}\n")
     stream.write("\n")

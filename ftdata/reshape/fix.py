@@ -66,9 +66,9 @@ def fix(
 
 def chosen_fixes(selectors: Iterable[str] | None, unsafe: bool) -> tuple[str, ...]:
     """The codes of the fixes to apply: every safe one, plus the opt-in ones selected."""
-    from ftdata.rules import registry
+    from ftdata.rules import catalog, registry
 
-    fixable = [r for r in registry.all_rules() if r.fix is not None]
+    fixable = [r for r in catalog.all_rules() if r.fix is not None]
     chosen = {r.code for r in fixable if r.fix == "safe" or unsafe}
     for selector in selectors or ():
         matched = [r.code for r in fixable if registry.matches(selector, r)]

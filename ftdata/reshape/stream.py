@@ -223,7 +223,7 @@ def run(
 
 def _dropped_by_training(outcome) -> list[str]:
     """The codes by which training would drop a valid example (empty turns, all truncated)."""
-    from ftdata.rules.registry import drop_reasons
+    from ftdata.rules.catalog import drop_reasons
 
     codes = sorted(set(outcome.codes) & set(drop_reasons()))
     counts = getattr(outcome.tokens, "counts", None)

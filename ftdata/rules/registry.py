@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import inspect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ftdata.findings import Severity
@@ -150,19 +150,6 @@ def _add(
     return registered
 
 
-def get(code: str) -> Rule:
-    """The rule with this code (or retired alias); ``KeyError`` if there is none."""
-    _load_all()
-    code = code.upper()
-    return _RULES[RETIRED.get(code, code)]
-
-
-def all_rules() -> list[Rule]:
-    """Every registered rule, ordered by code."""
-    _load_all()
-    return [_RULES[c] for c in sorted(_RULES)]
-
-
 def matches(selector: str, candidate: Rule) -> bool:
     """Whether a selector (code, name, family prefix or glob like ``CH*``) names a rule."""
     sel = selector.strip()
@@ -172,32 +159,10 @@ def matches(selector: str, candidate: Rule) -> bool:
     return fnmatch.fnmatchcase(candidate.code, upper) or fnmatch.fnmatchcase(candidate.name, sel)
 
 
-def select(selector: str) -> list[Rule]:
-    """The rules a selector names (a code, a retired code, a name, a family or a glob)."""
-    return [candidate for candidate in all_rules() if matches(selector, candidate)]
+def declared() -> dict[str, Rule]:
+    """The rules declared so far, by code.
 
-
-def check_selectors(selectors: Iterable[str]) -> None:
-    """Raise ``ValueError`` naming any selector that matches no rule at all."""
-    rules = all_rules()
-    unknown = [s for s in selectors if not any(matches(s, r) for r in rules)]
-    if unknown:
-        raise ValueError(f"no rule matches {', '.join(unknown)} (see `ftdata rules`)")
-
-
-def drop_reasons() -> dict[str, str]:
-    """Code -> drop reason of every rule whose finding means training drops the example."""
-    return {r.code: r.drops for r in all_rules() if r.drops}
-
-
-def iter_checks(task: str, enabled: Callable[[Rule], bool]) -> Iterator[Rule]:
-    """The per-example rules for ``task`` that ``enabled`` accepts, in code order."""
-    for item in all_rules():
-        if item.check is not None and task in item.tasks and enabled(item):
-            yield item
-
-
-def _load_all() -> None:
-    # Importing the family modules registers their rules; done lazily so that
-    # importing the registry alone stays cheap and free of cycles.
-    from ftdata.rules import catalog  # noqa: F401
+    Complete only once every family module has been imported: ask
+    ``ftdata.rules.catalog`` (which imports them all) for the full set.
+    """
+    return _RULES

@@ -9,7 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ftdata.findings import Finding
-from ftdata.rules import registry
+from ftdata.rules import catalog
 from ftdata.views.html_tokens import identity, num, task_section
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def code_table(result: Result, details: bool) -> str:
         return "<p class='note'>No findings.</p>"
     rows = []
     for code, count in sorted(result.by_code.items()):
-        rule = registry.get(code)
+        rule = catalog.get(code)
         severity = result.severities.get(code, rule.severity.label)
         doc = ""
         if details:

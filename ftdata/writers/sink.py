@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ftdata.errors import UsageError
-from ftdata.rules.registry import drop_reasons
+from ftdata.rules import catalog
 from ftdata.writers import FILE_BYTES, records
 from ftdata.writers.jsonl import service_shape
 from ftdata.writers.split import Splitter
@@ -65,13 +65,12 @@ class SinkCounts:
 def error_test(settings) -> Callable[[str], bool]:
     """Whether a finding code is an error under ``settings``' policy (unknown codes are not)."""
     from ftdata.findings import Severity
-    from ftdata.rules import registry
 
     policy = settings.policy()
 
     def is_error(code: str) -> bool:
         try:
-            rule = registry.get(code)
+            rule = catalog.get(code)
         except KeyError:
             return False
         return policy.get(code, rule.severity) is Severity.ERROR
@@ -100,7 +99,7 @@ class RowSink:
         self.task: str | None = None
         self._writers: dict[str, Any] = {}
         self._windows: dict[str, records.TokenWindows] = {}
-        self._drops = drop_reasons()
+        self._drops = catalog.drop_reasons()
 
     def __call__(self, row) -> None:
         """Take one ``RowOutcome``."""
