@@ -97,3 +97,39 @@ def test_missing_folder_and_bad_json(tmp_path: Path) -> None:
     (folder / "tokenizer_config.json").write_text("{oops", encoding="utf-8")
     with pytest.raises(TokenizerError, match="not valid JSON"):
         ChatTemplate.from_hf_folder(folder)
+
+
+@pytest.mark.parametrize(
+    "config_bytes",
+    [b"{oops", b"[1, 2]", b'"text"', b"\xff\xfe{}"],
+    ids=["invalid-json", "array", "string", "not-utf8"],
+)
+def test_tokenizer_and_template_read_a_bad_config_the_same_way(tmp_path, config_bytes):
+    """One reader of ``tokenizer_config.json``: the tokenizer and the template see the
+    same file, so a broken one gives the same one-line error whichever reads it first."""
+    from ftdata.tokens.encoding.tokenizer import load_tokenizer
+
+    folder = make_folder(tmp_path)
+    (folder / "tokenizer_config.json").write_bytes(config_bytes)
+    (folder / "tokenizer.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(TokenizerError) as by_template:
+        ChatTemplate.from_hf_folder(folder)
+    with pytest.raises(TokenizerError) as by_tokenizer:
+        load_tokenizer(folder)
+    assert str(by_template.value) == str(by_tokenizer.value)
+    assert "tokenizer_config.json" in str(by_template.value)
+    assert "\n" not in str(by_template.value)
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("<s>", "<s>"), ({"content": "<s>", "special": True}, "<s>"), (None, None), (3, None)],
+)
+def test_tokenizer_and_template_see_the_same_special_tokens(tmp_path, value, expected):
+    from ftdata.tokens.encoding import hf_folder
+
+    config = {"bos_token": value, "eos_token": "</s>", "chat_template": "{{ bos_token }}"}
+    folder = make_folder(tmp_path, config)
+    _, template_tokens = hf_folder.read_template(folder)
+    assert template_tokens.get("bos_token") == expected
+    assert hf_folder.read_config(folder).named == template_tokens

@@ -22,6 +22,7 @@ from pathlib import Path
 from ftdata.errors import TokenizerError, UsageError
 from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES, get_builtin
 from ftdata.tokens.chat_templates.jinja_render import ChatTemplate
+from ftdata.tokens.encoding.hf_folder import read_template
 
 
 def choose_template(
@@ -63,8 +64,6 @@ def _override(
 
 def _read(path: Path) -> tuple[str, dict[str, str]]:
     """The template text (and special tokens) of a model folder, a JSON config or a Jinja file."""
-    from ftdata.tokens.encoding.hf_folder import read_template
-
     if path.is_dir():
         return read_template(path)
     try:

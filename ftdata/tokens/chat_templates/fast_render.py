@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ftdata.tokens.chat_templates.jinja_render import SPECIAL_TOKEN_NAMES, date_string
+from ftdata.tokens.chat_templates.jinja_render import date_string
 from ftdata.tokens.counting.foundry import TurnTexts
+from ftdata.tokens.encoding.hf_folder import SPECIAL_TOKEN_NAMES
 
 FastTurns = Callable[[Sequence[Mapping[str, Any]]], "list[TurnTexts] | None"]
 

@@ -22,17 +22,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from ftdata.errors import TokenizerError
-
-# Named special tokens that transformers passes to every template.
-SPECIAL_TOKEN_NAMES = (
-    "bos_token",
-    "eos_token",
-    "unk_token",
-    "sep_token",
-    "pad_token",
-    "cls_token",
-    "mask_token",
-)
+from ftdata.tokens.encoding import hf_folder
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _REASONING_KEYS = ("reasoning_content", "thinking", "reasoning")
@@ -144,8 +134,6 @@ class ChatTemplate:
         ``additional_chat_templates/<name>.jinja``. Special tokens come from
         ``tokenizer_config.json`` unless ``special_tokens`` is given.
         """
-        from ftdata.tokens.encoding import hf_folder
-
         source, tokens = hf_folder.read_template(folder, name=name)
         return cls(source, special_tokens=special_tokens or tokens, date=date)
 

@@ -1,24 +1,86 @@
-"""Read the chat template and special tokens of a Hugging Face model folder.
+"""What a Hugging Face model folder says: its ``tokenizer_config.json`` and chat templates.
+
+The one reader of ``tokenizer_config.json`` for the tokenizer and the templates
+alike, so both see the same special tokens and the same error for a broken file.
 
 transformers looks in this order (research note §2): a ``chat_template.jinja``
 file, then the ``chat_template`` key of ``tokenizer_config.json`` (a string,
 or named templates as a list of ``{"name", "template"}`` or a dict), plus
 ``additional_chat_templates/<name>.jinja`` for extra named templates.
 
-``folder_config`` reads the same files for the tokenizer; this module adds
-what template selection needs (named templates and their errors).
+For the tokenizer only the settings that change token counts are read besides:
+BOS/EOS strings and whether BOS/EOS are added (``read_config``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens.chat_templates.jinja_render import SPECIAL_TOKEN_NAMES
 
+CONFIG = "tokenizer_config.json"
+TEMPLATE_FILE = "chat_template.jinja"
 DEFAULT_NAME = "default"
+
+# Named special tokens that transformers passes to every template.
+SPECIAL_TOKEN_NAMES = (
+    "bos_token",
+    "eos_token",
+    "unk_token",
+    "sep_token",
+    "pad_token",
+    "cls_token",
+    "mask_token",
+)
+
+# transformers (4.x) classes that rebuild the post-processor from
+# add_bos_token / add_eos_token. Other classes keep tokenizer.json's own
+# post-processor, so for them the config flags are informational only.
+_FLAG_CLASSES = frozenset(
+    f"{base}{suffix}"
+    for base in ("LlamaTokenizer", "CodeLlamaTokenizer", "GemmaTokenizer")
+    for suffix in ("", "Fast")
+)
+
+
+@dataclass
+class FolderConfig:
+    """The parts of ``tokenizer_config.json`` (+ template file) the tokenizer uses."""
+
+    named: dict[str, str] = field(default_factory=dict)
+    add_bos: bool | None = None
+    add_eos: bool | None = None
+    chat_template: str | None = None
+    tokenizer_class: str | None = None
+
+
+def read_json(folder: Path) -> dict[str, Any]:
+    """The folder's ``tokenizer_config.json`` as a dict; ``{}`` when there is none."""
+    path = folder / CONFIG
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise TokenizerError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise TokenizerError(f"{path} must hold a JSON object")
+    return data
+
+
+def read_config(folder: Path) -> FolderConfig:
+    """The tokenizer's settings of ``folder``; a missing config gives an empty ``FolderConfig``."""
+    raw = read_json(folder)
+    cfg = FolderConfig(named=special_tokens(raw), tokenizer_class=raw.get("tokenizer_class"))
+    if cfg.tokenizer_class in _FLAG_CLASSES:
+        cfg.add_bos = bool(raw.get("add_bos_token", True))
+        cfg.add_eos = bool(raw.get("add_eos_token", False))
+    if (folder / TEMPLATE_FILE).is_file() or raw.get("chat_template") is not None:
+        cfg.chat_template = _template(folder, raw, None)
+    return cfg
 
 
 def read_template(folder: str | Path, *, name: str | None = None) -> tuple[str, dict[str, str]]:
@@ -30,14 +92,8 @@ def read_template(folder: str | Path, *, name: str | None = None) -> tuple[str, 
     root = Path(folder)
     if not root.is_dir():
         raise TokenizerError(f"model folder not found: {root}")
-    config = _read_config(root)
-    tokens = special_tokens(config)
-    if name not in (None, DEFAULT_NAME):
-        return _named(root, config, name), tokens
-    jinja_file = root / "chat_template.jinja"
-    if jinja_file.is_file():
-        return _read_text(jinja_file), tokens
-    return _from_config(config, DEFAULT_NAME, root), tokens
+    config = read_json(root)
+    return _template(root, config, name), special_tokens(config)
 
 
 def special_tokens(config: dict[str, Any]) -> dict[str, str]:
@@ -56,17 +112,13 @@ def special_tokens(config: dict[str, Any]) -> dict[str, str]:
     return tokens
 
 
-def _read_config(root: Path) -> dict[str, Any]:
-    path = root / "tokenizer_config.json"
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise TokenizerError(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise TokenizerError(f"{path} must hold a JSON object")
-    return data
+def _template(root: Path, config: dict[str, Any], name: str | None) -> str:
+    if name not in (None, DEFAULT_NAME):
+        return _named(root, config, name)
+    jinja_file = root / TEMPLATE_FILE
+    if jinja_file.is_file():
+        return _read_text(jinja_file)
+    return _from_config(config, DEFAULT_NAME, root)
 
 
 def _named(root: Path, config: dict[str, Any], name: str) -> str:

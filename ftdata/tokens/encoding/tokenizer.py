@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ftdata.errors import TokenizerError
-from ftdata.tokens.encoding import folder_config
+from ftdata.tokens.encoding import hf_folder
 from ftdata.tokens.encoding.backends import HFBackend, SentencePieceBackend
 from ftdata.tokens.encoding.tiktoken_backend import TiktokenBackend, tiktoken_available
 from ftdata.tokens.encoding.tiktoken_ranks import (
@@ -131,7 +131,7 @@ def from_tokenizer_json(
     from tokenizers import Tokenizer
 
     folder = folder if folder is not None else path.parent
-    cfg = folder_config.read_config(folder)
+    cfg = hf_folder.read_config(folder)
     try:
         data = path.read_bytes()
         if edit is None:
@@ -264,7 +264,7 @@ def load_folder(folder: Path, *, source: str | None = None) -> LoadedTokenizer:
     if model.is_file():
         if _is_ranks_file(model):
             return from_tiktoken_ranks(model, source=source)
-        cfg = folder_config.read_config(folder)
+        cfg = hf_folder.read_config(folder)
         return from_sentencepiece(
             model,
             source=source or str(model),
