@@ -64,7 +64,7 @@ def test_a_shape_the_selection_ignores_never_reaches_the_tokenizer(
 
 def test_the_token_stage_names_a_conversation_it_cannot_cut_into_turns():
     """The token stage itself refuses a conversation it cannot cut into turns."""
-    from ftdata.tokens.counting.foundry import unsplittable
+    from ftdata.tokens.chat_templates.turns import unsplittable
 
     assert "no assistant message" in unsplittable([{"role": "user", "content": "Hi"}])
     assert "first message is from the assistant" in unsplittable(

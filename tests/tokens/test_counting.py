@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from ftdata.tokens.chat_templates.turns import NotPrefixConsistent, split_chat_turns
 from ftdata.tokens.counting.foundry import (
-    NotPrefixConsistent,
     TurnIds,
     count_examples,
     counts_from_ids,
@@ -15,7 +15,6 @@ from ftdata.tokens.counting.foundry import (
     instruction_turn,
     plan_chat,
     plan_instruction,
-    split_chat_turns,
 )
 from ftdata.tokens.encoding.cache import TokenCache
 

@@ -6,12 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ftdata.tokens.counting.foundry import (
-    count_examples,
-    plan_chat,
-    plan_instruction,
-    split_chat_turns,
-)
+from ftdata.tokens.chat_templates.turns import split_chat_turns
+from ftdata.tokens.counting.foundry import count_examples, plan_chat, plan_instruction
 from ftdata.tokens.encoding.cache import TokenCache
 from ftdata.tokens.encoding.find_tokenizer import resolve_tokenizer
 

@@ -18,10 +18,10 @@ from tok_corpus import TEXTS, conversations, tool_conversations
 from tok_originals import original
 
 from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES
-from ftdata.tokens.chat_templates.fast_families import FAMILY_BY_SHA, ORIGINAL_SHAS
+from ftdata.tokens.chat_templates.fast_families import ORIGINAL_SHAS, family_by_sha
 from ftdata.tokens.chat_templates.fast_render import canonical, fast_turns_for
 from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
-from ftdata.tokens.counting.foundry import NotPrefixConsistent, split_chat_turns
+from ftdata.tokens.chat_templates.turns import NotPrefixConsistent, split_chat_turns
 
 PINNED = dt.date(2024, 12, 13)
 CORPUS = conversations(600)
@@ -72,7 +72,7 @@ def test_every_pinned_original_is_claimed() -> None:
         sha = _template(template_id, "original", None).sha256
         assert sha in ORIGINAL_SHAS, template_id
     for template_id in IDS:
-        assert BUILTIN_TEMPLATES[template_id].load().sha256 in FAMILY_BY_SHA
+        assert BUILTIN_TEMPLATES[template_id].load().sha256 in family_by_sha()
 
 
 _LOOKALIKES = [
@@ -176,3 +176,34 @@ def test_token_stage_uses_the_fast_path_and_counts_the_same() -> None:
     stage._turns = None
     jinja_plans = [stage._plan("chat", {"messages": m}, Outcome()) for m in CORPUS]
     assert fast_plans == jinja_plans
+
+
+def test_builtin_templates_are_read_and_hashed_on_first_use_only() -> None:
+    """Importing the fast path reads no template file; the first lookup reads each
+    built-in once and later lookups reuse the table."""
+    import subprocess
+    import sys
+
+    code = (
+        "from ftdata.tokens.chat_templates import builtin\n"
+        "reads = []\n"
+        "original = builtin.BuiltinTemplate.source\n"
+        "def counted(self):\n"
+        "    reads.append(self.id)\n"
+        "    return original(self)\n"
+        "builtin.BuiltinTemplate.source = counted\n"
+        "from ftdata.tokens.chat_templates import fast_families, fast_render\n"
+        "from ftdata.tokens.counting import batches\n"
+        "at_import = len(reads)\n"
+        "template = builtin.get_builtin('chatml').load()\n"
+        "reads.clear()\n"
+        "fast_render.fast_turns_for(template)\n"
+        "first = len(reads)\n"
+        "fast_render.fast_turns_for(template)\n"
+        "print(at_import, first, len(reads))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    at_import, first, after_second = map(int, out.stdout.split())
+    assert at_import == 0
+    assert first == len(BUILTIN_TEMPLATES)
+    assert after_second == first

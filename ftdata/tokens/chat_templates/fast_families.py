@@ -1,5 +1,8 @@
 """The template families of ``fast_render``: one ``Layout`` builder per chat format.
 
+A family describes one canonical conversation as a ``Layout`` (see the
+``fast_render`` module doc); ``Context`` is what it needs besides the messages.
+
 Each builder mirrors one Jinja template (``jinja/*.jinja``) for canonical
 conversations only (see ``fast_render.canonical``) and returns None where the
 template would raise. ``trim`` and ``.strip()`` are both Python's
@@ -8,12 +11,50 @@ template would raise. ``trim`` and ``.strip()`` are both Python's
 
 from __future__ import annotations
 
+import datetime as _dt
+import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ftdata.tokens.chat_templates.fast_render import Context, Layout, llama_date
+from ftdata.tokens.chat_templates.builtin import get_builtin
+from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError, date_string
+
+_LLAMA31_DEFAULT_DATE = "26 Jul 2024"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """One canonical conversation as a template renders it (see the module doc)."""
+
+    head: str
+    segments: list[str]
+    generation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a family needs besides the messages: special tokens and the date."""
+
+    bos: str | None
+    eos: str | None
+    date: _dt.date | None
+    default_system: str | None = None
+
+
+Family = Callable[[Context, "str | None", list[tuple[str, str]]], "Layout | None"]
+
+
+def llama_date(context: Context, *, clock: bool) -> str:
+    """The "Today Date" of Llama 3.1 (fixed default) or 3.2 (the clock) templates."""
+    if context.date is not None:
+        return date_string(context.date)
+    if clock:  # strftime_now, as the sandbox defines it when no date is pinned
+        return _dt.datetime.now().strftime("%d %b %Y")
+    return _LLAMA31_DEFAULT_DATE
+
 
 _HEADER = "<|start_header_id|>{}<|end_header_id|>\n\n"
 _EOT = "<|eot_id|>"
@@ -158,16 +199,18 @@ ORIGINAL_SHAS: Mapping[str, str] = MappingProxyType(
 )
 
 
-def _builtin_shas() -> dict[str, str]:
-    from ftdata.tokens.chat_templates.builtin import get_builtin
+@functools.cache
+def family_by_sha() -> Mapping[str, str]:
+    """Template sha256 -> family, for the originals and the built-in templates.
 
-    return {
+    The built-ins are read and hashed on first use, not at import: a run that
+    counts no chat never reads them.
+    """
+    builtin = {
         hashlib.sha256(get_builtin(tid).source().encode("utf-8")).hexdigest(): family
         for tid, family in _BUILTIN_FAMILY.items()
     }
-
-
-FAMILY_BY_SHA: Mapping[str, str] = MappingProxyType({**ORIGINAL_SHAS, **_builtin_shas()})
+    return MappingProxyType({**ORIGINAL_SHAS, **builtin})
 
 
 def default_system(template: Any) -> str | None:
@@ -176,8 +219,6 @@ def default_system(template: Any) -> str | None:
     Taken from the template itself rather than restated, so the text can only
     be the one Jinja renders; None when the probe does not look as expected.
     """
-    from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError
-
     start, end = "<|im_start|>system\n", "<|im_end|>\n<|im_start|>user\nx<|im_end|>"
     try:
         text = template.render([{"role": "user", "content": "x"}])

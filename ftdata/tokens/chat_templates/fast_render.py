@@ -23,41 +23,23 @@ is what makes the turns plain slices of the segments.
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ftdata.tokens.chat_templates.jinja_render import date_string
-from ftdata.tokens.counting.foundry import TurnTexts
+from ftdata.tokens.chat_templates.fast_families import (
+    FAMILIES,
+    FAMILY_NEEDS,
+    Context,
+    Family,
+    Layout,
+    default_system,
+    family_by_sha,
+)
+from ftdata.tokens.chat_templates.turns import TurnTexts
 from ftdata.tokens.encoding.hf_folder import SPECIAL_TOKEN_NAMES
 
 FastTurns = Callable[[Sequence[Mapping[str, Any]]], "list[TurnTexts] | None"]
-
-_LLAMA31_DEFAULT_DATE = "26 Jul 2024"
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """One canonical conversation as a template renders it (see the module doc)."""
-
-    head: str
-    segments: list[str]
-    generation: str
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What a family needs besides the messages: special tokens and the date."""
-
-    bos: str | None
-    eos: str | None
-    date: _dt.date | None
-    default_system: str | None = None
-
-
-Family = Callable[[Context, "str | None", list[tuple[str, str]]], "Layout | None"]
 
 
 def canonical(
@@ -126,14 +108,7 @@ def fast_turns(family: Family, context: Context, messages: Sequence[Mapping[str,
 
 def fast_turns_for(template: Any) -> FastTurns | None:
     """A fast turn builder for ``template`` (a ``ChatTemplate``), or None if it is not known."""
-    from ftdata.tokens.chat_templates.fast_families import (
-        FAMILIES,
-        FAMILY_BY_SHA,
-        FAMILY_NEEDS,
-        default_system,
-    )
-
-    name = FAMILY_BY_SHA.get(template.sha256)
+    name = family_by_sha().get(template.sha256)
     tokens = template.special_tokens
     if name is None or any(key not in SPECIAL_TOKEN_NAMES for key in tokens):
         return None  # extra variables could change what the template renders
@@ -146,12 +121,3 @@ def fast_turns_for(template: Any) -> FastTurns | None:
         default_system=default_system(template) if name == "dbrx" else None,
     )
     return partial(fast_turns, FAMILIES[name], context)
-
-
-def llama_date(context: Context, *, clock: bool) -> str:
-    """The "Today Date" of Llama 3.1 (fixed default) or 3.2 (the clock) templates."""
-    if context.date is not None:
-        return date_string(context.date)
-    if clock:  # strftime_now, as the sandbox defines it when no date is pinned
-        return _dt.datetime.now().strftime("%d %b %Y")
-    return _LLAMA31_DEFAULT_DATE

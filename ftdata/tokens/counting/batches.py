@@ -208,13 +208,8 @@ class TokenStage:
 
     def _plan(self, task: str, example: dict, outcome: Outcome):
         from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError
-        from ftdata.tokens.counting.foundry import (
-            ExamplePlan,
-            NotPrefixConsistent,
-            plan_chat,
-            plan_instruction,
-            unsplittable,
-        )
+        from ftdata.tokens.chat_templates.turns import NotPrefixConsistent, unsplittable
+        from ftdata.tokens.counting.foundry import ExamplePlan, plan_chat, plan_instruction
 
         if task == "instruction":
             response = example.get("response", example.get("completion"))

@@ -24,30 +24,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Render = Callable[[Sequence[Mapping[str, Any]], bool], str]
+from ftdata.tokens.chat_templates.turns import Render, split_chat_turns
+
 EncodeBatch = Callable[[list[str], bool], list[list[int]]]
 TargetResponses = Literal["last", "all"]
-
-
-class NotPrefixConsistent(ValueError):
-    """The chat template rewrites history, so turns cannot be cut by prefix.
-
-    llm-foundry raises ``InvalidConversationError`` for the same cases. ``turn``
-    is the index of the assistant message; ``check`` names the failed check.
-    """
-
-    def __init__(self, turn: int, check: str) -> None:
-        super().__init__(f"assistant message {turn}: {check}")
-        self.turn = turn
-        self.check = check
-
-
-@dataclass(frozen=True)
-class TurnTexts:
-    """The rendered prompt and response text of one turn."""
-
-    prompt: str
-    response: str
 
 
 @dataclass(frozen=True)
@@ -93,12 +73,6 @@ class TokenCounts:
     drop_reason: str | None
 
 
-ASSISTANT_FIRST = (
-    "the first message is from the assistant, so its prompt is an empty "
-    "conversation, which apply_chat_template refuses"
-)
-
-
 def readable(task: str, example: dict) -> bool:
     """Whether the token stage can read ``example``: the fields it renders have their types.
 
@@ -114,57 +88,6 @@ def readable(task: str, example: dict) -> bool:
         and isinstance(m.get("content"), str | list)
         for m in messages
     )
-
-
-def unsplittable(messages: Sequence[Mapping[str, Any]]) -> str | None:
-    """Why training cannot cut this conversation into prompt/response turns, or None.
-
-    An assistant message first: its prompt would be an empty conversation, which
-    transformers' ``apply_chat_template`` refuses before any template runs (so
-    llm-foundry fails on it whatever the template). No assistant message at all:
-    there is no turn to train on (llm-foundry refuses a chat that does not end with
-    the assistant; reached when the structural rules are not selected).
-    """
-    if messages and messages[0].get("role") == "assistant":
-        return ASSISTANT_FIRST
-    if not any(m.get("role") == "assistant" for m in messages):
-        return "the conversation has no assistant message, so it has no turn to train on"
-    return None
-
-
-def split_chat_turns(messages: Sequence[Mapping[str, Any]], render: Render) -> list[TurnTexts]:
-    """Cut a rendered conversation into one prompt/response pair per assistant message.
-
-    For assistant message i: (a) = ``render(messages[:i+1], False)`` and
-    (b) = ``render(messages[:i], True)``. The prompt is (b) minus the text earlier
-    turns emitted; the response is (a) minus (b). Messages after the last
-    assistant message are not part of any turn. Raises ``NotPrefixConsistent``, and
-    ``TemplateRenderError`` for an assistant message first (``ASSISTANT_FIRST``); a
-    conversation without an assistant message has no turn.
-    """
-    if messages and messages[0].get("role") == "assistant":
-        from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError
-
-        raise TemplateRenderError(ASSISTANT_FIRST, raised_by_template=False)
-    full = render(messages, False)
-    turns: list[TurnTexts] = []
-    emitted = ""
-    for i, message in enumerate(messages):
-        if message.get("role") != "assistant":
-            continue
-        with_prompt = render(messages[:i], True)
-        with_response = render(messages[: i + 1], False)
-        if not full.startswith(emitted):
-            raise NotPrefixConsistent(i, "the full rendering does not start with earlier turns")
-        if not with_prompt.startswith(emitted):
-            raise NotPrefixConsistent(i, "the prompt rendering does not start with earlier turns")
-        if not with_response.startswith(with_prompt):
-            raise NotPrefixConsistent(
-                i, "the rendering with the response does not extend the prompt"
-            )
-        turns.append(TurnTexts(with_prompt[len(emitted) :], with_response[len(with_prompt) :]))
-        emitted = with_response
-    return turns
 
 
 def plan_chat(messages: Sequence[Mapping[str, Any]], render: Render) -> ExamplePlan:
