@@ -1,26 +1,18 @@
 """Reporters render a Result; they are the only library code that writes output.
 
-``REPORTERS`` maps a ``--format`` name to a function ``(result, stream, options)``.
+``REPORTERS`` maps a ``--format`` name to a function ``(result, stream, options)``; each
+reporter module is imported when its format is asked for, so a run loads only its own.
+What the reporters share lives in ``common``, which imports none of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TextIO
 
+from ftdata.reporters.common import Reporter, ReportOptions, shown_findings
 from ftdata.result import Result
 
-
-@dataclass(frozen=True, slots=True)
-class ReportOptions:
-    """How much to show: findings printed per code (counts stay exact) and colour."""
-
-    max_per_code: int = 20
-    color: bool = False
-
-
-Reporter = Callable[[Result, TextIO, ReportOptions], None]
+__all__ = ["REPORTERS", "ReportOptions", "Reporter", "shown_findings"]
 
 
 def _text(result: Result, stream: TextIO, options: ReportOptions) -> None:
@@ -67,19 +59,3 @@ REPORTERS: dict[str, Reporter] = {
     "junit": _junit,
     "html": _html,
 }
-
-
-def shown_findings(result: Result, max_per_code: int):
-    """The findings to print: at most ``max_per_code`` per code, in result order.
-
-    They come printable (``ftdata.reporters.escape``): every reporter that shows
-    findings to people takes them from here, so none can print data raw.
-    """
-    from ftdata.reporters.escape import printable_finding
-
-    shown: dict[str, int] = {}
-    for finding in result.findings:
-        count = shown.get(finding.code, 0)
-        if count < max_per_code:
-            shown[finding.code] = count + 1
-            yield printable_finding(finding)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ftdata.findings import Finding, Severity
-from ftdata.reporters import ReportOptions, shown_findings
+from ftdata.reporters.common import ReportOptions, shown_findings
 from ftdata.reporters.places import dataset_sources, listing
 from ftdata.result import Result
 from ftdata.wording import sentence

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from ftdata.reporters import ReportOptions
+from ftdata.reporters.common import ReportOptions
 from ftdata.result import Result
 
 

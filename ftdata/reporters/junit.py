@@ -11,7 +11,7 @@ from typing import TextIO
 from xml.etree import ElementTree as ET
 
 from ftdata.findings import Finding
-from ftdata.reporters import ReportOptions, shown_findings
+from ftdata.reporters.common import ReportOptions, shown_findings
 from ftdata.reporters.escape import printable
 from ftdata.reporters.places import DATASET_CASE, dataset_sources
 from ftdata.reporters.text import format_finding

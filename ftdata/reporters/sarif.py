@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ftdata._version import __version__
 from ftdata.findings import Finding, Severity
-from ftdata.reporters import ReportOptions
+from ftdata.reporters.common import ReportOptions
 from ftdata.reporters.escape import json_text
 from ftdata.reporters.places import dataset_sources, is_file_name
 from ftdata.result import Result
