@@ -117,7 +117,9 @@ def test_graph_sees_imports_inside_functions_but_not_type_checking_blocks():
         "if TYPE_CHECKING:\n    import a\nelse:\n    import b\n"
         "def f():\n    import c\n"
     )
-    names = sorted(n.names[0].name for n in _import_nodes(tree))
+    names = sorted(
+        n.module if isinstance(n, ast.ImportFrom) else n.names[0].name for n in _import_nodes(tree)
+    )
     assert names == ["b", "c", "typing"]
 
 
@@ -133,3 +135,127 @@ def test_no_module_is_longer_than_the_limit():
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+# The layers, bottom first. A module may import modules of its own layer or of a
+# layer below, never above. A module belongs to the layer of the longest prefix
+# that names it (``ftdata.rules.catalog`` before ``ftdata.rules``).
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "foundation: errors, findings and plain helpers that know no feature",
+        (
+            "ftdata._version",
+            "ftdata.errors",
+            "ftdata.findings",
+            "ftdata.wording",
+            "ftdata.gc_tuning",
+            "ftdata.progress",
+            "ftdata.option_values",
+            "ftdata.schemas",
+            "ftdata.duplicate_index",
+            "ftdata.token_pipeline",
+        ),
+    ),
+    (
+        "rule declarations: the registry and what checks share",
+        ("ftdata.rules.registry", "ftdata.rules.context", "ftdata.rules.fastpath"),
+    ),
+    ("rule families: one module per family", ("ftdata.rules",)),
+    ("rule catalogue: the one module that knows every family", ("ftdata.rules.catalog",)),
+    ("sources: reading data into examples", ("ftdata.sources",)),
+    ("writers: shard formats and output folders", ("ftdata.writers",)),
+    ("models and encoders", ("ftdata.tokens", "ftdata.tokens.models", "ftdata.tokens.encoding")),
+    ("chat templates", ("ftdata.tokens.chat_templates",)),
+    ("token counting", ("ftdata.tokens.counting",)),
+    ("configuration: options, profiles and selections", ("ftdata.config",)),
+    ("views: drawing results (HTML, SVG, show), for type hints only above", ("ftdata.views",)),
+    (
+        "checking core: results, the engine and its stages",
+        (
+            "ftdata.result",
+            "ftdata.duplicates",
+            "ftdata.drops",
+            "ftdata.tokens.check",
+            "ftdata.engine",
+        ),
+    ),
+    ("reporters: a result as text, JSON, SARIF, ...", ("ftdata.reporters",)),
+    (
+        "library entry points",
+        (
+            "ftdata.api",
+            "ftdata.preparation",
+            "ftdata.show",
+            "ftdata.reshape",
+            "ftdata.spark",
+            "ftdata.submission",
+        ),
+    ),
+    ("the package facade (ftdata/__init__)", ("ftdata",)),
+    (
+        "command line",
+        (
+            "ftdata.cli",
+            "ftdata.cli_common",
+            "ftdata.catalog_cli",
+            "ftdata.preparation_cli",
+            "ftdata.show_cli",
+            "ftdata.__main__",
+            "ftdata.reshape.cli",
+            "ftdata.submission.cli",
+        ),
+    ),
+]
+
+
+def layer_of(module: str) -> int:
+    """Index in ``LAYERS`` of the longest prefix naming ``module``."""
+    best, depth = None, -1
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            exact = prefix == "ftdata"  # the facade is the package module alone
+            if (module == prefix or (not exact and module.startswith(prefix + "."))) and len(
+                prefix
+            ) > depth:
+                best, depth = index, len(prefix)
+    assert best is not None, f"{module} is in no layer: add it to LAYERS"
+    return best
+
+
+def test_every_module_has_a_layer():
+    for module in import_graph():
+        layer_of(module)
+
+
+def test_every_import_goes_to_the_same_layer_or_below():
+    upward = [
+        f"{module} ({LAYERS[layer_of(module)][0].split(':')[0]}) imports {target} "
+        f"({LAYERS[layer_of(target)][0].split(':')[0]})"
+        for module, targets in sorted(import_graph().items())
+        for target in sorted(targets)
+        if layer_of(target) > layer_of(module)
+    ]
+    assert not upward, "imports up the layers:\n" + "\n".join(upward)
+
+
+def test_layer_table_orders_what_the_design_says():
+    order = [
+        "ftdata.errors",
+        "ftdata.rules.registry",
+        "ftdata.rules.chat",
+        "ftdata.rules.catalog",
+        "ftdata.sources.jsonl",
+        "ftdata.tokens.encoding.tokenizer",
+        "ftdata.tokens.chat_templates.jinja_render",
+        "ftdata.tokens.counting.batches",
+        "ftdata.views.html",
+        "ftdata.result",
+        "ftdata.reporters.text",
+        "ftdata.api",
+        "ftdata",
+        "ftdata.cli",
+    ]
+    layers = [layer_of(module) for module in order]
+    assert layers == sorted(layers) and len(set(layers)) == len(layers)
+    assert layer_of("ftdata.submission.cli") == layer_of("ftdata.cli")
+    assert layer_of("ftdata.tokens.check") == layer_of("ftdata.engine")
