@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ftdata.api import validate
 from ftdata.reshape.outputs import Targets
 from ftdata.reshape.stream import Options, Summary
 
@@ -67,8 +68,6 @@ class RewriteResult:
 
 def validate_output(targets: Targets, options: Options, task: str | None):
     """``ftdata.validate`` of the written output, under the run's profile and model."""
-    from ftdata.api import validate
-
     return validate(
         str(targets.out),
         task=task,

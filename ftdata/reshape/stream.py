@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftdata.api import validate
 from ftdata.reshape.changes import Change
 from ftdata.reshape.outputs import Targets, Writers, line
 from ftdata.reshape.reading import Item, items, open_input
+from ftdata.rules.catalog import drop_reasons
 from ftdata.rules.context import classify
 
 MAX_LINE_BYTES = 32 * 1024 * 1024
@@ -97,8 +99,6 @@ class Run:
 
     def execute(self) -> Summary:
         """Read, rewrite, check and write everything; return the accounting."""
-        from ftdata.api import validate
-
         # DS002 is left to the fix that drops duplicates; the run keeps no example in memory.
         validate(
             self._examples(),
@@ -223,8 +223,6 @@ def run(
 
 def _dropped_by_training(outcome) -> list[str]:
     """The codes by which training would drop a valid example (empty turns, all truncated)."""
-    from ftdata.rules.catalog import drop_reasons
-
     codes = sorted(set(outcome.codes) & set(drop_reasons()))
     counts = getattr(outcome.tokens, "counts", None)
     if not codes and counts is not None and counts.dropped:

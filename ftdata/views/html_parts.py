@@ -35,6 +35,7 @@ STYLE = (
     "select{max-width:320px}"
     "@media print{.filters{display:none}}"
 )
+from ftdata.views.html_examples import excerpts
 
 # Filters rows of the findings table by code, severity and source (no library needed).
 SCRIPT = """
@@ -102,8 +103,6 @@ def findings_table(findings: list[Finding], *, filters: bool, examples: bool) ->
     """The findings, one row each; with ``filters``, selects by code, severity and source."""
     if not findings:
         return "<p class='note'>No findings.</p>"
-    from ftdata.views.html_examples import excerpts
-
     shown = excerpts(findings) if examples else {}
     rows = []
     for index, f in enumerate(findings):

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from ftdata.errors import UsageError
 from ftdata.tokens.chat_templates.jinja_render import ChatTemplate
+from ftdata.tokens.models import get_model
 
 _LLAMA3_TOKENS = {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}
 _SENTENCEPIECE_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
@@ -116,7 +117,5 @@ def template_for_model(
     special_tokens: Mapping[str, str] | None = None,
 ) -> ChatTemplate:
     """The compiled built-in template of a registered model (full or short name)."""
-    from ftdata.tokens.models import get_model
-
     spec = get_model(model)
     return get_builtin(spec.template).load(date=date, special_tokens=special_tokens)
