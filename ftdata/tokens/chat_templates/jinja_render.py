@@ -22,26 +22,11 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from ftdata.errors import TokenizerError
+from ftdata.tokens.chat_templates.errors import TemplateRenderError
 from ftdata.tokens.encoding import hf_folder
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _REASONING_KEYS = ("reasoning_content", "thinking", "reasoning")
-
-
-class TemplateRenderError(Exception):
-    """A chat template rejected or failed on one conversation.
-
-    This is a property of the data, not a failure of ftdata, so it is not an
-    ``FtdataError``. ``message`` is the template's own text (for example
-    Mistral's "conversation roles must alternate ..."); ``raised_by_template``
-    is true when the template called ``raise_exception`` itself, false when it
-    broke (a missing key, a type error).
-    """
-
-    def __init__(self, message: str, *, raised_by_template: bool) -> None:
-        super().__init__(message)
-        self.message = message
-        self.raised_by_template = raised_by_template
 
 
 def date_string(day: _dt.date) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError
+from ftdata.tokens.chat_templates.errors import TemplateRenderError
 
 Render = Callable[[Sequence[Mapping[str, Any]], bool], str]
 
