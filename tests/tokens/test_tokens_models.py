@@ -149,3 +149,23 @@ def test_spec_is_frozen() -> None:
     assert isinstance(spec, ModelSpec)
     with pytest.raises(AttributeError):
         spec.context_length = 1  # type: ignore[misc]
+
+
+def test_builtin_templates_and_found_tokenizers_share_one_named_token_table():
+    """The named special tokens of a family are written once (``encoding.named_tokens``):
+    a built-in template renders with exactly the BOS/EOS its tokenizer is given."""
+    from ftdata.tokens.chat_templates.builtin import BUILTIN_TEMPLATES
+    from ftdata.tokens.encoding import named_tokens
+
+    families = {
+        "llama3": named_tokens.LLAMA3_INSTRUCT,
+        "llama3.1": named_tokens.LLAMA3_INSTRUCT,
+        "llama3.2": named_tokens.LLAMA3_INSTRUCT,
+        "llama2-chat": named_tokens.SENTENCEPIECE,
+        "codellama-instruct": named_tokens.SENTENCEPIECE,
+        "mistral-instruct": named_tokens.SENTENCEPIECE,
+        "mistral-instruct-legacy": named_tokens.SENTENCEPIECE,
+        "dbrx-instruct": named_tokens.DBRX,
+    }
+    for template_id, table in families.items():
+        assert dict(BUILTIN_TEMPLATES[template_id].special_tokens) == dict(table), template_id

@@ -16,16 +16,8 @@ from types import MappingProxyType
 
 from ftdata.errors import UsageError
 from ftdata.tokens.chat_templates.jinja_render import ChatTemplate
+from ftdata.tokens.encoding import named_tokens
 from ftdata.tokens.models import get_model
-
-_LLAMA3_TOKENS = {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"}
-_SENTENCEPIECE_TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
-_DBRX_TOKENS = {
-    "bos_token": "<|endoftext|>",
-    "eos_token": "<|endoftext|>",
-    "unk_token": "<|endoftext|>",
-    "pad_token": "<|pad|>",
-}
 
 
 @dataclass(frozen=True)
@@ -58,41 +50,52 @@ BUILTIN_TEMPLATES: Mapping[str, BuiltinTemplate] = MappingProxyType(
     {
         t.id: t
         for t in (
-            _entry("llama3", "llama3.jinja", _LLAMA3_TOKENS, "Meta Llama 3 Instruct headers"),
             _entry(
-                "llama3.1", "llama3_1.jinja", _LLAMA3_TOKENS, "Llama 3.1: dated system turn, tools"
+                "llama3",
+                "llama3.jinja",
+                named_tokens.LLAMA3_INSTRUCT,
+                "Meta Llama 3 Instruct headers",
             ),
             _entry(
-                "llama3.2", "llama3_2.jinja", _LLAMA3_TOKENS, "Llama 3.2: dated system turn, tools"
+                "llama3.1",
+                "llama3_1.jinja",
+                named_tokens.LLAMA3_INSTRUCT,
+                "Llama 3.1: dated system turn, tools",
+            ),
+            _entry(
+                "llama3.2",
+                "llama3_2.jinja",
+                named_tokens.LLAMA3_INSTRUCT,
+                "Llama 3.2: dated system turn, tools",
             ),
             _entry(
                 "llama2-chat",
                 "llama2_chat.jinja",
-                _SENTENCEPIECE_TOKENS,
+                named_tokens.SENTENCEPIECE,
                 "Llama 2 Chat [INST] <<SYS>>",
             ),
             _entry(
                 "codellama-instruct",
                 "codellama_instruct.jinja",
-                _SENTENCEPIECE_TOKENS,
+                named_tokens.SENTENCEPIECE,
                 "Code Llama Instruct [INST] <<SYS>>",
             ),
             _entry(
                 "mistral-instruct",
                 "mistral_instruct.jinja",
-                _SENTENCEPIECE_TOKENS,
+                named_tokens.SENTENCEPIECE,
                 "Mistral/Mixtral [INST], current Hub version (folds a system message in)",
             ),
             _entry(
                 "mistral-instruct-legacy",
                 "mistral_instruct_legacy.jinja",
-                _SENTENCEPIECE_TOKENS,
+                named_tokens.SENTENCEPIECE,
                 "Mistral/Mixtral [INST], first published version (rejects a system message)",
             ),
             _entry(
                 "dbrx-instruct",
                 "dbrx_instruct.jinja",
-                _DBRX_TOKENS,
+                named_tokens.DBRX,
                 "DBRX ChatML with default system prompt",
             ),
             _entry("chatml", "chatml.jinja", {}, "plain ChatML (base models without a template)"),

