@@ -401,10 +401,10 @@ def check_composed_templates(examples: int = 40, seconds: float = 0.5) -> None:
 
     from ftdata.errors import TokenizerError
     from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
-    from ftdata.tokens.chat_templates.sandbox import budget as _jinja_bounds
+    from ftdata.tokens.chat_templates.sandbox import budget
 
     messages = [{"role": "user", "content": "hi a"}, {"role": "assistant", "content": "ok"}]
-    _jinja_bounds.SECONDS = seconds
+    budget.SECONDS = seconds
 
     @settings(
         max_examples=examples,
@@ -455,9 +455,9 @@ def test_limits_grow_with_the_conversation() -> None:
 def test_render_time_budget(monkeypatch) -> None:
     """Work that is cheap in steps but slow in time is stopped by the clock."""
     from ftdata.tokens.chat_templates.jinja_render import ChatTemplate, TemplateRenderError
-    from ftdata.tokens.chat_templates.sandbox import budget as _jinja_bounds
+    from ftdata.tokens.chat_templates.sandbox import budget
 
-    monkeypatch.setattr(_jinja_bounds, "SECONDS", 0.2)
+    monkeypatch.setattr(budget, "SECONDS", 0.2)
     slow = (
         "{% set s = 'a' * 900000 %}{% for i in range(100000) %}"
         "{% if 'b' in s %}x{% endif %}{% endfor %}"
