@@ -190,7 +190,7 @@ Medians with (min–max) ranges; every job is a fresh process, jobs on the same 
 alternate, and every ratio is against the baselines of the same session.
 
 What ftdata does here (issue 3): known chat templates are cut into turns in plain Python
-(`ftdata/tokens/chat_templates/fast_render.py`, byte-identical to the Jinja path, which remains the fallback);
+(`ftdata/tokens/chat_templates/fast_render.py`, byte-identical to the Jinja path, the fallback);
 tiktoken vocabularies (DBRX) are encoded with tiktoken itself, each thread's texts joined into one
 call by a private separator token, one encoding per thread; SentencePiece ones (Mistral) with
 sentencepiece's threaded batch call; batch k is encoded on a worker thread while batch k+1 is

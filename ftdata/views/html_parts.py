@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ftdata.findings import Finding
 from ftdata.rules import catalog
+from ftdata.views.html_examples import excerpts
 from ftdata.views.html_tokens import identity, num, task_section
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ STYLE = (
     "select{max-width:320px}"
     "@media print{.filters{display:none}}"
 )
-from ftdata.views.html_examples import excerpts
 
 # Filters rows of the findings table by code, severity and source (no library needed).
 SCRIPT = """

@@ -1,1 +1,1 @@
-"""Chat templates: which template a run uses, the Jinja sandbox it renders in, the fast renderers."""
+"""Chat templates: which template a run uses, its Jinja sandbox, the fast renderers."""
