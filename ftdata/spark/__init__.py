@@ -75,7 +75,7 @@ def _prepare(df, json_column, id_column, columns, rename, name, settings, token_
             raise UsageError(f"the DataFrame has no column {', '.join(map(repr, missing))}")
     else:
         names, notes = driver.table_notes(df, options)
-    detected = driver.detect_task(df, settings.task, json_column, names)
+    detected = driver.detect_task(df, settings.task, json_column, names, settings.max_line_bytes)
     checker.check_source(driver.DriverSource(name, notes), task=detected)
     tokenizer, skipped = driver.shipped_tokenizer(checker)
     spec = Spec(
