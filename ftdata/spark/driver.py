@@ -11,6 +11,7 @@ Checker's own ``finish()`` emits the dataset-level findings once.
 from __future__ import annotations
 
 import functools
+import os
 import pickle
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
@@ -47,9 +48,21 @@ class DriverSource:
 
 def run_partition(batches, spec: Spec, annotate: bool):
     """The mapInArrow function: module-level so that executors import it by name."""
+    yield from check_partition(batches, spec, worker_partition(spec.threads), annotate)
+
+
+def worker_partition(threads: int) -> int:
+    """In a Spark task's worker process: bound the Rust encoder pool; return the partition.
+
+    The ``tokenizers`` library sizes its thread pool from ``RAYON_NUM_THREADS``
+    once per process and offers no other knob, so it is set here, in the
+    Python worker that Spark owns (and reuses for this job's later tasks), and
+    never by library code that a user's own process runs.
+    """
     from pyspark import TaskContext
 
-    yield from check_partition(batches, spec, TaskContext.get().partitionId(), annotate)
+    os.environ["RAYON_NUM_THREADS"] = str(threads)
+    return TaskContext.get().partitionId()
 
 
 def mapper(spec: Spec, annotate: bool):

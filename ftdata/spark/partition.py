@@ -11,7 +11,6 @@ plus ``key = "id=..."`` when an ``id_column`` is given.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -186,11 +185,9 @@ def open_shipped_stage(spec: Spec) -> TokenStage | None:
 
 def _load_stage(spec: Spec) -> TokenStage:
     # One encoder thread per task slot: Spark already runs one task per core, so more
-    # threads would only compete. Rayon reads this once per worker process.
-    os.environ["RAYON_NUM_THREADS"] = str(spec.threads)
+    # threads would only compete (the Rust pool is bounded by driver.worker_partition).
     tokenizer = pickle.loads(spec.tokenizer)
-    if hasattr(tokenizer.backend, "_threads"):  # SentencePiece fixes its count when built
-        tokenizer.backend._threads = spec.threads
+    tokenizer.set_threads(spec.threads)
     return _ShippedStage(spec.tokens, tokenizer)
 
 
