@@ -154,17 +154,6 @@ def stage_identity(tokens) -> tuple[str, str] | None:
     return (stage.tokenizer.sha256, stage.template.sha256) if stage is not None else None
 
 
-class _ShippedStage(TokenStage):
-    """A TokenStage over the tokenizer the driver shipped, instead of one resolved here."""
-
-    def __init__(self, settings: TokenSettings, tokenizer) -> None:
-        self._shipped = tokenizer
-        super().__init__(settings)
-
-    def _load_tokenizer(self):
-        return self._shipped
-
-
 _STAGES: dict[tuple, TokenStage] = {}  # per worker process: reused by its later tasks
 
 
@@ -188,7 +177,7 @@ def _load_stage(spec: Spec) -> TokenStage:
     # threads would only compete (the Rust pool is bounded by driver.worker_partition).
     tokenizer = pickle.loads(spec.tokenizer)
     tokenizer.set_threads(spec.threads)
-    return _ShippedStage(spec.tokens, tokenizer)
+    return TokenStage(spec.tokens, tokenizer)
 
 
 def table_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: PartitionChecker) -> Batch:
