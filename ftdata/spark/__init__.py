@@ -125,7 +125,9 @@ def validate(
     holds typed rows (``messages`` as ``array<struct<role, content>>``, or
     ``prompt``/``response``/``completion`` strings), or, with ``json_column``,
     one JSON document per row (e.g. ``spark.read.text("x.jsonl")`` and
-    ``json_column="value"``), parsed and checked as JSONL lines are.
+    ``json_column="value"``), read by the JSONL source's own line reader
+    (same findings and messages; a row is a document of its own, so a
+    byte-order mark that starts it is noted and skipped as at a file's start).
     ``tokenizer_threads`` is the encoder threads per task (default 1: Spark
     already runs one task per core). Counts, token totals and percentiles are
     exact; duplicates (DS002) are found across partitions.
