@@ -110,13 +110,20 @@ def detect_task(
     return json_rows_task(cells, max_line_bytes)
 
 
-def json_rows_task(cells: Iterable[str | bytes | None], max_line_bytes: int | None) -> str | None:
+def json_rows_task(
+    cells: Iterable[str | bytes | bytearray | None], max_line_bytes: int | None
+) -> str | None:
     """The task of JSON rows: that of the first row that an executor reads as an example of one."""
     from ftdata.sources.json_line import read_json_line
 
     def examples():
         for cell in cells:
-            data = cell.encode("utf-8", "surrogatepass") if isinstance(cell, str) else cell or b""
+            # toLocalIterator gives a string column as str, a binary one as bytearray
+            data = (
+                cell.encode("utf-8", "surrogatepass")
+                if isinstance(cell, str)
+                else bytes(cell or b"")
+            )
             if max_line_bytes is None or len(data) <= max_line_bytes:
                 yield read_json_line(data, first=True).value  # as partition._take_json
 
