@@ -228,3 +228,6 @@ def test_usage_errors_come_before_any_job(spark):
         ftdata.spark.validate(frame, id_column="nope")
     with pytest.raises(UsageError, match="'text'"):
         ftdata.spark.annotate(frame, json_column="text")
+    numbers = spark.createDataFrame(pa.Table.from_pylist([{"n": 1}]))
+    with pytest.raises(UsageError, match="json_column 'n' is a (long|integer) column"):
+        ftdata.spark.validate(numbers, json_column="n")

@@ -73,6 +73,9 @@ def _prepare(df, json_column, id_column, columns, rename, name, settings, token_
         missing = [c for c in (json_column, id_column) if c and c not in df.columns]
         if missing:
             raise UsageError(f"the DataFrame has no column {', '.join(map(repr, missing))}")
+        kind = df.schema[json_column].dataType.typeName()
+        if kind not in ("string", "binary"):  # JSON text, as a JSONL line
+            raise UsageError(f"json_column {json_column!r} is a {kind} column, not JSON text")
     else:
         names, notes = driver.table_notes(df, options)
     detected = driver.detect_task(df, settings.task, json_column, names, settings.max_line_bytes)
