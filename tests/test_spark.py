@@ -94,6 +94,28 @@ def test_sample_jsonl_file_matches_the_local_run(spark, name):
     assert flagged == errors
 
 
+def test_json_rows_on_spark_give_the_jsonl_sources_messages(spark, tmp_path):
+    """The real path (Spark's Arrow batches, two partitions) reads rows as JSONL lines are read."""
+    from test_spark_parity import HOSTILE, SETTINGS
+
+    def messages(result, by_key):
+        return sorted(
+            (int(f.location.key.split("=")[1]) if by_key else f.location.line, f.code, f.message)
+            for f in result.findings
+            if (f.location.key if by_key else f.location.line) is not None
+        )
+
+    for path in [SAMPLE_DATA / name for name in JSONL_FILES] + [tmp_path / "hostile.jsonl"]:
+        if path.name == "hostile.jsonl":
+            path.write_bytes(b"".join(line + b"\n" for line in HOSTILE))
+        local = ftdata.validate(str(path), settings=SETTINGS)
+        frame = lines_frame(spark, path)
+        result = ftdata.spark.validate(
+            frame, json_column="value", id_column="line", settings=SETTINGS
+        )
+        assert messages(result, True) == messages(local, False)
+
+
 def generated(count: int) -> pa.Table:
     """Chat rows with planted problems and duplicates, varied lengths, an id column."""
     rows = []
@@ -206,3 +228,6 @@ def test_usage_errors_come_before_any_job(spark):
         ftdata.spark.validate(frame, id_column="nope")
     with pytest.raises(UsageError, match="'text'"):
         ftdata.spark.annotate(frame, json_column="text")
+    numbers = spark.createDataFrame(pa.Table.from_pylist([{"n": 1}]))
+    with pytest.raises(UsageError, match="json_column 'n' is a (long|integer) column"):
+        ftdata.spark.validate(numbers, json_column="n")

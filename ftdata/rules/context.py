@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 CHAT_KEYS = frozenset({"messages"})
@@ -41,14 +42,31 @@ class CheckContext:
 
 
 def classify(example: object) -> str | None:
-    """The task an example's keys belong to, or ``None`` if they fit none."""
-    if not isinstance(example, dict):
-        return None
-    if "messages" in example:
+    """The task an example's keys belong to, or ``None`` if they fit none.
+
+    This is ftdata's one task detector: a table's task is that of its column
+    names (``task_of_keys``), a source's that of its first example that fits
+    one (``first_task``).
+    """
+    return task_of_keys(example) if isinstance(example, dict) else None
+
+
+def task_of_keys(keys: Collection[str]) -> str | None:
+    """The task these keys (an example's, or a table's column names) belong to, or ``None``."""
+    if "messages" in keys:
         return "chat"
-    if not INSTRUCTION_KEYS.isdisjoint(example):
+    if not INSTRUCTION_KEYS.isdisjoint(keys):
         return "instruction"
     return None
+
+
+def first_task(examples: Iterable[object]) -> str | None:
+    """The task of a source whose task is not forced: its first example's that fits one.
+
+    Examples are read only up to that one (the engine decides the same way
+    while it checks a source's examples in order).
+    """
+    return next((task for task in map(classify, examples) if task is not None), None)
 
 
 def is_blank(value: object) -> bool:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from ftdata.findings import list_names
 from ftdata.rules import schema as sc
-from ftdata.rules.context import CHAT_KEYS, INSTRUCTION_KEYS, RESPONSE_KEYS
+from ftdata.rules.context import CHAT_KEYS, INSTRUCTION_KEYS, RESPONSE_KEYS, task_of_keys
 from ftdata.sources.base import Problem
 from ftdata.sources.normalise import canonical_type, describe, is_string
 
@@ -20,19 +20,10 @@ CHAT_TYPE = pa.list_(
 )
 
 
-def detect_task(names: list[str]) -> str | None:
-    """The task a table's column names point at (as ``classify`` does for one example)."""
-    if "messages" in names:
-        return "chat"
-    if not INSTRUCTION_KEYS.isdisjoint(names):
-        return "instruction"
-    return None
-
-
 def schema_problems(schema: pa.Schema, task: str | None, profile: str) -> list[Problem]:
     """Findings about the table as a whole; ``task`` is forced or detected from columns."""
     names = schema.names
-    task = task or detect_task(names)
+    task = task or task_of_keys(names)
     if task == "chat":
         problems = _chat(schema)
     elif task == "instruction":

@@ -73,9 +73,12 @@ def _prepare(df, json_column, id_column, columns, rename, name, settings, token_
         missing = [c for c in (json_column, id_column) if c and c not in df.columns]
         if missing:
             raise UsageError(f"the DataFrame has no column {', '.join(map(repr, missing))}")
+        kind = df.schema[json_column].dataType.typeName()
+        if kind not in ("string", "binary"):  # JSON text, as a JSONL line
+            raise UsageError(f"json_column {json_column!r} is a {kind} column, not JSON text")
     else:
         names, notes = driver.table_notes(df, options)
-    detected = driver.detect_task(df, settings.task, json_column, names)
+    detected = driver.detect_task(df, settings.task, json_column, names, settings.max_line_bytes)
     checker.check_source(driver.DriverSource(name, notes), task=detected)
     tokenizer, skipped = driver.shipped_tokenizer(checker)
     spec = Spec(
@@ -125,7 +128,9 @@ def validate(
     holds typed rows (``messages`` as ``array<struct<role, content>>``, or
     ``prompt``/``response``/``completion`` strings), or, with ``json_column``,
     one JSON document per row (e.g. ``spark.read.text("x.jsonl")`` and
-    ``json_column="value"``), parsed and checked as JSONL lines are.
+    ``json_column="value"``), read by the JSONL source's own line reader
+    (same findings and messages; a row is a document of its own, so a
+    byte-order mark that starts it is noted and skipped as at a file's start).
     ``tokenizer_threads`` is the encoder threads per task (default 1: Spark
     already runs one task per core). Counts, token totals and percentiles are
     exact; duplicates (DS002) are found across partitions.

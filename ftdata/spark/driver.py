@@ -11,8 +11,9 @@ Checker's own ``finish()`` emits the dataset-level findings once.
 from __future__ import annotations
 
 import functools
+import os
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -21,7 +22,7 @@ from ftdata.errors import UsageError
 from ftdata.findings import Severity
 from ftdata.result import Result
 from ftdata.rules import dataset
-from ftdata.rules.context import classify
+from ftdata.rules.context import first_task, task_of_keys
 from ftdata.sources.base import Batch
 from ftdata.spark.partition import (
     Spec,
@@ -47,9 +48,21 @@ class DriverSource:
 
 def run_partition(batches, spec: Spec, annotate: bool):
     """The mapInArrow function: module-level so that executors import it by name."""
+    yield from check_partition(batches, spec, worker_partition(spec.threads), annotate)
+
+
+def worker_partition(threads: int) -> int:
+    """In a Spark task's worker process: bound the Rust encoder pool; return the partition.
+
+    The ``tokenizers`` library sizes its thread pool from ``RAYON_NUM_THREADS``
+    once per process and offers no other knob, so it is set here, in the
+    Python worker that Spark owns (and reuses for this job's later tasks), and
+    never by library code that a user's own process runs.
+    """
     from pyspark import TaskContext
 
-    yield from check_partition(batches, spec, TaskContext.get().partitionId(), annotate)
+    os.environ["RAYON_NUM_THREADS"] = str(threads)
+    return TaskContext.get().partitionId()
 
 
 def mapper(spec: Spec, annotate: bool):
@@ -77,7 +90,13 @@ def table_notes(df, options) -> tuple[list[str], list]:
     return projected.names, schema_problems(projected, options.task, options.profile)
 
 
-def detect_task(df, spec_task: str | None, json_column: str | None, names: list[str]) -> str | None:
+def detect_task(
+    df,
+    spec_task: str | None,
+    json_column: str | None,
+    names: list[str],
+    max_line_bytes: int | None = None,
+) -> str | None:
     """The source's task, fixed before partitions run: forced, else from columns or rows.
 
     A typed row holds every column, so its keys are the column names. JSON rows
@@ -86,15 +105,29 @@ def detect_task(df, spec_task: str | None, json_column: str | None, names: list[
     if spec_task is not None:
         return spec_task
     if json_column is None:
-        return classify(dict.fromkeys(names))
-    from ftdata.sources.jsonl import parse_line
+        return task_of_keys(names)
+    cells = (text for (text,) in df.select(json_column).toLocalIterator())
+    return json_rows_task(cells, max_line_bytes)
 
-    for (text,) in df.select(json_column).toLocalIterator():
-        data = text.encode("utf-8") if isinstance(text, str) else (text or b"")
-        value, problem = parse_line(data.rstrip(b"\r")) if data.strip() else (None, True)
-        if problem is None and (task := classify(value)) is not None:
-            return task
-    return None
+
+def json_rows_task(
+    cells: Iterable[str | bytes | bytearray | None], max_line_bytes: int | None
+) -> str | None:
+    """The task of JSON rows: that of the first row that an executor reads as an example of one."""
+    from ftdata.sources.json_line import read_json_line
+
+    def examples():
+        for cell in cells:
+            # toLocalIterator gives a string column as str, a binary one as bytearray
+            data = (
+                cell.encode("utf-8", "surrogatepass")
+                if isinstance(cell, str)
+                else bytes(cell or b"")
+            )
+            if max_line_bytes is None or len(data) <= max_line_bytes:
+                yield read_json_line(data, first=True).value  # as partition._take_json
+
+    return first_task(examples())
 
 
 def shipped_tokenizer(checker: Checker) -> tuple[bytes | None, str | None]:

@@ -11,7 +11,6 @@ plus ``key = "id=..."`` when an ``id_column`` is given.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,9 +20,8 @@ import pyarrow as pa
 from ftdata.config import Settings
 from ftdata.engine import Checker, _canonical
 from ftdata.result import ResultBuilder
-from ftdata.rules import load
 from ftdata.sources.base import Batch, Problem
-from ftdata.sources.jsonl import exact_integers, find_duplicate_key, parse_line
+from ftdata.sources.json_line import read_json_line, too_long
 from ftdata.sources.normalise import normalise_batch
 from ftdata.sources.table_options import TableOptions, plan_columns
 from ftdata.tokens.counting.batches import TokenSettings, TokenStage
@@ -156,17 +154,6 @@ def stage_identity(tokens) -> tuple[str, str] | None:
     return (stage.tokenizer.sha256, stage.template.sha256) if stage is not None else None
 
 
-class _ShippedStage(TokenStage):
-    """A TokenStage over the tokenizer the driver shipped, instead of one resolved here."""
-
-    def __init__(self, settings: TokenSettings, tokenizer) -> None:
-        self._shipped = tokenizer
-        super().__init__(settings)
-
-    def _load_tokenizer(self):
-        return self._shipped
-
-
 _STAGES: dict[tuple, TokenStage] = {}  # per worker process: reused by its later tasks
 
 
@@ -187,12 +174,10 @@ def open_shipped_stage(spec: Spec) -> TokenStage | None:
 
 def _load_stage(spec: Spec) -> TokenStage:
     # One encoder thread per task slot: Spark already runs one task per core, so more
-    # threads would only compete. Rayon reads this once per worker process.
-    os.environ["RAYON_NUM_THREADS"] = str(spec.threads)
+    # threads would only compete (the Rust pool is bounded by driver.worker_partition).
     tokenizer = pickle.loads(spec.tokenizer)
-    if hasattr(tokenizer.backend, "_threads"):  # SentencePiece fixes its count when built
-        tokenizer.backend._threads = spec.threads
-    return _ShippedStage(spec.tokens, tokenizer)
+    tokenizer.set_threads(spec.threads)
+    return TokenStage(spec.tokens, tokenizer)
 
 
 def table_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: PartitionChecker) -> Batch:
@@ -217,45 +202,55 @@ def table_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: Partitio
 
 
 def json_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: PartitionChecker) -> Batch:
-    """Rows holding one JSON document each (a JSONL line), parsed as the JSONL source does."""
+    """Rows holding one JSON document each (a JSONL line), read exactly as JSONL lines are."""
     if spec.options.id_column is not None:
         column = spec.options.id_column
         for offset, value in enumerate(piece.column(column).to_pylist()):
             checker.keys[start + offset] = f"{column}={value}"
     batch = Batch(context={"file": checker.label})
-    for offset, text in enumerate(piece.column(spec.json_column).to_pylist()):
-        _take_json(batch, start + offset, text)
+    limit = spec.settings.max_line_bytes
+    for offset, data in enumerate(json_rows(piece.column(spec.json_column))):
+        _take_json(batch, start + offset, data, limit)
     if checker.keys:
         batch.keys = [checker.keys.get(p) for p in batch.positions]
     return batch
 
 
-def _take_json(batch: Batch, row: int, text: str | bytes | None) -> None:
-    data = text.encode("utf-8") if isinstance(text, str) else (text or b"")
-    if data.endswith(b"\r"):
-        data = data[:-1]
-    if not data.strip():  # a blank line is a warning, not an example
-        batch.notes.append(Problem(load.BLANK_LINE, None, "blank row", row=row))
+def json_rows(column: pa.Array) -> list[bytes | None]:
+    """The column's rows as bytes: a string column is viewed as binary, never decoded here.
+
+    Spark does not check that a string holds UTF-8; decoding it would raise
+    on the first bad byte, where the JSONL reader reports invalid UTF-8 (LD003).
+    """
+    if pa.types.is_string(column.type):
+        column = column.cast(pa.binary())
+    elif pa.types.is_large_string(column.type):
+        column = column.cast(pa.large_binary())
+    return column.to_pylist()
+
+
+def _take_json(batch: Batch, row: int, data: bytes | None, limit: int) -> None:
+    """Add one JSON row as the JSONL source adds a line, located by ``row``.
+
+    Each row is read as the first line of a file: a row is a document of its
+    own (rows of many files, in any order), so a UTF-8 byte-order mark that
+    starts it is skipped and noted, as at the start of a JSONL file. A null
+    row is a blank line.
+    """
+    data = data or b""
+    if len(data) > limit:  # as the JSONL source's --max-line-bytes
+        rule, message = too_long(len(data), limit)
+        batch.problems.append(Problem(rule, None, message, row=row))
         return
-    value, problem = parse_line(data)
-    if problem is not None:
-        batch.problems.append(Problem(problem[0], None, problem[1], row=row))
-    elif not isinstance(value, dict):
-        kind = type(value).__name__ if value is not None else "null"
-        batch.problems.append(Problem(load.NOT_OBJECT, None, f"the row is a JSON {kind}", row=row))
-    else:
-        value, problem, keys = exact_integers(data, value)
-        if problem is not None:
-            batch.problems.append(Problem(problem[0], None, problem[1], row=row))
-            return
-        batch.add(row, value, data)
-        duplicate = find_duplicate_key(data, value, keys)
-        if duplicate is not None:
-            batch.attach(
-                Problem(
-                    load.DUPLICATE_KEY, None, f"key {duplicate!r} appears more than once", row=row
-                )
-            )
+    read = read_json_line(data, first=True)
+    for rule, message in read.notes:
+        batch.notes.append(Problem(rule, None, message, row=row))
+    if read.problem is not None:
+        batch.problems.append(Problem(read.problem[0], None, read.problem[1], row=row))
+    elif read.value is not None:
+        batch.add(row, read.value, read.data)
+        for rule, message in read.attached:
+            batch.attach(Problem(rule, None, message, row=row))
 
 
 def check_partition(

@@ -60,18 +60,16 @@ def _write_task(batches, spec: WriteSpec):
 
     from ftdata.spark.documents import write_documents
 
-    context = TaskContext.get()
+    partition = driver.worker_partition(spec.check.threads)
     run = write_documents if spec.text_column else write_partition
-    yield from run(batches, spec, context.partitionId(), context.taskAttemptId())
+    yield from run(batches, spec, partition, TaskContext.get().taskAttemptId())
 
 
 def _digest_task(batches, spec: WriteSpec):
-    from pyspark import TaskContext
-
     from ftdata.spark.documents import digest_documents
 
     run = digest_documents if spec.text_column else digest_partition
-    yield from run(batches, spec, TaskContext.get().partitionId())
+    yield from run(batches, spec, driver.worker_partition(spec.check.threads))
 
 
 def find_copies(df, spec: WriteSpec) -> dict[int, frozenset[int]]:

@@ -11,11 +11,14 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata.errors import TokenizerError, UsageError
 from ftdata.findings import pointer
 from ftdata.option_values import real, whole
+
+if TYPE_CHECKING:
+    from ftdata.tokens.encoding.tokenizer import LoadedTokenizer
 
 EMPTY_TEMPLATE = (
     "the tokenizer's chat_template is empty, so every conversation renders to "
@@ -81,12 +84,13 @@ class PlannedBatch:
 class TokenStage:
     """A loaded tokenizer + chat template, counting examples as training would."""
 
-    def __init__(self, settings: TokenSettings) -> None:
+    def __init__(self, settings: TokenSettings, tokenizer: LoadedTokenizer | None = None) -> None:
+        """``tokenizer``: one already loaded (shipped to a Spark executor); else it is resolved."""
         from ftdata.tokens.models import get_model
 
         self.settings = settings
         self.model = get_model(settings.model) if settings.model else None
-        self.tokenizer = self._load_tokenizer()
+        self.tokenizer = tokenizer or self._load_tokenizer()
         self.template, self.template_name = self._load_template()
         self.max_seq_len = settings.context_length or (
             self.model.context_length if self.model else None

@@ -17,8 +17,8 @@ from ftdata.errors import TokenizerError
 PIPELINE_TEXTS = 256  # texts per encoder call when a batch is pipelined (HFBackend._pipelined)
 
 
-def _threads() -> int:
-    """Encoder threads: honour the knobs users already set for HF tokenizers."""
+def default_threads() -> int:
+    """Encoder threads when none are passed: honour the knobs users set for HF tokenizers."""
     if os.environ.get("TOKENIZERS_PARALLELISM", "").lower() in {"0", "false", "no"}:
         return 1
     env = os.environ.get("RAYON_NUM_THREADS")
@@ -32,7 +32,12 @@ class HFBackend:
 
     ``add_bos``/``add_eos`` given explicitly override the tokenizer's own
     post-processor (as ``LlamaTokenizerFast`` does with ``add_bos_token``);
-    ``None`` keeps whatever the post-processor adds.
+    ``None`` keeps whatever the post-processor adds. ``threads`` bounds the
+    threads ftdata runs itself (one pipelining thread when above 1). The Rust
+    encoder's own pool has no knob but ``RAYON_NUM_THREADS``, which the
+    ``tokenizers`` library reads once per process: ftdata sets it only in the
+    worker processes Spark owns (``ftdata.spark.driver.worker_partition``),
+    never in a process that calls it as a library.
     """
 
     def __init__(
@@ -43,8 +48,10 @@ class HFBackend:
         add_eos: bool | None = None,
         bos_id: int | None = None,
         eos_id: int | None = None,
+        threads: int | None = None,
     ) -> None:
         self.tok = tok
+        self.threads = threads or default_threads()
         self._manual = add_bos is not None or add_eos is not None
         self._prefix = [bos_id] if add_bos and bos_id is not None else []
         self._suffix = [eos_id] if add_eos and eos_id is not None else []
@@ -57,7 +64,7 @@ class HFBackend:
             return []
         use_post = add_special_tokens and not self._manual
         texts = list(texts)
-        if len(texts) >= 2 * PIPELINE_TEXTS and _threads() > 1:
+        if len(texts) >= 2 * PIPELINE_TEXTS and self.threads > 1:
             ids = self._pipelined(texts, use_post)
         else:
             ids = [e.ids for e in self._encode(texts, add_special_tokens=use_post)]
@@ -88,6 +95,10 @@ class HFBackend:
                 ids.extend(e.ids for e in done)
         return ids
 
+    def set_threads(self, count: int) -> None:
+        """Run at most ``count`` threads of ftdata's own from now on (see the class doc)."""
+        self.threads = max(1, count)
+
     def token_to_id(self, literal: str) -> int | None:
         """Id of a token string, or None."""
         return self.tok.token_to_id(literal)
@@ -111,9 +122,17 @@ class SentencePieceBackend:
     matched as literals and the text between them is encoded piece by piece,
     each piece with SentencePiece's dummy prefix: this is the "legacy" split
     that the HF Llama/Mistral tokenizers apply around added tokens.
+    ``threads`` is the ``num_threads`` of every encoder call.
     """
 
-    def __init__(self, model_bytes: bytes, *, add_bos: bool = True, add_eos: bool = False) -> None:
+    def __init__(
+        self,
+        model_bytes: bytes,
+        *,
+        add_bos: bool = True,
+        add_eos: bool = False,
+        threads: int | None = None,
+    ) -> None:
         from ftdata.errors import require
 
         spm = require("sentencepiece", purpose="encode with a SentencePiece .model file")
@@ -128,7 +147,11 @@ class SentencePieceBackend:
         self._split = (
             re.compile("(" + "|".join(map(re.escape, alternatives)) + ")") if alternatives else None
         )
-        self._threads = _threads()
+        self.threads = threads or default_threads()
+
+    def set_threads(self, count: int) -> None:
+        """Encode with ``count`` threads from now on."""
+        self.threads = max(1, count)
 
     def _control_literals(self) -> dict[str, int]:
         sp = self.sp
@@ -144,7 +167,7 @@ class SentencePieceBackend:
         # literal: [piece, literal, piece, ..., piece]; pieces may be empty.
         layouts = [self._split.split(t) for t in texts] if self._split else [[t] for t in texts]
         pieces = [piece for layout in layouts for piece in layout[::2] if piece]
-        encoded = iter(self.sp.Encode(pieces, num_threads=self._threads) if pieces else [])
+        encoded = iter(self.sp.Encode(pieces, num_threads=self.threads) if pieces else [])
         out: list[list[int]] = []
         for layout in layouts:
             if len(layout) == 1:  # no control literal: the piece's ids as they are

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from ftdata.tokens.encoding.backends import _threads
+from ftdata.tokens.encoding.backends import default_threads
 
 SERIAL_TEXTS = 64  # below this, threads cost more than they save
 # Joins the texts of one encoder call; a special token of its own, outside the vocabulary.
@@ -39,10 +39,17 @@ class TiktokenBackend:
     special tokens on its own, so the ids split at the separator are exactly
     each text's ids (tested), and the GIL is released once per chunk instead
     of once per text, which lets Python work on another thread meanwhile.
+    ``threads`` bounds those chunks (and so the threads of one call).
     """
 
     def __init__(
-        self, name: str, pattern: str, ranks: Mapping[bytes, int], specials: Mapping[str, int]
+        self,
+        name: str,
+        pattern: str,
+        ranks: Mapping[bytes, int],
+        specials: Mapping[str, int],
+        *,
+        threads: int | None = None,
     ) -> None:
         import tiktoken
 
@@ -57,10 +64,14 @@ class TiktokenBackend:
         )
         self._allowed = frozenset(specials)
         self._allowed_joined = frozenset([*specials, SEPARATOR])
-        self._threads = _threads()
+        self.threads = threads or default_threads()
         # One encoding per extra thread: threads sharing one contend inside it
         # (measured: 2 threads 1.11 s with one encoding, 1.01 s with one each).
         self._per_thread: list = []
+
+    def set_threads(self, count: int) -> None:
+        """Encode with at most ``count`` threads from now on."""
+        self.threads = max(1, count)
 
     def __getstate__(self) -> dict:
         """Pickle without the per-thread copies (they are rebuilt on demand)."""
@@ -85,7 +96,7 @@ class TiktokenBackend:
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
         """Encode ``texts``; these vocabularies add no BOS/EOS of their own."""
         texts = list(texts)
-        threads = min(self._threads, max(1, len(texts) // SERIAL_TEXTS))
+        threads = min(self.threads, max(1, len(texts) // SERIAL_TEXTS))
         if threads <= 1:
             return self._encode_joined(self.encoding, texts)
         step = -(-len(texts) // threads)

@@ -74,6 +74,12 @@ class LoadedTokenizer:
         """Encode many texts at once (threads inside the backend)."""
         return self.backend.encode_batch(texts, add_special_tokens)
 
+    def set_threads(self, count: int) -> None:
+        """Encode with at most ``count`` threads from now on (if the backend has threads)."""
+        set_threads = getattr(self.backend, "set_threads", None)
+        if set_threads is not None:
+            set_threads(count)
+
     def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
         """Encode one text; prefer ``encode_batch`` in loops."""
         return self.backend.encode_batch([text], add_special_tokens)[0]
