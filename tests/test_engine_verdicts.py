@@ -1,4 +1,4 @@
-"""ftdata's per-line verdicts equal llm-foundry's on the classes where they used to differ (issue 12).
+"""ftdata's per-line verdicts equal llm-foundry's where they used to differ (issue 12).
 
 The corpus below holds, for every class, examples annotated with what the
 training engine does with them (llm-foundry 0.22.0.dev0, commit 8c8dd48:
