@@ -63,7 +63,7 @@ class DigestIndex:
 
         firsts = self.first_marks(digests, marks)
         found = np.flatnonzero(firsts != NOT_SEEN)
-        return list(zip(found.tolist(), firsts[found].tolist()))
+        return list(zip(found.tolist(), firsts[found].tolist(), strict=True))
 
     def first_marks(self, digests, marks):
         """For each entry the mark of the first example with its digest, or ``NOT_SEEN``.
@@ -99,7 +99,7 @@ class DigestIndex:
         seen, found = self._small, []
         if hasattr(digests, "tolist"):
             digests = digests.tolist()
-        for entry, (digest, mark) in enumerate(zip(digests, marks)):
+        for entry, (digest, mark) in enumerate(zip(digests, marks, strict=True)):
             if not -_SIGN <= digest < _SIGN:
                 digest = ((digest & _MASK) ^ _SIGN) - _SIGN  # the signed reading of its bits
             first = seen.setdefault(digest, mark)

@@ -36,7 +36,7 @@ def track(sources: Iterable[Any], callback: Callable[[Tick], None]) -> list[Any]
     counter = _Counter(callback, sum(sizes) if in_bytes else None, "B" if in_bytes else "rows")
     return [
         _Tracked(source, size if in_bytes else None, counter)
-        for source, size in zip(sources, sizes)
+        for source, size in zip(sources, sizes, strict=True)
     ]
 
 

@@ -85,7 +85,7 @@ def read_example(path: str, line: int | None, row: int | None) -> tuple[Any, str
         if (line is None) == (source.kind == "jsonl"):
             raise UsageError(f"{path}: use PATH:LINE for JSONL files and --row N for tables")
         for batch in source.batches():
-            for position, value in zip(batch.positions, batch.values):
+            for position, value in zip(batch.positions, batch.values, strict=True):
                 if position == wanted:
                     return value, getattr(source, "task", None), []
             problems = [

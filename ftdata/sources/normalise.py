@@ -51,7 +51,7 @@ def normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     # Column by column: a large_list whose offsets overflow int32 cannot become a
     # list; it is then kept as it is, because to_pylist gives the same values.
     columns = []
-    for column, field in zip(batch.columns, target):
+    for column, field in zip(batch.columns, target, strict=True):
         try:
             columns.append(column.cast(field.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

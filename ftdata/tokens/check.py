@@ -58,7 +58,7 @@ class TokenChecker:
     def report_batch(self, pending: list[tuple[str, dict, dict]], outcomes: list):
         """Findings and statistics for rows already counted: ``(error, outcome, codes)`` each."""
         results = []
-        for (task, _, where), outcome in zip(pending, outcomes):
+        for (task, _, where), outcome in zip(pending, outcomes, strict=True):
             self.builder.start_row()
             error = self._report(task, outcome, where)
             results.append((error, outcome, self.builder.row_codes))

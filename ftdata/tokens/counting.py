@@ -52,7 +52,8 @@ class TurnTexts:
 
 @dataclass(frozen=True)
 class TurnIds:
-    """The token ids of one turn; the lists may be shared (with the TokenCache): never mutate them."""
+    """The token ids of one turn; the lists may be shared (with the TokenCache): never mutate
+    them."""
 
     prompt: list[int]
     response: list[int]
@@ -198,7 +199,7 @@ def encode_plans(
             ids = cache.encode(texts, mode, encode_batch)
         else:
             unique = list(dict.fromkeys(texts))
-            found = dict(zip(unique, encode_batch(unique, mode)))
+            found = dict(zip(unique, encode_batch(unique, mode), strict=True))
             ids = [found[t] for t in texts]
         pos = 0
         for k in chosen:
@@ -317,5 +318,5 @@ def count_examples(
             target_responses=target_responses,
             target_prompts=target_prompts,
         )
-        for p, ids in zip(plans, encoded)
+        for p, ids in zip(plans, encoded, strict=True)
     ]

@@ -188,7 +188,7 @@ class TokenStage:
 
         turn_ids, role_lengths = encoded
         bos = self.tokenizer.bos_token_id
-        for plan, ids, index in zip(batch.plans, turn_ids, batch.planned):
+        for plan, ids, index in zip(batch.plans, turn_ids, batch.planned, strict=True):
             outcome = batch.outcomes[index]
             if not isinstance(ids, list):  # EncodeFailed: the encoder panicked on its text
                 outcome.error = ("tokenizer", ids.message)
@@ -308,7 +308,7 @@ def _fold_roles(batch: PlannedBatch, lengths: list[int]) -> None:
     template tokens belong to no role.
     """
     lengths_iter = iter(lengths)
-    for pairs, index in zip(batch.roles, batch.planned):
+    for pairs, index in zip(batch.roles, batch.planned, strict=True):
         by_role: dict[str, int] = {}
         for role, _ in pairs:
             by_role[role] = by_role.get(role, 0) + next(lengths_iter)

@@ -89,7 +89,7 @@ class TokenCache:
         memo = self._memo[mode]
         unique = dict.fromkeys(texts)
         missing = [t for t in unique if t not in memo]
-        fresh = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
+        fresh = dict(zip(missing, encode_batch(missing, mode), strict=True)) if missing else {}
         self.encoded += len(missing)
         self.hits += len(texts) - len(missing)  # duplicates in the batch count as hits too
         # Take the hits before admitting the fresh texts: admission may evict them.
