@@ -1,4 +1,6 @@
-"""The command line: ``ftdata validate|stats|prepare|rules|models|...``. ``main(argv) -> exit code``.
+"""The command line: ``ftdata validate|stats|prepare|rules|models|...``.
+
+``main(argv) -> exit code``.
 
 Exit codes: 0 no finding reaches ``--fail-on``; 1 one does; 2 usage error or
 a failure of the tool itself.

@@ -39,10 +39,10 @@ def convert(
     ``format`` is ``sharegpt``, ``alpaca``, ``openai`` or ``columns``; ``None``
     detects it from the first examples (``RewriteResult.detected`` says what
     was found and why). ``rename`` maps new key names to the input's
-    before converting (``{"prompt": "question"}``, as ``validate``'s ``rename``); ``roles`` adds ShareGPT speakers
-    (``{"bot": "assistant"}``); ``template`` and ``template_no_input`` replace
-    the Alpaca prompt templates (``{instruction}`` and ``{input}`` are filled
-    in). Examples that cannot be converted, or stay invalid, go to
+    before converting (``{"prompt": "question"}``, as ``validate``'s ``rename``);
+    ``roles`` adds ShareGPT speakers (``{"bot": "assistant"}``); ``template`` and
+    ``template_no_input`` replace the Alpaca prompt templates (``{instruction}`` and
+    ``{input}`` are filled in). Examples that cannot be converted, or stay invalid, go to
     ``rejects`` (default ``OUT.rejects.jsonl``) with their codes; every change
     goes to ``change_log`` (default ``OUT.changes.jsonl``) and to
     ``on_change``. The output is then validated (with ``model`` if given).

@@ -108,7 +108,7 @@ def _digest(example: dict) -> bytes:
 
 
 def _rejects_system(model: str | None) -> bool:
-    """Whether ``model``'s chat template refuses a conversation that starts with a system message."""
+    """Whether ``model``'s chat template refuses a conversation starting with a system message."""
     if model is None:
         return False
     from ftdata.tokens.chat_template import TemplateRenderError

@@ -29,7 +29,7 @@ class Item:
 
 
 def open_input(source: str):
-    """The table source of ``source`` (Delta or Parquet, read row by row), or ``None`` for a JSONL file.
+    """The table source of ``source`` (Delta or Parquet, read row by row); ``None`` for JSONL.
 
     Raises ``UsageError`` for stdin, a missing path, or a folder that is not a table.
     """

@@ -127,7 +127,8 @@ def _role_codes(roles: pa.Array, ctx: CheckContext) -> np.ndarray:
 
 
 def _ends_and_starts_right(codes, starts, lengths, ok, ctx: CheckContext) -> np.ndarray:
-    """Last message from the assistant; the first is not (CH014), nor, under databricks, the first speaker."""
+    """Last message from the assistant; the first is not (CH014), nor, under databricks, the
+    first speaker."""
     result = np.zeros(len(lengths), dtype=bool)
     rows = np.flatnonzero(ok)
     first = starts[rows]

@@ -10,7 +10,8 @@ tokens (``1_000_000tok``), default ``1ep``; ``context_length`` may not exceed
 the model's own. The service itself was scheduled for removal on 2026-08-14
 ("scheduled for removal on August 14, 2026", on the Azure copy of that page,
 https://learn.microsoft.com/en-us/Azure/databricks/large-language-models/foundation-model-training/create-fine-tune-run;
-the Databricks copy now says it reached end of life). Retirement: a retired model "is no longer available for use"
+the Databricks copy now says it reached end of life). Retirement: a retired model "is no
+longer available for use"
 (https://learn.microsoft.com/en-us/azure/databricks/machine-learning/foundation-models/retired-models-policy);
 ftdata's model table holds the last day each deprecated model is served.
 """

@@ -65,7 +65,8 @@ class _BoundedCodeGenerator(CodeGenerator):
             super().visit_Add(node, frame)
 
     def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:
-        """``environment.bounded_join(<Jinja's own join>, (parts...))`` unless one part is computed."""
+        """``environment.bounded_join(<Jinja's own join>, (parts...))``, unless one part is
+        computed."""
         if sum(not isinstance(part, nodes.Const) for part in node.nodes) <= 1:
             super().visit_Concat(node, frame)
             return
