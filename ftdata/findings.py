@@ -117,7 +117,12 @@ def quote(value: object, limit: int = QUOTE_CHARS) -> str:
         return repr(value) if bits <= 64 else f"an integer of {bits:,} bits"
     if isinstance(value, float):
         return repr(value)
-    names = {dict: "an object", list: "an array", tuple: "a tuple", bytes: "bytes"}
+    names: dict[type[object], str] = {
+        dict: "an object",
+        list: "an array",
+        tuple: "a tuple",
+        bytes: "bytes",
+    }
     return names.get(type(value), f"a value of type {type(value).__name__}")
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata.reshape.outputs import Targets
 from ftdata.reshape.stream import Options, Summary
+
+if TYPE_CHECKING:
+    from ftdata.result import Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,7 @@ class RewriteResult:
         return data
 
 
-def validate_output(targets: Targets, options: Options, task: str | None):
+def validate_output(targets: Targets, options: Options, task: str | None) -> Result:
     """``ftdata.validate`` of the written output, under the run's profile and model."""
     from ftdata.api import validate
 
