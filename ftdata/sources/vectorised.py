@@ -20,9 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ftdata.rules.context import CheckContext
-from ftdata.sources.normalise import canonical_type
+from ftdata.sources.normalise import CHAT_TYPE, canonical_type
 
-_CHAT = pa.list_(pa.field("element", pa.struct([("role", pa.string()), ("content", pa.string())])))
 # A character outside a superset of Python's white space (str.isspace): a
 # string matching it is certainly not blank. RE2's \s alone is too narrow.
 _NOT_SPACE = (
@@ -31,25 +30,10 @@ _NOT_SPACE = (
 )
 
 
-class CleanRow:
-    """Stands for a row proven clean on Arrow; the engine counts it without rules."""
-
-    __slots__ = ("task",)
-
-    def __init__(self, task: str) -> None:
-        self.task = task
-
-    def __repr__(self) -> str:
-        return f"CleanRow({self.task!r})"
-
-
-CLEAN = {"chat": CleanRow("chat"), "instruction": CleanRow("instruction")}
-
-
 def table_task(schema: pa.Schema) -> str | None:
     """The task whose clean rows this schema can prove, or ``None`` (then nothing is proven)."""
     names = schema.names
-    if names == ["messages"] and canonical_type(schema.field(0).type) == _CHAT:
+    if names == ["messages"] and canonical_type(schema.field(0).type) == CHAT_TYPE:
         return "chat"
     if (
         len(names) == 2
