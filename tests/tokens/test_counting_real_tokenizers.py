@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from counting_pipeline import count_examples
 
-from ftdata.tokens.counting import count_examples, plan_chat, plan_instruction, split_chat_turns
+from ftdata.tokens.counting import plan_chat, plan_instruction, split_chat_turns
 from ftdata.tokens.resolve import resolve_tokenizer
 from ftdata.tokens.token_cache import TokenCache
 
