@@ -53,7 +53,7 @@ class _BoundedCodeGenerator(CodeGenerator):
     ``a ~ b`` with two computed sides, which can double a value, are hooked.
     """
 
-    def visit_Add(self, node: nodes.Add, frame: Any) -> None:
+    def visit_Add(self, node: nodes.BinExpr, frame: Any) -> None:
         """Inline ``(a + b)`` when one side is a constant, else the sandbox's hook."""
         if isinstance(node.left, nodes.Const) or isinstance(node.right, nodes.Const):
             self.write("(")
@@ -183,7 +183,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
         return format
 
-    def concat(self, parts: Any) -> str:  # type: ignore[override] - Environment.concat
+    def concat(self, parts: Any) -> str:  # overrides Environment.concat
         """Join output chunks (a render, a macro, a block), refusing an output over the cap."""
         budget = STATE.budget
         if budget is None:

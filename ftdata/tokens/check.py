@@ -129,7 +129,7 @@ class TokenChecker:
             )
         return False
 
-    def count_document(self, path: str, where: dict) -> bool:
+    def count_document(self, path: object, where: dict) -> bool:
         """Count one pre-training document; only a text the tokenizer fails on makes it invalid."""
         from ftdata.tokens.safe_encode import EncoderPanic
 

@@ -48,10 +48,14 @@ class Layout:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a family needs besides the messages: special tokens and the date."""
+    """What a family needs besides the messages: special tokens and the date.
 
-    bos: str | None
-    eos: str | None
+    A token the template does not define is ``""``; families that use one are only chosen when
+    the template defines it (``FAMILY_NEEDS``).
+    """
+
+    bos: str
+    eos: str
     date: _dt.date | None
     default_system: str | None = None
 
@@ -134,12 +138,16 @@ def fast_turns_for(template: Any) -> FastTurns | None:
     if any(not isinstance(tokens.get(key), str) for key in FAMILY_NEEDS[name]):
         return None  # Jinja would fail (or render nothing) where a token is missing
     context = Context(
-        bos=tokens.get("bos_token"),
-        eos=tokens.get("eos_token"),
+        bos=_text(tokens.get("bos_token")),
+        eos=_text(tokens.get("eos_token")),
         date=template.date,
         default_system=default_system(template) if name == "dbrx" else None,
     )
     return partial(fast_turns, FAMILIES[name], context)
+
+
+def _text(token: object) -> str:
+    return token if isinstance(token, str) else ""
 
 
 def llama_date(context: Context, *, clock: bool) -> str:

@@ -12,6 +12,7 @@ what template selection needs (named templates and their errors).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ def _from_config(config: dict[str, Any], name: str, root: Path) -> str:
 
 
 def _as_named(raw: Any, root: Path) -> dict[str, str]:
+    items: Iterable[tuple[Any, Any]]
     if isinstance(raw, dict):
         items = raw.items()
     elif isinstance(raw, list):

@@ -217,7 +217,8 @@ class TokenStage:
         )
 
         if task == "instruction":
-            response = example.get("response", example.get("completion"))
+            # (the structural rules let only examples with a string response or completion here)
+            response = example["response"] if "response" in example else example["completion"]
             self._find_literals(
                 outcome,
                 ("prompt", example["prompt"]),
@@ -307,6 +308,7 @@ def _fold_roles(batch: PlannedBatch, lengths: list[int]) -> None:
     ``response``. Each content is encoded alone, without special tokens, so
     template tokens belong to no role.
     """
+    assert batch.roles is not None  # called only when roles were counted (per_role)
     lengths_iter = iter(lengths)
     for pairs, index in zip(batch.roles, batch.planned, strict=True):
         by_role: dict[str, int] = {}

@@ -121,6 +121,7 @@ class TokenCache:
     def _encode_segmented(self, texts: Sequence[str], encode_batch: EncodeBatch) -> list[list[int]]:
         # The pattern has one group, so a split alternates text and control literal:
         # [text, literal, text, ..., text]; texts may be empty.
+        assert self._split is not None  # only called when there are control literals to split on
         split, controls = self._split.split, self._controls
         layouts = [split(t) for t in texts]
         pieces = [piece for layout in layouts for piece in layout[::2] if piece]
