@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager as ContextManager
 from functools import partial
 from typing import BinaryIO
@@ -266,6 +266,7 @@ def shape(value: object) -> tuple[int, bool]:
     pop, push = stack.pop, stack.append
     while stack:
         item = pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             total += len(item)
             children = item.values()

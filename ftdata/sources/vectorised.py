@@ -162,7 +162,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 def _text_hashes(texts: pa.Array) -> np.ndarray:
     import polars as pl
 
-    return pl.from_arrow(texts).hash(seed=7).to_numpy().astype(np.uint64, copy=True)
+    series = pl.from_arrow(texts)
+    assert isinstance(series, pl.Series)  # an Arrow array (not a table) becomes a Series
+    return series.hash(seed=7).to_numpy().astype(np.uint64, copy=True)
 
 
 def _finalise(values: np.ndarray) -> np.ndarray:
