@@ -60,6 +60,7 @@ def _write_task(batches, spec: WriteSpec):
     from ftdata.spark.documents import write_documents
 
     context = TaskContext.get()
+    assert context is not None  # Spark runs this function in a task
     run = write_documents if spec.text_column else write_partition
     yield from run(batches, spec, context.partitionId(), context.taskAttemptId())
 
@@ -70,7 +71,9 @@ def _digest_task(batches, spec: WriteSpec):
     from ftdata.spark.documents import digest_documents
 
     run = digest_documents if spec.text_column else digest_partition
-    yield from run(batches, spec, TaskContext.get().partitionId())
+    context = TaskContext.get()
+    assert context is not None  # Spark runs this function in a task
+    yield from run(batches, spec, context.partitionId())
 
 
 def find_copies(df, spec: WriteSpec) -> dict[int, frozenset[int]]:
