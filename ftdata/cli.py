@@ -34,7 +34,7 @@ FORMATS = ("text", "json", "github", "sarif", "junit", "html")
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() owns the exit code."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         # main() prints "ftdata: error: ..." itself; a sub-command says where help is.
         where = f" (see `{self.prog} --help`)" if self.prog != "ftdata" else ""
         raise FtdataError(f"{message}{where}")

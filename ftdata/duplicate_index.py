@@ -57,7 +57,7 @@ class DigestIndex:
         """
         if self._small is not None:
             if len(self._small) + len(digests) <= self.SMALL:
-                return self._small_copies(digests, marks)
+                return self._small_copies(self._small, digests, marks)
             self._promote()
         import numpy as np
 
@@ -95,8 +95,8 @@ class DigestIndex:
             self._add(unique[new], marks[heads[new]])
         return result
 
-    def _small_copies(self, digests, marks) -> list[tuple[int, int]]:
-        seen, found = self._small, []
+    def _small_copies(self, seen: dict[int, int], digests, marks) -> list[tuple[int, int]]:
+        found = []
         if hasattr(digests, "tolist"):
             digests = digests.tolist()
         for entry, (digest, mark) in enumerate(zip(digests, marks, strict=True)):

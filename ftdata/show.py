@@ -125,7 +125,7 @@ def build_view(
         findings=[f for f in result.findings if f.location.row is not None],
     )
     if (model or tokenizer) and view.task in ("chat", "instruction"):
-        _count(view, model, tokenizer, token_options)
+        _count(view, view.task, model, tokenizer, token_options)
     return view
 
 
@@ -143,8 +143,8 @@ def _problem_finding(problem, path: str) -> Finding:
     )
 
 
-def _count(view: ShowView, model, tokenizer, options: dict[str, Any]) -> None:
-    """Fill in the token spans of ``view`` from the token stage."""
+def _count(view: ShowView, task: str, model, tokenizer, options: dict[str, Any]) -> None:
+    """Fill in the token spans of ``view`` (an example of ``task``) from the token stage."""
     from ftdata.tokens.stage import TokenSettings, TokenStage
 
     allowed = ("context_length", "date", "target_responses", "target_prompts")
@@ -154,7 +154,7 @@ def _count(view: ShowView, model, tokenizer, options: dict[str, Any]) -> None:
         **{k: v for k, v in options.items() if k in allowed and v is not None},
     )
     stage = TokenStage(settings)
-    outcome = stage.count_examples([(view.task, view.example)])[0]
+    outcome = stage.count_examples([(task, view.example)])[0]
     view.identity = stage.identity()
     view.special_ids = frozenset(stage.tokenizer.control_tokens.values())
     view.token_bytes = stage.tokenizer.token_bytes

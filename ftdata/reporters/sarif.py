@@ -38,7 +38,7 @@ def sarif_log(result: Result) -> dict[str, Any]:
 
     rules = registry.all_rules()
     index = {rule.code: position for position, rule in enumerate(rules)}
-    run = {
+    run: dict[str, Any] = {
         "tool": {
             "driver": {
                 "name": "ftdata",

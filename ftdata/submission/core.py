@@ -178,7 +178,7 @@ def _read_and_validate(
         builder.emit(found.rule, found.message, source=RUN, key=_argument(check))
         return
     check.read_from = found.read_from
-    options = dict(
+    options: dict[str, Any] = dict(
         model=checked.model.name if checked.model is not None else None,
         context_length=checked.context_length if checked.model is not None else None,
         epochs=_epochs_for_tokens(checked),
