@@ -90,9 +90,10 @@ def main() -> int:
             f"{r['mb_per_cpu_s']:.0f} MB per CPU s, peak RSS {r['max_rss_mb']:.0f} MB"
         )
     same = result["base"]["summary"] == result["work"]["summary"]
+    speed_up = result["base"]["inner_cpu_s"]["median"] / result["work"]["inner_cpu_s"]["median"]
     print(
         "speed-up (CPU):",
-        f"{result['base']['inner_cpu_s']['median'] / result['work']['inner_cpu_s']['median']:.2f}x;",
+        f"{speed_up:.2f}x;",
         "findings summaries identical" if same else "FINDINGS DIFFER",
     )
     (HERE / "out").mkdir(exist_ok=True)

@@ -160,7 +160,8 @@ def speed_section(path: Path, model: str, reps: int) -> str:
             f"{'met' if ratio >= 0.6 else 'missed'}.",
             f"* Examples: {json.dumps(first['examples']['written_by_split'])} written, "
             f"{first['examples']['left_out']} left out; {first['shards']} shards, "
-            f"{first['shard_bytes'] / 1e6:.1f} MB (zstd); findings {json.dumps(first['findings'])}.",
+            f"{first['shard_bytes'] / 1e6:.1f} MB (zstd); "
+            f"findings {json.dumps(first['findings'])}.",
             "",
         ]
     )

@@ -126,7 +126,8 @@ def entry_median(values: list[float]) -> float:
 
 
 def startup(runs: int, env: dict, script: str | None = None) -> dict:
-    """CLI start-up: ``python -m ftdata validate small.jsonl`` (and the script) vs ``python -c pass``."""
+    """CLI start-up: ``python -m ftdata validate small.jsonl`` (and the script) vs
+    ``python -c pass``."""
     small = corpus("chat", "1KB")
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],

@@ -75,8 +75,8 @@ def render(row: dict, args, size: int) -> str:
             f"{platform.platform()}, {os.cpu_count()} cores, Spark `local[{args.cores}]`; load "
             f"average after the run {load}.",
             "",
-            f"Data: the {size / 1e6:.0f} MB generated chat file of the table above, as typed Parquet "
-            "rows; MDS shards of Mistral-7B token ids, 5% eval split. Median of "
+            f"Data: the {size / 1e6:.0f} MB generated chat file of the table above, "
+            "as typed Parquet rows; MDS shards of Mistral-7B token ids, 5% eval split. Median of "
             f"{args.reps} runs after one warm-up; both outputs hold the same examples per split.",
             "",
             "| rows | tokens written | partitions | local s | Spark s | Spark / local |",
@@ -86,9 +86,10 @@ def render(row: dict, args, size: int) -> str:
             f"({row['spark_range'][0]:.2f}-{row['spark_range'][1]:.2f}) | {ratio:.2f} |",
             "",
             "The local run encodes on a worker thread with every core while the next batch is "
-            "checked, and writes in one Python thread; Spark runs one task per core, each checking, "
-            "tokenizing (one encoder thread) and writing its partition, plus fixed costs per call: "
-            "the write job (partials committed as Parquet), a job reading the partials back, the "
+            "checked, and writes in one Python thread; Spark runs one task per core, "
+            "each checking, tokenizing (one encoder thread) and writing its partition, "
+            "plus fixed costs per call: the write job (partials committed as Parquet), "
+            "a job reading the partials back, the "
             "duplicate (DS002) aggregation over them, and the driver's merge and publish. At this "
             "size on 2 cores those fixed costs dominate; we did not measure larger data or a "
             "cluster. This machine is shared with other engineers' jobs and noisy (see the load "

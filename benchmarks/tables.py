@@ -1,6 +1,7 @@
 """Build a Delta table of a target on-disk size from a generated chat JSONL corpus.
 
-    python benchmarks/tables.py benchmarks/data/chat-2GB.jsonl benchmarks/data/delta-chat-1GB --size 1GB
+    python benchmarks/tables.py benchmarks/data/chat-2GB.jsonl \\
+        benchmarks/data/delta-chat-1GB --size 1GB
 
 The JSONL file is streamed (pyarrow's incremental JSON reader, explicit
 schema) into ``write_deltalake``, which commits once the on-disk size of the

@@ -115,7 +115,8 @@ class TextMaker:
         return max(1, min(cap, int(self.rng.lognormvariate(math.log(median), sigma))))
 
     def prose(self, words: int, markdown: float = 0.0) -> str:
-        """About ``words`` words in paragraphs; ``markdown`` is the chance of lists/code/headings."""
+        """About ``words`` words in paragraphs; ``markdown`` is the chance of
+        lists/code/headings."""
         rng = self.rng
         count = max(1, round(words / self.mean_words))
         sentences = rng.choices(self.pool, k=count)

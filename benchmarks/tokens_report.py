@@ -144,8 +144,8 @@ def _single(b: dict, title: str) -> list[str]:
         f"### {title}: {b['model']} on `{b['path']}` ({b['mb']:.1f} MB), one run",
         "",
         f"* in-process {_r(r['seconds'])} s, whole-process wall {_r(r['wall_s'])} s "
-        f"({mbps:.1f} MB/s), CPU {_r(r['cpu_seconds'])} s, others busy {r['others_busy_cores']:.2f} "
-        f"cores, **peak RSS {_r(r['max_rss_mb'], 0)} MB**",
+        f"({mbps:.1f} MB/s), CPU {_r(r['cpu_seconds'])} s, "
+        f"others busy {r['others_busy_cores']:.2f} cores, **peak RSS {_r(r['max_rss_mb'], 0)} MB**",
         f"* findings: {r['summary'].get('by_code')}; rows {r['summary'].get('rows')}; "
         f"tokens {r.get('tokens')}",
     ]

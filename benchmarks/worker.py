@@ -1,6 +1,8 @@
 """One benchmark job, run in a fresh process by run.py; prints one JSON line.
 
-    python benchmarks/worker.py {ftdata,ftdata-progress,orjson,lines,text-read,ftdata-table,delta-scan} PATH
+    python benchmarks/worker.py JOB PATH
+
+JOB is one of ftdata, ftdata-progress, orjson, lines, text-read, ftdata-table, delta-scan.
 
 ``seconds`` is timed inside the process around the work only (imports and
 interpreter start-up excluded); run.py adds the whole-process wall time and

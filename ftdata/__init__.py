@@ -5,6 +5,20 @@ The library API is :func:`validate`; it returns a :class:`Result` and never prin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below are loaded lazily by __getattr__; type checkers see them here
+    from ftdata.api import validate as validate
+    from ftdata.findings import Finding as Finding
+    from ftdata.findings import Location as Location
+    from ftdata.findings import Severity as Severity
+    from ftdata.preparation import PrepareResult as PrepareResult
+    from ftdata.preparation import prepare as prepare
+    from ftdata.reshape.convert import convert as convert
+    from ftdata.reshape.fix import fix as fix
+    from ftdata.result import Result as Result
+    from ftdata.submission.core import preflight as preflight
+
 from ftdata._version import __version__
 
 __all__ = [
@@ -22,7 +36,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # Lazy so that `import ftdata` (and the CLI's start-up) stays cheap.
     if name == "validate":
         from ftdata.api import validate

@@ -1,4 +1,6 @@
-"""The command line: ``ftdata validate|stats|prepare|rules|models|...``. ``main(argv) -> exit code``.
+"""The command line: ``ftdata validate|stats|prepare|rules|models|...``.
+
+``main(argv) -> exit code``.
 
 Exit codes: 0 no finding reaches ``--fail-on``; 1 one does; 2 usage error or
 a failure of the tool itself.
@@ -33,7 +35,7 @@ FORMATS = ("text", "json", "github", "sarif", "junit", "html")
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() owns the exit code."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         # main() prints "ftdata: error: ..." itself; a sub-command says where help is.
         where = f" (see `{self.prog} --help`)" if self.prog != "ftdata" else ""
         raise FtdataError(f"{message}{where}")

@@ -277,7 +277,7 @@ TOKEN_KEYS = (
 
 
 def token_settings_from(table: Mapping[str, Any], **explicit: Any):
-    """Token-stage settings from ``[tool.ftdata]`` (model, tokenizer, ...), explicit values winning."""
+    """Token-stage settings from ``[tool.ftdata]`` (model, tokenizer, ...); explicit values win."""
     from ftdata.tokens.counting.batches import TokenSettings
 
     mine = {k: v for k, v in table.items() if str(k).replace("-", "_") in TOKEN_KEYS}

@@ -57,13 +57,13 @@ class DigestIndex:
         """
         if self._small is not None:
             if len(self._small) + len(digests) <= self.SMALL:
-                return self._small_copies(digests, marks)
+                return self._small_copies(self._small, digests, marks)
             self._promote()
         import numpy as np
 
         firsts = self.first_marks(digests, marks)
         found = np.flatnonzero(firsts != NOT_SEEN)
-        return list(zip(found.tolist(), firsts[found].tolist()))
+        return list(zip(found.tolist(), firsts[found].tolist(), strict=True))
 
     def first_marks(self, digests, marks):
         """For each entry the mark of the first example with its digest, or ``NOT_SEEN``.
@@ -95,11 +95,11 @@ class DigestIndex:
             self._add(unique[new], marks[heads[new]])
         return result
 
-    def _small_copies(self, digests, marks) -> list[tuple[int, int]]:
-        seen, found = self._small, []
+    def _small_copies(self, seen: dict[int, int], digests, marks) -> list[tuple[int, int]]:
+        found = []
         if hasattr(digests, "tolist"):
             digests = digests.tolist()
-        for entry, (digest, mark) in enumerate(zip(digests, marks)):
+        for entry, (digest, mark) in enumerate(zip(digests, marks, strict=True)):
             if not -_SIGN <= digest < _SIGN:
                 digest = ((digest & _MASK) ^ _SIGN) - _SIGN  # the signed reading of its bits
             first = seen.setdefault(digest, mark)

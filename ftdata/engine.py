@@ -223,7 +223,7 @@ class Checker:
         else:
             chats, stage_outcomes = counted_chats
             results = self.tokens.report_batch([c for _, c in chats], stage_outcomes)
-        for (index, _), (error, outcome, codes) in zip(chats, results):
+        for (index, _), (error, outcome, codes) in zip(chats, results, strict=True):
             counted[index] = (error, outcome)
             self._pending_token_codes[index] = codes
         return counted

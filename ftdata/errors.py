@@ -7,6 +7,8 @@ The CLI turns every one of them into a clear message and exit code 2.
 
 from __future__ import annotations
 
+from types import ModuleType
+
 
 class FtdataError(Exception):
     """Base class of every error ftdata raises on purpose."""
@@ -32,7 +34,7 @@ class MissingDependencyError(FtdataError):
     """An optional dependency is not installed; the message says what to install."""
 
 
-def require(module: str, *, extra: str | None = None, purpose: str = ""):
+def require(module: str, *, extra: str | None = None, purpose: str = "") -> ModuleType:
     """Import ``module`` lazily, or raise an actionable ``MissingDependencyError``."""
     import importlib
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 
 class Severity(enum.IntEnum):
@@ -76,7 +77,7 @@ class Finding:
     message: str
     hint: str
     location: Location
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         """The finding as in the JSON report."""
@@ -117,7 +118,12 @@ def quote(value: object, limit: int = QUOTE_CHARS) -> str:
         return repr(value) if bits <= 64 else f"an integer of {bits:,} bits"
     if isinstance(value, float):
         return repr(value)
-    names = {dict: "an object", list: "an array", tuple: "a tuple", bytes: "bytes"}
+    names: dict[type[object], str] = {
+        dict: "an object",
+        list: "an array",
+        tuple: "a tuple",
+        bytes: "bytes",
+    }
     return names.get(type(value), f"a value of type {type(value).__name__}")
 
 
@@ -126,7 +132,10 @@ def cut(text: str, limit: int = MESSAGE_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
-def sorted_keys(keys: Iterable[object]) -> list[object]:
+K = TypeVar("K")  # a key of in-memory data: usually a string, possibly anything hashable
+
+
+def sorted_keys(keys: Iterable[K]) -> list[K]:
     """Keys in the order messages name them: strings sorted, then others (in-memory data)."""
     # Sorting 1 and "id" together raises; a key's type name orders it without str().
     return sorted(keys, key=lambda k: (0, k) if isinstance(k, str) else (1, type(k).__name__))

@@ -147,15 +147,17 @@ def _prepare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FINDINGS
-    examples = done.manifest["examples"]
+    manifest = done.manifest
+    assert manifest is not None  # a written output has its manifest
+    examples = manifest["examples"]
     print(
         json.dumps(
             {
                 "out": str(done.out),
                 "written": examples["written"],
                 "left_out": examples["left_out_by_reason"],
-                "tokens": done.manifest["tokens"]["written"],
-                "shards": len(done.manifest["shards"]),
+                "tokens": manifest["tokens"]["written"],
+                "shards": len(manifest["shards"]),
             }
         )
     )

@@ -32,11 +32,12 @@ def track(sources: Iterable[Any], callback: Callable[[Tick], None]) -> list[Any]
     """The sources, each wrapped to report a :class:`Tick` after every batch it yields."""
     sources = list(sources)
     sizes = [_size(source) for source in sources]
-    in_bytes = all(size is not None for size in sizes)
-    counter = _Counter(callback, sum(sizes) if in_bytes else None, "B" if in_bytes else "rows")
+    known = [size for size in sizes if size is not None]
+    in_bytes = len(known) == len(sizes)
+    counter = _Counter(callback, sum(known) if in_bytes else None, "B" if in_bytes else "rows")
     return [
         _Tracked(source, size if in_bytes else None, counter)
-        for source, size in zip(sources, sizes)
+        for source, size in zip(sources, sizes, strict=True)
     ]
 
 

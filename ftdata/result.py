@@ -106,7 +106,7 @@ class Result:
         return fragment(self)
 
     def to_html(self, max_per_code: int = 20) -> str:
-        """The self-contained HTML report (as ``--format html``); in Databricks, ``displayHTML`` it."""
+        """The self-contained HTML report (as ``--format html``); Databricks: ``displayHTML`` it."""
         from ftdata.views.html import page
 
         return page(self, max_per_code)

@@ -85,7 +85,7 @@ def read_example(path: str, line: int | None, row: int | None) -> tuple[Any, str
         if (line is None) == (source.kind == "jsonl"):
             raise UsageError(f"{path}: use PATH:LINE for JSONL files and --row N for tables")
         for batch in source.batches():
-            for position, value in zip(batch.positions, batch.values):
+            for position, value in zip(batch.positions, batch.values, strict=True):
                 if position == wanted:
                     return value, getattr(source, "task", None), []
             problems = [
@@ -123,7 +123,7 @@ def build_view(
         findings=[f for f in result.findings if f.location.row is not None],
     )
     if (model or tokenizer) and view.task in ("chat", "instruction"):
-        _count(view, model, tokenizer, token_options)
+        _count(view, view.task, model, tokenizer, token_options)
     return view
 
 
@@ -141,8 +141,8 @@ def _problem_finding(problem, path: str) -> Finding:
     )
 
 
-def _count(view: ShowView, model, tokenizer, options: dict[str, Any]) -> None:
-    """Fill in the token spans of ``view`` from the token stage."""
+def _count(view: ShowView, task: str, model, tokenizer, options: dict[str, Any]) -> None:
+    """Fill in the token spans of ``view`` (an example of ``task``) from the token stage."""
     from ftdata.tokens.counting.batches import TokenSettings, TokenStage
 
     allowed = ("context_length", "date", "target_responses", "target_prompts")
@@ -152,7 +152,7 @@ def _count(view: ShowView, model, tokenizer, options: dict[str, Any]) -> None:
         **{k: v for k, v in options.items() if k in allowed and v is not None},
     )
     stage = TokenStage(settings)
-    outcome = stage.count_examples([(view.task, view.example)])[0]
+    outcome = stage.count_examples([(task, view.example)])[0]
     view.identity = stage.identity()
     view.special_ids = frozenset(stage.tokenizer.control_tokens.values())
     view.token_bytes = stage.tokenizer.token_bytes

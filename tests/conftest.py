@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -54,3 +56,25 @@ def assert_golden(actual: str, name: str) -> None:
     if os.environ.get("FTDATA_UPDATE_GOLDEN"):
         path.write_text(actual, encoding="utf-8")
     assert actual == path.read_text(encoding="utf-8")
+
+
+def spark_available() -> bool:
+    """Whether a local Spark session can start: pyspark importable and Java on the machine."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """The shared local session (tests/spark_session.py), stopped at the end; skips without
+    pyspark or Java. Modules that need a table saved in it override this fixture."""
+    if not spark_available():
+        pytest.skip("Spark needs pyspark and Java")
+    from spark_session import local_session
+
+    session = local_session()
+    yield session
+    session.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
+from itertools import pairwise
 from pathlib import Path
 
 import zstandard
@@ -120,17 +121,18 @@ def read_shard(raw: bytes, shard: dict) -> list[dict]:
     _need(raw[header_end : header_end + len(config_bytes)] == config_bytes, "config JSON")
     _need(offsets[0] == header_end + len(config_bytes), "first offset")
     _need(offsets[-1] == len(raw), "last offset is the file size")
-    _need(all(a <= b for a, b in zip(offsets, offsets[1:])), "offsets increase")
+    _need(all(a <= b for a, b in pairwise(offsets)), "offsets increase")
     names, encodings = shard["column_names"], shard["column_encodings"]
     sizes = shard["column_sizes"]
     _need(len(raw) <= shard["size_limit"] or count == 1, "shard over its size limit")
     samples = []
-    for start, end in zip(offsets, offsets[1:]):
+    for start, end in pairwise(offsets):
         variable = [i for i, s in enumerate(sizes) if s is None]
-        lengths = dict(zip(variable, struct.unpack_from(f"<{len(variable)}I", raw, start)))
+        prefix = struct.unpack_from(f"<{len(variable)}I", raw, start)
+        lengths = dict(zip(variable, prefix, strict=True))
         position = start + 4 * len(variable)
         sample = {}
-        for i, (name, encoding) in enumerate(zip(names, encodings)):
+        for i, (name, encoding) in enumerate(zip(names, encodings, strict=True)):
             length = sizes[i] if sizes[i] is not None else lengths[i]
             sample[name] = _decode(encoding, raw[position : position + length])
             position += length
@@ -172,7 +174,7 @@ def read_merged(folder: str | Path) -> list[dict]:
     expected = [(part.name, shard) for part in parts for shard in read_index(part)["shards"]]
     _need(len(expected) == len(index["shards"]), "the root index lists every subfolder's shards")
     samples: list[dict] = []
-    for (part, own), shard in zip(expected, index["shards"]):
+    for (part, own), shard in zip(expected, index["shards"], strict=True):
         for key in ("raw_data", "zip_data"):
             if own[key] is not None:
                 _need(

@@ -166,7 +166,8 @@ MALFORMED = [
     '{"conversations": [{"from": "human"}, {"from": "gpt", "value": "x"}]}',
     '{"conversations": ["hi", {"from": "gpt", "value": "x"}]}',
     '{"conversations": [{"from": "human", "value": 7}, {"from": "gpt", "value": "x"}]}',
-    '{"conversations": [{"from": "human", "value": "a", "value": "b"}, {"from": "gpt", "value": "x"}]}',
+    '{"conversations": [{"from": "human", "value": "a", "value": "b"}, '
+    '{"from": "gpt", "value": "x"}]}',
     '{"conversations": [{"from": "human", "value": NaN}]}',
     "",
     '{"conversations": [{"from": ["human"], "value": "Hi"}, {"from": "gpt", "value": "x"}]}',

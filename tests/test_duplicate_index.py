@@ -169,7 +169,7 @@ def _expected(files: list[list[str]], names: list[str]) -> list[tuple[str, int, 
     """(source, line, message) of every DS002, as the dict-based engine reported them."""
     first: dict[str, tuple[str, int]] = {}
     found = []
-    for name, lines in zip(names, files):
+    for name, lines in zip(names, files, strict=True):
         for number, line in enumerate(lines, start=1):
             if line not in LINES:
                 continue  # blank or broken: never an example, never a duplicate

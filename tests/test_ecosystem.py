@@ -37,23 +37,7 @@ def section(title: str) -> str:
 # --- Spark (issue 14 item 3) ---------------------------------------------------------------------
 
 
-def spark_available() -> bool:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("java") is not None or bool(os.environ.get("JAVA_HOME"))
-
-
-@pytest.fixture(scope="module")
-def spark():
-    """The shared local session (tests/spark_session.py)."""
-    if not spark_available():
-        pytest.skip("Spark needs pyspark and Java")
-    from spark_session import local_session
-
-    session = local_session()
-    return session  # left running: test_spark.py's fixture gets the same session and stops it
+# The `spark` fixture is tests/conftest.py's shared session.
 
 
 def support_chats(spark, extra: dict | None = None):
@@ -116,7 +100,7 @@ def test_annotate_takes_the_column_options_of_validate(spark):
     assert sum(r["ftdata_ok"] for r in renamed.collect()) == 4
 
 
-# --- dataset-level findings in CI formats (issue 14 item 4) ----------------------------------------
+# --- dataset-level findings in CI formats (issue 14 item 4) ---------------------------------------
 
 
 def render(result, fmt: str) -> str:
@@ -405,7 +389,7 @@ def test_readme_quickstart_first_command_gives_what_the_readme_says(capsys, monk
     assert re.search(r"chat/system_prompts\.jsonl:\d+: TK001", out) and "DS004" in out
 
 
-# --- llm-foundry reads prepare's output (issue 14 item 2; opt-in: -m llmfoundry) -------------------
+# --- llm-foundry reads prepare's output (issue 14 item 2; opt-in: -m llmfoundry) ------------------
 
 
 def foundry_loader_config(prepared, cache, max_seq_len: int) -> dict:

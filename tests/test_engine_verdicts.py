@@ -1,4 +1,4 @@
-"""ftdata's per-line verdicts equal llm-foundry's on the classes where they used to differ (issue 12).
+"""ftdata's per-line verdicts equal llm-foundry's where they used to differ (issue 12).
 
 The corpus below holds, for every class, examples annotated with what the
 training engine does with them (llm-foundry 0.22.0.dev0, commit 8c8dd48:
@@ -292,7 +292,7 @@ def test_per_example_output_reports_trainable_in_window_and_reports_sum_it(monke
     in_window = sum(r["trainable_in_window"] for r in records)
     assert tokens["trainable_in_window"] == tokens["by_task"]["instruction"]["trainable_in_window"]
     assert tokens["trainable_in_window"] == in_window < tokens["trainable"]
-    from ftdata.schemas import validator
+    from json_schemas import validator
 
     assert list(validator("report").iter_errors(json.loads(json.dumps(result.to_dict())))) == []
 

@@ -265,7 +265,7 @@ def test_no_finding_echoes_long_data(rows):
 
 
 def test_a_repeated_long_key_is_quoted_cut(tmp_path):
-    line = '{"messages": [], "%s": 1, "%s": 2}\n' % (BIG, BIG)
+    line = f'{{"messages": [], "{BIG}": 1, "{BIG}": 2}}\n'
     (tmp_path / "a.jsonl").write_text(line)
     result = ftdata.validate(str(tmp_path / "a.jsonl"))
     found = [f for f in result.findings if f.code == "LD006"]

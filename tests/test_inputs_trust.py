@@ -73,7 +73,7 @@ def test_gzip_decompression_error_is_caught_where_the_stream_is_read():
 def test_big_integers_are_valid_json_and_read_exactly(tmp_path, digits):
     number = int("9" * digits)
     path = tmp_path / "d.jsonl"
-    path.write_text('{"prompt": "a", "response": "b", "n": %d}\n' % number)
+    path.write_text(f'{{"prompt": "a", "response": "b", "n": {number:d}}}\n')
     result = ftdata.validate(str(path), ignore=["SC003"])
     assert not {"LD001", "LD004"} & set(result.by_code)
     assert summary(result) == (1, 1, 0)
@@ -570,8 +570,8 @@ def test_spark_json_rows_read_big_integers_exactly_too():
 
     big = 10**30 + 7
     texts = [
-        '{"prompt": "a", "response": "b", "n": %d}' % big,
-        '{"prompt": "a", "response": "b", "n": %s}' % ("9" * 5000),
+        f'{{"prompt": "a", "response": "b", "n": {big:d}}}',
+        '{"prompt": "a", "response": "b", "n": ' + "9" * 5000 + "}",
     ]
     spec = Spec(Settings(), None, None, None, "instruction", "t", json_column="json")
     piece = pa.RecordBatch.from_pydict({"json": texts})

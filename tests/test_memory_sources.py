@@ -96,7 +96,7 @@ def test_arrow_proof_of_clean_chat_rows_is_sound(rows, profile):
     batch = pa.record_batch({"messages": pa.array(rows, kind)})
     ctx = CheckContext(profile=profile)
     mask = clean_rows(batch, "chat", ctx)
-    for row, proven in zip(batch.to_pylist(), mask):
+    for row, proven in zip(batch.to_pylist(), mask, strict=True):
         if proven:
             assert is_clean("chat", row, ctx), row
         elif all(m and m["content"] not in ("\x00", "\x1c") for m in row["messages"] or [None]):
@@ -117,7 +117,7 @@ def test_arrow_proof_of_clean_instruction_rows_is_sound(pairs):
         }
     )
     mask = clean_rows(batch, "instruction", CheckContext())
-    for row, proven in zip(batch.to_pylist(), mask):
+    for row, proven in zip(batch.to_pylist(), mask, strict=True):
         assert not proven or is_clean("instruction", row, CheckContext()), row
 
 

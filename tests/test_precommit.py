@@ -146,7 +146,8 @@ def test_task_globs_from_configuration():
 
 @pytest.fixture
 def mixed_project(tmp_path, monkeypatch):
-    """A project whose configuration says data/chat holds chat data; an instruction file is there."""
+    """A project whose configuration says data/chat holds chat data, with an instruction file
+    there."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data" / "chat").mkdir(parents=True)
     write_jsonl(tmp_path / "data" / "chat" / "a.jsonl", [QA])

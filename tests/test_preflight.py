@@ -14,10 +14,10 @@ import pytest
 from conftest import ROOT, SAMPLE_DATA, write_jsonl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_schemas import validator
 
 import ftdata
 from ftdata.cli import main
-from ftdata.schemas import validator
 from ftdata.submission.arguments import check_arguments
 from ftdata.submission.paths import classify, form_problems
 

@@ -39,7 +39,7 @@ def test_chat_mds_turns_round_trip_to_the_template(tmp_path, dbrx_stage):
     assert len(done.manifest["shards"]) > 1  # the size limit cut shards
     decode = dbrx_stage.tokenizer.backend.encoding.decode  # tiktoken (a test dependency)
     eos = dbrx_stage.tokenizer.eos_token_id
-    for example, sample in zip(examples, samples):
+    for example, sample in zip(examples, samples, strict=True):
         turns = sample["turns"]
         assert len(turns) == sum(m["role"] == "assistant" for m in example["messages"])
         ids = [i for t in turns for i in t["input_ids"] + t["labels"]]
@@ -47,7 +47,7 @@ def test_chat_mds_turns_round_trip_to_the_template(tmp_path, dbrx_stage):
         assert decode(ids) == rendered
         # labels mask exactly the non-trainable spans: only the last answer (+EOS) is trained
         stitched, labels = _stitch(turns, eos)
-        trained = [i for i, label in zip(stitched, labels) if label != -100]
+        trained = [i for i, label in zip(stitched, labels, strict=True) if label != -100]
         assert trained == turns[-1]["labels"] + ([eos] if turns[-1]["labels"][-1:] != [eos] else [])
         assert all(label == -100 for label in labels[: len(stitched) - len(trained)])
     total = sum(len(t["input_ids"]) + len(t["labels"]) for s in samples for t in s["turns"])

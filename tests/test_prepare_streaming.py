@@ -75,5 +75,5 @@ def test_pretraining_windows_read_by_streaming(tmp_path):
     ours = read_dataset(tmp_path / "o" / "train")
     theirs = _read(tmp_path / "o" / "train", validate_hash="sha1")
     assert len(theirs) == len(ours) > 3
-    for mine, real in zip(ours, theirs):
+    for mine, real in zip(ours, theirs, strict=True):
         assert real["tokens"].dtype.name == "int32" and real["tokens"].tolist() == mine["tokens"]

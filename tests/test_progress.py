@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import termios
+from itertools import pairwise
 
 import pytest
 from conftest import ROOT, SAMPLE_DATA
@@ -104,7 +105,7 @@ def test_ticks_count_bytes_of_plain_files_up_to_their_size():
         if p.is_file() and p.suffix in (".jsonl", ".txt")
     )
     assert {t.unit for t in ticks} == {"B"} and ticks[-1].total == ticks[-1].done == sizes
-    assert all(a.done <= b.done for a, b in zip(ticks, ticks[1:]))
+    assert all(a.done <= b.done for a, b in pairwise(ticks))
 
 
 def test_ticks_count_rows_of_in_memory_examples():
@@ -136,7 +137,7 @@ def test_bytes_done_end_at_the_file_size(tmp_path_factory, lines, final_newline)
     ticks: list[Tick] = []
     ftdata.validate(str(path), progress=ticks.append)
     assert ticks and ticks[-1].done == ticks[-1].total == path.stat().st_size
-    assert all(a.done <= b.done for a, b in zip(ticks, ticks[1:]))
+    assert all(a.done <= b.done for a, b in pairwise(ticks))
 
 
 def test_bar_escapes_control_characters_in_source_names(tmp_path):

@@ -12,12 +12,12 @@ import os
 
 import pytest
 from conftest import ROOT, assert_golden
+from json_schemas import validator
 
 import ftdata
 from ftdata.findings import Finding, Location, Severity
 from ftdata.reporters import REPORTERS, ReportOptions
 from ftdata.reporters.github import escape_data, escape_property, format_annotation
-from ftdata.schemas import validator
 
 INPUTS = ["sample_data/chat/support_bad.jsonl", "sample_data/instruction/qa_bad.jsonl"]
 

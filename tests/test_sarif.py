@@ -40,7 +40,8 @@ def schema_errors(log: dict) -> list[str]:
 
 
 def in_root(function, *args, **kwargs):
-    """Run ``function`` from the repository root: relative paths keep outputs machine-independent."""
+    """Run ``function`` from the repository root (relative paths keep outputs
+    machine-independent)."""
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:

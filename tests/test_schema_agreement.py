@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_schemas import validator
 from test_properties import CHATISH, INSTRUCTIONISH, MESSAGE
 
 import ftdata
 from ftdata.findings import Severity
 from ftdata.rules import catalog
-from ftdata.schemas import validator
 
 STRUCTURAL = [r.code for r in catalog.all_rules() if r.structural]
 WELL_FORMED_CHAT = st.fixed_dictionaries({"messages": st.lists(MESSAGE, max_size=5)})

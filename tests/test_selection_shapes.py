@@ -2,9 +2,10 @@
 
 With ``--select DS`` (or ``TK``) the structural rules report nothing, but an example
 they would reject (``messages`` not a list of messages, a missing or non-string field)
-must still not reach the tokenizer, nor a conversation with no assistant turn reach turn cutting: it ended as an internal error
-(IndexError, KeyError, TypeError). It is now an example that is never valid, whatever
-the selection, as for lines that never parse (issue 11 item 16).
+must still not reach the tokenizer, nor a conversation with no assistant turn reach turn
+cutting: it ended as an internal error (IndexError, KeyError, TypeError). It is now an
+example that is never valid, whatever the selection, as for lines that never parse (issue 11
+item 16).
 """
 
 from __future__ import annotations

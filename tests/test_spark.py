@@ -25,16 +25,6 @@ MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
 JSONL_FILES = sorted(p.relative_to(SAMPLE_DATA).as_posix() for p in SAMPLE_DATA.rglob("*.jsonl"))
 
 
-@pytest.fixture(scope="session")
-def spark():
-    """The shared local session (tests/spark_session.py); stopped at the end."""
-    from spark_session import local_session
-
-    session = local_session()
-    yield session
-    session.stop()
-
-
 def lines_frame(spark, path):
     """A JSONL file as a DataFrame of (line number, raw line), in file order, 2 partitions."""
     data = path.read_bytes().split(b"\n")

@@ -74,7 +74,7 @@ def test_token_statistics_merge_exactly():
 def test_merge_keeps_the_first_findings_per_code_and_exact_counts():
     settings = Settings(keep_per_code=2)
     builders = []
-    for part in range(3):
+    for _ in range(3):
         checker = Checker(settings)
         checker.check_source(DriverSource("t", []), task="chat")
         builders.append(checker.builder)

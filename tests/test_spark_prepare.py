@@ -1,6 +1,6 @@
 """ftdata.spark.prepare on local[2] writes what ftdata.prepare writes, published atomically.
 
-Skipped without pyspark or Java (the session fixture is tests/test_spark.py's).
+Skipped without pyspark or Java (the session fixture is tests/conftest.py's).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import ftdata
 from ftdata.errors import UsageError
 
 pytest.importorskip("pyspark")
-from test_spark import spark  # noqa: E402,F401 (the one session fixture)
 
 import ftdata.spark  # noqa: E402
 

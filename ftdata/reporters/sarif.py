@@ -37,7 +37,7 @@ def sarif_log(result: Result) -> dict[str, Any]:
     """The SARIF 2.1.0 log of a result, as plain JSON values."""
     rules = catalog.all_rules()
     index = {rule.code: position for position, rule in enumerate(rules)}
-    run = {
+    run: dict[str, Any] = {
         "tool": {
             "driver": {
                 "name": "ftdata",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from ftdata.errors import UsageError
 from ftdata.reshape.detect import detect
@@ -15,22 +16,22 @@ from ftdata.reshape.stream import MAX_LINE_BYTES, Options, run
 
 
 def convert(
-    source: str | os.PathLike,
+    source: str | os.PathLike[str],
     *,
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     format: str | None = None,  # noqa: A002 - the CLI's --from
     rename: Mapping[str, str] | None = None,
     roles: Mapping[str, str] | None = None,
     template: str | None = None,
     template_no_input: str | None = None,
-    rejects: str | os.PathLike | None = None,
-    change_log: str | os.PathLike | None = None,
+    rejects: str | os.PathLike[str] | None = None,
+    change_log: str | os.PathLike[str] | None = None,
     dry_run: bool = False,
     profile: str | None = None,
     model: str | None = None,
     context_length: int | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
-    on_change: Callable[[dict], None] | None = None,
+    on_change: Callable[[dict[str, Any]], None] | None = None,
 ) -> RewriteResult:
     """Convert ``source`` (a JSONL file, a Delta or Parquet table) into the service's shape.
 
@@ -39,10 +40,10 @@ def convert(
     ``format`` is ``sharegpt``, ``alpaca``, ``openai`` or ``columns``; ``None``
     detects it from the first examples (``RewriteResult.detected`` says what
     was found and why). ``rename`` maps new key names to the input's
-    before converting (``{"prompt": "question"}``, as ``validate``'s ``rename``); ``roles`` adds ShareGPT speakers
-    (``{"bot": "assistant"}``); ``template`` and ``template_no_input`` replace
-    the Alpaca prompt templates (``{instruction}`` and ``{input}`` are filled
-    in). Examples that cannot be converted, or stay invalid, go to
+    before converting (``{"prompt": "question"}``, as ``validate``'s ``rename``);
+    ``roles`` adds ShareGPT speakers (``{"bot": "assistant"}``); ``template`` and
+    ``template_no_input`` replace the Alpaca prompt templates (``{instruction}`` and
+    ``{input}`` are filled in). Examples that cannot be converted, or stay invalid, go to
     ``rejects`` (default ``OUT.rejects.jsonl``) with their codes; every change
     goes to ``change_log`` (default ``OUT.changes.jsonl``) and to
     ``on_change``. The output is then validated (with ``model`` if given).

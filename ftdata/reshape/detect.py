@@ -28,7 +28,7 @@ def detect(source: str, table, max_line_bytes: int) -> tuple[str | None, str]:
             break
     if not seen:
         return None, f"none of the first {looked} examples has the keys of a known format"
-    fmt = max(sorted(seen), key=seen.get)
+    fmt = max(sorted(seen), key=lambda name: seen[name])
     return fmt, f"{seen[fmt]} of the first {looked} examples have the keys of {fmt}"
 
 

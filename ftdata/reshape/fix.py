@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -16,19 +17,19 @@ from ftdata.reshape.stream import MAX_LINE_BYTES, Options, Rewrite, Rewritten, r
 
 
 def fix(
-    source: str | os.PathLike,
+    source: str | os.PathLike[str],
     *,
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     fixes: Iterable[str] | None = None,
     unsafe_fixes: bool = False,
-    rejects: str | os.PathLike | None = None,
-    change_log: str | os.PathLike | None = None,
+    rejects: str | os.PathLike[str] | None = None,
+    change_log: str | os.PathLike[str] | None = None,
     dry_run: bool = False,
     profile: str | None = None,
     model: str | None = None,
     context_length: int | None = None,
     max_line_bytes: int = MAX_LINE_BYTES,
-    on_change: Callable[[dict], None] | None = None,
+    on_change: Callable[[dict[str, Any]], None] | None = None,
 ) -> RewriteResult:
     """Fix ``source`` (a JSONL file, a Delta or Parquet table) into the JSONL file ``out``.
 
@@ -84,7 +85,7 @@ def _rewrite(codes: tuple[str, ...], context: FixContext) -> Rewrite:
     seen: dict[bytes, int] = {}  # 16-byte digest -> first line: about 100 bytes per example
     per_example = tuple(c for c in codes if c in FIXERS)
 
-    def rewrite(example: dict, line: int) -> Rewritten:
+    def rewrite(example: dict[str, Any], line: int) -> Rewritten:
         draft = apply(example, line, per_example, context)
         if draft.dropped:
             return Rewritten(draft.example, draft.changes, draft.dropped)
@@ -99,7 +100,7 @@ def _rewrite(codes: tuple[str, ...], context: FixContext) -> Rewrite:
     return rewrite
 
 
-def _digest(example: dict) -> bytes:
+def _digest(example: dict[str, Any]) -> bytes:
     try:
         data = orjson.dumps(example, option=orjson.OPT_SORT_KEYS)
     except TypeError:
@@ -108,7 +109,7 @@ def _digest(example: dict) -> bytes:
 
 
 def _rejects_system(model: str | None) -> bool:
-    """Whether ``model``'s chat template refuses a conversation that starts with a system message."""
+    """Whether ``model``'s chat template refuses a conversation starting with a system message."""
     if model is None:
         return False
     from ftdata.tokens.chat_templates.jinja_render import TemplateRenderError

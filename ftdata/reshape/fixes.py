@@ -140,7 +140,8 @@ def empty_final_reply(draft: Draft, ctx: FixContext) -> None:
 
 
 def empty_messages(draft: Draft, ctx: FixContext) -> None:
-    """CH013 (opt-in): an empty first system message is removed; other empty messages drop the example."""
+    """CH013 (opt-in): an empty first system message is removed; other empty messages drop the
+    example."""
     messages = _messages(draft) or []
     first = messages[0] if messages else None
     if (
@@ -183,7 +184,8 @@ def extra_keys(draft: Draft, ctx: FixContext) -> None:
 
 
 def fold_system(draft: Draft, ctx: FixContext) -> None:
-    """TK001 (opt-in): for a template that rejects system messages, fold it into the first user turn."""
+    """TK001 (opt-in): for a template that rejects system messages, fold it into the first user
+    turn."""
     messages = _messages(draft)
     if not ctx.system_rejected or not messages or len(messages) < 3:
         return

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from ftdata.errors import UsageError
 from ftdata.findings import pointer, quote
@@ -91,7 +92,8 @@ def rename_keys(example: dict, number: int, renames: Mapping[str, str]) -> tuple
     """``example`` with its keys renamed OLD -> NEW, keeping their order; one change each."""
     if not renames or renames.keys().isdisjoint(example):
         return example, []
-    changes, renamed = [], {}
+    changes: list[Change] = []
+    renamed: dict[str, Any] = {}
     for key, value in example.items():
         new = renames.get(key, key)
         if new != key:

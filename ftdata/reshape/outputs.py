@@ -37,7 +37,8 @@ class Targets:
         *,
         dry_run: bool = False,
     ) -> Targets:
-        """Targets for ``out``, by default ``NAME.rejects.jsonl`` and ``NAME.changes.jsonl`` beside it.
+        """Targets for ``out``; by default ``NAME.rejects.jsonl`` and ``NAME.changes.jsonl`` beside
+        it.
 
         Raises ``UsageError`` when a target is the source or two targets coincide,
         and (unless ``dry_run``, which writes nothing) when a target exists.
@@ -91,7 +92,7 @@ class Writers:
     def publish(self) -> None:
         """Close the files and give them their final names (never replacing a file)."""
         finals = (self.targets.out, self.targets.rejects, self.targets.changes)
-        for (temp, stream), final in zip(self._temps, finals):
+        for (temp, stream), final in zip(self._temps, finals, strict=True):
             stream.close()
             os.link(temp, final)  # fails rather than replace a file created meanwhile
             temp.unlink()

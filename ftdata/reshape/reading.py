@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ftdata.errors import UsageError
 from ftdata.reshape.changes import Change
@@ -21,7 +22,7 @@ class Item:
     """One input line or row: the example, or what was read of it and the code refusing it."""
 
     position: int  # 1-based line of a JSONL file, 0-based row of a table
-    value: object = None
+    value: Any = None  # the example (a dict) when ``code`` is None
     code: str | None = None
     changes: list[Change] = field(default_factory=list)
     text: bytes | None = None  # the line itself, for a line that does not parse
@@ -29,7 +30,7 @@ class Item:
 
 
 def open_input(source: str):
-    """The table source of ``source`` (Delta or Parquet, read row by row), or ``None`` for a JSONL file.
+    """The table source of ``source`` (Delta or Parquet, read row by row); ``None`` for JSONL.
 
     Raises ``UsageError`` for stdin, a missing path, or a folder that is not a table.
     """

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata.api import validate
 from ftdata.reshape.outputs import Targets
 from ftdata.reshape.stream import Options, Summary
+
+if TYPE_CHECKING:
+    from ftdata.result import Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,7 @@ class RewriteResult:
         return data
 
 
-def validate_output(targets: Targets, options: Options, task: str | None):
+def validate_output(targets: Targets, options: Options, task: str | None) -> Result:
     """``ftdata.validate`` of the written output, under the run's profile and model."""
     return validate(
         str(targets.out),

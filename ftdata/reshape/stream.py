@@ -130,6 +130,7 @@ class Run:
             if codes:
                 self._reject(item, codes, item.value if done.example is None else done.example)
                 continue
+            assert done.example is not None  # only a refusal leaves no example
             entry = [item, None]
             self._queue.append(entry)
             self._pending[position] = entry

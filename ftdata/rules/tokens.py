@@ -44,7 +44,8 @@ TRUNCATED = declare(
     "truncated",
     severity="warning",
     tasks=FINETUNE,
-    hint="Shorten the example, split the conversation, or raise --context-length if the model allows.",
+    hint="Shorten the example, split the conversation, or raise --context-length "
+    "if the model allows.",
     doc="""The example is longer than the context length; training cuts it from the right.
 
     Bad:  a 9,000-token conversation for an 8,192-token model

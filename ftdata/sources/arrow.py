@@ -124,12 +124,14 @@ class _Rows:
     def _proven(self, data, row, context, keys) -> Iterator[Batch]:
         from ftdata.sources.vectorised import clean_rows, row_hashes
 
-        mask = clean_rows(data, self.proof, self.context)
+        proof = self.proof
+        assert proof is not None  # called only for a table whose rows can be proven clean
+        mask = clean_rows(data, proof, self.context)
         clean = np.flatnonzero(mask)
         if len(clean):
-            hashes = row_hashes(data, mask, self.proof) if self.options.hash_clean_rows else None
+            hashes = row_hashes(data, mask, proof) if self.options.hash_clean_rows else None
             rows = CleanRows(
-                self.proof,
+                proof,
                 (clean + row).tolist(),
                 hashes,
                 [keys[i] for i in clean] if keys is not None else None,
@@ -191,7 +193,7 @@ def prefetch(items: Iterable, depth: int = 2) -> Iterator:
                         continue
                 if stop.is_set():
                     return
-            outcome = (done, None)
+            outcome: tuple[object, BaseException | None] = (done, None)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             outcome = (done, exc)
         while not stop.is_set():

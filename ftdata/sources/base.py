@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ftdata.rules.registry import Rule
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(slots=True)
@@ -31,7 +34,7 @@ class CleanRows:
 
     task: str
     positions: list[int]
-    hashes: Sequence[int] | None = None  # a numpy uint64 array from the vectorised proof
+    hashes: np.ndarray | None = None  # uint64 values, from the vectorised proof
     keys: list[str | None] | None = None
 
 

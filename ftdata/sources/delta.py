@@ -198,7 +198,7 @@ def _file_parts(uri: str, table, schema, options: TableOptions):
     partitions = table.metadata().partition_columns
     rows = actions.select(["path", "num_records"]).to_pylist()
     values = actions.column("partition").to_pylist() if partitions else [{}] * len(rows)
-    for action, partition in zip(rows, values):
+    for action, partition in zip(rows, values, strict=True):
         relative = unquote(action["path"])  # the log stores paths URL-encoded
         path = root / relative
         yield Part(

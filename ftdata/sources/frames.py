@@ -8,6 +8,8 @@ through Python objects (except pandas frames whose columns Arrow cannot type).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ftdata.sources.table_options import TableOptions
 
 
@@ -30,7 +32,7 @@ def frame_kind(target: object) -> str | None:
     return None
 
 
-def open_frame(target: object, kind: str, options: TableOptions, label: str | None = None):
+def open_frame(target: Any, kind: str, options: TableOptions, label: str | None = None):
     """The source for an in-memory table of the given ``kind`` (see :func:`frame_kind`).
 
     ``label`` names the source in findings (default ``<module.Type>``).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import orjson
@@ -224,6 +225,7 @@ def shape(value: object) -> tuple[int, bool]:
     pop, push = stack.pop, stack.append
     while stack:
         item = pop()
+        children: Iterable[object]
         if isinstance(item, dict):
             total += len(item)
             children = item.values()

@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 CHUNK_BYTES = 4 * 1024 * 1024
 
@@ -48,7 +48,7 @@ def open_binary(path: str) -> BinaryIO:
         return sys.stdin.buffer
     name = path.lower()
     if name.endswith(".gz"):
-        return gzip.open(path, "rb")
+        return cast(BinaryIO, gzip.open(path, "rb"))  # a GzipFile reads as a binary file does
     if name.endswith(".zst") or name.endswith(".zstd"):
         import zstandard
 

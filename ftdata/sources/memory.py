@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import orjson
 
@@ -122,7 +123,7 @@ def stream_name(target: object) -> str:
     return name if isinstance(name, str) and name else f"<{type(target).__name__}>"
 
 
-def stream_opener(target: object) -> Callable[[], AbstractContextManager]:
+def stream_opener(target: Any) -> Callable[[], AbstractContextManager]:
     """A function returning ``target`` (bytes or a file object) as a binary stream.
 
     The caller's file object is used as it is and never closed; a text stream is
@@ -167,7 +168,7 @@ def is_stream(target: object) -> bool:
     return callable(getattr(target, "read", None)) and not isinstance(target, type)
 
 
-def dataset_splits(target: object) -> dict | None:
+def dataset_splits(target: Any) -> dict | None:
     """The splits of a ``datasets.DatasetDict`` (or ``IterableDatasetDict``), else ``None``."""
     kind = type(target)
     if kind.__module__.split(".")[0] == "datasets" and kind.__name__.endswith("DatasetDict"):

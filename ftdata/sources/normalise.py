@@ -14,6 +14,11 @@ import pyarrow as pa
 _STRINGS = (pa.string(), pa.large_string(), pa.string_view())
 _BINARIES = (pa.binary(), pa.large_binary(), pa.binary_view())
 
+# The canonical type of a chat table's ``messages``: array<struct<role: string, content: string>>.
+CHAT_TYPE = pa.list_(
+    pa.field("element", pa.struct([("role", pa.string()), ("content", pa.string())]))
+)
+
 
 def canonical_type(kind: pa.DataType) -> pa.DataType:
     """``kind`` with every string as ``string``, every list as ``list<element>``."""
@@ -51,7 +56,7 @@ def normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     # Column by column: a large_list whose offsets overflow int32 cannot become a
     # list; it is then kept as it is, because to_pylist gives the same values.
     columns = []
-    for column, field in zip(batch.columns, target):
+    for column, field in zip(batch.columns, target, strict=True):
         try:
             columns.append(column.cast(field.type))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -62,11 +67,6 @@ def normalise_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
 def is_string(kind: pa.DataType) -> bool:
     """Whether ``kind`` is any of Arrow's string types."""
     return canonical_type(kind) == pa.string()
-
-
-def is_list(kind: pa.DataType) -> bool:
-    """Whether ``kind`` is any of Arrow's list types."""
-    return _is_list(kind)
 
 
 def _is_list(kind: pa.DataType) -> bool:

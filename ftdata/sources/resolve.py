@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ftdata.errors import UsageError
 from ftdata.sources import globs, memory
@@ -92,7 +92,7 @@ def _from_memory(
 
 
 def _split_sources(
-    split: object, label: str, task: str | None, max_line_bytes: int, table: TableOptions
+    split: Any, label: str, task: str | None, max_line_bytes: int, table: TableOptions
 ) -> list[Source]:
     from ftdata.sources.frames import frame_kind, open_frame
 
@@ -140,8 +140,8 @@ def _from_paths(
             sources.extend(_with_notes(found, skipped))
         elif named and _is_stdin(item):  # /dev/stdin, /dev/fd/0: a stream, read as ``-``
             sources.append(JsonlSource("-", max_line_bytes=max_line_bytes))
-        elif (skipped := walker.named(item) if named else walker.claim(item)) is not None:
-            notes.append(skipped)
+        elif (problem := walker.named(item) if named else walker.claim(item)) is not None:
+            notes.append(problem)
         elif _is_text_file(item, item_task):
             loose_text.append(item)
         else:
@@ -157,7 +157,8 @@ def _with_notes(sources: list[Source], notes: list[Problem]) -> list[Source]:
     if notes and not sources:
         raise UsageError(f"nothing left to read: {notes[0].message}")
     if notes:
-        sources[0].notes[:0] = notes
+        # The walk makes only JSONL, text and table sources, which all report notes.
+        sources[0].notes[:0] = notes  # type: ignore[attr-defined]
     return sources
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ftdata.errors import UsageError
 
@@ -57,7 +58,7 @@ class TableOptions:
         return self.version is not None or self.timestamp is not None
 
 
-def cli_arguments(args) -> dict[str, object]:
+def cli_arguments(args) -> dict[str, Any]:
     """The ``validate()`` keyword arguments of the command line's table options."""
     return {
         "version": args.table_version,

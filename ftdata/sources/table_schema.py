@@ -13,11 +13,7 @@ from ftdata.findings import list_names
 from ftdata.rules import schema as sc
 from ftdata.rules.context import CHAT_KEYS, INSTRUCTION_KEYS, RESPONSE_KEYS, task_of_keys
 from ftdata.sources.base import Problem
-from ftdata.sources.normalise import canonical_type, describe, is_string
-
-CHAT_TYPE = pa.list_(
-    pa.field("element", pa.struct([("role", pa.string()), ("content", pa.string())]))
-)
+from ftdata.sources.normalise import CHAT_TYPE, canonical_type, describe, is_string
 
 
 def schema_problems(schema: pa.Schema, task: str | None, profile: str) -> list[Problem]:

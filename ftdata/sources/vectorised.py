@@ -20,9 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ftdata.rules.context import CheckContext
-from ftdata.sources.normalise import canonical_type
+from ftdata.sources.normalise import CHAT_TYPE, canonical_type
 
-_CHAT = pa.list_(pa.field("element", pa.struct([("role", pa.string()), ("content", pa.string())])))
 # A character outside a superset of Python's white space (str.isspace): a
 # string matching it is certainly not blank. RE2's \s alone is too narrow.
 _NOT_SPACE = (
@@ -31,25 +30,10 @@ _NOT_SPACE = (
 )
 
 
-class CleanRow:
-    """Stands for a row proven clean on Arrow; the engine counts it without rules."""
-
-    __slots__ = ("task",)
-
-    def __init__(self, task: str) -> None:
-        self.task = task
-
-    def __repr__(self) -> str:
-        return f"CleanRow({self.task!r})"
-
-
-CLEAN = {"chat": CleanRow("chat"), "instruction": CleanRow("instruction")}
-
-
 def table_task(schema: pa.Schema) -> str | None:
     """The task whose clean rows this schema can prove, or ``None`` (then nothing is proven)."""
     names = schema.names
-    if names == ["messages"] and canonical_type(schema.field(0).type) == _CHAT:
+    if names == ["messages"] and canonical_type(schema.field(0).type) == CHAT_TYPE:
         return "chat"
     if (
         len(names) == 2
@@ -127,7 +111,8 @@ def _role_codes(roles: pa.Array, ctx: CheckContext) -> np.ndarray:
 
 
 def _ends_and_starts_right(codes, starts, lengths, ok, ctx: CheckContext) -> np.ndarray:
-    """Last message from the assistant; the first is not (CH014), nor, under databricks, the first speaker."""
+    """Last message from the assistant; the first is not (CH014), nor, under databricks, the
+    first speaker."""
     result = np.zeros(len(lengths), dtype=bool)
     rows = np.flatnonzero(ok)
     first = starts[rows]
@@ -177,7 +162,9 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 def _text_hashes(texts: pa.Array) -> np.ndarray:
     import polars as pl
 
-    return pl.from_arrow(texts).hash(seed=7).to_numpy().astype(np.uint64, copy=True)
+    series = pl.from_arrow(texts)
+    assert isinstance(series, pl.Series)  # an Arrow array (not a table) becomes a Series
+    return series.hash(seed=7).to_numpy().astype(np.uint64, copy=True)
 
 
 def _finalise(values: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ run over the same documents.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 
@@ -42,8 +43,9 @@ def write_documents(
     """Check, count and window one partition's documents; yield its state row."""
     checker = WritingChecker(spec, partition, attempt_folder(spec, partition, attempt))
     builder, source = checker.builder, spec.check.source
+    assert spec.text_column is not None  # the task of pre-training tables only
     for row, document in documents(batches, spec.text_column):
-        where = {"source": source, "row": row, "file": checker.label}
+        where: dict[str, Any] = {"source": source, "row": row, "file": checker.label}
         builder.start_row()
         if not document.text.strip():
             builder.emit(text.EMPTY_DOCUMENT, "the document is empty", **where)
@@ -62,6 +64,7 @@ def digest_documents(
     batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int
 ) -> Iterator[pa.RecordBatch]:
     """The first pass of ``dedupe``: every document's content digest (a file's, for its text)."""
+    assert spec.text_column is not None  # the task of pre-training tables only
     found = [
         (h64(content_key("pretraining", document)), row)
         for row, document in documents(batches, spec.text_column)

@@ -61,8 +61,10 @@ def _write_task(batches, spec: WriteSpec):
     from ftdata.spark.documents import write_documents
 
     partition = driver.worker_partition(spec.check.threads)
+    context = TaskContext.get()
+    assert context is not None  # Spark runs this function in a task
     run = write_documents if spec.text_column else write_partition
-    yield from run(batches, spec, partition, TaskContext.get().taskAttemptId())
+    yield from run(batches, spec, partition, context.taskAttemptId())
 
 
 def _digest_task(batches, spec: WriteSpec):

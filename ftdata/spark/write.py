@@ -15,15 +15,19 @@ partitions and ships, per partition, the rows to leave out as ``duplicate``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from ftdata.spark.partition import PartitionChecker, Spec, check_partition
 from ftdata.writers.sink import RowSink, SinkOptions, error_test
 from ftdata.writers.split import Splitter, content_key, h64
+
+if TYPE_CHECKING:
+    from ftdata.engine import RowOutcome
 
 DIGESTS = pa.schema([("partition", pa.int32()), ("digest", pa.int64()), ("row", pa.int64())])
 DIGESTS_DDL = "partition int, digest bigint, row bigint"  # = DIGESTS
@@ -93,7 +97,7 @@ class WritingChecker(PartitionChecker):
             error_test(spec.check.settings),
             stage.tokenizer if stage is not None else None,
         )
-        self.on_row = self.sink
+        self.on_row: Callable[[RowOutcome], None] = self.sink
 
     def state_dict(self) -> dict:
         """The validate state plus what was written: counts, shards, folder, prompts."""

@@ -1,4 +1,4 @@
-"""Checking a fine-tuning run as it will be submitted: ``ftdata.preflight`` and ``ftdata preflight``.
+"""Checking a fine-tuning run as submitted: ``ftdata.preflight`` and ``ftdata preflight``.
 
 ``core`` runs it; ``arguments`` and ``paths`` hold the service's argument and
 path rules; ``reading`` finds the data where it lives; ``leaks`` finds eval

@@ -10,7 +10,8 @@ tokens (``1_000_000tok``), default ``1ep``; ``context_length`` may not exceed
 the model's own. The service itself was scheduled for removal on 2026-08-14
 ("scheduled for removal on August 14, 2026", on the Azure copy of that page,
 https://learn.microsoft.com/en-us/Azure/databricks/large-language-models/foundation-model-training/create-fine-tune-run;
-the Databricks copy now says it reached end of life). Retirement: a retired model "is no longer available for use"
+the Databricks copy now says it reached end of life). Retirement: a retired model "is no
+longer available for use"
 (https://learn.microsoft.com/en-us/azure/databricks/machine-learning/foundation-models/retired-models-policy);
 ftdata's model table holds the last day each deprecated model is served.
 """
@@ -20,10 +21,14 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ftdata.errors import UsageError
 from ftdata.rules import dataset, run
 from ftdata.rules.registry import Rule
+
+if TYPE_CHECKING:
+    from ftdata.tokens.models import ModelSpec
 
 TASK_TYPES = {
     "CHAT_COMPLETION": "chat",
@@ -59,7 +64,7 @@ class Duration:
 class Checked:
     """What the arguments say once checked: the values the data checks use, and the issues."""
 
-    model: object = None  # the ModelSpec, or None for an unknown model
+    model: ModelSpec | None = None  # None for an unknown model
     task: str | None = None  # chat / instruction / pretraining, None for an unknown task_type
     task_type: str | None = None
     context_length: int | None = None  # what the data are checked at
@@ -127,8 +132,8 @@ def _model(checked: Checked, name: str, date: _dt.date) -> None:
             f"{spec.deprecated_after.isoformat()}, the run is on {date.isoformat()}{move}",
             "model",
         )
-    elif spec.deprecated:  # still served: a warning, whether or not the data can be read
-        checked.add(dataset.DEPRECATED_MODEL, spec.deprecation_message(), "model")
+    elif (message := spec.deprecation_message()) is not None:  # deprecated, still served:
+        checked.add(dataset.DEPRECATED_MODEL, message, "model")  # a warning, data read or not
 
 
 def _task_type(checked: Checked, task_type: str | None) -> None:
@@ -142,7 +147,8 @@ def _task_type(checked: Checked, task_type: str | None) -> None:
 
 
 def _context_length(checked: Checked, value: object) -> None:
-    limit = checked.model.context_length if checked.model is not None else None
+    model = checked.model
+    limit = model.context_length if model is not None else None
     if value is None:
         checked.context_length = limit
         return
@@ -154,11 +160,11 @@ def _context_length(checked: Checked, value: object) -> None:
         )
         checked.context_length = limit
         return
-    if limit is not None and value > limit:
+    if model is not None and limit is not None and value > limit:
         checked.add(
             run.CONTEXT_LENGTH,
             f"context_length {value:,} is above the {limit:,} "
-            f"tokens of {checked.model.name}; the data are checked at {limit:,}",
+            f"tokens of {model.name}; the data are checked at {limit:,}",
             "context_length",
         )
         checked.context_length = limit

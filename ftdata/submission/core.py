@@ -12,11 +12,12 @@ returns one :class:`~ftdata.result.Result` with a ``run`` section.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftdata.config import settings_from
+from ftdata.config import Settings, settings_from
 from ftdata.result import Result, ResultBuilder
 from ftdata.rules import run as rn
 from ftdata.submission import arguments, paths, reading
@@ -159,10 +160,10 @@ def _path_ok(
 def _read_and_validate(
     builder: ResultBuilder,
     check: DataCheck,
-    checked,
-    day,
+    checked: arguments.Checked,
+    day: _dt.date,
     where: _Where,
-    settings,
+    settings: Settings,
     leaks: LeakFinder,
 ) -> None:
     found = reading.locate(
@@ -177,7 +178,7 @@ def _read_and_validate(
         builder.emit(found.rule, found.message, source=RUN, key=_argument(check))
         return
     check.read_from = found.read_from
-    options = dict(
+    options: dict[str, Any] = dict(
         model=checked.model.name if checked.model is not None else None,
         context_length=checked.context_length if checked.model is not None else None,
         epochs=_epochs_for_tokens(checked),
@@ -213,13 +214,13 @@ def _spark_prompts(found: reading.Located, role: str, leaks: LeakFinder) -> None
         )
 
 
-def _epochs_for_tokens(checked) -> float:
+def _epochs_for_tokens(checked: arguments.Checked) -> float:
     """Epochs for the token stage's own estimate: the duration's, else 1 (see the run section)."""
     duration = checked.duration
     return duration.value if duration is not None and duration.unit == "ep" else 1.0
 
 
-def _compare_task(builder: ResultBuilder, check: DataCheck, checked) -> None:
+def _compare_task(builder: ResultBuilder, check: DataCheck, checked: arguments.Checked) -> None:
     """RN006 when the data's detected task is not the run's."""
     wrong = [task for task in check.detected if task != checked.task]
     if checked.task is None or not wrong:

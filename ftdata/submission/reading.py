@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ftdata.rules import run
 from ftdata.rules.registry import Rule
@@ -159,11 +160,11 @@ def _offline() -> Iterator[None]:
     keys = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
     saved_env = {k: os.environ.get(k) for k in keys}
     before = {
-        name: sys.modules[name].HF_HUB_OFFLINE for name in _OFFLINE_CONSTANTS if name in sys.modules
+        name: _module(name).HF_HUB_OFFLINE for name in _OFFLINE_CONSTANTS if name in sys.modules
     }
     os.environ.update({k: "1" for k in keys})
     for name in before:
-        sys.modules[name].HF_HUB_OFFLINE = True
+        _module(name).HF_HUB_OFFLINE = True
     try:
         yield
     finally:
@@ -172,7 +173,12 @@ def _offline() -> Iterator[None]:
         was_offline = (saved_env["HF_HUB_OFFLINE"] or "").upper() in ("1", "ON", "YES", "TRUE")
         for name in _OFFLINE_CONSTANTS:
             if name in sys.modules:  # imported before, or during the block
-                sys.modules[name].HF_HUB_OFFLINE = before.get(name, was_offline)
+                _module(name).HF_HUB_OFFLINE = before.get(name, was_offline)
 
 
 _OFFLINE_CONSTANTS = ("datasets.config", "huggingface_hub.constants")
+
+
+def _module(name: str) -> Any:
+    """A loaded module whose attributes the type checker cannot know (a library's settings)."""
+    return sys.modules[name]

@@ -56,7 +56,7 @@ class TokenChecker:
     def report_batch(self, pending: list[tuple[str, dict, dict]], outcomes: list):
         """Findings and statistics for rows already counted: ``(error, outcome, codes)`` each."""
         results = []
-        for (task, _, where), outcome in zip(pending, outcomes):
+        for (task, _, where), outcome in zip(pending, outcomes, strict=True):
             self.builder.start_row()
             error = self._report(task, outcome, where)
             results.append((error, outcome, self.builder.row_codes))
@@ -127,7 +127,7 @@ class TokenChecker:
             )
         return False
 
-    def count_document(self, path: str, where: dict) -> bool:
+    def count_document(self, path: object, where: dict) -> bool:
         """Count one pre-training document; only a text the tokenizer fails on makes it invalid."""
         from ftdata.tokens.encoding.safe_encode import EncoderPanic
 

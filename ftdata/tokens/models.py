@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 from dataclasses import dataclass
+from typing import Any
 
 from ftdata.errors import UsageError
 
@@ -83,12 +84,12 @@ _L31 = "meta-llama/Meta-Llama-3.1-"
 
 
 def _llama(
-    name: str, family: str, ctx: int, instruct_template: str, **extra: object
+    name: str, family: str, ctx: int, instruct_template: str, **extra: Any
 ) -> list[ModelSpec]:
     """A base model and its -Instruct sibling."""
     base_successor = extra.pop("successor", None)
     inst_successor = f"{base_successor}-Instruct" if base_successor else None
-    common = dict(family=family, context_length=ctx, **extra)
+    common: dict[str, Any] = dict(family=family, context_length=ctx, **extra)
     base = ModelSpec(
         name, instruct=False, template=_BASE_TEMPLATE[family], successor=base_successor, **common
     )
@@ -103,7 +104,7 @@ def _llama(
 
 
 def _llama2(size: str, successor_size: str) -> list[ModelSpec]:
-    common = dict(family="llama2", context_length=4096, deprecated=True)
+    common: dict[str, Any] = dict(family="llama2", context_length=4096, deprecated=True)
     return [
         ModelSpec(
             f"meta-llama/Llama-2-{size}-hf",
@@ -123,7 +124,7 @@ def _llama2(size: str, successor_size: str) -> list[ModelSpec]:
 
 
 def _codellama(size: str, successor_size: str) -> list[ModelSpec]:
-    common = dict(
+    common: dict[str, Any] = dict(
         family="codellama",
         context_length=16384,
         deprecated=True,

@@ -91,6 +91,7 @@ def _span_text(view: ShowView, span, start: int, color: bool) -> str:
     parts = []
     for kind, piece in _runs(view, span, start):
         if kind == "cut":
+            assert view.identity is not None  # a cut is only shown with the counts that found it
             mark = f"\n✂ context length {view.identity['context_length']:,}: the rest is cut\n"
             parts.append(f"{RESET}{mark}" if color else mark)
             continue

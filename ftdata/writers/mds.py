@@ -156,8 +156,8 @@ class MDSWriter:
 
     def write(self, sample: Mapping[str, Any]) -> None:
         """Encode one sample and add it; a full shard is flushed first."""
-        parts = [ENCODERS[e](sample[n]) for n, e in zip(self.names, self.encodings)]
-        sizes = [len(p) for p, fixed in zip(parts, self.sizes) if fixed is None]
+        parts = [ENCODERS[e](sample[n]) for n, e in zip(self.names, self.encodings, strict=True)]
+        sizes = [len(p) for p, fixed in zip(parts, self.sizes, strict=True) if fixed is None]
         blob = struct.pack(f"<{len(sizes)}I", *sizes) + b"".join(parts)
         if self._samples and self._raw_size(len(self._samples) + 1, len(blob)) > self.size_limit:
             self.flush()

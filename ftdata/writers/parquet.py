@@ -83,7 +83,7 @@ class ParquetShardWriter:
         self.file_bytes, self.row_group_rows = file_bytes, row_group_rows
         self._rows: dict[str, list] = {name: [] for name in self.names}
         self._count, self._bytes, self._group_bytes = 0, 0, 0
-        self._writer = None
+        self._writer: Any = None  # a pyarrow.parquet.ParquetWriter while a file is open
         self._file_rows = 0
         self.shards: list[ShardInfo] = []
         folder.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import BinaryIO
 
 from ftdata.writers import ShardInfo
 
@@ -18,8 +19,8 @@ class RollingFiles:
         """``prefix`` is the folder the manifest names the files under."""
         self.folder, self.stem, self.suffix, self.prefix = folder, stem, suffix, prefix
         self.shards: list[ShardInfo] = []
-        self._handle = None
-        self._hash = None
+        self._handle: BinaryIO | None = None
+        self._hash = hashlib.sha256()  # a fresh one for every file
         self._name = ""
         self.size = self.items = 0
         folder.mkdir(parents=True, exist_ok=True)
@@ -51,6 +52,7 @@ class RollingFiles:
         return self.shards
 
     def _close(self) -> None:
+        assert self._handle is not None  # callers close only an open file
         self._handle.close()
         self.shards.append(
             ShardInfo(self.prefix + self._name, self.size, self._hash.hexdigest(), self.items)

@@ -209,6 +209,7 @@ class RowSink:
         from ftdata.writers.text import TextShardWriter
 
         opts, folder, prefix = self.options, self.folder / side, f"{side}/"
+        assert self.task is not None  # a writer opens for an example, whose task is known by then
         if opts.format == "mds":
             return MDSWriter(
                 folder,

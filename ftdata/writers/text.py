@@ -13,9 +13,7 @@ from pathlib import Path
 from ftdata.writers import FILE_BYTES, ShardInfo
 from ftdata.writers.rolling import RollingFiles
 
-MB = 1_000_000
 MAX_BYTES = FILE_BYTES
-MIN_BYTES = 60 * MB
 SEPARATOR = b"\n\n"
 COPY_CHUNK = 4 * 1024 * 1024
 

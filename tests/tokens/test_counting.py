@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from counting_pipeline import count_examples
 
 from ftdata.tokens.chat_templates.turns import NotPrefixConsistent, split_chat_turns
 from ftdata.tokens.counting.foundry import (
     TurnIds,
-    count_examples,
     counts_from_ids,
     encode_plans,
     instruction_turn,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from counting_pipeline import count_examples
 
 from ftdata.tokens.chat_templates.turns import split_chat_turns
-from ftdata.tokens.counting.foundry import count_examples, plan_chat, plan_instruction
+from ftdata.tokens.counting.foundry import plan_chat, plan_instruction
 from ftdata.tokens.encoding.cache import TokenCache
 from ftdata.tokens.encoding.find_tokenizer import resolve_tokenizer
 

@@ -114,7 +114,8 @@ def test_tokenizer_panic_on_a_document_is_a_finding(tmp_path, capsys) -> None:
 
 
 def test_tokenizer_panic_with_per_role_counts(tmp_path, capsys) -> None:
-    """The role contents are encoded alone too (--per-role): a panic there fails its example only."""
+    """The role contents are encoded alone too (--per-role): a panic there fails its example
+    only."""
     folder = backtracking_tokenizer(tmp_path / "tok")
     rows = [{"prompt": text, "response": "ok"} for text in ("hi", PANIC_TEXT)]
     data = tmp_path / "data.jsonl"
@@ -191,12 +192,14 @@ HOSTILE_TEMPLATES = {
     "doubling-by-set-lines": "{% set s = 'ab' %}" + "{% set s = s + s %}" * 64 + "{{ s | length }}",
     "doubling-macro-arguments": "{% macro d(s, n) %}{% if n %}{{ d(s + s, n - 1) }}{% endif %}"
     "{% endmacro %}{{ d('ab', 64) }}",
-    "printed-in-a-loop": "{% set s = 'a' * 900000 %}{% for i in range(100000) %}{{ s }}{% endfor %}",
-    "macro-buffer-in-a-loop": "{% set s = 'a' * 900000 %}{% macro m() %}{% for i in range(100000) %}"
-    "{{ s[1:] }}{% endfor %}{% endmacro %}{{ m() | length }}",
+    "printed-in-a-loop": "{% set s = 'a' * 900000 %}{% for i in range(100000) %}"
+    "{{ s }}{% endfor %}",
+    "macro-buffer-in-a-loop": "{% set s = 'a' * 900000 %}{% macro m() %}"
+    "{% for i in range(100000) %}{{ s[1:] }}{% endfor %}{% endmacro %}{{ m() | length }}",
     "printed-list": "{% set s = 'a' * 900000 %}{{ [s] * 100000 }}",
     "joined-list": "{% set s = 'a' * 900000 %}{{ ([s] * 100000) | join }}",
-    "string-methods": "{{ 'a'.ljust(10**9) ~ 'a'.zfill(10**9) ~ ('\t' * 100000).expandtabs(10**6) }}",
+    "string-methods": "{{ 'a'.ljust(10**9) ~ 'a'.zfill(10**9) ~ "
+    "('\t' * 100000).expandtabs(10**6) }}",
     "integer-power": "{{ 10 ** (10 ** 9) }}",
     "integer-squaring": "{% set ns = namespace(x=10) %}{% for i in range(64) %}"
     "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x > 0 }}",
@@ -248,7 +251,10 @@ def tokenizer_with_template(folder: Path, template: str) -> Path:
 
 
 def run_bounded(argv: list[str], cwd: Path, limit: float = SECONDS_LIMIT):
-    """Run ``python argv`` with a timeout; return (exit code, seconds, peak RSS MB, stdout, stderr)."""
+    """Run ``python argv`` with a timeout.
+
+    Returns (exit code, seconds, peak RSS MB, stdout, stderr).
+    """
     import os
     import resource
     import subprocess

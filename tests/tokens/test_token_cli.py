@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from conftest import SAMPLE_DATA
+from json_schemas import validator
 
 from ftdata.cli import main
-from ftdata.schemas import validator
 
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
 

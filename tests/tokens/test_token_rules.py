@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from json_schemas import validator
 
 import ftdata
-from ftdata.schemas import validator
 
 MISTRAL = "mistralai/Mistral-7B-Instruct-v0.2"
 CHAT = {

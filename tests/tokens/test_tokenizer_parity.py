@@ -122,7 +122,7 @@ def _site(*parts: str) -> Path:
 
 
 def _mismatches(ours: list[list[int]], ref: list[list[int]], texts: list[str]) -> list:
-    return [(t, a, b) for t, a, b in zip(texts, ours, ref) if a != b]
+    return [(t, a, b) for t, a, b in zip(texts, ours, ref, strict=True) if a != b]
 
 
 # --- Mistral 7B Instruct v0.2: SentencePiece from mistral-common -------------------

@@ -79,7 +79,10 @@ def test_dict_and_namespace_globals() -> None:
         render("{{ dict(a=1) | tojson }}{{ dict.fromkeys(['b'], 2) | tojson }}")
         == '{"a": 1}{"b": 2}'
     )
-    source = "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }}"
+    source = (
+        "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}"
+        "{{ ns.n }}"
+    )
     assert render(source, USER * 3) == "3"
 
 

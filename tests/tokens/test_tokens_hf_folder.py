@@ -27,7 +27,9 @@ def test_config_template_and_special_tokens(tmp_path: Path) -> None:
     folder = make_folder(
         tmp_path,
         {
-            "chat_template": "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}|{{ pad_token }}",
+            "chat_template": (
+                "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}|{{ pad_token }}"
+            ),
             "bos_token": {"__type": "AddedToken", "content": "<s>", "lstrip": False},
             "eos_token": "</s>",
             "pad_token": None,

@@ -36,10 +36,14 @@ class Layout:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a family needs besides the messages: special tokens and the date."""
+    """What a family needs besides the messages: special tokens and the date.
 
-    bos: str | None
-    eos: str | None
+    A token the template does not define is ``""``; families that use one are only chosen when
+    the template defines it (``FAMILY_NEEDS``).
+    """
+
+    bos: str
+    eos: str
     date: _dt.date | None
     default_system: str | None = None
 

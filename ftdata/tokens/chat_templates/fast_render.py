@@ -115,9 +115,13 @@ def fast_turns_for(template: Any) -> FastTurns | None:
     if any(not isinstance(tokens.get(key), str) for key in FAMILY_NEEDS[name]):
         return None  # Jinja would fail (or render nothing) where a token is missing
     context = Context(
-        bos=tokens.get("bos_token"),
-        eos=tokens.get("eos_token"),
+        bos=_text(tokens.get("bos_token")),
+        eos=_text(tokens.get("eos_token")),
         date=template.date,
         default_system=default_system(template) if name == "dbrx" else None,
     )
     return partial(fast_turns, FAMILIES[name], context)
+
+
+def _text(token: object) -> str:
+    return token if isinstance(token, str) else ""

@@ -192,7 +192,7 @@ class TokenStage:
 
         turn_ids, role_lengths = encoded
         bos = self.tokenizer.bos_token_id
-        for plan, ids, index in zip(batch.plans, turn_ids, batch.planned):
+        for plan, ids, index in zip(batch.plans, turn_ids, batch.planned, strict=True):
             outcome = batch.outcomes[index]
             if not isinstance(ids, list):  # EncodeFailed: the encoder panicked on its text
                 outcome.error = ("tokenizer", ids.message)
@@ -216,7 +216,8 @@ class TokenStage:
         from ftdata.tokens.counting.foundry import ExamplePlan, plan_chat, plan_instruction
 
         if task == "instruction":
-            response = example.get("response", example.get("completion"))
+            # (the structural rules let only examples with a string response or completion here)
+            response = example["response"] if "response" in example else example["completion"]
             self._find_literals(
                 outcome,
                 ("prompt", example["prompt"]),
@@ -306,8 +307,9 @@ def _fold_roles(batch: PlannedBatch, lengths: list[int]) -> None:
     ``response``. Each content is encoded alone, without special tokens, so
     template tokens belong to no role.
     """
+    assert batch.roles is not None  # called only when roles were counted (per_role)
     lengths_iter = iter(lengths)
-    for pairs, index in zip(batch.roles, batch.planned):
+    for pairs, index in zip(batch.roles, batch.planned, strict=True):
         by_role: dict[str, int] = {}
         for role, _ in pairs:
             by_role[role] = by_role.get(role, 0) + next(lengths_iter)

@@ -32,7 +32,8 @@ TargetResponses = Literal["last", "all"]
 
 @dataclass(frozen=True)
 class TurnIds:
-    """The token ids of one turn; the lists may be shared (with the TokenCache): never mutate them."""
+    """The token ids of one turn; the lists may be shared (with the TokenCache): never mutate
+    them."""
 
     prompt: list[int]
     response: list[int]
@@ -121,7 +122,7 @@ def encode_plans(
             ids = cache.encode(texts, mode, encode_batch)
         else:
             unique = list(dict.fromkeys(texts))
-            found = dict(zip(unique, encode_batch(unique, mode)))
+            found = dict(zip(unique, encode_batch(unique, mode), strict=True))
             ids = [found[t] for t in texts]
         pos = 0
         for k in chosen:
@@ -217,28 +218,3 @@ def counts_from_ids(
         dropped=reason is not None,
         drop_reason=reason,
     )
-
-
-def count_examples(
-    plans: Sequence[ExamplePlan],
-    encode_batch: EncodeBatch,
-    *,
-    max_seq_len: int | None,
-    bos_token_id: int | None,
-    eos_token_id: int | None,
-    target_responses: str = "last",
-    target_prompts: str = "none",
-    cache: Any = None,
-) -> list[TokenCounts]:
-    """Convenience: ``encode_plans`` then ``counts_from_ids`` for each plan."""
-    encoded = encode_plans(plans, encode_batch, cache)
-    return [
-        counts_from_ids(
-            turns_from_ids(p, ids, bos_token_id),
-            max_seq_len=max_seq_len,
-            eos_token_id=eos_token_id,
-            target_responses=target_responses,
-            target_prompts=target_prompts,
-        )
-        for p, ids in zip(plans, encoded)
-    ]

@@ -89,7 +89,7 @@ class TokenCache:
         memo = self._memo[mode]
         unique = dict.fromkeys(texts)
         missing = [t for t in unique if t not in memo]
-        fresh = dict(zip(missing, encode_batch(missing, mode))) if missing else {}
+        fresh = dict(zip(missing, encode_batch(missing, mode), strict=True)) if missing else {}
         self.encoded += len(missing)
         self.hits += len(texts) - len(missing)  # duplicates in the batch count as hits too
         # Take the hits before admitting the fresh texts: admission may evict them.
@@ -121,6 +121,7 @@ class TokenCache:
     def _encode_segmented(self, texts: Sequence[str], encode_batch: EncodeBatch) -> list[list[int]]:
         # The pattern has one group, so a split alternates text and control literal:
         # [text, literal, text, ..., text]; texts may be empty.
+        assert self._split is not None  # only called when there are control literals to split on
         split, controls = self._split.split, self._controls
         layouts = [split(t) for t in texts]
         pieces = [piece for layout in layouts for piece in layout[::2] if piece]

@@ -189,11 +189,12 @@ def resolve_tokenizer(
     tried.append(note)
     if snap is not None:
         return load_folder(snap, source=f"{model} from the HF cache ({snap})")
-    finder = _PACKAGES.get((family or "").lower())
+    key = (family or "").lower()
+    finder = _PACKAGES.get(key)
     if finder is None:
         tried.append(f"packages: none ships the vocabulary of family {family!r}")
     else:
-        tok, note = finder(model, family.lower())
+        tok, note = finder(model, key)
         tried.append(note)
         if tok is not None:
             return tok

@@ -15,6 +15,7 @@ BOS/EOS strings and whether BOS/EOS are added (``read_config``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,7 @@ def _from_config(config: dict[str, Any], name: str, root: Path) -> str:
 
 
 def _as_named(raw: Any, root: Path) -> dict[str, str]:
+    items: Iterable[tuple[Any, Any]]
     if isinstance(raw, dict):
         items = raw.items()
     elif isinstance(raw, list):

@@ -113,14 +113,6 @@ class LoadedTokenizer:
         return self.backend.token_bytes(token_id)
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise TokenizerError(f"cannot read {path}: {exc}") from exc
-
-
 def from_tokenizer_json(
     path: Path,
     *,

@@ -53,7 +53,7 @@ class _BoundedCodeGenerator(CodeGenerator):
     ``a ~ b`` with two computed sides, which can double a value, are hooked.
     """
 
-    def visit_Add(self, node: nodes.Add, frame: Any) -> None:
+    def visit_Add(self, node: nodes.BinExpr, frame: Any) -> None:
         """Inline ``(a + b)`` when one side is a constant, else the sandbox's hook."""
         if isinstance(node.left, nodes.Const) or isinstance(node.right, nodes.Const):
             self.write("(")
@@ -65,7 +65,8 @@ class _BoundedCodeGenerator(CodeGenerator):
             super().visit_Add(node, frame)
 
     def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:
-        """``environment.bounded_join(<Jinja's own join>, (parts...))`` unless one part is computed."""
+        """``environment.bounded_join(<Jinja's own join>, (parts...))``, unless one part is
+        computed."""
         if sum(not isinstance(part, nodes.Const) for part in node.nodes) <= 1:
             super().visit_Concat(node, frame)
             return
@@ -182,7 +183,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
         return format
 
-    def concat(self, parts: Any) -> str:  # type: ignore[override] - Environment.concat
+    def concat(self, parts: Any) -> str:  # overrides Environment.concat
         """Join output chunks (a render, a macro, a block), refusing an output over the cap."""
         budget = STATE.budget
         if budget is None:

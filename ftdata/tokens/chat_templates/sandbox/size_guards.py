@@ -101,7 +101,8 @@ def printf_bound(limit: int, fmt, args) -> int:
 
 
 def spec_bound(limit: int, value, spec: str) -> int:
-    """Bound of ``format(value, spec)``: the value plus every number in the spec (width, precision)."""
+    """Bound of ``format(value, spec)``: the value plus every number in the spec (width,
+    precision)."""
     numbers = sum(int(n) if len(n) < 19 else _HUGE for n in _DIGITS.findall(spec))
     return str_size(value, limit) + numbers
 
