@@ -232,12 +232,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(f"ftdata {__version__}")
             return EXIT_OK
-        if args.command in ("validate", "stats"):
-            return _validate(args)
-        if args.command is not None:  # every other sub-command registered its own runner
-            return args.run(args)
-        build_parser().print_help(sys.stderr)
-        return EXIT_ERROR
+        if args.command is None:
+            build_parser().print_help(sys.stderr)
+            return EXIT_ERROR
+        from ftdata.gc_tuning import fewer_collections
+
+        # The command line owns its process, so it may tune the collector (the library never does).
+        with fewer_collections():
+            if args.command in ("validate", "stats"):
+                return _validate(args)
+            return args.run(args)  # every other sub-command registered its own runner
     except FtdataError as exc:
         print(f"ftdata: error: {ov.one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR

@@ -76,7 +76,8 @@ class Finding:
     message: str
     hint: str
     location: Location
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
+    # A dataset-level finding names the sources it concerns (reporters needing a file use it).
+    sources: tuple[str, ...] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         """The finding as in the JSON report."""

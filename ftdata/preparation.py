@@ -1,10 +1,10 @@
 """``prepare``: validate, format and write training-ready shards with a manifest.
 
-Checking never writes; writing consumes the validation result. The Checker
-runs exactly as in ``validate`` and hands every example, after all checks, to
-a ``RowSink`` that writes the valid ones into a temporary folder. The folder
-gets its manifest and is renamed into place only at the end, and only if
-``strict`` finds no error. The library returns a ``PrepareResult`` and never
+Checking never writes; writing consumes the validation result. The driver
+(``ftdata.core.driver.Runner``) runs exactly as in ``validate`` and hands every
+example, after all checks, to a ``RowSink`` that writes the valid ones into a
+temporary folder. The folder gets its manifest and is renamed into place only
+at the end, and only if ``strict`` finds no error. The library returns a ``PrepareResult`` and never
 prints.
 """
 
@@ -236,29 +236,20 @@ class _Run:
         out: Path,
         allow_empty: bool = False,
     ) -> None:
-        from ftdata.config import settings_from, token_settings_from
-        from ftdata.engine import Checker
+        from ftdata.core.driver import Runner
 
         self.source, self.folder, self.options, self.progress = source, folder, options, progress
         self.out, self.allow_empty = out, allow_empty
-        self.settings = settings_from({}, task=options["task"], profile=options["profile"])
-        tokens = token_settings_from(
-            {},
-            model=options["model"],
-            tokenizer=options["tokenizer"],
-            context_length=options["context_length"],
-            date=options["date"],
-            target_responses=options["target_responses"],
-            target_prompts=options["target_prompts"],
-            chat_template=options.get("chat_template"),
-        )
+        run_options = options_of(options)
+        self.settings = run_options.settings
+        tokens = run_options.tokens
         if options["tokenize"] and options["format"] in ("mds", "parquet") and not tokens.requested:
             raise UsageError(
                 f"--format {options['format']} tokenizes: give --model or "
                 "--tokenizer, or --no-tokenize (chat and instruction only)"
             )
-        self.checker = Checker(self.settings, tokens if tokens.requested else None, pipeline=True)
-        self.checker.on_row = self._sink()
+        self.runner = Runner(run_options, pipeline=True)
+        self.runner.fold.on_row = self._sink()
 
     def _sink(self):
         from ftdata.writers.sink import RowSink, SinkOptions, error_test
@@ -287,12 +278,12 @@ class _Run:
         return self.sink
 
     def _stage(self):
-        tokens = self.checker.tokens
-        if tokens is None:
+        runner = self.runner
+        if runner.token_settings is None:
             return None
-        if tokens.stage is None:
-            raise UsageError(f"no tokenizer for the model: {tokens.skipped}")
-        return tokens.stage
+        if runner.stage is None:
+            raise UsageError(f"no tokenizer for the model: {runner.skipped}")
+        return runner.stage
 
     def identity(self) -> dict[str, Any] | None:
         """The tokenizer and template that produced the ids (None without a model)."""
@@ -302,34 +293,37 @@ class _Run:
     def execute(self):
         """Validate every source through the sink; return (result, counts, shards)."""
         from ftdata.rules import dataset
-        from ftdata.sources import open_sources
-        from ftdata.sources.table_options import TableOptions
 
-        settings, checker = self.settings, self.checker
+        runner = self.runner
         # Every row must reach the sink as a value: no Arrow-only clean rows.
-        table = TableOptions(profile=settings.profile, vectorise=False, hash_clean_rows=False)
-        sources = open_sources(
-            self.source,
-            task=settings.task,
-            max_line_bytes=settings.max_line_bytes,
-            task_for=settings.task_for,
-            table=table,
-        )
-        if self.progress is not None:
-            from ftdata.progress import track
-
-            sources = track(sources, self.progress)
-        for item in sources:
-            checker.check_source(item, task=settings.task_for(item.name))
-        checker.finish()
+        runner.check(self.source, progress=self.progress, vectorise=False)
+        runner.finish()
         shards = self.sink.close()
-        emit_leaks(checker.builder, self.splitter)
+        emit_leaks(runner.builder, self.splitter)
         if not shards and not self.allow_empty:
-            rows = checker.builder.totals()[0]
+            rows = runner.builder.totals()[0]
             why = why_nothing(self.sink.counts, rows, self.sink.options.context_length)
-            checker.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(self.out))
-        extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
-        return checker.builder.build(settings.fail_on, extra), self.sink.counts, shards
+            runner.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(self.out))
+        return runner.result(), self.sink.counts, shards
+
+
+def options_of(options: dict[str, Any]):
+    """The run's ``Options`` from prepare's options (as the manifest records them)."""
+    from ftdata.config import settings_from, token_settings_from
+    from ftdata.core.options import Options
+
+    settings = settings_from({}, task=options["task"], profile=options["profile"])
+    tokens = token_settings_from(
+        {},
+        model=options["model"],
+        tokenizer=options["tokenizer"],
+        context_length=options["context_length"],
+        date=options["date"],
+        target_responses=options["target_responses"],
+        target_prompts=options["target_prompts"],
+        chat_template=options.get("chat_template"),
+    )
+    return Options(settings, tokens)
 
 
 def emit_leaks(builder, splitter) -> None:

@@ -8,7 +8,8 @@ import pytest
 from conftest import SAMPLE_DATA
 
 from ftdata.config import Settings
-from ftdata.engine import Checker
+from ftdata.core.driver import Runner
+from ftdata.core.options import Options
 from ftdata.sources.resolve import open_sources
 from ftdata.tokens.stage import TokenSettings
 
@@ -36,11 +37,16 @@ def chats(count: int) -> list[dict]:
 
 def run(paths, tokens: TokenSettings, pipeline: bool):
     examples, rows = [], []
-    checker = Checker(Settings(), tokens, examples.append, on_row=rows.append, pipeline=pipeline)
+    runner = Runner(
+        Options(Settings(), tokens),
+        on_example=examples.append,
+        on_row=rows.append,
+        pipeline=pipeline,
+    )
     for source in open_sources(paths, task=None, max_line_bytes=Settings().max_line_bytes):
-        checker.check_source(source)
-    checker.finish()
-    result = checker.builder.build(Settings().fail_on, {"tokens": checker.tokens.report()})
+        runner.check_source(source)
+    runner.finish()
+    result = runner.result()
     verdicts = [(r.location, r.valid, r.codes, r.tokens.counts if r.tokens else None) for r in rows]
     return result.to_dict(), examples, verdicts
 

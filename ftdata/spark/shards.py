@@ -244,8 +244,7 @@ def _write(df, tmp: Path, checker, write: WriteSpec, options, allow_empty, name,
         return "refused", None, result
     if not shards and not allow_empty:
         return "empty", None, result
-    stage = checker.tokens.stage if checker.tokens is not None else None
-    identity = stage.identity() if stage is not None else None
+    identity = checker.stage.identity() if checker.stage is not None else None
     inputs = [{"in_memory": "spark DataFrame", "name": name}]
     manifest = mf.write_manifest(
         tmp,
@@ -273,5 +272,4 @@ def _result(checker, splitter, counts, wrote: bool, write: WriteSpec, out: Path)
         rows = checker.builder.totals()[0]
         why = local.why_nothing(counts, rows, write.sink.context_length)
         checker.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(out))
-    extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
-    return checker.builder.build(checker.settings.fail_on, extra)
+    return checker.result()

@@ -127,7 +127,7 @@ def gauge(value: float, limit: float, name: str, *, reach: bool) -> str:
 
 def gauges(section: dict[str, Any], task: str, context_length: int | None) -> list[str]:
     """The threshold gauges of one task's token section."""
-    from ftdata.tokens.check import MAX_TOKENS, PRETRAINING_MIN_TOKENS
+    from ftdata.core.token_report import MAX_TOKENS, PRETRAINING_MIN_TOKENS
 
     out = []
     longest = section["per_example"].get("max")
