@@ -68,6 +68,11 @@ def manifest_options(writing: dict[str, Any], checking: dict[str, Any], options)
     return {key: values[key] for key in ORDER if key in values}
 
 
+def from_options(options: Options) -> dict[str, Any]:
+    """The checking choices of ``options`` as a manifest records them (``rules`` if not default)."""
+    return _from_options(options)
+
+
 def _from_options(options: Options) -> dict[str, Any]:
     settings, tokens = options.settings, options.token_settings
     recorded: dict[str, Any] = {"task": settings.task, "profile": settings.profile}
@@ -87,9 +92,11 @@ def _rules(settings: Settings) -> dict[str, Any]:
     """The rule settings that differ from the defaults and can change which rows are valid."""
     default = Settings()
     rules: dict[str, Any] = {}
-    for key in ("select", "ignore", "tasks", "max_line_bytes"):
+    for key in ("select", "ignore", "tasks"):  # as JSON holds them: what a re-read gives
         if getattr(settings, key) != getattr(default, key):
-            rules[key] = getattr(settings, key)
+            rules[key] = [list(v) if isinstance(v, tuple) else v for v in getattr(settings, key)]
+    if settings.max_line_bytes != default.max_line_bytes:
+        rules["max_line_bytes"] = settings.max_line_bytes
     if settings.severity:
         rules["severity"] = {code: level.label for code, level in sorted(settings.severity.items())}
     return rules

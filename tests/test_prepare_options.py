@@ -59,7 +59,7 @@ def test_rule_settings_of_an_options_object_are_recorded_and_applied(tmp_path):
     lenient = prepare(
         data, out=tmp_path / "b", format="jsonl", options=build_options(ignore=["CH002", "CH011"])
     )
-    assert lenient.manifest["options"]["rules"] == {"ignore": ("CH002", "CH011")}
+    assert lenient.manifest["options"]["rules"] == {"ignore": ["CH002", "CH011"]}
     assert "rules" not in strict.manifest["options"]
     written = lenient.manifest["examples"]["written"]
     assert written == strict.manifest["examples"]["written"] + 1

@@ -252,6 +252,7 @@ def prepare(
     name: str = "<spark DataFrame>",
     allow_empty: bool = False,
     tokenizer_threads: int = 1,
+    options: Options | None = None,
 ):
     """Write ``df``'s valid examples to ``out`` from the executors; a ``PrepareResult``.
 
@@ -266,7 +267,9 @@ def prepare(
     shared mount such as ``/Volumes/...``); URIs are refused. ``text_column``
     makes it a pre-training corpus, one document per row, cut into windows of
     the context length per partition: each partition's last partial window is
-    dropped, or EOS-padded with ``pad_last_window``.
+    dropped, or EOS-padded with ``pad_last_window``. ``options`` (an
+    ``ftdata.core.options.Options``) replaces the checking and column keywords;
+    the manifest records its choices.
     """
     from ftdata.errors import UsageError
     from ftdata.spark import shards
@@ -282,8 +285,7 @@ def prepare(
     target = shards.local_out(out)
     file_bytes = FILE_BYTES if file_bytes is None else file_bytes
     columns = list(columns) if columns is not None else None  # read twice: options, plan
-    options = shards.options_of(dict(locals()))
-    run_options = build_options(
+    given = dict(
         task=task,
         profile=profile,
         model=model,
@@ -294,6 +296,8 @@ def prepare(
         columns=columns,
         rename=rename,
     )
+    run_options = _options(options, given)
+    options = shards.options_of(dict(locals()), run_options if options is not None else None)
     if tokenize and format != "jsonl" and run_options.token_settings is None:
         raise UsageError(
             f"--format {format} tokenizes: give --model or --tokenizer, or tokenize=False"

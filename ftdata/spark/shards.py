@@ -148,8 +148,12 @@ def merge_index(folder: Path) -> None:
     (folder / "index.json").write_text(text, "utf-8")
 
 
-def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The manifest's ``options`` (what determines the output), as the local ones."""
+def options_of(kwargs: dict[str, Any], given=None) -> dict[str, Any]:
+    """The manifest's ``options`` (what determines the output), as the local ones.
+
+    ``given`` is the Options passed instead of the checking keywords: its choices
+    (and column options) are recorded in their place.
+    """
     keys = (
         "format",
         "model",
@@ -179,6 +183,14 @@ def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
     options["rename"] = dict(options["rename"] or {})
     options["hashes"] = sorted(set(options["hashes"] or ()))
     options["runner"] = "spark"
+    if given is not None:
+        from ftdata.prepare_options import from_options
+
+        table = given.table
+        options.update(from_options(given))
+        options["id_column"] = table.id_column
+        options["columns"] = list(table.columns) if table.columns is not None else None
+        options["rename"] = dict(table.rename)
     return options
 
 
