@@ -62,6 +62,7 @@ class Options:
 def build_options(
     *,
     use_config: bool = False,
+    config: Mapping[str, Any] | None = None,
     settings: Settings | None = None,
     token_settings: TokenSettings | None = None,
     **given: Any,
@@ -69,13 +70,16 @@ def build_options(
     """An :class:`Options` from keyword arguments, explicit values winning over the config.
 
     ``use_config`` reads ``[tool.ftdata]`` from the nearest pyproject.toml
-    (once). ``settings``/``token_settings``, when given, are used as they are.
+    (once); ``config`` is that table already read (the command line's).
+    ``settings``/``token_settings``, when given, are used as they are.
     Keywords are those of ``ftdata.validate``; None means "not given".
     """
     unknown = set(given) - {*SETTING_KEYS, *TOKEN_KEYS, *TABLE_KEYS}
     if unknown:
         raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
-    config = find_config()[1] if use_config and (settings is None or token_settings is None) else {}
+    if config is None:
+        wanted = use_config and (settings is None or token_settings is None)
+        config = find_config()[1] if wanted else {}
     if settings is None:
         settings = settings_from(config, **_setting_values(given))
     if token_settings is None:
