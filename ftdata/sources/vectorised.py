@@ -31,21 +31,6 @@ _NOT_SPACE = (
 )
 
 
-class CleanRow:
-    """Stands for a row proven clean on Arrow; the engine counts it without rules."""
-
-    __slots__ = ("task",)
-
-    def __init__(self, task: str) -> None:
-        self.task = task
-
-    def __repr__(self) -> str:
-        return f"CleanRow({self.task!r})"
-
-
-CLEAN = {"chat": CleanRow("chat"), "instruction": CleanRow("instruction")}
-
-
 def table_task(schema: pa.Schema) -> str | None:
     """The task whose clean rows this schema can prove, or ``None`` (then nothing is proven)."""
     names = schema.names
