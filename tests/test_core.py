@@ -136,3 +136,14 @@ def test_spark_uses_no_private_name_of_another_module():
                 # backend._threads is being made public by the backend-threads change (issue 13).
                 allowed = owner in ("self", "cls") or node.attr == "_threads"
                 assert allowed, (path.name, node.lineno, node.attr)
+
+
+def test_a_copy_found_at_error_severity_is_invalid_before_on_row_sees_it():
+    seen = []
+    result = ftdata.validate([GOOD, GOOD, BAD], severity={"DS002": "error"}, on_row=seen.append)
+    assert [(o.valid, o.codes) for o in seen] == [
+        (True, ()),
+        (False, ("DS002",)),
+        (False, ("CH002", "CH011")),
+    ]
+    assert (result.valid, result.invalid) == (1, 2)
