@@ -10,7 +10,6 @@ from conftest import SAMPLE_DATA
 from ftdata.config import Settings
 from ftdata.core.driver import Runner
 from ftdata.core.options import Options
-from ftdata.sources.resolve import open_sources
 from ftdata.tokens.stage import TokenSettings
 
 DBRX = "databricks/dbrx-instruct"
@@ -43,8 +42,7 @@ def run(paths, tokens: TokenSettings, pipeline: bool):
         on_row=rows.append,
         pipeline=pipeline,
     )
-    for source in open_sources(paths, task=None, max_line_bytes=Settings().max_line_bytes):
-        runner.check_source(source)
+    runner.check(paths)  # the driver validate uses, with the pipeline on or off
     runner.finish()
     result = runner.result()
     verdicts = [(r.location, r.valid, r.codes, r.tokens.counts if r.tokens else None) for r in rows]
