@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ftdata.config import Settings, find_config, settings_from, token_settings_from
-from ftdata.engine import Checker
+from ftdata.config import Settings
+from ftdata.core.driver import run
+from ftdata.core.options import SETTING_KEYS, TABLE_KEYS, TOKEN_KEYS, Options, build_options
+from ftdata.errors import UsageError
 from ftdata.result import Result
-from ftdata.sources import open_sources
-from ftdata.sources.table_options import TableOptions
 from ftdata.tokens.counting.batches import TokenSettings
 
 
@@ -46,6 +46,7 @@ def validate(
     id_column: str | None = None,
     on_row: Callable[[Any], None] | None = None,
     progress: Callable[[Any], None] | None = None,
+    options: Options | None = None,
 ) -> Result:
     """Check fine-tuning data and return a :class:`~ftdata.result.Result`.
 
@@ -90,64 +91,21 @@ def validate(
     cannot be read raises ``SourceError`` naming the table or data file.
 
     ``on_row`` receives every example after all its checks as an
-    ``ftdata.engine.RowOutcome`` (task, example, location, valid, codes); it
+    ``ftdata.core.fold.RowOutcome`` (task, example, location, valid, codes); it
     makes table rows reach Python (no Arrow-only proof of clean rows).
     ``progress`` receives a ``ftdata.progress.Tick`` after every batch read
     (bytes of plain files, else rows), e.g. to drive a progress bar.
-    """
-    if settings is None:
-        table = find_config()[1] if use_config else {}
-        settings = settings_from(
-            table,
-            task=task,
-            profile=profile,
-            select=tuple(select) if select is not None else None,
-            ignore=tuple(ignore) if ignore is not None else None,
-            severity=dict(severity) if severity is not None else None,
-            fail_on=fail_on,
-            keep_per_code=keep_per_code,
-            max_line_bytes=max_line_bytes,
-            tasks=dict(tasks) if tasks is not None else None,
-        )
-    if token_settings is None:
-        table = find_config()[1] if use_config else {}
-        token_settings = token_settings_from(
-            table,
-            model=model,
-            tokenizer=tokenizer,
-            context_length=context_length,
-            epochs=epochs,
-            date=date,
-            target_responses=target_responses,
-            target_prompts=target_prompts,
-            per_role=per_role,
-            chat_template=chat_template,
-        )
-    checker = Checker(settings, token_settings, on_example, on_row=on_row, pipeline=True)
-    table_options = TableOptions(
-        version=version,
-        timestamp=timestamp,
-        storage_options=dict(storage_options or {}),
-        columns=tuple(columns) if columns is not None else None,
-        rename=dict(rename or {}),
-        id_column=id_column,
-        profile=settings.profile,
-        vectorise=checker.tokens is None and on_row is None,
-        hash_clean_rows=checker.dedupe,
-    )
-    sources = open_sources(
-        source,
-        task=settings.task,
-        max_line_bytes=settings.max_line_bytes,
-        task_for=settings.task_for,
-        table=table_options,
-    )
-    if progress is not None:
-        from ftdata.progress import track
 
-        sources = track(sources, progress)
-    for item in sources:
-        checker.check_source(item, task=settings.task_for(item.name))
-    checker.finish()
-    extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
-    return checker.builder.build(settings.fail_on, extra)
+    ``options`` is an ``ftdata.core.options.Options`` holding every choice
+    above at once (then give none of the option keywords).
+    """
+    given = {k: v for k, v in locals().items() if k in _KEYWORDS}
+    if options is None:
+        options = build_options(use_config=use_config, **given)
+    elif any(v is not None for v in given.values()) or use_config:
+        raise UsageError("give options= or keyword options, not both")
+    return run(source, options, on_example=on_example, on_row=on_row, progress=progress)
+
+
+# The keywords that build an Options (the rest are the source and callbacks).
+_KEYWORDS = frozenset({*SETTING_KEYS, *TOKEN_KEYS, *TABLE_KEYS, "settings", "token_settings"})

@@ -233,12 +233,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.version:
             print(f"ftdata {__version__}")
             return EXIT_OK
-        if args.command in ("validate", "stats"):
-            return _validate(args)
-        if args.command is not None:  # every other sub-command registered its own runner
-            return args.run(args)
-        build_parser().print_help(sys.stderr)
-        return EXIT_ERROR
+        if args.command is None:
+            build_parser().print_help(sys.stderr)
+            return EXIT_ERROR
+        from ftdata.gc_tuning import fewer_collections
+
+        # The command line owns its process, so it may tune the collector (the library never does).
+        with fewer_collections():
+            if args.command in ("validate", "stats"):
+                return _validate(args)
+            return args.run(args)  # every other sub-command registered its own runner
     except FtdataError as exc:
         print(f"ftdata: error: {ov.one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -269,12 +273,15 @@ def _silence_stdout() -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from ftdata.api import validate
-    from ftdata.config import find_config, settings_from, token_settings_from
+    from ftdata.config import find_config
+    from ftdata.core.options import build_options, table_options
 
     table = {} if args.no_config else find_config()[1]
-    settings = settings_from(
-        table,
+    options = build_options(
+        config=table,
         task=args.task,
         profile=args.profile,
         select=_split(args.select),
@@ -282,9 +289,6 @@ def _validate(args: argparse.Namespace) -> int:
         severity=_severity_pairs(args.severity),
         fail_on=args.fail_on,
         max_line_bytes=args.max_line_bytes,
-    )
-    tokens = token_settings_from(
-        table,
         model=args.model,
         tokenizer=args.tokenizer,
         context_length=args.context_length,
@@ -299,8 +303,8 @@ def _validate(args: argparse.Namespace) -> int:
     if args.output is not None:
         ov.path("--output", args.output)  # "" would silently mean standard output
     if args.no_tokens:
-        tokens = None
-    elif not tokens.requested and (args.command == "stats" or args.require_tokens):
+        options = replace(options, tokens=None)
+    elif options.token_settings is None and (args.command == "stats" or args.require_tokens):
         raise FtdataError(
             f"ftdata {args.command} needs --model or --tokenizer (or `model` in [tool.ftdata])"
         )
@@ -308,24 +312,17 @@ def _validate(args: argparse.Namespace) -> int:
 
     bar = progress_bar(args.command, args.quiet)
     try:
+        options = replace(options, table=table_options(cli_arguments(args)))
         if per_example:  # the records go where the report would: --output, else stdout
             with output_stream(args.output) as stream:
                 result = validate(
                     args.paths,
-                    settings=settings,
-                    token_settings=tokens,
+                    options=options,
                     on_example=lambda record: print_json_line(record, stream),
                     progress=bar,
-                    **cli_arguments(args),
                 )
             return EXIT_OK if result.ok else EXIT_FINDINGS
-        result = validate(
-            args.paths,
-            settings=settings,
-            token_settings=tokens,
-            progress=bar,
-            **cli_arguments(args),
-        )
+        result = validate(args.paths, options=options, progress=bar)
     finally:
         if bar is not None:
             bar.close()

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from itertools import accumulate, chain
 from typing import Any
 
-from ftdata.result import ResultBuilder, SourceSummary
+from ftdata.findings import Severity
 from ftdata.rules import dataset
 
 POSITION_BITS = 40
@@ -29,13 +29,19 @@ Chunk = tuple[Any, Any, Callable[[int], dict]]
 
 
 class DuplicateTracker:
-    """Finds the copies among the examples it is shown and emits DS002 for each."""
+    """Finds the copies among the examples it is shown and reports DS002 for each.
+
+    A copy found at error severity joins its row's verdict (it decides the
+    row's validity); otherwise ``emit(rule, message, where)`` records it.
+    """
 
     WINDOW = 1 << 14  # rows looked up together when the findings may wait (~4 MB of locations)
 
-    def __init__(self, builder: ResultBuilder, source_names: list[str], immediate: bool) -> None:
-        """``source_names`` is the checker's list of sources (it grows as sources start)."""
-        self.builder = builder
+    def __init__(
+        self, emit: Callable[[Any, str, dict], Any], source_names: list[str], immediate: bool
+    ) -> None:
+        """``source_names`` is the run's list of sources (it grows as sources start)."""
+        self.emit = emit
         self.immediate = immediate
         self._index = None
         self._names = source_names
@@ -44,62 +50,68 @@ class DuplicateTracker:
         self._digests: list[int] = []  # this batch's examples, noted one by one
         self._marks: list[int] = []
         self._wheres: list[dict] = []
+        self._rows: list = []  # the verdicts noted, for copies at error severity
         self._waiting: list[Chunk] = []
         self._waiting_rows = 0
 
-    def note(self, digest: int, where: dict) -> None:
+    def step(self, verdicts) -> None:
+        """The duplicate step of one batch's verdicts: Arrow-clean rows, then the examples."""
+        clean = verdicts.clean
+        if clean is not None and clean.hashes is not None:
+            verdicts.clean_copies = self.clean_rows(verdicts, clean)
+        for verdict in verdicts.rows:
+            if verdict.digest is not None:
+                self.note(verdict.digest, verdict.where, verdict)
+        self.end_batch()
+
+    def note(self, digest: int, where: dict, verdict=None) -> None:
         """Remember one example of the current batch (its location holds line or row)."""
         # Table rows are counted per data file: the file is part of the place.
         place = self.place(where.get("file") or ("line" if "line" in where else "row"))
         self._digests.append(digest)
         self._marks.append(place | where.get("line", where.get("row")))
         self._wheres.append(where)
+        self._rows.append(verdict)
 
-    def end_batch(self, outcomes: list) -> None:
+    def end_batch(self) -> None:
         """Look up (or queue) the examples noted in this batch.
 
-        ``outcomes`` are the batch's ``(failed, (task, value, where), codes)``
-        rows; at error severity a copy's finding joins its row there.
+        At error severity a copy's finding joins its row's verdict at once.
         """
         if not self._digests:
             return
-        wheres = self._wheres
+        wheres, rows = self._wheres, self._rows
         chunk = (self._digests, self._marks, wheres.__getitem__)
-        self._digests, self._marks, self._wheres = [], [], []
+        self._digests, self._marks, self._wheres, self._rows = [], [], [], []
         if not self.immediate:
             self._queue(chunk)
             return
-        row_of = {id(c[2]): i for i, (_, c, _) in enumerate(outcomes) if c is not None}
         for entry, first in self.index().copies(chunk[0], chunk[1]):
-            row = row_of[id(wheres[entry])]
-            self.builder.start_row()
-            self.builder.emit(dataset.DUPLICATE, self.message(first), **wheres[entry])
-            failed, countable, codes = outcomes[row]
-            outcomes[row] = (
-                failed or self.builder.row_failed,
-                countable,
-                codes + self.builder.row_codes,
-            )
+            where = wheres[entry]
+            rows[entry].add(dataset.DUPLICATE, Severity.ERROR, self.message(first), "", where)
 
-    def clean_rows(
-        self,
-        digests,
-        positions: list[int],
-        label: str,
-        where: Callable[[int], dict],
-        summary: SourceSummary,
-    ) -> None:
-        """Rows a table proved clean (counted already): only their digests take part."""
-        place = self.place(label)
+    def clean_rows(self, verdicts, clean) -> int:
+        """Rows a table proved clean: only their digests take part; return the copies found
+        at error severity (the fold counts them invalid)."""
+        context, positions, keys = verdicts.context, clean.positions, clean.keys
+        source = self._names[-1]
+
+        def where(index: int) -> dict:
+            found = {"row": positions[index], "source": source, **context}
+            if keys is not None:
+                found["key"] = keys[index]
+            return found
+
+        place = self.place(context.get("file") or "row")  # only table sources prove rows clean
         marks = [place | position for position in positions]
         if not self.immediate:
-            self._queue((digests, marks, where))
-            return
-        for entry, first in self.index().copies(digests, marks):
-            summary.rows -= 1  # counted again below, now with its finding
-            self.builder.start_row()
-            self.builder.emit(dataset.DUPLICATE, self.message(first), **where(entry))
-            self.builder.end_row(summary)
+            self._queue((clean.hashes, marks, where))
+            return 0
+        copies = 0
+        for entry, first in self.index().copies(clean.hashes, marks):
+            self.emit(dataset.DUPLICATE, self.message(first), where(entry))
+            copies += 1
+        return copies
 
     def flush(self) -> None:
         """Look up every queued example and emit its finding, in row order (ends a source)."""
@@ -112,8 +124,8 @@ class DuplicateTracker:
         for entry, first in self.index().copies(digests, marks):
             owner = bisect_right(starts, entry) - 1
             where = chunks[owner][2](entry - starts[owner])
-            self.builder.start_row()  # a warning or info: it changes no row's validity
-            self.builder.emit(dataset.DUPLICATE, self.message(first), **where)
+            # A warning or info: it changes no row's validity.
+            self.emit(dataset.DUPLICATE, self.message(first), where)
 
     def _queue(self, chunk: Chunk) -> None:
         self._waiting.append(chunk)

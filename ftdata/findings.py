@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 
 class Severity(enum.IntEnum):
@@ -77,7 +77,8 @@ class Finding:
     message: str
     hint: str
     location: Location
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # A dataset-level finding names the sources it concerns (reporters needing a file use it).
+    sources: tuple[str, ...] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, object]:
         """The finding as in the JSON report."""

@@ -1,10 +1,10 @@
 """``prepare``: validate, format and write training-ready shards with a manifest.
 
-Checking never writes; writing consumes the validation result. The Checker
-runs exactly as in ``validate`` and hands every example, after all checks, to
-a ``RowSink`` that writes the valid ones into a temporary folder. The folder
-gets its manifest and is renamed into place only at the end, and only if
-``strict`` finds no error. The library returns a ``PrepareResult`` and never
+Checking never writes; writing consumes the validation result. The driver
+(``ftdata.core.driver.Runner``) runs exactly as in ``validate`` and hands every
+example, after all checks, to a ``RowSink`` that writes the valid ones into a
+temporary folder. The folder gets its manifest and is renamed into place only
+at the end, and only if ``strict`` finds no error. The library returns a ``PrepareResult`` and never
 prints.
 """
 
@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from ftdata._version import __version__
+from ftdata.core.options import Options
 from ftdata.errors import UsageError
+from ftdata.prepare_options import manifest_options
+from ftdata.prepare_options import run_options as run_options_of
 from ftdata.result import Result
 from ftdata.writers import FILE_BYTES
 
@@ -72,6 +75,7 @@ def prepare(
     chat_template: str | None = None,
     progress: Callable[[Any], None] | None = None,
     allow_empty: bool = False,
+    options: Options | None = None,
 ) -> PrepareResult:
     """Validate ``source`` and write its valid examples to ``out`` as ``format`` shards.
 
@@ -96,6 +100,9 @@ def prepare(
     published) unless ``allow_empty``. ``chat_template`` (a built-in template id or a path)
     replaces the model's chat template. ``progress`` receives a
     ``ftdata.progress.Tick`` after every batch read (as ``validate``'s).
+    ``options`` (an ``ftdata.core.options.Options``) gives every checking choice
+    at once, rule settings included, in place of ``model``, ``task``, ``profile``
+    and the other checking keywords; the manifest records them.
     """
     from ftdata.writers import guards, outdir
     from ftdata.writers import manifest as mf
@@ -105,30 +112,32 @@ def prepare(
     out = Path(out)
     if out.name in ("", ".", ".."):  # its hidden siblings would have no name, or be inside it
         raise UsageError(f"--out needs a folder name, not {str(out)!r}")
-    options = {
-        "format": format,
-        "model": model,
-        "tokenizer": tokenizer,
-        "context_length": context_length,
-        "tokenize": tokenize,
-        "eval_fraction": eval_fraction,
-        "seed": seed,
-        "dedupe": dedupe,
-        "strict": strict,
-        "compression": compression,
-        "hashes": sorted(set(hashes)),
-        "shard_bytes": shard_bytes,
-        "file_bytes": file_bytes,
-        "pad_last_window": pad_last_window,
-        "rename_completion": rename_completion,
-        "task": task,
-        "profile": profile,
-        "date": str(date) if date else None,
-        "target_responses": target_responses,
-        "target_prompts": target_prompts,
-        # Only when given, so that the fingerprints of earlier outputs stay valid.
-        **({"chat_template": chat_template} if chat_template else {}),
-    }
+    writing = dict(
+        format=format,
+        tokenize=tokenize,
+        eval_fraction=eval_fraction,
+        seed=seed,
+        dedupe=dedupe,
+        strict=strict,
+        compression=compression,
+        hashes=hashes,
+        shard_bytes=shard_bytes,
+        file_bytes=file_bytes,
+        pad_last_window=pad_last_window,
+        rename_completion=rename_completion,
+    )
+    checking = dict(
+        model=model,
+        tokenizer=tokenizer,
+        context_length=context_length,
+        task=task,
+        profile=profile,
+        date=date,
+        target_responses=target_responses,
+        target_prompts=target_prompts,
+        chat_template=chat_template,
+    )
+    given, options = options, manifest_options(writing, checking, options)
     guards.refuse_overlap(source, out)
     inputs = mf.describe_inputs(source)
     try:
@@ -144,31 +153,24 @@ def prepare(
             return PrepareResult(out, "skipped", found, None)
         expected = outdir.check_out(out, force)
         with guards.cleanup_on_signals():
-            return _write(source, out, expected, options, inputs, allow_empty, progress)
+            run = _Run(source, options, given, progress, out=out, allow_empty=allow_empty)
+            return _write(run, expected, inputs)
     except OSError as exc:
         if guards.is_output_error(exc, out):
             raise guards.output_error(exc, out) from exc
         raise
 
 
-def _write(
-    source: Any,
-    out: Path,
-    expected,
-    options: dict[str, Any],
-    inputs: list,
-    allow_empty: bool,
-    progress: Callable[[Any], None] | None,
-) -> PrepareResult:
+def _write(run: _Run, expected, inputs: list) -> PrepareResult:
     """Run into a locked temporary folder and publish it, or remove it whatever happens."""
     from ftdata.writers import manifest as mf
     from ftdata.writers import outdir
 
+    out, options, allow_empty = run.out, run.options, run.allow_empty
     tmp, lock = outdir.new_temp(out)
     published = False
     try:
-        run = _Run(source, tmp, options, progress, out=out, allow_empty=allow_empty)
-        result, counts, shards = run.execute()
+        result, counts, shards = run.execute(tmp)
         if options["strict"] and result.summary["errors"]:
             return PrepareResult(out, "refused", None, result)
         if not shards and not allow_empty:
@@ -229,38 +231,32 @@ class _Run:
     def __init__(
         self,
         source: Any,
-        folder: Path,
         options: dict[str, Any],
+        given: Options | None,
         progress: Callable[[Any], None] | None,
         *,
         out: Path,
         allow_empty: bool = False,
     ) -> None:
-        from ftdata.config import settings_from, token_settings_from
-        from ftdata.engine import Checker
+        """``options``: the manifest's; ``given``: the Options passed to ``prepare``, if any."""
+        from ftdata.core.driver import Runner
 
-        self.source, self.folder, self.options, self.progress = source, folder, options, progress
+        self.source, self.options, self.progress = source, options, progress
         self.out, self.allow_empty = out, allow_empty
-        self.settings = settings_from({}, task=options["task"], profile=options["profile"])
-        tokens = token_settings_from(
-            {},
-            model=options["model"],
-            tokenizer=options["tokenizer"],
-            context_length=options["context_length"],
-            date=options["date"],
-            target_responses=options["target_responses"],
-            target_prompts=options["target_prompts"],
-            chat_template=options.get("chat_template"),
-        )
-        if options["tokenize"] and options["format"] in ("mds", "parquet") and not tokens.requested:
+        checked = run_options_of(options, given)
+        self.settings = checked.settings
+        if (
+            options["tokenize"]
+            and options["format"] in ("mds", "parquet")
+            and checked.token_settings is None
+        ):
             raise UsageError(
                 f"--format {options['format']} tokenizes: give --model or "
                 "--tokenizer, or --no-tokenize (chat and instruction only)"
             )
-        self.checker = Checker(self.settings, tokens if tokens.requested else None, pipeline=True)
-        self.checker.on_row = self._sink()
+        self.runner = Runner(checked, pipeline=True)
 
-    def _sink(self):
+    def _sink(self, folder: Path):
         from ftdata.writers.sink import RowSink, SinkOptions, error_test
         from ftdata.writers.split import Splitter
 
@@ -278,7 +274,7 @@ class _Run:
         )
         self.splitter = Splitter(opts["eval_fraction"], opts["seed"], opts["dedupe"])
         self.sink = RowSink(
-            self.folder,
+            folder,
             sink_options,
             self.splitter,
             error_test(self.settings),
@@ -287,49 +283,34 @@ class _Run:
         return self.sink
 
     def _stage(self):
-        tokens = self.checker.tokens
-        if tokens is None:
+        runner = self.runner
+        if runner.token_settings is None:
             return None
-        if tokens.stage is None:
-            raise UsageError(f"no tokenizer for the model: {tokens.skipped}")
-        return tokens.stage
+        if runner.stage is None:
+            raise UsageError(f"no tokenizer for the model: {runner.skipped}")
+        return runner.stage
 
     def identity(self) -> dict[str, Any] | None:
         """The tokenizer and template that produced the ids (None without a model)."""
         stage = self._stage()
         return stage.identity() if stage is not None else None
 
-    def execute(self):
-        """Validate every source through the sink; return (result, counts, shards)."""
+    def execute(self, folder: Path):
+        """Check every source through a sink writing into ``folder``: (result, counts, shards)."""
         from ftdata.rules import dataset
-        from ftdata.sources import open_sources
-        from ftdata.sources.table_options import TableOptions
 
-        settings, checker = self.settings, self.checker
+        runner = self.runner
+        runner.fold.on_row = self._sink(folder)
         # Every row must reach the sink as a value: no Arrow-only clean rows.
-        table = TableOptions(profile=settings.profile, vectorise=False, hash_clean_rows=False)
-        sources = open_sources(
-            self.source,
-            task=settings.task,
-            max_line_bytes=settings.max_line_bytes,
-            task_for=settings.task_for,
-            table=table,
-        )
-        if self.progress is not None:
-            from ftdata.progress import track
-
-            sources = track(sources, self.progress)
-        for item in sources:
-            checker.check_source(item, task=settings.task_for(item.name))
-        checker.finish()
+        runner.check(self.source, progress=self.progress, vectorise=False)
+        runner.finish()
         shards = self.sink.close()
-        emit_leaks(checker.builder, self.splitter)
+        emit_leaks(runner.builder, self.splitter)
         if not shards and not self.allow_empty:
-            rows = checker.builder.totals()[0]
+            rows = runner.builder.totals()[0]
             why = why_nothing(self.sink.counts, rows, self.sink.options.context_length)
-            checker.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(self.out))
-        extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
-        return checker.builder.build(settings.fail_on, extra), self.sink.counts, shards
+            runner.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(self.out))
+        return runner.result(), self.sink.counts, shards
 
 
 def emit_leaks(builder, splitter) -> None:

@@ -17,18 +17,22 @@ from ftdata.rules.registry import Rule
 
 @dataclass(slots=True)
 class SourceSummary:
-    """Per-source accounting: ``rows == valid + invalid``."""
+    """Per-source accounting: ``rows == valid + invalid``, each counted as rows are decided."""
 
     source: str
     kind: str
     task: str | None = None
     rows: int = 0
     invalid: int = 0
+    valid: int = 0
 
-    @property
-    def valid(self) -> int:
-        """Rows without any error finding."""
-        return self.rows - self.invalid
+    def count(self, failed: bool) -> None:
+        """Count one decided row: invalid when it has an error finding, else valid."""
+        self.rows += 1
+        if failed:
+            self.invalid += 1
+        else:
+            self.valid += 1
 
     def to_dict(self) -> dict[str, Any]:
         """The source as in the JSON report."""
@@ -67,7 +71,7 @@ class Result:
     @property
     def valid(self) -> int:
         """Examples without any error finding."""
-        return self.rows - self.invalid
+        return sum(s.valid for s in self.sources)
 
     @property
     def ok(self) -> bool:
@@ -157,11 +161,7 @@ class Result:
 
 
 class ResultBuilder:
-    """Folds findings and row outcomes into a :class:`Result`.
-
-    Callers bracket each example with :meth:`start_row` / :meth:`end_row` so that
-    a row is counted invalid exactly when one of its findings is an error.
-    """
+    """Folds findings into a :class:`Result`; rows are counted on their ``SourceSummary``."""
 
     def __init__(self, policy: dict[str, Severity | None], keep_per_code: int) -> None:
         self._policy = policy
@@ -171,8 +171,6 @@ class ResultBuilder:
         self._by_severity: Counter[str] = Counter()
         self._severities: dict[str, str] = {}
         self._sources: list[SourceSummary] = []
-        self._row_failed = False
-        self._row_codes: list[str] = []
         self._dataset_phase = 0  # 1 once every source is done: dataset findings sort last
 
     def start_dataset_findings(self) -> None:
@@ -184,42 +182,6 @@ class ResultBuilder:
         summary = SourceSummary(source=source, kind=kind, task=task)
         self._sources.append(summary)
         return summary
-
-    def start_row(self) -> None:
-        """Begin an example: following error findings make it invalid."""
-        self._row_failed = False
-        self._row_codes = []
-
-    @property
-    def row_failed(self) -> bool:
-        """Whether the example begun last has an error finding so far."""
-        return self._row_failed
-
-    @property
-    def row_codes(self) -> list[str]:
-        """The codes reported on the example begun last (switched-off rules excluded)."""
-        return list(self._row_codes)
-
-    def fail_row(self) -> None:
-        """Mark the example begun last invalid whatever rules are selected.
-
-        For input that never became an example (a line that does not parse,
-        an object fitting no task): switching its finding off must not turn
-        it into a valid row.
-        """
-        self._row_failed = True
-
-    def resume_row(self, failed: bool, codes: list[str] | None = None) -> None:
-        """Continue an example whose first findings were counted earlier."""
-        self._row_failed = failed
-        self._row_codes = list(codes or ())
-
-    def end_row(self, summary: SourceSummary) -> None:
-        """Finish an example and count it on ``summary``."""
-        summary.rows += 1
-        if self._row_failed:
-            summary.invalid += 1
-        self._row_failed = False
 
     def emit(
         self,
@@ -239,19 +201,41 @@ class ResultBuilder:
 
         ``sources`` marks a dataset-level finding: the names of the sources it
         concerns (``source`` is then their names joined, for people). Reporters
-        that need a file per finding read it from ``finding.extra["sources"]``.
+        that need a file per finding read it from ``finding.sources``.
         """
         severity = self._policy.get(rule.code, rule.severity)
         if severity is None:
             return False
+        self._add(rule, severity, message, source, line, row, version, pointer, file, key, sources)
+        return severity is Severity.ERROR
+
+    def record(
+        self, rule: Rule, severity: Severity, message: str, pointer: str, where: dict
+    ) -> None:
+        """Record a finding whose severity the core resolved; ``where`` holds its location."""
+        get = where.get
+        self._add(
+            rule,
+            severity,
+            message,
+            where["source"],
+            get("line"),
+            get("row"),
+            get("version"),
+            pointer,
+            get("file"),
+            get("key"),
+            None,
+        )
+
+    def _add(
+        self, rule, severity, message, source, line, row, version, pointer, file, key, sources
+    ) -> None:
         self._by_code[rule.code] += 1
         self._by_severity[severity.label] += 1
         self._severities[rule.code] = severity.label
-        is_error = severity is Severity.ERROR
-        self._row_failed |= is_error
-        self._row_codes.append(rule.code)
         if self._by_code[rule.code] > self._keep:
-            return is_error
+            return
         # Every kept finding passes here: cut what may still carry data at length.
         location = Location(
             source,
@@ -262,8 +246,8 @@ class ResultBuilder:
             file,
             None if key is None else cut(key),
         )
-        extra = {"sources": tuple(sources)} if sources is not None else {}
-        finding = Finding(rule.code, rule.name, severity, cut(message), rule.hint, location, extra)
+        named = tuple(sources) if sources is not None else None
+        finding = Finding(rule.code, rule.name, severity, cut(message), rule.hint, location, named)
         order = (
             len(self._sources) + self._dataset_phase,
             source,
@@ -273,7 +257,6 @@ class ResultBuilder:
             rule.code,
         )
         self._kept.append((order, finding))
-        return is_error
 
     def totals(self) -> tuple[int, int]:
         """Rows seen and rows invalid so far, over every source."""
@@ -294,7 +277,9 @@ class ResultBuilder:
             "by_severity": dict(self._by_severity),
             "severities": dict(self._severities),
             "kept": list(self._kept),
-            "sources": [(s.source, s.kind, s.task, s.rows, s.invalid) for s in self._sources],
+            "sources": [
+                (s.source, s.kind, s.task, s.rows, s.invalid, s.valid) for s in self._sources
+            ],
         }
 
     def merge(self, state: dict[str, Any]) -> None:
@@ -307,11 +292,12 @@ class ResultBuilder:
         self._by_severity.update(state["by_severity"])
         self._severities.update(state["severities"])
         known = {s.source: s for s in self._sources}
-        for name, kind, task, rows, invalid in state["sources"]:
+        for name, kind, task, rows, invalid, valid in state["sources"]:
             summary = known.get(name) or self.add_source(name, kind, task)
             summary.task = summary.task or task
             summary.rows += rows
             summary.invalid += invalid
+            summary.valid += valid
         self._kept.extend(state["kept"])
         self._kept.sort(key=lambda item: item[0])
         per_code: Counter[str] = Counter()

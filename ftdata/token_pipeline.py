@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 
 class TokenPipeline:
-    """One batch in flight; ``finish_rows(outcomes, summary, counted_chats)`` completes a batch."""
+    """One batch in flight; ``finish_rows(verdicts, summary, counted_chats)`` completes a batch."""
 
     def __init__(self, stage, finish_rows: Callable) -> None:
         self.stage = stage
@@ -23,28 +23,24 @@ class TokenPipeline:
         self._worker: ThreadPoolExecutor | None = None
         self._inflight: tuple | None = None
 
-    def submit(self, outcomes: list, summary) -> None:
+    def submit(self, verdicts, summary) -> None:
         """Plan this batch's chats, start encoding them, then finish the previous batch."""
-        chats = [
-            (i, c)
-            for i, (failed, c, _) in enumerate(outcomes)
-            if not failed and c and c[0] != "pretraining"
-        ]
-        planned = self.stage.plan_batch([(task, value) for _, (task, value, _) in chats])
+        chats = [v for v in verdicts.rows if v.countable and v.task != "pretraining"]
+        planned = self.stage.plan_batch([(v.task, v.value) for v in chats])
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ftdata-encode")
         future: Future = self._worker.submit(self.stage.encode_planned, planned)
         self.flush()
-        self._inflight = (outcomes, summary, chats, planned, future)
+        self._inflight = (verdicts, summary, chats, planned, future)
 
     def flush(self) -> None:
         """Finish the batch in flight, if any (at the end of every source)."""
         if self._inflight is None:
             return
-        outcomes, summary, chats, planned, future = self._inflight
+        verdicts, summary, chats, planned, future = self._inflight
         self._inflight = None
         counted = self.stage.finish_batch(planned, future.result())
-        self._finish_rows(outcomes, summary, (chats, counted))
+        self._finish_rows(verdicts, summary, (chats, counted))
 
     def close(self) -> None:
         """Finish what is in flight and stop the worker thread."""

@@ -155,7 +155,7 @@ def test_token_thresholds_name_only_the_sources_of_their_task(mixed_inputs):
     import ftdata
 
     result = ftdata.validate(mixed_inputs, model=MISTRAL)
-    places = {f.code: (f.location.source, f.extra.get("sources")) for f in result.findings}
+    places = {f.code: (f.location.source, f.sources) for f in result.findings}
     assert places["DS005"] == ("corpus", ("corpus",))  # pre-training: not the chat files
     github = render(result, "github")
     ds005 = next(line for line in github.splitlines() if "DS005" in line)

@@ -151,7 +151,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "ftdata.gc_tuning",
             "ftdata.progress",
             "ftdata.option_values",
-            "ftdata.schemas",
             "ftdata.duplicate_index",
             "ftdata.token_pipeline",
         ),
@@ -170,13 +169,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("configuration: options, profiles and selections", ("ftdata.config",)),
     ("views: drawing results (HTML, SVG, show), for type hints only above", ("ftdata.views",)),
     (
-        "checking core: results, the engine and its stages",
+        "checking core: results, the pure batch check, the fold, the driver and Options",
         (
             "ftdata.result",
             "ftdata.duplicates",
             "ftdata.drops",
-            "ftdata.tokens.check",
-            "ftdata.engine",
+            "ftdata.core",
         ),
     ),
     ("reporters: a result as text, JSON, SARIF, ...", ("ftdata.reporters",)),
@@ -185,6 +183,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "ftdata.api",
             "ftdata.preparation",
+            "ftdata.prepare_options",
             "ftdata.show",
             "ftdata.reshape",
             "ftdata.spark",
@@ -258,4 +257,4 @@ def test_layer_table_orders_what_the_design_says():
     layers = [layer_of(module) for module in order]
     assert layers == sorted(layers) and len(set(layers)) == len(layers)
     assert layer_of("ftdata.submission.cli") == layer_of("ftdata.cli")
-    assert layer_of("ftdata.tokens.check") == layer_of("ftdata.engine")
+    assert layer_of("ftdata.core.token_findings") == layer_of("ftdata.result")

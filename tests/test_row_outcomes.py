@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ftdata.config import Settings
-from ftdata.engine import Checker
+from ftdata.core.driver import Runner
+from ftdata.core.options import Options
 from ftdata.sources.memory import RecordsSource
 from ftdata.tokens.counting.batches import TokenSettings
 
@@ -15,8 +16,8 @@ SYSTEM = {"messages": [{"role": "system", "content": "x"}, *GOOD["messages"]]}
 
 def outcomes(records, tokens=None):
     seen = []
-    checker = Checker(Settings(), tokens, on_row=seen.append)
-    summary = checker.check_source(RecordsSource(records))
+    runner = Runner(Options(Settings(), tokens), on_row=seen.append)
+    summary = runner.check_source(RecordsSource(records))
     return seen, summary
 
 

@@ -8,7 +8,8 @@ import pyarrow as pa
 
 import ftdata
 from ftdata.config import Settings
-from ftdata.engine import Checker
+from ftdata.core.driver import Runner
+from ftdata.core.options import Options
 from ftdata.result import ResultBuilder
 from ftdata.rules import schema
 from ftdata.sources.table_options import TableOptions
@@ -30,9 +31,9 @@ ROWS = [
 
 def _merged(table: pa.Table, parts: int, tokens: TokenSettings | None) -> ftdata.Result:
     settings = Settings(ignore=("DS002",))  # duplicates need the Spark aggregation
-    checker = Checker(settings, tokens)
+    checker = Runner(Options(settings, tokens))
     checker.check_source(DriverSource("t", []), task="chat")
-    stage = checker.tokens.stage if checker.tokens else None
+    stage = checker.stage
     spec = Spec(
         settings,
         tokens,
@@ -49,7 +50,7 @@ def _merged(table: pa.Table, parts: int, tokens: TokenSettings | None) -> ftdata
         state = loads_state(out.column("state")[0].as_py())
         checker.builder.merge(state["builder"])
         for task, stats in state["stats"].items():
-            merge_stats(checker.tokens.stats.setdefault(task, type(stats)(task)), stats)
+            merge_stats(checker.fold.stats.setdefault(task, type(stats)(task)), stats)
     return finish(checker, settings.fail_on)
 
 
@@ -75,14 +76,14 @@ def test_merge_keeps_the_first_findings_per_code_and_exact_counts():
     settings = Settings(keep_per_code=2)
     builders = []
     for _ in range(3):
-        checker = Checker(settings)
-        checker.check_source(DriverSource("t", []), task="chat")
-        builders.append(checker.builder)
-    for part, builder in enumerate(builders):
+        checker = Runner(Options(settings))
+        summary = checker.check_source(DriverSource("t", []), task="chat")
+        builders.append((checker.builder, summary))
+    for part, (builder, summary) in enumerate(builders):
         for row in range(3):
-            builder.start_row()
             builder.emit(schema.UNKNOWN_TYPE, "x", source="t", row=row, file=partition_label(part))
-            builder.end_row(builder._sources[0])
+            summary.count(failed=True)
+    builders = [builder for builder, _ in builders]
     merged = ResultBuilder(settings.policy(), 2)
     for builder in reversed(builders):  # arrival order does not matter
         merged.merge(builder.state())

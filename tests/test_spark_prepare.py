@@ -348,3 +348,22 @@ def test_duplicate_documents_are_left_out_across_partitions(spark, tmp_path):
     )
     assert remote.manifest["examples"] == local.manifest["examples"]
     assert remote.manifest["examples"]["left_out_by_reason"] == {"duplicate": 3}
+
+
+def test_an_options_object_gives_the_keywords_output_and_is_recorded(spark, tmp_path):
+    from ftdata.core.options import build_options
+
+    rows = chats(60) + [{"messages": [{"role": "user", "content": "alone"}]}]
+    frame = spark.createDataFrame(pa.Table.from_pylist(rows)).repartition(2)
+    by_keywords = ftdata.spark.prepare(frame, out=tmp_path / "k", format="jsonl", task="chat")
+    options = build_options(task="chat", ignore=["CH002", "CH011"])
+    by_options = ftdata.spark.prepare(frame, out=tmp_path / "o", format="jsonl", options=options)
+    written = by_options.manifest["examples"]["written"]
+    assert written == by_keywords.manifest["examples"]["written"] + 1  # the lone turn is kept
+    recorded = by_options.manifest["options"]
+    assert recorded["rules"] == {"ignore": ["CH002", "CH011"]} and recorded["task"] == "chat"
+    assert "rules" not in by_keywords.manifest["options"]
+    validated = ftdata.spark.validate(frame, options=options)
+    assert validated.summary == ftdata.validate(rows, options=options).summary
+    with pytest.raises(UsageError, match="not both"):
+        ftdata.spark.validate(frame, options=options, task="chat")

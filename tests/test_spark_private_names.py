@@ -14,13 +14,7 @@ import importlib
 import inspect
 from pathlib import Path
 
-import pytest
-
 SPARK = Path(__file__).resolve().parent.parent / "ftdata" / "spark"
-
-# Private names the core refactor removes from the Spark side on its own branch
-# (engine._canonical, Checker._drops, Checker._check_duplicate): the merge flips the xfail.
-PENDING = {"_canonical", "_drops", "_check_duplicate"}
 
 
 def _private(name: str) -> bool:
@@ -80,14 +74,7 @@ def _all_uses() -> list[tuple[str, object, str]]:
 
 
 def test_spark_uses_no_private_name_of_another_module() -> None:
-    uses = [use for use in _all_uses() if use[2] not in PENDING]
-    assert uses == []
-
-
-@pytest.mark.xfail(strict=True, reason="the core refactor removes these on its own branch")
-def test_spark_uses_none_of_the_private_names_the_core_refactor_removes() -> None:
-    uses = [use for use in _all_uses() if use[2] in PENDING]
-    assert uses == []
+    assert _all_uses() == []
 
 
 def test_the_check_finds_private_names(tmp_path: Path) -> None:

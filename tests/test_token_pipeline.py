@@ -8,8 +8,8 @@ import pytest
 from conftest import SAMPLE_DATA
 
 from ftdata.config import Settings
-from ftdata.engine import Checker
-from ftdata.sources.resolve import open_sources
+from ftdata.core.driver import Runner
+from ftdata.core.options import Options
 from ftdata.tokens.counting.batches import TokenSettings
 
 DBRX = "databricks/dbrx-instruct"
@@ -36,11 +36,15 @@ def chats(count: int) -> list[dict]:
 
 def run(paths, tokens: TokenSettings, pipeline: bool):
     examples, rows = [], []
-    checker = Checker(Settings(), tokens, examples.append, on_row=rows.append, pipeline=pipeline)
-    for source in open_sources(paths, task=None, max_line_bytes=Settings().max_line_bytes):
-        checker.check_source(source)
-    checker.finish()
-    result = checker.builder.build(Settings().fail_on, {"tokens": checker.tokens.report()})
+    runner = Runner(
+        Options(Settings(), tokens),
+        on_example=examples.append,
+        on_row=rows.append,
+        pipeline=pipeline,
+    )
+    runner.check(paths)  # the driver validate uses, with the pipeline on or off
+    runner.finish()
+    result = runner.result()
     verdicts = [(r.location, r.valid, r.codes, r.tokens.counts if r.tokens else None) for r in rows]
     return result.to_dict(), examples, verdicts
 

@@ -45,15 +45,15 @@ def printable_finding(finding: Finding) -> Finding:
         file=printable_or_none(loc.file),
         key=printable_or_none(loc.key),
     )
-    extra = finding.extra
-    if extra.get("sources"):  # a dataset-level finding names its sources in the text too
-        extra = {**extra, "sources": tuple(printable(s) for s in extra["sources"])}
+    sources = finding.sources
+    if sources:  # a dataset-level finding names its sources in the text too
+        sources = tuple(printable(s) for s in sources)
     return replace(
         finding,
         message=printable(finding.message),
         hint=printable(finding.hint),
         location=location,
-        extra=extra,
+        sources=sources,
     )
 
 

@@ -2,7 +2,7 @@
 
 A dataset-level finding (DS001, DS003, DS004, ...) concerns several sources; its
 ``location.source`` joins their names for people, which no CI system can attach
-to a file. The engine lists those sources in ``finding.extra["sources"]``; the
+to a file. The engine lists those sources in ``finding.sources``; the
 GitHub, JUnit and SARIF reporters use this module to place such findings.
 """
 
@@ -16,7 +16,7 @@ DATASET_CASE = "(dataset)"
 
 def dataset_sources(finding: Finding) -> tuple[str, ...] | None:
     """The sources a dataset-level finding concerns, or ``None`` for a finding on one source."""
-    return finding.extra.get("sources")
+    return finding.sources
 
 
 def listing(names: tuple[str, ...], limit: int = 5) -> str:

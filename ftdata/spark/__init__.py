@@ -5,7 +5,7 @@
 columns so that bad rows can be filtered in Spark; ``prepare(df, out=...)``
 writes the same training-ready shards as ``ftdata.prepare``, from the executors
 (chat and instruction rows, or one pre-training document per row of a text
-column). All run the local checking core (:class:`ftdata.engine.Checker`) on
+column). All run the local driver (:class:`ftdata.core.driver.Runner`) on
 the executors; pyspark is imported only when they are called
 (``pip install 'ftdata[spark]'``).
 
@@ -17,57 +17,40 @@ is given - use one for locations that survive a re-partitioning.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from ftdata.config import Settings, settings_from, token_settings_from
+from ftdata.config import Settings
+from ftdata.core.options import Options, build_options
 from ftdata.result import Result
 from ftdata.tokens.counting.batches import TokenSettings
 
 __all__ = ["validate", "annotate", "prepare"]
 
 
-def _settings(settings, token_settings, options: dict[str, Any]) -> tuple[Settings, TokenSettings]:
-    token_keys = (
-        "model",
-        "tokenizer",
-        "context_length",
-        "epochs",
-        "date",
-        "target_responses",
-        "target_prompts",
-        "per_role",
-    )
-    tokens = {k: options.pop(k, None) for k in token_keys}
-    if settings is None:
-        settings = settings_from(
-            {},
-            **{
-                k: (tuple(v) if k in ("select", "ignore") and v is not None else v)
-                for k, v in options.items()
-            },
-        )
-    if token_settings is None:
-        token_settings = token_settings_from({}, **tokens)
-    return settings, token_settings
+def _options(options, given: dict[str, Any]) -> Options:
+    """The run's options: ``options`` as given, else built from the keywords (one way)."""
+    if options is not None:
+        if any(v is not None for v in given.values()):
+            from ftdata.errors import UsageError
+
+            raise UsageError("give options= or keyword options, not both")
+        return options
+    return build_options(**given)
 
 
-def _prepare(df, json_column, id_column, columns, rename, name, settings, token_settings, threads):
-    """The driver's Checker and the executors' Spec (shared by validate and annotate)."""
-    from ftdata.engine import Checker
+def _prepare(df, json_column, name, run_options: Options, threads):
+    """The driver's Runner and the executors' Spec (shared by validate and annotate)."""
+    from ftdata.core.driver import Runner
     from ftdata.errors import UsageError
-    from ftdata.sources.table_options import TableOptions
     from ftdata.spark import driver
     from ftdata.spark.partition import Spec
 
-    checker = Checker(settings, token_settings)
+    settings = run_options.settings
+    checker = Runner(run_options)
     driver.refuse_error_duplicates(checker, settings)
-    options = TableOptions(
-        columns=tuple(columns) if columns is not None else None,
-        rename=dict(rename or {}),
-        id_column=id_column,
-        profile=settings.profile,
-        task=settings.task,
-    )
+    options = replace(run_options.table, profile=settings.profile, task=settings.task)
+    id_column = options.id_column
     names, notes = [], []
     if json_column is not None:
         missing = [c for c in (json_column, id_column) if c and c not in df.columns]
@@ -83,7 +66,7 @@ def _prepare(df, json_column, id_column, columns, rename, name, settings, token_
     tokenizer, skipped = driver.shipped_tokenizer(checker)
     spec = Spec(
         settings,
-        token_settings if token_settings.requested else None,
+        run_options.token_settings,
         tokenizer,
         skipped,
         detected,
@@ -121,6 +104,7 @@ def validate(
     settings: Settings | None = None,
     token_settings: TokenSettings | None = None,
     tokenizer_threads: int = 1,
+    options: Options | None = None,
 ) -> Result:
     """Check a Spark DataFrame on the executors and return the merged :class:`Result`.
 
@@ -133,14 +117,15 @@ def validate(
     byte-order mark that starts it is noted and skipped as at a file's start).
     ``tokenizer_threads`` is the encoder threads per task (default 1: Spark
     already runs one task per core). Counts, token totals and percentiles are
-    exact; duplicates (DS002) are found across partitions.
+    exact; duplicates (DS002) are found across partitions. ``options`` (an
+    ``ftdata.core.options.Options``) replaces every rule, token and column option.
     """
-    options = dict(
+    given = dict(
         task=task,
         profile=profile,
         select=select,
         ignore=ignore,
-        severity=dict(severity) if severity is not None else None,
+        severity=severity,
         fail_on=fail_on,
         keep_per_code=keep_per_code,
         model=model,
@@ -151,19 +136,14 @@ def validate(
         target_responses=target_responses,
         target_prompts=target_prompts,
         per_role=per_role,
+        settings=settings,
+        token_settings=token_settings,
+        id_column=id_column,
+        columns=columns,
+        rename=rename,
     )
-    settings, token_settings = _settings(settings, token_settings, options)
-    checker, spec = _prepare(
-        df,
-        json_column,
-        id_column,
-        columns,
-        rename,
-        name,
-        settings,
-        token_settings,
-        tokenizer_threads,
-    )
+    run_options = _options(options, given)
+    checker, spec = _prepare(df, json_column, name, run_options, tokenizer_threads)
     from ftdata.spark import driver
     from ftdata.spark.partition import PARTIAL_DDL
 
@@ -177,7 +157,7 @@ def validate(
     finally:
         if checker.dedupe:
             out.unpersist()
-    return driver.finish(checker, settings.fail_on)
+    return driver.finish(checker, run_options.settings.fail_on)
 
 
 def annotate(
@@ -201,6 +181,7 @@ def annotate(
     settings: Settings | None = None,
     token_settings: TokenSettings | None = None,
     tokenizer_threads: int = 1,
+    options: Options | None = None,
 ):
     """The DataFrame with four columns added per row (lazily; nothing runs until an action).
 
@@ -212,34 +193,28 @@ def annotate(
     """
     from pyspark.sql.types import ArrayType, BooleanType, LongType, StringType, StructField
 
-    options = dict(
+    given = dict(
         task=task,
         profile=profile,
         select=select,
         ignore=ignore,
-        severity=dict(severity) if severity is not None else None,
-        fail_on=None,
-        keep_per_code=1,
+        severity=severity,
         model=model,
         tokenizer=tokenizer,
         context_length=context_length,
-        epochs=None,
         date=date,
         target_responses=target_responses,
         target_prompts=target_prompts,
+        settings=settings,
+        token_settings=token_settings,
+        id_column=id_column,
+        columns=columns,
+        rename=rename,
     )
-    settings, token_settings = _settings(settings, token_settings, options)
-    _, spec = _prepare(
-        df,
-        json_column,
-        id_column,
-        columns,
-        rename,
-        "<spark DataFrame>",
-        settings,
-        token_settings,
-        tokenizer_threads,
-    )
+    run_options = _options(options, given)
+    if options is None and settings is None:  # annotate reports per row: one finding kept
+        run_options = replace(run_options, settings=replace(run_options.settings, keep_per_code=1))
+    _, spec = _prepare(df, json_column, "<spark DataFrame>", run_options, tokenizer_threads)
     from ftdata.spark import driver
 
     added = [
@@ -282,6 +257,7 @@ def prepare(
     name: str = "<spark DataFrame>",
     allow_empty: bool = False,
     tokenizer_threads: int = 1,
+    options: Options | None = None,
 ):
     """Write ``df``'s valid examples to ``out`` from the executors; a ``PrepareResult``.
 
@@ -296,7 +272,9 @@ def prepare(
     shared mount such as ``/Volumes/...``); URIs are refused. ``text_column``
     makes it a pre-training corpus, one document per row, cut into windows of
     the context length per partition: each partition's last partial window is
-    dropped, or EOS-padded with ``pad_last_window``.
+    dropped, or EOS-padded with ``pad_last_window``. ``options`` (an
+    ``ftdata.core.options.Options``) replaces the checking and column keywords;
+    the manifest records its choices.
     """
     from ftdata.errors import UsageError
     from ftdata.spark import shards
@@ -312,36 +290,32 @@ def prepare(
     target = shards.local_out(out)
     file_bytes = FILE_BYTES if file_bytes is None else file_bytes
     columns = list(columns) if columns is not None else None  # read twice: options, plan
-    options = shards.options_of(dict(locals()))
-    settings = settings_from({}, task=task, profile=profile)
-    token_settings = token_settings_from(
-        {}, model=model, tokenizer=tokenizer, context_length=context_length, date=date
+    given = dict(
+        task=task,
+        profile=profile,
+        model=model,
+        tokenizer=tokenizer,
+        context_length=context_length,
+        date=date,
+        id_column=id_column,
+        columns=columns,
+        rename=rename,
     )
-    if tokenize and format != "jsonl" and not token_settings.requested:
+    run_options = _options(options, given)
+    options = shards.options_of(dict(locals()), run_options if options is not None else None)
+    if tokenize and format != "jsonl" and run_options.token_settings is None:
         raise UsageError(
             f"--format {format} tokenizes: give --model or --tokenizer, or tokenize=False"
         )
     if text_column is not None:
-        checker, spec = _documents_plan(
-            df, text_column, name, settings, token_settings, tokenizer_threads
-        )
+        checker, spec = _documents_plan(df, text_column, name, run_options, tokenizer_threads)
     else:
-        checker, spec = _prepare(
-            df,
-            json_column,
-            id_column,
-            columns,
-            rename,
-            name,
-            settings,
-            token_settings,
-            tokenizer_threads,
-        )
+        checker, spec = _prepare(df, json_column, name, run_options, tokenizer_threads)
     if spec.task == "pretraining" and text_column is None:
         raise UsageError("pre-training rows need text_column= (one document per row)")
-    stage = checker.tokens.stage if checker.tokens is not None else None
-    if checker.tokens is not None and stage is None:
-        raise UsageError(f"no tokenizer for the model: {checker.tokens.skipped}")
+    stage = checker.stage
+    if checker.token_settings is not None and stage is None:
+        raise UsageError(f"no tokenizer for the model: {checker.skipped}")
     sink = SinkOptions(
         format=format,
         tokenize=tokenize,
@@ -358,19 +332,19 @@ def prepare(
     )
 
 
-def _documents_plan(df, column, name, settings, token_settings, threads):
-    """The driver's Checker and the executors' Spec for a corpus of one document per row."""
-    from ftdata.engine import Checker
+def _documents_plan(df, column, name, run_options: Options, threads):
+    """The driver's Runner and the executors' Spec for a corpus of one document per row."""
+    from ftdata.core.driver import Runner
     from ftdata.errors import UsageError
     from ftdata.spark import driver
     from ftdata.spark.partition import Spec
 
     if column not in df.columns:
         raise UsageError(f"the DataFrame has no column {column!r}")
-    if not token_settings.requested:
+    if run_options.token_settings is None:
         raise UsageError("pre-training shards hold token ids: give --model or --tokenizer")
-    checker = Checker(settings, token_settings)
+    checker = Runner(run_options)
     checker.check_source(driver.DriverSource(name, []), task="pretraining")
     tokenizer, skipped = driver.shipped_tokenizer(checker)
-    spec = Spec(settings, token_settings, tokenizer, skipped, "pretraining", name)
+    spec = Spec(run_options.settings, run_options.tokens, tokenizer, skipped, "pretraining", name)
     return checker, spec

@@ -18,10 +18,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from ftdata.engine import RowOutcome
+from ftdata.core.verdicts import BatchVerdicts, RowVerdict
 from ftdata.rules import text
 from ftdata.spark.partition import state_row
-from ftdata.spark.write import DIGESTS, WriteSpec, WritingChecker, attempt_folder, signed64
+from ftdata.spark.write import DIGESTS, WriteSpec, attempt_folder, signed64, writing_partition
 from ftdata.writers.records import Document
 from ftdata.writers.split import content_key, h64
 
@@ -41,22 +41,19 @@ def write_documents(
     batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int, attempt: int
 ) -> Iterator[pa.RecordBatch]:
     """Check, count and window one partition's documents; yield its state row."""
-    checker = WritingChecker(spec, partition, attempt_folder(spec, partition, attempt))
-    builder, source = checker.builder, spec.check.source
+    checker = writing_partition(spec, partition, attempt_folder(spec, partition, attempt))
+    runner, source = checker.runner, spec.check.source
     assert spec.text_column is not None  # the task of pre-training tables only
     for row, document in documents(batches, spec.text_column):
         where: dict[str, Any] = {"source": source, "row": row, "file": checker.label}
-        builder.start_row()
+        verdict = RowVerdict("pretraining", document, where)
         if not document.text.strip():
-            builder.emit(text.EMPTY_DOCUMENT, "the document is empty", **where)
-        if checker.tokens is not None and checker.tokens.count_document(document, where):
-            builder.fail_row()
-        checker.on_row(
-            RowOutcome(
-                "pretraining", document, where, not builder.row_failed, tuple(builder.row_codes)
-            )
-        )
-        builder.end_row(checker.summary)
+            found = runner.core.pending(text.EMPTY_DOCUMENT, "the document is empty", "", where)
+            if found is not None:
+                verdict.add(*found)
+        if runner.tokens is not None:
+            runner.tokens.document(verdict)  # counted even when empty, as a text file is
+        runner.fold.add(BatchVerdicts("pretraining", rows=[verdict]), checker.summary)
     yield state_row(checker, partition)
 
 

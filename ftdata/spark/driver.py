@@ -1,11 +1,11 @@
 """The driver side of the Spark path: settings, the shipped tokenizer, and the merge.
 
-The driver opens the same :class:`Checker` as a local run. Its token stage
-resolves the tokenizer once, here; the tokenizer travels to the executors as
-pickled bytes inside the mapInArrow closure, so workers never look for a model
-themselves. Partial results are merged into the driver's builder, duplicates
-(DS002) are found by a Spark aggregation over per-row digests, and then the
-Checker's own ``finish()`` emits the dataset-level findings once.
+The driver opens the same :class:`~ftdata.core.driver.Runner` as a local run.
+Its token stage resolves the tokenizer once, here; the tokenizer travels to the
+executors as pickled bytes inside the mapInArrow closure, so workers never look
+for a model themselves. Partial results are merged into the driver's fold,
+duplicates (DS002) are found by a Spark aggregation over per-row digests, and
+then the Runner's own ``finish()`` emits the dataset-level findings once.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ftdata.engine import Checker
+from ftdata.core.driver import Runner
 from ftdata.errors import UsageError
 from ftdata.findings import Severity
 from ftdata.result import Result
@@ -35,7 +35,7 @@ from ftdata.spark.partition import (
 
 @dataclass
 class DriverSource:
-    """The DataFrame as the driver's Checker sees it: a name and its table-level notes."""
+    """The DataFrame as the driver's Runner sees it: a name and its table-level notes."""
 
     name: str
     notes: list
@@ -130,15 +130,15 @@ def json_rows_task(
     return first_task(examples())
 
 
-def shipped_tokenizer(checker: Checker) -> tuple[bytes | None, str | None]:
+def shipped_tokenizer(checker: Runner) -> tuple[bytes | None, str | None]:
     """The driver's loaded tokenizer as bytes, and why it is missing (TK008) if it is."""
-    if checker.tokens is None:
+    if checker.token_settings is None:
         return None, None
-    stage = checker.tokens.stage
-    return (pickle.dumps(stage.tokenizer) if stage else None), checker.tokens.skipped
+    stage = checker.stage
+    return (pickle.dumps(stage.tokenizer) if stage else None), checker.skipped
 
 
-def refuse_error_duplicates(checker: Checker, settings) -> None:
+def refuse_error_duplicates(checker: Runner, settings) -> None:
     """DS002 raised to error would change row validity after the fact; not supported here."""
     if checker.dedupe and settings.policy().get(dataset.DUPLICATE.code) is Severity.ERROR:
         raise UsageError(
@@ -147,8 +147,8 @@ def refuse_error_duplicates(checker: Checker, settings) -> None:
         )
 
 
-def merge_partials(checker: Checker, out) -> None:
-    """Fold every partition's state into the driver's Checker, in partition order."""
+def merge_partials(checker: Runner, out) -> None:
+    """Fold every partition's state into the driver's Runner, in partition order."""
     for partition, state in collect_states(out):
         merge_state(checker, partition, state)
 
@@ -164,19 +164,20 @@ def collect_states(out) -> list[tuple[int, dict]]:
     ]
 
 
-def merge_state(checker: Checker, partition: int, state: dict) -> None:
+def merge_state(checker: Runner, partition: int, state: dict) -> None:
     """Fold one partition's findings, drop tally and token statistics into ``checker``."""
-    expected = stage_identity(checker.tokens)
+    expected = stage_identity(checker.stage)
     if state["identity"] != expected:  # e.g. another ftdata version on the executors
         raise UsageError(
             f"partition {partition} counted with tokenizer/template "
             f"{state['identity']}, the driver with {expected}"
         )
-    checker.builder.merge(state["builder"])
-    checker._drops.merge(state.get("drops"))  # DS007 without a tokenizer, as a local run
-    if checker.tokens is not None:
+    fold = checker.fold
+    fold.builder.merge(state["builder"])
+    fold.drops.merge(state.get("drops"))  # DS007 without a tokenizer, as a local run
+    if checker.token_settings is not None:
         for task, stats in state["stats"].items():
-            merge_stats(checker.tokens.stats.setdefault(task, type(stats)(task)), stats)
+            merge_stats(fold.stats.setdefault(task, type(stats)(task)), stats)
 
 
 def merge_stats(into, other) -> None:
@@ -194,7 +195,7 @@ def merge_stats(into, other) -> None:
             mine.extend(theirs)
 
 
-def emit_duplicates(checker: Checker, out, source: str) -> None:
+def emit_duplicates(checker: Runner, out, source: str) -> None:
     """DS002 for every example whose digest an earlier row (partition, row order) has."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -252,10 +253,11 @@ def emit_duplicates(checker: Checker, out, source: str) -> None:
         checker.builder.emit(dataset.DUPLICATE, "", source=source)
 
 
-def finish(checker: Checker, fail_on) -> Result:
+def finish(checker: Runner, fail_on) -> Result:
     """The dataset-level findings and the Result, exactly as ``ftdata.validate`` ends."""
     checker.finish()
     extra: dict[str, Any] = {}
-    if checker.tokens is not None:
-        extra["tokens"] = checker.tokens.report()
+    report = checker.token_report()
+    if report is not None:
+        extra["tokens"] = report
     return checker.builder.build(fail_on, extra)

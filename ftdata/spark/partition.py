@@ -2,24 +2,28 @@
 
 Everything here is plain Python + pyarrow (no pyspark), so it is tested without
 a cluster. A partition's Arrow record batches become :class:`Batch`es exactly
-as a local table (or JSONL line) would, and a :class:`PartitionChecker` - the
-local :class:`Checker` with two hooks - checks them. Rows are named by the
-partition (``file = "partition-00003"``) and their 0-based index within it,
-plus ``key = "id=..."`` when an ``id_column`` is given.
+as a local table (or JSONL line) would, and a :class:`PartitionChecker` runs
+the local driver (:class:`ftdata.core.driver.Runner`) over them, with its
+duplicate step replaced by one that keeps digests for the Spark driver. Rows
+are named by the partition (``file = "partition-00003"``) and their 0-based
+index within it, plus ``key = "id=..."`` when an ``id_column`` is given.
 """
 
 from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 
 from ftdata.config import Settings
-from ftdata.engine import Checker, _canonical
-from ftdata.result import ResultBuilder
+from ftdata.core.check import canonical
+from ftdata.core.driver import Runner
+from ftdata.core.options import Options
+from ftdata.core.verdicts import BatchVerdicts
+from ftdata.findings import Severity
 from ftdata.sources.base import Batch, Problem
 from ftdata.sources.json_line import read_json_line, too_long
 from ftdata.sources.normalise import normalise_batch
@@ -51,106 +55,79 @@ def partition_label(partition: int) -> str:
 
 def row_digest(value: object, raw: bytes | None) -> int:
     """A stable 64-bit digest of an example (Python's ``hash`` differs per process)."""
-    data = raw if raw is not None else _canonical(value)
+    data = raw if raw is not None else canonical(value)
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
 
 
-class RowBuilder(ResultBuilder):
-    """A ResultBuilder that also remembers, per row of the partition, its codes and errors."""
+class PartitionChecker:
+    """One partition's run: the local driver, with duplicates left to the Spark driver.
 
-    def __init__(self, policy, keep: int, label: str, keys: dict[int, str], record: bool) -> None:
-        super().__init__(policy, keep)
-        self.label = label
-        self.keys = keys
-        self.record = record  # per-row records are for annotate only (bounded by its batches)
-        self.codes: dict[int, set[str]] = {}
-        self.failed: set[int] = set()
+    Rows that never became examples are named by the partition and key, as
+    parsed rows are by their batch. ``annotate`` runs without DS002 (it needs
+    every partition); ``on_row`` receives every example (a writer's sink).
+    """
 
-    def emit(
-        self,
-        rule,
-        message,
-        *,
-        source,
-        line=None,
-        row=None,
-        version=None,
-        pointer="",
-        file=None,
-        key=None,
-    ) -> bool:
-        """Record the finding, naming the partition (rows that did not parse lack it)."""
-        if row is not None and file is None:
-            file, key = self.label, key or self.keys.get(row)
-        is_error = super().emit(
-            rule,
-            message,
-            source=source,
-            line=line,
-            row=row,
-            version=version,
-            pointer=pointer,
-            file=file,
-            key=key,
-        )
-        if self.record and row is not None and self.enabled(rule):
-            self.codes.setdefault(row, set()).add(rule.code)
-            if is_error:
-                self.failed.add(row)
-        return is_error
-
-
-class PartitionChecker(Checker):
-    """The local Checker, with duplicates left to the driver and (to annotate) per-row records."""
-
-    def __init__(self, spec: Spec, partition: int, annotate: bool = False) -> None:
-        super().__init__(spec.settings)
+    def __init__(
+        self, spec: Spec, partition: int, annotate: bool = False, on_row=None, dedupe: bool = True
+    ) -> None:
+        """``dedupe=False`` leaves DS002 out (``prepare``'s first pass, ``annotate``)."""
+        self.spec = spec
         self.label = partition_label(partition)
         self.keys: dict[int, str] = {}
-        self.builder = RowBuilder(
-            spec.settings.policy(),
-            spec.settings.keep_per_code,
-            self.label,
-            self.keys,
-            record=annotate,
-        )
-        # Annotations are per row; duplicates need every partition, so they are validate's.
-        self.dedupe &= not annotate
         self.digests: list[tuple[int, int, str | None]] = []  # (digest, row, key), per batch
-        self.counted: dict[int, tuple[int, int]] = {}  # row -> (tokens, trainable)
+        loaded = None
         if spec.tokens is not None and spec.tokens.requested:
-            from ftdata.tokens.check import TokenChecker
-
             loaded = (open_shipped_stage(spec), spec.skipped)
-            on_example = self._counted if annotate else None
-            self.tokens = TokenChecker(spec.tokens, self.builder, on_example, loaded)
-        self.summary = self.builder.add_source(spec.source, "spark", spec.task)
+        self.runner = Runner(
+            Options(spec.settings, spec.tokens),
+            on_row=on_row,
+            loaded=loaded,
+            digest=row_digest,
+            duplicates=lambda _: self,
+            dedupe=dedupe and not annotate,
+            place_row=self.place_row,
+        )
+        self.summary = self.runner.start_source(spec.source, "spark", spec.task)
+        self.more_state: Callable[[], dict] | None = None  # a writer's part of the state
 
-    def _check_duplicate(self, value, raw, where) -> None:
-        # Copies may sit in other partitions: only a digest is kept, compared on the driver.
-        self.digests.append((row_digest(value, raw), where["row"], where.get("key")))
+    def place_row(self, row: int) -> dict:
+        """Where an input row of this partition is: the partition, and its key if any."""
+        return {"file": self.label, "key": self.keys.get(row)}
 
-    def _counted(self, record: dict) -> None:
-        self.counted[record["row"]] = (record["tokens"], record["trainable_tokens"])
+    def step(self, verdicts: BatchVerdicts) -> None:
+        """The duplicate step: copies may sit in other partitions, so keep only digests."""
+        for verdict in verdicts.rows:
+            if verdict.digest is not None:
+                where = verdict.where
+                self.digests.append((verdict.digest, where["row"], where.get("key")))
+
+    def flush(self) -> None:
+        """Nothing waits here: the Spark driver compares the digests."""
+
+    def check_batch(self, batch: Batch) -> BatchVerdicts:
+        """Check and fold one batch of this partition; return its verdicts."""
+        return self.runner.check_batch(batch, self.summary, "spark")
 
     def state(self) -> bytes:
         """The partial result: builder state and token statistics, pickled."""
         return pickle.dumps(self.state_dict())
 
     def state_dict(self) -> dict:
-        """What ``state`` pickles (subclasses add their own parts)."""
-        stats = self.tokens.stats if self.tokens is not None else {}
-        return {
-            "builder": self.builder.state(),
-            "stats": stats,
-            "drops": self._drops,
-            "identity": stage_identity(self.tokens),
+        """What ``state`` pickles (a writing partition adds its own parts)."""
+        runner = self.runner
+        state = {
+            "builder": runner.builder.state(),
+            "stats": runner.fold.stats if runner.token_settings is not None else {},
+            "drops": runner.fold.drops,
+            "identity": stage_identity(runner.stage),
         }
+        if self.more_state is not None:
+            state.update(self.more_state())
+        return state
 
 
-def stage_identity(tokens) -> tuple[str, str] | None:
-    """(tokenizer sha256, template sha256) of a TokenChecker's stage, if it has one."""
-    stage = tokens.stage if tokens is not None else None
+def stage_identity(stage) -> tuple[str, str] | None:
+    """(tokenizer sha256, template sha256) of a token stage, if there is one."""
     return (stage.tokenizer.sha256, stage.template.sha256) if stage is not None else None
 
 
@@ -270,10 +247,10 @@ def check_partition(
     for record_batch in batches:
         for offset in range(0, record_batch.num_rows, BATCH_ROWS):
             piece = record_batch.slice(offset, BATCH_ROWS)
-            checker.check_batch(convert(piece, spec, start, checker), checker.summary, "spark")
+            verdicts = checker.check_batch(convert(piece, spec, start, checker))
             checker.keys.clear()  # bounded memory: keys are needed only within the batch
             if annotate:
-                yield _annotated(piece, checker, start)
+                yield _annotated(piece, verdicts, start)
             elif checker.digests:
                 yield digest_rows(checker, partition)
             start += piece.num_rows
@@ -291,21 +268,39 @@ ANNOTATIONS = pa.schema(
 )
 
 
-def _annotated(piece: pa.RecordBatch, checker: PartitionChecker, start: int) -> pa.RecordBatch:
+def _annotated(piece: pa.RecordBatch, verdicts: BatchVerdicts, start: int) -> pa.RecordBatch:
     rows = range(start, start + piece.num_rows)
-    builder, counted = checker.builder, checker.counted
+    codes, failed = row_codes(verdicts)
+    counted = {}
+    for verdict in verdicts.rows:
+        outcome = verdict.tokens
+        if outcome is not None and outcome.error is None:
+            counted[verdict.where["row"]] = (outcome.counts.tokens, outcome.counts.trainable_tokens)
     columns = [
-        pa.array([row not in builder.failed for row in rows], pa.bool_()),
-        pa.array([sorted(builder.codes.get(row, ())) for row in rows], pa.list_(pa.string())),
+        pa.array([row not in failed for row in rows], pa.bool_()),
+        pa.array([sorted(codes.get(row, ())) for row in rows], pa.list_(pa.string())),
         pa.array([counted[row][0] if row in counted else None for row in rows], pa.int64()),
         pa.array([counted[row][1] if row in counted else None for row in rows], pa.int64()),
     ]
-    for row in rows:  # bounded memory: a row's records are not needed once it is written
-        builder.codes.pop(row, None)
-        counted.pop(row, None)
     return pa.RecordBatch.from_arrays(
         [*piece.columns, *columns], names=[*piece.schema.names, *ANNOTATIONS.names]
     )
+
+
+def row_codes(verdicts: BatchVerdicts) -> tuple[dict[int, set[str]], set[int]]:
+    """Per input row of a batch: the codes of every finding naming it, and the rows with an
+    error finding (whatever part of the check found it)."""
+    codes: dict[int, set[str]] = {}
+    failed: set[int] = set()
+    found = [*verdicts.notes, *(f for row in verdicts.unparsed for f in row)]
+    found += [f for verdict in verdicts.rows for f in verdict.findings or ()]
+    for rule, severity, _, _, where in found:
+        row = where.get("row")
+        if row is not None:
+            codes.setdefault(row, set()).add(rule.code)
+            if severity is Severity.ERROR:
+                failed.add(row)
+    return codes, failed
 
 
 PARTIAL = pa.schema(

@@ -149,8 +149,12 @@ def merge_index(folder: Path) -> None:
     (folder / "index.json").write_text(text, "utf-8")
 
 
-def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The manifest's ``options`` (what determines the output), as the local ones."""
+def options_of(kwargs: dict[str, Any], given=None) -> dict[str, Any]:
+    """The manifest's ``options`` (what determines the output), as the local ones.
+
+    ``given`` is the Options passed instead of the checking keywords: its choices
+    (and column options) are recorded in their place.
+    """
     keys = (
         "format",
         "model",
@@ -180,6 +184,14 @@ def options_of(kwargs: dict[str, Any]) -> dict[str, Any]:
     options["rename"] = dict(options["rename"] or {})
     options["hashes"] = sorted(set(options["hashes"] or ()))
     options["runner"] = "spark"
+    if given is not None:
+        from ftdata.prepare_options import from_options
+
+        table = given.table
+        options.update(from_options(given))
+        options["id_column"] = table.id_column
+        options["columns"] = list(table.columns) if table.columns is not None else None
+        options["rename"] = dict(table.rename)
     return options
 
 
@@ -244,8 +256,7 @@ def _write(df, tmp: Path, checker, write: WriteSpec, options, allow_empty, name,
         return "refused", None, result
     if not shards and not allow_empty:
         return "empty", None, result
-    stage = checker.tokens.stage if checker.tokens is not None else None
-    identity = stage.identity() if stage is not None else None
+    identity = checker.stage.identity() if checker.stage is not None else None
     inputs = [{"in_memory": "spark DataFrame", "name": name}]
     manifest = mf.write_manifest(
         tmp,
@@ -273,5 +284,4 @@ def _result(checker, splitter, counts, wrote: bool, write: WriteSpec, out: Path)
         rows = checker.builder.totals()[0]
         why = local.why_nothing(counts, rows, write.sink.context_length)
         checker.builder.emit(dataset.NOTHING_WRITTEN, why, source=str(out))
-    extra = {"tokens": checker.tokens.report()} if checker.tokens is not None else {}
-    return checker.builder.build(checker.settings.fail_on, extra)
+    return checker.result()

@@ -15,7 +15,7 @@ partitions and ships, per partition, the rows to leave out as ``duplicate``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +27,7 @@ from ftdata.writers.sink import RowSink, SinkOptions, error_test
 from ftdata.writers.split import Splitter, content_key, h64
 
 if TYPE_CHECKING:
-    from ftdata.engine import RowOutcome
+    pass
 
 DIGESTS = pa.schema([("partition", pa.int32()), ("digest", pa.int64()), ("row", pa.int64())])
 DIGESTS_DDL = "partition int, digest bigint, row bigint"  # = DIGESTS
@@ -80,36 +80,37 @@ class DigestSplitter(Splitter):
         return None
 
 
-class WritingChecker(PartitionChecker):
-    """A PartitionChecker whose rows go to a RowSink writing into the attempt's folder."""
+def writing_partition(spec: WriteSpec, partition: int, folder: Path) -> PartitionChecker:
+    """A partition's run whose rows go to a RowSink writing into the attempt's folder.
 
-    def __init__(self, spec: WriteSpec, partition: int, folder: Path) -> None:
-        super().__init__(spec.check, partition)
-        self.folder = folder
-        self.splitter = PresetSplitter(
-            spec.eval_fraction, spec.seed, spec.copies.get(partition, frozenset())
-        )
-        stage = self.tokens.stage if self.tokens is not None else None
-        self.sink = RowSink(
-            folder,
-            spec.sink,
-            self.splitter,
-            error_test(spec.check.settings),
-            stage.tokenizer if stage is not None else None,
-        )
-        self.on_row: Callable[[RowOutcome], None] = self.sink
+    Its state adds what was written: counts, shards, folder, prompts.
+    """
+    checker = PartitionChecker(spec.check, partition)
+    splitter = PresetSplitter(
+        spec.eval_fraction, spec.seed, spec.copies.get(partition, frozenset())
+    )
+    stage = checker.runner.stage  # the sink needs the run's token stage, opened first
+    sink = RowSink(
+        folder,
+        spec.sink,
+        splitter,
+        error_test(spec.check.settings),
+        stage.tokenizer if stage is not None else None,
+    )
+    checker.runner.fold.on_row = sink
 
-    def state_dict(self) -> dict:
-        """The validate state plus what was written: counts, shards, folder, prompts."""
-        shards = self.sink.close()  # the state row comes last: every row has been written
+    def written() -> dict:
+        shards = sink.close()  # the state row comes last: every row has been written
         return {
-            **super().state_dict(),
-            "counts": self.sink.counts,
+            "counts": sink.counts,
             "shards": shards,
-            "folder": self.folder.name,
-            "task": self.sink.task,
-            "splitter": self.splitter,
+            "folder": folder.name,
+            "task": sink.task,
+            "splitter": splitter,
         }
+
+    checker.more_state = written
+    return checker
 
 
 def attempt_folder(spec: WriteSpec, partition: int, attempt: int) -> Path:
@@ -121,7 +122,7 @@ def write_partition(
     batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int, attempt: int
 ) -> Iterator[pa.RecordBatch]:
     """Check and write one partition; yield the validate partial rows (state last)."""
-    checker = WritingChecker(spec, partition, attempt_folder(spec, partition, attempt))
+    checker = writing_partition(spec, partition, attempt_folder(spec, partition, attempt))
     yield from check_partition(batches, spec.check, partition, checker=checker)
 
 
@@ -129,12 +130,9 @@ def digest_partition(
     batches: Iterator[pa.RecordBatch], spec: WriteSpec, partition: int
 ) -> Iterator[pa.RecordBatch]:
     """The first pass of ``dedupe``: (partition, digest, row) of every example to be written."""
-    checker = PartitionChecker(spec.check, partition)
-    checker.dedupe = False  # DS002 is the second pass's
     splitter = DigestSplitter()
-    checker.on_row = RowSink(
-        Path(spec.attempts), spec.sink, splitter, error_test(spec.check.settings)
-    )
+    sink = RowSink(Path(spec.attempts), spec.sink, splitter, error_test(spec.check.settings))
+    checker = PartitionChecker(spec.check, partition, on_row=sink, dedupe=False)  # DS002: pass 2
     for _ in check_partition(batches, spec.check, partition, checker=checker):
         if splitter.seen:
             yield _digest_batch(partition, splitter)

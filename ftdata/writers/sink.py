@@ -1,6 +1,6 @@
 """The consumer of validation results: each checked row either goes to a shard or is counted out.
 
-``RowSink`` is the Checker's ``on_row`` hook. A row is written only when it is
+``RowSink`` is the driver's ``on_row`` hook. A row is written only when it is
 valid and the token stage did not drop it; everything else is counted by
 reason (its first error code, ``dropped:<reason>``, ``duplicate``) so that
 ``examples in == written + left out``.
