@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from ftdata.rules import catalog, dataset
+from ftdata.rules.registry import Rule
 
 
 class DropTally:
@@ -34,7 +35,7 @@ class DropTally:
             self.kept.update(other.kept)
             self.dropped.update(other.dropped)
 
-    def findings(self) -> Iterator[tuple[object, str]]:
+    def findings(self) -> Iterator[tuple[Rule, str]]:
         """``(DS007, message)`` for every fine-tuning task whose valid rows are all dropped."""
         for task, kept in sorted(self.kept.items()):
             if task != "pretraining" and kept and self.dropped[task] == kept:

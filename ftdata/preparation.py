@@ -137,7 +137,7 @@ def prepare(
         target_prompts=target_prompts,
         chat_template=chat_template,
     )
-    given, options = options, manifest_options(writing, checking, options)
+    recorded = manifest_options(writing, checking, options)
     guards.refuse_overlap(source, out)
     inputs = mf.describe_inputs(source)
     try:
@@ -148,12 +148,12 @@ def prepare(
             found is not None
             and on_disk
             and not force
-            and found.get("fingerprint") == mf.fingerprint(options, inputs, found.get("tokenizer"))
+            and found.get("fingerprint") == mf.fingerprint(recorded, inputs, found.get("tokenizer"))
         ):
             return PrepareResult(out, "skipped", found, None)
         expected = outdir.check_out(out, force)
         with guards.cleanup_on_signals():
-            run = _Run(source, options, given, progress, out=out, allow_empty=allow_empty)
+            run = _Run(source, recorded, options, progress, out=out, allow_empty=allow_empty)
             return _write(run, expected, inputs)
     except OSError as exc:
         if guards.is_output_error(exc, out):

@@ -106,4 +106,5 @@ def run_options(recorded: dict[str, Any], options: Options | None) -> Options:
     """The run's Options: ``options`` when given, else built from the recorded keywords."""
     if options is not None:
         return options
-    return build_options(**{key: recorded.get(key) for key in CHECK_KEYS})
+    given: dict[str, Any] = {key: recorded.get(key) for key in CHECK_KEYS}
+    return build_options(**given)

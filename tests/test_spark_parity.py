@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 import ftdata
 from ftdata.config import Settings
-from ftdata.engine import Checker
+from ftdata.core.driver import Runner
+from ftdata.core.options import Options
 from ftdata.sources.json_line import BOM
 from ftdata.spark.driver import DriverSource, finish, json_rows_task, merge_state
 from ftdata.spark.partition import Spec, check_partition, json_rows, loads_state
@@ -80,7 +81,7 @@ def local_findings(path: Path) -> dict[object, list]:
 def spark_findings(column: pa.Array) -> dict[object, list]:
     """(code, message, pointer) per row + 1, from one Spark partition of JSON rows; and counts."""
     task = json_rows_task(json_rows(column), LIMIT)
-    checker = Checker(SETTINGS)
+    checker = Runner(Options(SETTINGS))
     checker.check_source(DriverSource("rows", []), task=task)
     spec = Spec(SETTINGS, None, None, None, task, "rows", json_column="json")
     batch = pa.RecordBatch.from_arrays([column], names=["json"])

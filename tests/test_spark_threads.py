@@ -9,7 +9,8 @@ import types
 import pytest
 
 from ftdata.config import Settings
-from ftdata.engine import Checker
+from ftdata.core.driver import Runner
+from ftdata.core.options import Options
 from ftdata.spark.driver import DriverSource, worker_partition
 from ftdata.spark.partition import Spec, open_shipped_stage
 from ftdata.tokens.counting.batches import TokenSettings
@@ -30,16 +31,14 @@ def _word_level():
 def test_a_partition_stage_gets_its_threads_without_touching_the_environment(monkeypatch):
     monkeypatch.delenv("RAYON_NUM_THREADS", raising=False)
     tokens = TokenSettings(tokenizer=None, model=MISTRAL)
-    checker = Checker(Settings(), tokens)
+    checker = Runner(Options(Settings(), tokens))
     checker.check_source(DriverSource("t", []), task="chat")
-    shipped = pickle.dumps(checker.tokens.stage.tokenizer)
+    shipped = pickle.dumps(checker.stage.tokenizer)
     spec = Spec(Settings(), tokens, shipped, None, "chat", "t", threads=3)
     stage = open_shipped_stage(spec)
     assert "RAYON_NUM_THREADS" not in os.environ  # the library changed no process-wide state
     assert stage.tokenizer.backend.threads == 3
-    assert stage.tokenizer.encode("hello world") == checker.tokens.stage.tokenizer.encode(
-        "hello world"
-    )
+    assert stage.tokenizer.encode("hello world") == checker.stage.tokenizer.encode("hello world")
 
 
 def test_the_spark_worker_entry_point_bounds_the_rust_pool(monkeypatch):
@@ -70,9 +69,9 @@ def test_hf_threads_are_passed_not_read_from_the_environment(monkeypatch):
 
 def test_sentencepiece_encodes_with_the_threads_passed(monkeypatch):
     tokens = TokenSettings(tokenizer=None, model=MISTRAL)
-    checker = Checker(Settings(), tokens)
+    checker = Runner(Options(Settings(), tokens))
     checker.check_source(DriverSource("t", []), task="chat")
-    backend = pickle.loads(pickle.dumps(checker.tokens.stage.tokenizer.backend))
+    backend = pickle.loads(pickle.dumps(checker.stage.tokenizer.backend))
     calls = []
     encode = backend.sp.Encode
     monkeypatch.setattr(

@@ -116,7 +116,7 @@ class Core:
             verdict.failed = True  # whatever rules are selected: it is no example
             return
         if task != out.task:
-            message = f"this {task} example is in {article(out.task)} source"
+            message = f"this {task} example is in {article(out.task or '')} source"
             self._add(verdict, schema.WRONG_TASK, message, "", where)
             verdict.failed = True
             return

@@ -106,11 +106,13 @@ class Fold:
 
     def _clean(self, verdicts: BatchVerdicts, summary: SourceSummary) -> None:
         """Rows a table proved clean on Arrow: valid, but for copies found at error severity."""
-        rows = len(verdicts.clean.positions)
+        clean = verdicts.clean
+        assert clean is not None  # called only for a batch with Arrow-clean rows
+        rows = len(clean.positions)
         summary.rows += rows
         summary.valid += rows - verdicts.clean_copies
         summary.invalid += verdicts.clean_copies
-        self.drops.add(verdicts.clean.task, (), rows=rows)
+        self.drops.add(clean.task, (), rows=rows)
 
     def _token_stats(self, verdict) -> None:
         """Add a counted example to its task's statistics and tell ``on_example``."""

@@ -89,7 +89,7 @@ def build_options(
 
 def _setting_values(given: Mapping[str, Any]) -> dict[str, Any]:
     """The rule settings as ``settings_from`` takes them (collections copied, None kept)."""
-    values = {k: given.get(k) for k in SETTING_KEYS}
+    values: dict[str, Any] = {k: given.get(k) for k in SETTING_KEYS}
     for key in ("select", "ignore"):
         if values[key] is not None:
             values[key] = tuple(values[key])

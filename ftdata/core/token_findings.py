@@ -89,7 +89,7 @@ class TokenVerdicts:
             )
             self._add(verdict, tokens.TRUNCATED, message)
         if counts.drop_reason == "empty_turn":
-            message = f"{empty_side(verdict.task, outcome.turns)}; training drops it"
+            message = f"{empty_side(verdict.task or '', outcome.turns)}; training drops it"
             self._add(verdict, tokens.EMPTY_TRAINABLE, message)
         elif counts.dropped:
             message = f"no trainable token within the first {window:,} tokens; training drops it"

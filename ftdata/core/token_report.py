@@ -130,7 +130,7 @@ def located(where: dict) -> dict:
 
 def _task_section(stats: TokenStats, window: int | None, epochs: float) -> dict[str, Any]:
     reaching = stats.reaching_model
-    section = {
+    section: dict[str, Any] = {
         "total": stats.total,
         "prompt": stats.prompt,
         "trainable": stats.trainable,

@@ -8,6 +8,7 @@ fold turns them into the result; nothing here has state beyond one batch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ftdata.findings import Severity
 from ftdata.rules.registry import Rule
@@ -30,8 +31,8 @@ class RowVerdict:
     """
 
     task: str | None
-    value: object
-    where: dict | None
+    value: Any  # an example as parsed: JSON values, a table row, a document
+    where: dict
     failed: bool = False
     findings: list[Pending] | None = None
     digest: int | None = None

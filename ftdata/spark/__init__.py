@@ -51,7 +51,8 @@ def _prepare(df, json_column, name, run_options: Options, threads):
     driver.refuse_error_duplicates(checker, settings)
     options = replace(run_options.table, profile=settings.profile, task=settings.task)
     id_column = options.id_column
-    names, notes = [], []
+    names: list[str] = []
+    notes: list = []
     if json_column is not None:
         missing = [c for c in (json_column, id_column) if c and c not in df.columns]
         if missing:
@@ -302,7 +303,7 @@ def prepare(
         rename=rename,
     )
     run_options = _options(options, given)
-    options = shards.options_of(dict(locals()), run_options if options is not None else None)
+    recorded = shards.options_of(dict(locals()), run_options if options is not None else None)
     if tokenize and format != "jsonl" and run_options.token_settings is None:
         raise UsageError(
             f"--format {format} tokenizes: give --model or --tokenizer, or tokenize=False"
@@ -328,7 +329,7 @@ def prepare(
     )
     write = shards.WriteSpec(spec, sink, eval_fraction, seed, attempts="", text_column=text_column)
     return shards.execute(
-        df, target, checker, write, options, force=force, allow_empty=allow_empty, name=name
+        df, target, checker, write, recorded, force=force, allow_empty=allow_empty, name=name
     )
 
 
