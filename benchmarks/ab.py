@@ -2,6 +2,13 @@
 
     python benchmarks/ab.py benchmarks/data/chat-200MB.jsonl --reps 5 \\
         --base b5ed473 --files ftdata/sources/jsonl.py
+    python benchmarks/ab.py benchmarks/data/chat-20MB.jsonl --reps 5 --base a9b5d04 \\
+        --model databricks/dbrx-instruct
+
+Without ``--files`` the whole ``ftdata/`` package of ``--base`` is the base (for
+changes that move modules). With ``--model`` each job is ``tokens_worker.py
+ftdata FILE MODEL`` (validation with token counting) instead of the structural
+``worker.py ftdata FILE``.
 
 Variant ``base`` is a temporary copy of the current ``ftdata/`` package with
 the listed files replaced by their text at ``--base`` (read with ``git show``,
@@ -27,8 +34,20 @@ sys.path.insert(0, str(HERE))
 from measure import run_job, stats  # noqa: E402
 
 
-def base_tree(revision: str, files: list[str], into: Path) -> Path:
-    """Copy ``ftdata/`` into ``into`` and overwrite ``files`` with their text at ``revision``."""
+def base_tree(revision: str, files: list[str] | None, into: Path) -> Path:
+    """Copy ``ftdata/`` into ``into`` and overwrite ``files`` with their text at ``revision``.
+
+    ``files`` None: the whole package as it was at ``revision`` (``git archive``).
+    """
+    if files is None:
+        archive = subprocess.run(
+            ["git", "--no-optional-locks", "archive", revision, "ftdata"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+        return into
     shutil.copytree(ROOT / "ftdata", into / "ftdata", ignore=shutil.ignore_patterns("__pycache__"))
     for name in files:
         text = subprocess.run(
@@ -41,13 +60,17 @@ def base_tree(revision: str, files: list[str], into: Path) -> Path:
     return into
 
 
-def measure(trees: dict[str, Path], path: str, reps: int) -> dict:
+def measure(trees: dict[str, Path], path: str, reps: int, model: str | None = None) -> dict:
     """Alternate the variants ``reps`` times (after one warm-up each); collect worker records."""
     runs: dict[str, list[dict]] = {name: [] for name in trees}
+    if model is None:
+        job = [str(HERE / "worker.py"), "ftdata", path]
+    else:
+        job = [str(HERE / "tokens_worker.py"), "ftdata", path, model]
     for rep in range(reps + 1):
         for name, tree in trees.items():
             env = dict(os.environ, PYTHONPATH=str(tree))
-            cmd = [sys.executable, str(HERE / "worker.py"), "ftdata", path]
+            cmd = [sys.executable, *job]
             record = run_job(cmd, cwd=str(tree), env=env)
             if rep:
                 runs[name].append(record)
@@ -76,13 +99,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path")
     parser.add_argument("--base", required=True, help="git revision holding the old files")
-    parser.add_argument("--files", nargs="+", required=True, help="paths relative to the root")
+    parser.add_argument(
+        "--files", nargs="+", help="paths relative to the root (default: the whole package)"
+    )
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--model", help="count tokens with this model (tokens_worker.py)")
     args = parser.parse_args()
     megabytes = Path(args.path).stat().st_size / 1e6
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"base": base_tree(args.base, args.files, Path(tmp)), "work": ROOT}
-        result = summarize(measure(trees, str(Path(args.path).resolve()), args.reps), megabytes)
+        runs = measure(trees, str(Path(args.path).resolve()), args.reps, args.model)
+        result = summarize(runs, megabytes)
     for name, r in result.items():
         print(
             f"{name}: {r['inner_s']['median']:.3f} s ({r['inner_s']['min']:.3f}-"
@@ -97,7 +124,8 @@ def main() -> int:
         "findings summaries identical" if same else "FINDINGS DIFFER",
     )
     (HERE / "out").mkdir(exist_ok=True)
-    record = {"path": args.path, "base": args.base, "files": args.files, **result}
+    record = {"path": args.path, "base": args.base, "files": args.files, "model": args.model}
+    record.update(result)
     (HERE / "out" / "ab.json").write_text(json.dumps(record, indent=2) + "\n")
     return 0 if same else 1
 

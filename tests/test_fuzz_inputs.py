@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import ftdata
@@ -170,6 +170,7 @@ def read_files(sources) -> list[str]:
 
 @SETTINGS
 @given(entries=st.lists(ENTRY, max_size=14), target=st.sampled_from(TARGETS))
+@example(entries=[(0, "other", 0)], target="data/*")  # a glob matching a note: read as JSONL
 def test_hostile_folders_end_cleanly_and_read_each_file_once(
     locked_listing, capsys, entries, target
 ):
@@ -191,7 +192,9 @@ def test_hostile_folders_end_cleanly_and_read_each_file_once(
             total = found["summary"]
             assert total["rows"] == total["valid"] + total["invalid"]
             assert "DS002" not in total["by_code"]  # every generated row is unique
-            assert total["rows"] <= tree.next_row + len(list(tree.root.rglob("*.txt")))
+            # A glob names every match: a one-line .md note it matches is read as JSONL too.
+            named = len(list(tree.root.rglob("*.txt"))) + len(list(tree.root.rglob("*.md")))
+            assert total["rows"] <= tree.next_row + named
             for source in found["sources"]:
                 assert source["rows"] == source["valid"] + source["invalid"]
             files = read_files(open_sources(target, task=None, max_line_bytes=1 << 20))
