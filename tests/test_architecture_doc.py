@@ -12,7 +12,7 @@ DOC = ROOT / "docs" / "architecture.md"
 
 
 def _attributes(module_name: str, names: list[str]) -> object:
-    """Import ``module_name`` and follow ``names`` as attributes (AttributeError if one is missing)."""
+    """Import ``module_name`` and follow ``names`` as attributes (AttributeError if absent)."""
     found: object = importlib.import_module(module_name)
     for name in names:
         found = getattr(found, name)
@@ -33,9 +33,7 @@ def resolve(token: str) -> bool:
     parts = token.split(".")
     if parts[0] == "ftdata":
         return _resolves("ftdata", parts[1:])
-    if len(parts) > 1 and (
-        (PACKAGE / f"{parts[0]}.py").is_file() or (PACKAGE / parts[0]).is_dir()
-    ):
+    if len(parts) > 1 and ((PACKAGE / f"{parts[0]}.py").is_file() or (PACKAGE / parts[0]).is_dir()):
         return _resolves(f"ftdata.{parts[0]}", parts[1:])
     return True
 
