@@ -128,3 +128,20 @@ def test_a_copy_found_at_error_severity_is_invalid_before_on_row_sees_it():
         (False, ("CH002", "CH011")),
     ]
     assert (result.valid, result.invalid) == (1, 2)
+
+
+def test_canonical_is_bytes_equal_for_equal_values_json_cannot_hold():
+    """Decimal, bytes and durations compare by value; keys of mixed types neither crash
+    nor meet; the result is bytes (what a Spark executor digests)."""
+    import datetime
+    import decimal
+
+    from ftdata.core.check import canonical
+
+    def example(score: str) -> dict:
+        return {"a": decimal.Decimal(score), "b": b"\x00", "c": datetime.timedelta(1)}
+
+    assert canonical(example("1.5")) == canonical(example("1.5")) != canonical(example("2.5"))
+    assert isinstance(canonical(example("1.5")), bytes)
+    assert canonical({1: "x", "1": "x"}) != canonical({"1": "x", 2: "x"})
+    assert canonical({"a": 1}) == b'{"a":1}'  # JSON when JSON can hold it
