@@ -62,7 +62,10 @@ def worker_partition(threads: int) -> int:
     from pyspark import TaskContext
 
     os.environ["RAYON_NUM_THREADS"] = str(threads)
-    return TaskContext.get().partitionId()
+    context = TaskContext.get()
+    if context is None:  # only mapInArrow calls this, inside a task: a misuse otherwise
+        raise RuntimeError("worker_partition runs only inside a Spark task")
+    return context.partitionId()
 
 
 def mapper(spec: Spec, annotate: bool):
@@ -239,8 +242,8 @@ def emit_duplicates(checker: Runner, out, source: str) -> None:
         (r for r in collected if r["total"] is None), key=lambda r: (r["partition"], r["row"])
     )
     for copy in kept:
-        first = partition_label(copy["first_partition"])
-        message = f"duplicate of {source} file {first} row {copy['first_row']}"
+        original = partition_label(copy["first_partition"])
+        message = f"duplicate of {source} file {original} row {copy['first_row']}"
         checker.builder.emit(
             dataset.DUPLICATE,
             message,
