@@ -23,7 +23,7 @@ from ftdata.findings import Severity
 from ftdata.result import Result
 from ftdata.rules import dataset
 from ftdata.rules.context import first_task, task_of_keys
-from ftdata.sources.base import Batch
+from ftdata.sources.base import Batch, Problem
 from ftdata.spark.partition import (
     Spec,
     check_partition,
@@ -38,7 +38,7 @@ class DriverSource:
     """The DataFrame as the driver's Runner sees it: a name and its table-level notes."""
 
     name: str
-    notes: list
+    notes: list[Problem]
     kind: str = "spark"
 
     def batches(self) -> Iterator[Batch]:
@@ -80,7 +80,7 @@ def arrow_schema(df):
     return to_arrow_schema(df.schema)
 
 
-def table_notes(df, options) -> tuple[list[str], list]:
+def table_notes(df, options) -> tuple[list[str], list[Problem]]:
     """Example key names, and the table-level findings on the projected schema (once)."""
     import pyarrow as pa
 
