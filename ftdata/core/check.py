@@ -204,7 +204,9 @@ def _frozen(value: object) -> tuple[object, ...]:
         return ("o", tuple(sorted((_frozen(k), _frozen(v)) for k, v in value.items())))
     if isinstance(value, list | tuple):
         return ("a", tuple(_frozen(v) for v in value))
-    if type(value) in (str, int, float, bool) or value is None:
+    if type(value) is int:  # in hex: repr() refuses ints past 4300 decimal digits
+        return ("int", hex(value))
+    if type(value) in (str, float, bool) or value is None:
         return (type(value).__name__, value)
     if isinstance(value, _BY_VALUE):  # datetime is a date: its repr holds the time
         return (type(value).__qualname__, repr(value))
