@@ -67,9 +67,10 @@ class DuplicateTracker:
     def note(self, digest: int, where: dict, verdict=None) -> None:
         """Remember one example of the current batch (its location holds line or row)."""
         # Table rows are counted per data file: the file is part of the place.
-        place = self.place(where.get("file") or ("line" if "line" in where else "row"))
+        by = "line" if "line" in where else "row"  # the core places every example by one
+        place = self.place(where.get("file") or by)
         self._digests.append(digest)
-        self._marks.append(place | where.get("line", where.get("row")))
+        self._marks.append(place | where[by])
         self._wheres.append(where)
         self._rows.append(verdict)
 

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata._version import __version__
 from ftdata.core.options import Options
@@ -23,6 +23,13 @@ from ftdata.prepare_options import manifest_options
 from ftdata.prepare_options import run_options as run_options_of
 from ftdata.result import Result
 from ftdata.writers import FILE_BYTES
+
+if TYPE_CHECKING:
+    from ftdata.result import ResultBuilder
+    from ftdata.tokens.counting.batches import TokenStage
+    from ftdata.writers import ShardInfo
+    from ftdata.writers.sink import RowSink, SinkCounts
+    from ftdata.writers.split import Splitter
 
 
 @dataclass(frozen=True)
@@ -161,7 +168,9 @@ def prepare(
         raise
 
 
-def _write(run: _Run, expected, inputs: list) -> PrepareResult:
+def _write(
+    run: _Run, expected: tuple[str, str | None], inputs: list[dict[str, Any]]
+) -> PrepareResult:
     """Run into a locked temporary folder and publish it, or remove it whatever happens."""
     from ftdata.writers import manifest as mf
     from ftdata.writers import outdir
@@ -195,7 +204,7 @@ def _write(run: _Run, expected, inputs: list) -> PrepareResult:
     return PrepareResult(out, "written", manifest, result)
 
 
-def counts_section(result: Result, counts) -> dict[str, Any]:
+def counts_section(result: Result, counts: SinkCounts) -> dict[str, Any]:
     """The manifest's counts: examples in / written / left out (adds up), tokens, windows.
 
     Shared with ``ftdata.spark.prepare``, which passes its partitions' merged counts.
@@ -256,7 +265,7 @@ class _Run:
             )
         self.runner = Runner(checked, pipeline=True)
 
-    def _sink(self, folder: Path):
+    def _sink(self, folder: Path) -> RowSink:
         from ftdata.writers.sink import RowSink, SinkOptions, error_test
         from ftdata.writers.split import Splitter
 
@@ -282,7 +291,7 @@ class _Run:
         )
         return self.sink
 
-    def _stage(self):
+    def _stage(self) -> TokenStage | None:
         runner = self.runner
         if runner.token_settings is None:
             return None
@@ -295,7 +304,7 @@ class _Run:
         stage = self._stage()
         return stage.identity() if stage is not None else None
 
-    def execute(self, folder: Path):
+    def execute(self, folder: Path) -> tuple[Result, SinkCounts, list[ShardInfo]]:
         """Check every source through a sink writing into ``folder``: (result, counts, shards)."""
         from ftdata.rules import dataset
 
@@ -313,7 +322,7 @@ class _Run:
         return runner.result(), self.sink.counts, shards
 
 
-def emit_leaks(builder, splitter) -> None:
+def emit_leaks(builder: ResultBuilder, splitter: Splitter) -> None:
     """DS009 for every eval example whose prompt also occurs in train (also Spark's)."""
     from ftdata.rules import dataset
 
@@ -323,7 +332,7 @@ def emit_leaks(builder, splitter) -> None:
         )
 
 
-def why_nothing(counts, rows: int, window: int | None) -> str:
+def why_nothing(counts: SinkCounts, rows: int, window: int | None) -> str:
     """Why none of ``rows`` reached a shard, and what would change it (also Spark's)."""
     documents = sum(counts.written.values())
     if documents:  # pre-training documents were kept, but they fill no window

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata._version import __version__
 from ftdata.findings import Finding, Location, Severity, cut, short_pointer
 from ftdata.rules.registry import Rule
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# How kept findings sort: (source number, or past the last for dataset findings), source,
+# file, line, row, code.
+Order = tuple[int, str, str, int, int, str]
 
 
 @dataclass(slots=True)
@@ -128,7 +135,7 @@ class Result:
             **self.extra,
         }
 
-    def findings_frame(self):
+    def findings_frame(self) -> pl.DataFrame:
         """The kept findings as a polars DataFrame, one row per finding."""
         import polars as pl
 
@@ -166,7 +173,7 @@ class ResultBuilder:
     def __init__(self, policy: dict[str, Severity | None], keep_per_code: int) -> None:
         self._policy = policy
         self._keep = keep_per_code
-        self._kept: list[tuple[tuple, Finding]] = []
+        self._kept: list[tuple[Order, Finding]] = []
         self._by_code: Counter[str] = Counter()
         self._by_severity: Counter[str] = Counter()
         self._severities: dict[str, str] = {}
@@ -210,7 +217,7 @@ class ResultBuilder:
         return severity is Severity.ERROR
 
     def record(
-        self, rule: Rule, severity: Severity, message: str, pointer: str, where: dict
+        self, rule: Rule, severity: Severity, message: str, pointer: str, where: dict[str, Any]
     ) -> None:
         """Record a finding whose severity the core resolved; ``where`` holds its location."""
         get = where.get
@@ -229,7 +236,18 @@ class ResultBuilder:
         )
 
     def _add(
-        self, rule, severity, message, source, line, row, version, pointer, file, key, sources
+        self,
+        rule: Rule,
+        severity: Severity,
+        message: str,
+        source: str,
+        line: int | None,
+        row: int | None,
+        version: int | None,
+        pointer: str,
+        file: str | None,
+        key: str | None,
+        sources: tuple[str, ...] | None,
     ) -> None:
         self._by_code[rule.code] += 1
         self._by_severity[severity.label] += 1
@@ -301,7 +319,7 @@ class ResultBuilder:
         self._kept.extend(state["kept"])
         self._kept.sort(key=lambda item: item[0])
         per_code: Counter[str] = Counter()
-        kept = []
+        kept: list[tuple[Order, Finding]] = []
         for order, finding in self._kept:
             per_code[finding.code] += 1
             if per_code[finding.code] <= self._keep:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import copy
 import gc
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ftdata
 from ftdata.config import Settings
@@ -128,3 +131,49 @@ def test_a_copy_found_at_error_severity_is_invalid_before_on_row_sees_it():
         (False, ("CH002", "CH011")),
     ]
     assert (result.valid, result.invalid) == (1, 2)
+
+
+def test_canonical_is_bytes_equal_for_equal_values_json_cannot_hold():
+    """Decimal, bytes and durations compare by value; keys of mixed types neither crash
+    nor meet; the result is bytes (what a Spark executor digests)."""
+    import datetime
+    import decimal
+
+    from ftdata.core.check import canonical
+
+    def example(score: str) -> dict:
+        return {"a": decimal.Decimal(score), "b": b"\x00", "c": datetime.timedelta(1)}
+
+    assert canonical(example("1.5")) == canonical(example("1.5")) != canonical(example("2.5"))
+    assert isinstance(canonical(example("1.5")), bytes)
+    assert canonical({1: "x", "1": "x"}) != canonical({"1": "x", 2: "x"})
+    assert canonical({"a": 1}) == b'{"a":1}'  # JSON when JSON can hold it
+    huge = {"a": 10**5000, "b": decimal.Decimal(1)}  # past JSON's ints and repr's digits
+    assert canonical(huge) == canonical(dict(huge)) != canonical({**huge, "a": 10**5000 + 1})
+
+
+CELLS = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**4400, max_value=10**4401)  # past repr()'s 4300 digits
+    | st.floats()
+    | st.text()
+    | st.binary()
+    | st.decimals()
+    | st.timedeltas()
+    | st.datetimes(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(CELLS)
+def test_canonical_never_raises_and_equal_copies_give_equal_bytes(value):
+    """Property: any value a table cell or JSON can hold gets bytes, the same for a copy."""
+    from ftdata.core.check import canonical
+
+    found = canonical(value)
+    assert isinstance(found, bytes)
+    assert canonical(copy.deepcopy(value)) == found

@@ -109,3 +109,29 @@ def test_dedupe_digests_keep_all_64_bits_as_spark_bigints():
         assert -(1 << 63) <= value < 1 << 63
         assert value == int.from_bytes(digest.to_bytes(8, "big"), "big", signed=True)
     assert signed64(1) != signed64((1 << 63) + 1)
+
+
+def test_values_json_cannot_hold_are_digested_by_value_locally_and_on_executors():
+    """Decimal, binary and duration cells: an executor digests them (it used to crash in
+    blake2b) and, as a local run, finds the copy by value (not by object identity)."""
+    import datetime
+    import decimal
+
+    def row(score: str) -> dict:
+        return {
+            "prompt": "p",
+            "response": "r",
+            "score": decimal.Decimal(score),
+            "blob": b"\x00\xff",
+            "wait": datetime.timedelta(seconds=3),
+        }
+
+    table = pa.Table.from_pylist([row("1.5"), row("1.5"), row("2.5")])
+    ignore = ("SC003", "SC007")  # the extra columns are the point here
+    local = ftdata.validate(table, ignore=list(ignore))
+    assert local.by_code == {"DS002": 1}
+    assert [f.location.row for f in local.findings] == [1]
+    spec = Spec(Settings(ignore=ignore), None, None, None, "instruction", "t")
+    digests, _state = check_partition(iter(table.to_batches()), spec, 0)
+    first, copy, other = digests.column("digest").to_pylist()
+    assert first == copy != other

@@ -8,6 +8,8 @@ files or other batches, so the same code runs in-process and on executors.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, time, timedelta
+from decimal import Decimal
 
 import orjson
 
@@ -23,7 +25,7 @@ from ftdata.tokens.counting.foundry import readable
 from ftdata.wording import article
 
 # digest(example, its exact bytes or None) -> the 64-bit digest DS002 compares
-Digest = Callable[[object, "bytes | None"], int]
+Digest = Callable[[object, bytes | None], int]
 
 
 class Core:
@@ -172,24 +174,40 @@ def local_digest(value: object, raw: bytes | None) -> int:
     return hash(raw if raw is not None else canonical(value))
 
 
-def canonical(value: object) -> bytes | tuple:
-    """A stable, hashable form of an in-memory example, for duplicate detection."""
+def canonical(value: object) -> bytes:
+    """Stable bytes for an in-memory example, equal for equal examples (duplicate detection).
+
+    JSON when JSON can hold the value; otherwise the ``repr`` of a type-tagged
+    frozen form, which starts with ``(`` where JSON never does, so the two
+    forms cannot meet. Bytes, never a tuple: a Spark executor digests them with
+    blake2b, and must agree with a local run.
+    """
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # a value JSON cannot hold: never repr() it (it may raise or be huge)
         pass
     try:
-        return _frozen(value)
+        return repr(_frozen(value)).encode("utf-8", "surrogatepass")
     except RecursionError:  # nested past Python's stack: counted as unique
-        return ("deep", id(value))
+        return repr(("deep", id(value))).encode()
 
 
-def _frozen(value: object) -> tuple:
+# Values a table cell can hold that JSON cannot (Arrow decimal, binary, duration), or that
+# JSON holds but that sit beside one of those: compared by value, as their repr is exact.
+_BY_VALUE = (Decimal, bytes, bytearray, date, time, timedelta)
+
+
+def _frozen(value: object) -> tuple[object, ...]:
     """Equal examples give equal tuples (type-tagged, keys sorted); other objects count by id."""
     if isinstance(value, dict):
-        return ("o", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+        # Keys frozen too: keys of mixed types (1 and "1") still sort, and stay apart.
+        return ("o", tuple(sorted((_frozen(k), _frozen(v)) for k, v in value.items())))
     if isinstance(value, list | tuple):
         return ("a", tuple(_frozen(v) for v in value))
-    if type(value) in (str, int, float, bool) or value is None:
+    if type(value) is int:  # in hex: repr() refuses ints past 4300 decimal digits
+        return ("int", hex(value))
+    if type(value) in (str, float, bool) or value is None:
         return (type(value).__name__, value)
+    if isinstance(value, _BY_VALUE):  # datetime is a date: its repr holds the time
+        return (type(value).__qualname__, repr(value))
     return ("?", type(value).__qualname__, id(value))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ftdata.core import token_report
 from ftdata.core.check import Core, Digest, local_digest
@@ -26,7 +26,28 @@ from ftdata.rules import content_parts, dataset
 from ftdata.rules.content_parts import ContentShapes
 from ftdata.sources.base import Batch
 
-__all__ = ["Runner", "RowOutcome", "run"]
+if TYPE_CHECKING:
+    from ftdata.core.verdicts import RowVerdict
+    from ftdata.progress import Tick
+    from ftdata.result import ResultBuilder
+    from ftdata.sources.resolve import Source
+    from ftdata.token_pipeline import TokenPipeline
+    from ftdata.tokens.counting.batches import Outcome, TokenStage
+
+__all__ = ["DuplicateStep", "Runner", "RowOutcome", "run"]
+
+# The chats of a batch and their outcomes, when the pipeline has already counted them.
+CountedChats = tuple[list["RowVerdict"], list["Outcome"]]
+
+
+class DuplicateStep(Protocol):
+    """The duplicate step of a run (DS002): it sees every batch's verdicts in order."""
+
+    def step(self, verdicts: BatchVerdicts) -> None:
+        """Look at (or keep) the digests of one batch's examples."""
+
+    def flush(self) -> None:
+        """Report what is still waiting: a source ended."""
 
 
 class Runner:
@@ -41,9 +62,9 @@ class Runner:
         pipeline: bool = False,
         loaded: tuple[Any, str | None] | None = None,
         digest: Digest = local_digest,
-        duplicates: Callable[[Runner], Any] | None = None,
+        duplicates: Callable[[Runner], DuplicateStep] | None = None,
         dedupe: bool = True,
-        place_row: Callable[[int], dict] | None = None,
+        place_row: Callable[[int], dict[str, Any]] | None = None,
     ) -> None:
         """``loaded``: an already opened ``(token stage, why skipped)`` (Spark executors);
         ``digest``: how rows are digested for DS002; ``duplicates(runner)`` makes the
@@ -54,7 +75,8 @@ class Runner:
         self.options = options
         settings = self.settings = options.settings
         self.token_settings = options.token_settings
-        self.stage, self.skipped = None, None
+        self.stage: TokenStage | None = None
+        self.skipped: str | None = None
         if self.token_settings is not None:
             from ftdata.tokens.counting.batches import open_stage
 
@@ -74,7 +96,7 @@ class Runner:
         window = self.stage.max_seq_len if self.stage is not None else None
         self.fold = Fold(settings, window=window, on_row=on_row, on_example=on_example)
         self.tokens = TokenVerdicts(self.stage, policy) if self.stage is not None else None
-        self.duplicates = None
+        self.duplicates: DuplicateStep | None = None
         if self.dedupe:
             self.duplicates = duplicates(self) if duplicates is not None else self._tracker()
         self._watch_shapes = settings.profile == "llm-foundry" and (
@@ -82,13 +104,13 @@ class Runner:
             or self.core.enabled(content_parts.PART_KEYS_DIFFER)
         )
         self._shapes: ContentShapes | None = None
-        self._pipeline = None
+        self._pipeline: TokenPipeline | None = None
         if pipeline and self.stage is not None:
             from ftdata.token_pipeline import TokenPipeline
 
             self._pipeline = TokenPipeline(self.stage, self.finish_batch)
 
-    def _tracker(self):
+    def _tracker(self) -> DuplicateStep:
         from ftdata.duplicates import DuplicateTracker
 
         # At error severity DS002 decides a row's validity, so it cannot wait.
@@ -96,11 +118,11 @@ class Runner:
         return DuplicateTracker(self.fold.emit_at, self.fold.names, immediate)
 
     @property
-    def builder(self):
+    def builder(self) -> ResultBuilder:
         """The result builder the fold adds to (for findings about the whole output)."""
         return self.fold.builder
 
-    def check_source(self, source, task: str | None = None) -> SourceSummary:
+    def check_source(self, source: Source, task: str | None = None) -> SourceSummary:
         """Check every batch of one source and return its accounting.
 
         ``task`` forces the source's task; ``None`` detects it from the examples.
@@ -132,7 +154,12 @@ class Runner:
             self.finish_batch(verdicts, summary)
         return verdicts
 
-    def finish_batch(self, verdicts: BatchVerdicts, summary, counted_chats=None) -> None:
+    def finish_batch(
+        self,
+        verdicts: BatchVerdicts,
+        summary: SourceSummary,
+        counted_chats: CountedChats | None = None,
+    ) -> None:
         """The token half (``counted_chats``: already encoded by the pipeline), then the fold."""
         if self.tokens is not None:
             self.tokens.count(verdicts, counted_chats)
@@ -149,7 +176,13 @@ class Runner:
         if summary.task is None and summary.kind == "text":
             summary.task = "pretraining"
 
-    def check(self, source: Any, *, progress=None, vectorise: bool = True) -> None:
+    def check(
+        self,
+        source: Any,
+        *,
+        progress: Callable[[Tick], None] | None = None,
+        vectorise: bool = True,
+    ) -> None:
         """Open ``source`` (anything ``validate`` takes) and check every source in it.
 
         ``vectorise`` lets table rows be proven clean on Arrow when nothing needs
@@ -209,7 +242,7 @@ def run(
     *,
     on_example: Callable[[dict[str, Any]], None] | None = None,
     on_row: Callable[[RowOutcome], None] | None = None,
-    progress: Callable[[Any], None] | None = None,
+    progress: Callable[[Tick], None] | None = None,
 ) -> Result:
     """Check ``source`` under ``options`` and return the result (``ftdata.validate``'s core)."""
     runner = Runner(options, on_example=on_example, on_row=on_row, pipeline=True)

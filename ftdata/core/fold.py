@@ -10,16 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata.config import Settings
 from ftdata.core import token_report
-from ftdata.core.verdicts import BatchVerdicts
+from ftdata.core.verdicts import BatchVerdicts, RowVerdict
 from ftdata.drops import DropTally
+from ftdata.findings import Severity
 from ftdata.result import Result, ResultBuilder, SourceSummary
 from ftdata.rules import dataset
+from ftdata.rules.registry import Rule
 from ftdata.tokens.counting.statistics import TokenStats
 from ftdata.wording import joined
+
+if TYPE_CHECKING:
+    from ftdata.tokens.counting.batches import Outcome, TokenSettings, TokenStage
+
+# (token settings, the stage or None, why it is missing): what the dataset's TK findings need.
+TokenRun = tuple["TokenSettings", "TokenStage | None", "str | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +40,10 @@ class RowOutcome:
 
     task: str
     example: object
-    location: dict
+    location: dict[str, Any]
     valid: bool
     codes: tuple[str, ...]
-    tokens: object = None
+    tokens: Outcome | None = None
 
 
 class Fold:
@@ -66,7 +74,7 @@ class Fold:
         self.summaries.append(summary)
         return summary
 
-    def emit_at(self, rule, message: str, where: dict) -> bool:
+    def emit_at(self, rule: Rule, message: str, where: dict[str, Any]) -> bool:
         """One finding that belongs to no verdict (DS002 found late, CH015); whether an error."""
         return self.builder.emit(rule, message, **where)
 
@@ -90,7 +98,7 @@ class Fold:
                 if not verdict.failed:
                     drops.add(verdict.task, verdict.codes)
                 if verdict.tokens is not None or verdict.document_tokens is not None:
-                    self._token_stats(verdict)
+                    self._token_stats(verdict, verdict.task)
                 if on_row is not None:
                     on_row(
                         RowOutcome(
@@ -114,8 +122,8 @@ class Fold:
         summary.invalid += verdicts.clean_copies
         self.drops.add(clean.task, (), rows=rows)
 
-    def _token_stats(self, verdict) -> None:
-        """Add a counted example to its task's statistics and tell ``on_example``."""
+    def _token_stats(self, verdict: RowVerdict, task: str) -> None:
+        """Add a counted example of ``task`` to its statistics and tell ``on_example``."""
         if verdict.document_tokens is not None:
             total = verdict.document_tokens
             self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
@@ -133,10 +141,10 @@ class Fold:
                 )
             return
         outcome = verdict.tokens
-        if outcome.error is not None:
+        if outcome is None or outcome.error is not None:  # not counted, or it failed
             return
         counts = outcome.counts
-        stats = self.stats.setdefault(verdict.task, TokenStats(verdict.task))
+        stats = self.stats.setdefault(task, TokenStats(task))
         stats.add(counts, self.window)
         if outcome.roles is not None:
             stats.add_roles(outcome.roles)
@@ -154,7 +162,7 @@ class Fold:
                 record["roles"] = outcome.roles
             self.on_example(record)
 
-    def finish(self, tokens=None) -> None:
+    def finish(self, tokens: TokenRun | None = None) -> None:
         """Emit the dataset-level findings once every source is folded.
 
         ``tokens`` is ``(token settings, stage, why skipped)`` when the token
@@ -187,6 +195,6 @@ class Fold:
             ) + "; none is left to train on"
             builder.emit(dataset.NO_VALID, message, source=names, sources=everything)
 
-    def result(self, fail_on, extra: dict[str, Any] | None = None) -> Result:
+    def result(self, fail_on: Severity, extra: dict[str, Any] | None = None) -> Result:
         """The finished result."""
         return self.builder.build(fail_on, extra)

@@ -8,11 +8,14 @@ fold turns them into the result; nothing here has state beyond one batch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata.findings import Severity
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import CleanRows
+
+if TYPE_CHECKING:
+    from ftdata.tokens.counting.batches import Outcome
 
 # (rule, severity, message, pointer, location fields): a finding not yet folded.
 Pending = tuple[Rule, Severity, str, str, dict]
@@ -36,7 +39,7 @@ class RowVerdict:
     failed: bool = False
     findings: list[Pending] | None = None
     digest: int | None = None
-    tokens: object = None
+    tokens: Outcome | None = None
     document_tokens: int | None = None
 
     def add(self, rule: Rule, severity: Severity, message: str, pointer: str, where: dict) -> None:

@@ -18,7 +18,9 @@ once per file, naming the first line of each kind.
 
 from __future__ import annotations
 
-from ftdata.rules.registry import declare
+from collections.abc import Iterator
+
+from ftdata.rules.registry import Rule, declare
 
 CHAT = ("chat",)
 
@@ -94,7 +96,7 @@ class ContentShapes:
             if isinstance(part, dict):
                 self.key_sets.setdefault(tuple(sorted(part)), line)
 
-    def findings(self):
+    def findings(self) -> Iterator[tuple[Rule, str]]:
         """``(rule, message)`` pairs about the whole file."""
         if self.first_string is not None and self.first_list is not None:
             yield (

@@ -16,19 +16,28 @@ is given - use one for locations that survive a re-partitioning.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata.config import Settings
 from ftdata.core.options import Options, build_options
 from ftdata.result import Result
 from ftdata.tokens.counting.batches import TokenSettings
 
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from ftdata.core.driver import Runner
+    from ftdata.preparation import PrepareResult
+    from ftdata.sources.base import Problem
+    from ftdata.spark.partition import Spec
+
 __all__ = ["validate", "annotate", "prepare"]
 
 
-def _options(options, given: dict[str, Any]) -> Options:
+def _options(options: Options | None, given: dict[str, Any]) -> Options:
     """The run's options: ``options`` as given, else built from the keywords (one way)."""
     if options is not None:
         if any(v is not None for v in given.values()):
@@ -39,7 +48,9 @@ def _options(options, given: dict[str, Any]) -> Options:
     return build_options(**given)
 
 
-def _prepare(df, json_column, name, run_options: Options, threads):
+def _prepare(
+    df: DataFrame, json_column: str | None, name: str, run_options: Options, threads: int
+) -> tuple[Runner, Spec]:
     """The driver's Runner and the executors' Spec (shared by validate and annotate)."""
     from ftdata.core.driver import Runner
     from ftdata.errors import UsageError
@@ -52,7 +63,7 @@ def _prepare(df, json_column, name, run_options: Options, threads):
     options = replace(run_options.table, profile=settings.profile, task=settings.task)
     id_column = options.id_column
     names: list[str] = []
-    notes: list = []
+    notes: list[Problem] = []
     if json_column is not None:
         missing = [c for c in (json_column, id_column) if c and c not in df.columns]
         if missing:
@@ -80,7 +91,7 @@ def _prepare(df, json_column, name, run_options: Options, threads):
 
 
 def validate(
-    df,
+    df: DataFrame,
     *,
     task: str | None = None,
     model: str | None = None,
@@ -162,7 +173,7 @@ def validate(
 
 
 def annotate(
-    df,
+    df: DataFrame,
     *,
     task: str | None = None,
     model: str | None = None,
@@ -183,7 +194,7 @@ def annotate(
     token_settings: TokenSettings | None = None,
     tokenizer_threads: int = 1,
     options: Options | None = None,
-):
+) -> DataFrame:
     """The DataFrame with four columns added per row (lazily; nothing runs until an action).
 
     ``ftdata_ok`` (no error finding), ``ftdata_codes`` (sorted codes of the
@@ -229,9 +240,9 @@ def annotate(
 
 
 def prepare(
-    df,
+    df: DataFrame,
     *,
-    out,
+    out: str | os.PathLike[str],
     format: str = "mds",  # noqa: A002 (the CLI's --format)
     model: str | None = None,
     tokenizer: str | None = None,
@@ -259,7 +270,7 @@ def prepare(
     allow_empty: bool = False,
     tokenizer_threads: int = 1,
     options: Options | None = None,
-):
+) -> PrepareResult:
     """Write ``df``'s valid examples to ``out`` from the executors; a ``PrepareResult``.
 
     The options mean what they mean for ``ftdata.prepare`` (formats ``mds``,
@@ -333,7 +344,9 @@ def prepare(
     )
 
 
-def _documents_plan(df, column, name, run_options: Options, threads):
+def _documents_plan(
+    df: DataFrame, column: str, name: str, run_options: Options, threads: int
+) -> tuple[Runner, Spec]:
     """The driver's Runner and the executors' Spec for a corpus of one document per row."""
     from ftdata.core.driver import Runner
     from ftdata.errors import UsageError

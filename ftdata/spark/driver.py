@@ -23,7 +23,7 @@ from ftdata.findings import Severity
 from ftdata.result import Result
 from ftdata.rules import dataset
 from ftdata.rules.context import first_task, task_of_keys
-from ftdata.sources.base import Batch
+from ftdata.sources.base import Batch, Problem
 from ftdata.spark.partition import (
     Spec,
     check_partition,
@@ -38,7 +38,7 @@ class DriverSource:
     """The DataFrame as the driver's Runner sees it: a name and its table-level notes."""
 
     name: str
-    notes: list
+    notes: list[Problem]
     kind: str = "spark"
 
     def batches(self) -> Iterator[Batch]:
@@ -62,7 +62,10 @@ def worker_partition(threads: int) -> int:
     from pyspark import TaskContext
 
     os.environ["RAYON_NUM_THREADS"] = str(threads)
-    return TaskContext.get().partitionId()
+    context = TaskContext.get()
+    if context is None:  # only mapInArrow calls this, inside a task: a misuse otherwise
+        raise RuntimeError("worker_partition runs only inside a Spark task")
+    return context.partitionId()
 
 
 def mapper(spec: Spec, annotate: bool):
@@ -77,7 +80,7 @@ def arrow_schema(df):
     return to_arrow_schema(df.schema)
 
 
-def table_notes(df, options) -> tuple[list[str], list]:
+def table_notes(df, options) -> tuple[list[str], list[Problem]]:
     """Example key names, and the table-level findings on the projected schema (once)."""
     import pyarrow as pa
 
@@ -239,8 +242,8 @@ def emit_duplicates(checker: Runner, out, source: str) -> None:
         (r for r in collected if r["total"] is None), key=lambda r: (r["partition"], r["row"])
     )
     for copy in kept:
-        first = partition_label(copy["first_partition"])
-        message = f"duplicate of {source} file {first} row {copy['first_row']}"
+        original = partition_label(copy["first_partition"])
+        message = f"duplicate of {source} file {original} row {copy['first_row']}"
         checker.builder.emit(
             dataset.DUPLICATE,
             message,

@@ -131,7 +131,8 @@ def stage_identity(stage) -> tuple[str, str] | None:
     return (stage.tokenizer.sha256, stage.template.sha256) if stage is not None else None
 
 
-_STAGES: dict[tuple, TokenStage] = {}  # per worker process: reused by its later tasks
+# Per worker process: reused by its later tasks. Key: (tokenizer sha256, settings, threads).
+_STAGES: dict[tuple[bytes, TokenSettings, int], TokenStage] = {}
 
 
 def open_shipped_stage(spec: Spec) -> TokenStage | None:
@@ -140,21 +141,22 @@ def open_shipped_stage(spec: Spec) -> TokenStage | None:
     A Python worker runs many tasks one after another; the stage (and its text
     cache, warm like a local run's) is kept for the next task of the same job.
     """
-    if spec.tokenizer is None:
+    shipped, settings = spec.tokenizer, spec.tokens
+    if shipped is None or settings is None:  # not counting, or no tokenizer on the driver
         return None
-    key = (hashlib.sha256(spec.tokenizer).digest(), spec.tokens, spec.threads)
+    key = (hashlib.sha256(shipped).digest(), settings, spec.threads)
     if key not in _STAGES:
         _STAGES.clear()  # one tokenizer at a time: bounded memory
-        _STAGES[key] = _load_stage(spec)
+        _STAGES[key] = _load_stage(shipped, settings, spec.threads)
     return _STAGES[key]
 
 
-def _load_stage(spec: Spec) -> TokenStage:
+def _load_stage(shipped: bytes, settings: TokenSettings, threads: int) -> TokenStage:
     # One encoder thread per task slot: Spark already runs one task per core, so more
     # threads would only compete (the Rust pool is bounded by driver.worker_partition).
-    tokenizer = pickle.loads(spec.tokenizer)
-    tokenizer.set_threads(spec.threads)
-    return TokenStage(spec.tokens, tokenizer)
+    tokenizer = pickle.loads(shipped)
+    tokenizer.set_threads(threads)
+    return TokenStage(settings, tokenizer)
 
 
 def table_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: PartitionChecker) -> Batch:
@@ -167,7 +169,7 @@ def table_batch(piece: pa.RecordBatch, spec: Spec, start: int, checker: Partitio
     data = normalise_batch(piece.select(chosen)).rename_columns([names[c] for c in chosen])
     values = data.to_pylist()
     count = len(values)
-    context = {"file": checker.label}
+    context: dict[str, object] = {"file": checker.label}
     keys = [checker.keys.get(start + i) for i in range(count)] if checker.keys else None
     return Batch(
         positions=list(range(start, start + count)),

@@ -18,12 +18,18 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata._version import __version__
 from ftdata.errors import UsageError
 from ftdata.spark import driver
 from ftdata.spark.write import DIGESTS_DDL, WriteSpec, digest_partition, write_partition
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from ftdata.core.driver import Runner
+    from ftdata.preparation import PrepareResult
 
 SPARK_FORMATS = ("mds", "parquet", "jsonl")  # text: a corpus is re-cut into files locally
 SCRATCH = (".attempts", ".partials")
@@ -196,16 +202,16 @@ def options_of(kwargs: dict[str, Any], given=None) -> dict[str, Any]:
 
 
 def execute(
-    df,
+    df: DataFrame,
     out: Path,
-    checker,
+    checker: Runner,
     write: WriteSpec,
     options: dict[str, Any],
     *,
     force: bool,
     allow_empty: bool,
     name: str,
-):
+) -> PrepareResult:
     """Write, merge and publish as the local ``prepare`` does; return its ``PrepareResult``."""
     from ftdata.preparation import PrepareResult
     from ftdata.writers import guards, outdir

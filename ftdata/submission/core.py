@@ -15,13 +15,16 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ftdata.config import Settings, settings_from
 from ftdata.result import Result, ResultBuilder
 from ftdata.rules import run as rn
 from ftdata.submission import arguments, paths, reading
 from ftdata.submission.leaks import LeakFinder
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
 from ftdata.submission.report import merge_results, run_section
 
 # Where the run's own findings point: not a file (SARIF and JUnit treat "<...>" names so).
@@ -190,7 +193,8 @@ def _read_and_validate(
     if found.spark:
         import ftdata.spark
 
-        check.result = ftdata.spark.validate(found.target, name=found.read_from, **options)
+        frame = cast("DataFrame", found.target)  # locate() read a Spark table (spark=True)
+        check.result = ftdata.spark.validate(frame, name=found.read_from, **options)
         _spark_prompts(found, check.role, leaks)
     else:
         from ftdata.api import validate

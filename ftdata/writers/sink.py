@@ -16,7 +16,7 @@ from typing import Any
 
 from ftdata.errors import UsageError
 from ftdata.rules import catalog
-from ftdata.writers import FILE_BYTES, records
+from ftdata.writers import FILE_BYTES, ShardInfo, records
 from ftdata.writers.jsonl import service_shape
 from ftdata.writers.split import Splitter
 
@@ -44,11 +44,11 @@ class SinkCounts:
     """What the sink did, for the manifest."""
 
     seen: int = 0
-    written: Counter = field(default_factory=Counter)  # split -> examples (documents for text)
-    left_out: Counter = field(default_factory=Counter)  # reason -> examples
+    written: Counter[str] = field(default_factory=Counter)  # split -> examples (text: documents)
+    left_out: Counter[str] = field(default_factory=Counter)  # reason -> examples
     tokens_written: int = 0
     truncated_written: int = 0
-    windows: Counter = field(default_factory=Counter)  # split -> token windows
+    windows: Counter[str] = field(default_factory=Counter)  # split -> token windows
     padding_tokens: int = 0
     tail_tokens_dropped: int = 0
 
@@ -230,14 +230,14 @@ class RowSink:
             return JsonlShardWriter(folder, stem=side, prefix=prefix, file_bytes=opts.file_bytes)
         return TextShardWriter(folder, prefix=prefix, max_bytes=opts.file_bytes)
 
-    def close(self) -> list:
+    def close(self) -> list[ShardInfo]:
         """Flush the last windows and close every writer; return every ``ShardInfo``."""
         for side, windows in sorted(self._windows.items()):
             for window in windows.finish():
                 self._put_window(side, window)
             self.counts.padding_tokens += windows.padding
             self.counts.tail_tokens_dropped += windows.dropped_tail
-        shards = []
+        shards: list[ShardInfo] = []
         for side in sorted(self._writers):
             shards += self._writers[side].close()
         return shards
