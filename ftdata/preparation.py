@@ -172,7 +172,6 @@ def _write(
     run: _Run, expected: tuple[str, str | None], inputs: list[dict[str, Any]]
 ) -> PrepareResult:
     """Run into a locked temporary folder and publish it, or remove it whatever happens."""
-    from ftdata.writers import manifest as mf
     from ftdata.writers import outdir
 
     out, options, allow_empty = run.out, run.options, run.allow_empty
@@ -184,24 +183,42 @@ def _write(
             return PrepareResult(out, "refused", None, result)
         if not shards and not allow_empty:
             return PrepareResult(out, "empty", None, result)
-        identity = run.identity()
-        manifest = mf.write_manifest(
-            tmp,
-            {
-                "ftdata_version": __version__,
-                "fingerprint": mf.fingerprint(options, inputs, identity),
-                "options": options,
-                "inputs": inputs,
-                "tokenizer": identity,
-                **counts_section(result, counts),
-                "shards": [s.to_dict() for s in shards],
-            },
-        )
+        manifest = write_manifest(tmp, options, inputs, run.identity(), result, counts, shards)
         outdir.publish(tmp, out, expected)
         published = True
     finally:
         outdir.release(tmp, lock, remove=not published)
     return PrepareResult(out, "written", manifest, result)
+
+
+def write_manifest(
+    folder: Path,
+    options: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    identity: dict[str, Any] | None,
+    result: Result,
+    counts: SinkCounts,
+    shards: list[ShardInfo],
+) -> dict[str, Any]:
+    """Write and return the manifest of a finished output (shared with ``ftdata.spark.prepare``).
+
+    ``options`` are the recorded choices, ``inputs`` what was read, ``identity``
+    the tokenizer and template that made the ids (None without a model).
+    """
+    from ftdata.writers import manifest as mf
+
+    return mf.write_manifest(
+        folder,
+        {
+            "ftdata_version": __version__,
+            "fingerprint": mf.fingerprint(options, inputs, identity),
+            "options": options,
+            "inputs": inputs,
+            "tokenizer": identity,
+            **counts_section(result, counts),
+            "shards": [s.to_dict() for s in shards],
+        },
+    )
 
 
 def counts_section(result: Result, counts: SinkCounts) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftdata.config import Settings, find_config, settings_from, token_settings_from
+from ftdata.config import TOKEN_KEYS, Settings, find_config, settings_from, token_settings_from
 from ftdata.sources.table_options import TableOptions
 from ftdata.tokens.counting.batches import TokenSettings
 
@@ -25,17 +25,6 @@ SETTING_KEYS = (
     "keep_per_code",
     "max_line_bytes",
     "tasks",
-)
-TOKEN_KEYS = (
-    "model",
-    "tokenizer",
-    "context_length",
-    "epochs",
-    "date",
-    "target_responses",
-    "target_prompts",
-    "per_role",
-    "chat_template",
 )
 TABLE_KEYS = ("version", "timestamp", "storage_options", "columns", "rename", "id_column")
 

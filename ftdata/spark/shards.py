@@ -20,7 +20,6 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ftdata._version import __version__
 from ftdata.errors import UsageError
 from ftdata.spark import driver
 from ftdata.spark.write import DIGESTS_DDL, WriteSpec, digest_partition, write_partition
@@ -242,8 +241,7 @@ def _write(df, tmp: Path, checker, write: WriteSpec, options, allow_empty, name,
     """Run the tasks into ``tmp`` and lay it out; (status, manifest, result)."""
     from dataclasses import replace
 
-    from ftdata.preparation import counts_section
-    from ftdata.writers import manifest as mf
+    from ftdata.preparation import write_manifest
     from ftdata.writers.sink import SinkCounts
     from ftdata.writers.split import Splitter
 
@@ -263,19 +261,8 @@ def _write(df, tmp: Path, checker, write: WriteSpec, options, allow_empty, name,
     if not shards and not allow_empty:
         return "empty", None, result
     identity = checker.stage.identity() if checker.stage is not None else None
-    inputs = [{"in_memory": "spark DataFrame", "name": name}]
-    manifest = mf.write_manifest(
-        tmp,
-        {
-            "ftdata_version": __version__,
-            "fingerprint": mf.fingerprint(options, inputs, identity),
-            "options": options,
-            "inputs": inputs,
-            "tokenizer": identity,
-            **counts_section(result, counts),
-            "shards": [s.to_dict() for s in shards],
-        },
-    )
+    inputs: list[dict[str, Any]] = [{"in_memory": "spark DataFrame", "name": name}]
+    manifest = write_manifest(tmp, options, inputs, identity, result, counts, shards)
     return "written", manifest, result
 
 
