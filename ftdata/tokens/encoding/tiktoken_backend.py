@@ -26,6 +26,11 @@ def _as_array(ids: list[int]) -> array:
     return array("I", ids)
 
 
+def _as_list(ids: list[int]) -> list[int]:
+    """Token ids as tiktoken returns them (a list; no copy)."""
+    return ids
+
+
 def tiktoken_available() -> bool:
     """Whether the ``tiktoken`` package can be imported."""
     try:
@@ -101,7 +106,7 @@ class TiktokenBackend:
 
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
         """Encode ``texts``; these vocabularies add no BOS/EOS of their own."""
-        return self._encode(texts, list)
+        return self._encode(texts, _as_list)
 
     def encode_arrays(self, texts: Sequence[str], add_special_tokens: bool) -> list[array]:
         """``encode_batch`` as ``array("I")`` per text (see ``LoadedTokenizer.encode_arrays``).
@@ -127,7 +132,7 @@ class TiktokenBackend:
             parts = pool.map(self._encode_joined, encodings, chunks, [container] * len(chunks))
             return [ids for part in parts for ids in part]
 
-    def _encode_joined(self, encoding, texts: list[str], container: Callable = list) -> list:
+    def _encode_joined(self, encoding, texts: list[str], container: Callable = _as_list) -> list:
         """One tiktoken call for ``texts``, split back at the separator (``container`` slices)."""
         joined = SEPARATOR.join(texts)
         if len(texts) < 2 or joined.count(SEPARATOR) != len(texts) - 1:
