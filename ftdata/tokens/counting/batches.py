@@ -102,7 +102,7 @@ class TokenStage:
         # Cut texts at control tokens where that is exact, so a system prompt
         # shared by many chats is encoded once; keep only texts seen twice.
         controls = self.tokenizer.control_tokens if segmentable(self.tokenizer) else None
-        self.cache = TokenCache(control_tokens=controls, admit_after=2)
+        self.cache = TokenCache(control_tokens=controls, admit_after=2, arrays=True)
         from ftdata.tokens.chat_templates.fast_render import fast_turns_for
 
         # Known templates cut turns in plain Python (no Jinja); None: always Jinja.
@@ -165,7 +165,8 @@ class TokenStage:
         from ftdata.tokens.counting.foundry import encode_plans
         from ftdata.tokens.encoding.safe_encode import EncoderPanic, each_alone, guarded
 
-        encode, cache = self.tokenizer.encode_batch, self.cache
+        # Arrays, not lists: the ids wait one batch for the fold (see encode_arrays).
+        encode, cache = self.tokenizer.encode_arrays, self.cache
         try:
             encoded = guarded(encode_plans, batch.plans, encode, cache)
         except EncoderPanic:  # find the examples that panic by encoding each alone
@@ -188,7 +189,7 @@ class TokenStage:
         self, batch: PlannedBatch, encoded: tuple[list, list[int] | None]
     ) -> list[Outcome]:
         """Turn the encoded texts into each example's counts (step 3 of 3)."""
-        from ftdata.tokens.counting.foundry import counts_from_ids, turns_from_ids
+        from ftdata.tokens.counting.foundry import counts_from_ids, starts_with, turns_from_ids
 
         turn_ids, role_lengths = encoded
         bos = self.tokenizer.bos_token_id
@@ -198,7 +199,7 @@ class TokenStage:
                 outcome.error = ("tokenizer", ids.message)
                 continue
             outcome.turns = turns_from_ids(plan, ids, bos)
-            outcome.doubled_bos = bos is not None and ids[0][:2] == [bos, bos]
+            outcome.doubled_bos = starts_with(ids[0], bos, times=2)
             outcome.counts = counts_from_ids(
                 outcome.turns,
                 max_seq_len=self.max_seq_len,

@@ -30,13 +30,14 @@ EncodeBatch = Callable[[list[str], bool], list[list[int]]]
 TargetResponses = Literal["last", "all"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TurnIds:
-    """The token ids of one turn; the lists may be shared (with the TokenCache): never mutate
-    them."""
+    """The token ids of one turn: lists, or ``array("I")`` from the token stage (which the
+    garbage collector does not track); they may be shared (with the TokenCache): never
+    mutate them."""
 
-    prompt: list[int]
-    response: list[int]
+    prompt: Sequence[int]
+    response: Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -132,21 +133,32 @@ def encode_plans(
     return out
 
 
+def starts_with(ids: Sequence[int], token_id: int | None, times: int = 1) -> bool:
+    """Whether ``ids`` starts with ``token_id`` ``times`` times (lists and arrays alike).
+
+    Compared item by item, not by slice: an array's slice never equals a list.
+    """
+    if token_id is None or len(ids) < times:
+        return False
+    return all(ids[k] == token_id for k in range(times))
+
+
+def ends_with(ids: Sequence[int], token_id: int | None) -> bool:
+    """Whether ``ids`` ends with ``token_id`` (lists and arrays alike)."""
+    return token_id is not None and len(ids) > 0 and ids[-1] == token_id
+
+
 def instruction_turn(
-    prompt_ids: list[int], response_ids: list[int], bos_token_id: int | None
+    prompt_ids: Sequence[int], response_ids: Sequence[int], bos_token_id: int | None
 ) -> TurnIds:
     """One instruction turn; drops the response's BOS when both sides start with it."""
-    if (
-        bos_token_id is not None
-        and prompt_ids[:1] == [bos_token_id]
-        and response_ids[:1] == [bos_token_id]
-    ):
+    if starts_with(prompt_ids, bos_token_id) and starts_with(response_ids, bos_token_id):
         response_ids = response_ids[1:]
     return TurnIds(prompt_ids, response_ids)
 
 
 def turns_from_ids(
-    plan: ExamplePlan, ids: Sequence[list[int]], bos_token_id: int | None = None
+    plan: ExamplePlan, ids: Sequence[Sequence[int]], bos_token_id: int | None = None
 ) -> list[TurnIds]:
     """Pair up a plan's encoded texts into turns."""
     if plan.kind == "instruction":
@@ -180,7 +192,7 @@ def _spans(
     for k, turn in enumerate(turns):
         last = k == len(turns) - 1
         n_resp = len(turn.response)
-        if last and eos_token_id is not None and turn.response[-1:] != [eos_token_id]:
+        if last and eos_token_id is not None and not ends_with(turn.response, eos_token_id):
             n_resp += 1
         spans.append((len(turn.prompt), train_prompt(len(turn.prompt)), True))
         spans.append((n_resp, every or last, False))

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Mapping, MutableSequence, Sequence
 
 EncodeBatch = Callable[[list[str], bool], list[list[int]]]
 
@@ -61,12 +62,16 @@ class TokenCache:
         control_tokens: Mapping[str, int] | None = None,
         max_text_chars: int = 20_000,
         admit_after: int = 1,
+        arrays: bool = False,
     ) -> None:
         self.max_entries = max_entries
         self.max_text_chars = max_text_chars  # long, one-off texts would evict the useful ones
         # admit_after=2 keeps a text's ids only once it was seen twice: most chat
         # texts occur once, and keeping their ids costs ~10 KB each for nothing.
         self.admit_after = admit_after
+        # With an encoder that returns array("I") (LoadedTokenizer.encode_arrays),
+        # texts put together from segments are arrays too: the GC does not walk them.
+        self._empty: Callable[[], MutableSequence[int]] = (lambda: array("I")) if arrays else list
         self._seen: dict[int, int] = {}  # hash -> sightings (a collision only admits early)
         self._memo: dict[bool, dict[str, list[int]]] = {False: {}, True: {}}
         self._controls = dict(control_tokens or {})
@@ -126,12 +131,12 @@ class TokenCache:
         layouts = [split(t) for t in texts]
         pieces = [piece for layout in layouts for piece in layout[::2] if piece]
         encoded = iter(self._lookup(pieces, False, encode_batch))
-        out: list[list[int]] = []
+        out: list[Sequence[int]] = []
         for layout in layouts:
             if len(layout) == 1:  # no control token: the piece's ids as they are
-                out.append(next(encoded) if layout[0] else [])
+                out.append(next(encoded) if layout[0] else self._empty())
                 continue
-            ids: list[int] = []
+            ids = self._empty()
             for k, part in enumerate(layout):
                 if k & 1:
                     ids.append(controls[part])

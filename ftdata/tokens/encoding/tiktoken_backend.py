@@ -10,7 +10,8 @@ tiktoken is not installed; both give identical ids (tested).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from ftdata.tokens.encoding.backends import default_threads
@@ -18,6 +19,16 @@ from ftdata.tokens.encoding.backends import default_threads
 SERIAL_TEXTS = 64  # below this, threads cost more than they save
 # Joins the texts of one encoder call; a special token of its own, outside the vocabulary.
 SEPARATOR = "\ue000ftdata-separator\ue000"
+
+
+def _as_array(ids: list[int]) -> array:
+    """Token ids as an ``array("I")`` (tiktoken's ranks are 32-bit unsigned)."""
+    return array("I", ids)
+
+
+def _as_list(ids: list[int]) -> list[int]:
+    """Token ids as tiktoken returns them (a list; no copy)."""
+    return ids
 
 
 def tiktoken_available() -> bool:
@@ -95,10 +106,22 @@ class TiktokenBackend:
 
     def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
         """Encode ``texts``; these vocabularies add no BOS/EOS of their own."""
+        return self._encode(texts, _as_list)
+
+    def encode_arrays(self, texts: Sequence[str], add_special_tokens: bool) -> list[array]:
+        """``encode_batch`` as ``array("I")`` per text (see ``LoadedTokenizer.encode_arrays``).
+
+        Cut from one array per chunk: while a chunk is split, no list of
+        ~100k ids sits in the young generation for the collector to walk.
+        """
+        return self._encode(texts, _as_array)
+
+    def _encode(self, texts: Sequence[str], container: Callable) -> list:
+        """``texts`` encoded in chunks, one per thread; ``container`` holds a chunk's ids."""
         texts = list(texts)
         threads = min(self.threads, max(1, len(texts) // SERIAL_TEXTS))
         if threads <= 1:
-            return self._encode_joined(self.encoding, texts)
+            return self._encode_joined(self.encoding, texts, container)
         step = -(-len(texts) // threads)
         chunks = [texts[i : i + step] for i in range(0, len(texts), step)]
         encodings = self._encodings(len(chunks))
@@ -106,15 +129,16 @@ class TiktokenBackend:
         with ThreadPoolExecutor(
             max_workers=len(chunks), thread_name_prefix="ftdata-tiktoken"
         ) as pool:
-            parts = pool.map(self._encode_joined, encodings, chunks)
+            parts = pool.map(self._encode_joined, encodings, chunks, [container] * len(chunks))
             return [ids for part in parts for ids in part]
 
-    def _encode_joined(self, encoding, texts: list[str]) -> list[list[int]]:
-        """One tiktoken call for ``texts``, split back at the separator."""
+    def _encode_joined(self, encoding, texts: list[str], container: Callable = _as_list) -> list:
+        """One tiktoken call for ``texts``, split back at the separator (``container`` slices)."""
         joined = SEPARATOR.join(texts)
         if len(texts) < 2 or joined.count(SEPARATOR) != len(texts) - 1:
-            return self._encode_each(texts)  # a text holds the separator itself: never in practice
-        ids = encoding.encode(joined, allowed_special=self._allowed_joined)
+            # a text holds the separator itself: never in practice
+            return [container(ids) for ids in self._encode_each(texts)]
+        ids = container(encoding.encode(joined, allowed_special=self._allowed_joined))
         out, start, find, sep = [], 0, ids.index, self._separator_id
         for _ in range(len(texts) - 1):
             end = find(sep, start)
