@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ftdata.tokens.chat_templates.turns import Render, split_chat_turns
+from ftdata.tokens.encoding.cache import EncodeBatch
 
-EncodeBatch = Callable[[list[str], bool], list[list[int]]]
 TargetResponses = Literal["last", "all"]
 
 
@@ -107,13 +107,13 @@ def plan_instruction(prompt: str, response: str) -> ExamplePlan:
 
 def encode_plans(
     plans: Sequence[ExamplePlan], encode_batch: EncodeBatch, cache: Any = None
-) -> list[list[list[int]]]:
+) -> list[list[Sequence[int]]]:
     """Encode every text of ``plans`` with at most one call per special-token mode.
 
     Identical texts are encoded once. ``cache`` (a ``TokenCache``) also keeps
     ids across batches. Returns, per plan, the id list of each of its texts.
     """
-    out: list[list[list[int]]] = [[] for _ in plans]
+    out: list[list[Sequence[int]]] = [[] for _ in plans]
     for mode in (False, True):
         chosen = [k for k, p in enumerate(plans) if p.add_special_tokens == mode]
         if not chosen:

@@ -23,7 +23,8 @@ import re
 from array import array
 from collections.abc import Callable, Mapping, MutableSequence, Sequence
 
-EncodeBatch = Callable[[list[str], bool], list[list[int]]]
+# texts, with special tokens? -> ids per text (lists, or arrays the collector does not walk)
+EncodeBatch = Callable[[list[str], bool], Sequence[Sequence[int]]]
 
 
 def segmentable(tokenizer) -> bool:
@@ -73,7 +74,7 @@ class TokenCache:
         # texts put together from segments are arrays too: the GC does not walk them.
         self._empty: Callable[[], MutableSequence[int]] = (lambda: array("I")) if arrays else list
         self._seen: dict[int, int] = {}  # hash -> sightings (a collision only admits early)
-        self._memo: dict[bool, dict[str, list[int]]] = {False: {}, True: {}}
+        self._memo: dict[bool, dict[str, Sequence[int]]] = {False: {}, True: {}}
         self._controls = dict(control_tokens or {})
         alts = sorted(self._controls, key=len, reverse=True)
         self._split = re.compile("(" + "|".join(map(re.escape, alts)) + ")") if alts else None
@@ -82,7 +83,7 @@ class TokenCache:
 
     def encode(
         self, texts: Sequence[str], add_special_tokens: bool, encode_batch: EncodeBatch
-    ) -> list[list[int]]:
+    ) -> list[Sequence[int]]:
         """Ids for each text, calling ``encode_batch`` once for what is missing."""
         if self._split is not None and not add_special_tokens:
             return self._encode_segmented(texts, encode_batch)
@@ -90,7 +91,7 @@ class TokenCache:
 
     def _lookup(
         self, texts: Sequence[str], mode: bool, encode_batch: EncodeBatch
-    ) -> list[list[int]]:
+    ) -> list[Sequence[int]]:
         memo = self._memo[mode]
         unique = dict.fromkeys(texts)
         missing = [t for t in unique if t not in memo]
@@ -103,7 +104,7 @@ class TokenCache:
         self._admit(fresh, memo)
         return [found[t] for t in texts]
 
-    def _admit(self, fresh: dict[str, list[int]], memo: dict[str, list[int]]) -> None:
+    def _admit(self, fresh: dict[str, Sequence[int]], memo: dict[str, Sequence[int]]) -> None:
         """Keep the fresh ids of texts now seen ``admit_after`` times; bound the memo."""
         seen, admit_after, longest = self._seen, self.admit_after, self.max_text_chars
         for text, ids in fresh.items():
@@ -123,7 +124,9 @@ class TokenCache:
         if len(seen) > 4 * self.max_entries:
             seen.clear()  # forgetting one-off sightings only delays an admission
 
-    def _encode_segmented(self, texts: Sequence[str], encode_batch: EncodeBatch) -> list[list[int]]:
+    def _encode_segmented(
+        self, texts: Sequence[str], encode_batch: EncodeBatch
+    ) -> list[Sequence[int]]:
         # The pattern has one group, so a split alternates text and control literal:
         # [text, literal, text, ..., text]; texts may be empty.
         assert self._split is not None  # only called when there are control literals to split on
