@@ -93,6 +93,22 @@ def _import_resolver() -> None:
     _module("ftdata.tokens.encoding.find_tokenizer", "ftdata.tokens.resolve")
 
 
+def _collector():
+    """The CLI's relaxed collector when ``FTDATA_BENCH_FEWER_COLLECTIONS`` is set, else nothing.
+
+    The library leaves the collector alone; the command line relaxes it. This lets one A/B run
+    time the library call both ways (``ab.py --gc-variant``).
+    """
+    import contextlib
+    import os
+
+    if not os.environ.get("FTDATA_BENCH_FEWER_COLLECTIONS"):
+        return contextlib.nullcontext()
+    from ftdata.gc_tuning import fewer_collections
+
+    return fewer_collections()
+
+
 def run_ftdata(path: str, model: str, cache: str = "on") -> dict:
     """``ftdata.validate(path, model=model)``, with the stage's cache, none, or whole texts."""
     import ftdata
@@ -103,7 +119,8 @@ def run_ftdata(path: str, model: str, cache: str = "on") -> dict:
     sent = _count_sent()
     load = _time_stage_load()
     start = time.perf_counter()
-    result = ftdata.validate(path, model=model)
+    with _collector():
+        result = ftdata.validate(path, model=model)
     seconds = time.perf_counter() - start
     record = {
         "seconds": seconds,
