@@ -7,9 +7,10 @@ files or other batches, so the same code runs in-process and on executors.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, time, timedelta
-from decimal import Decimal
+from typing import Any
 
 import orjson
 
@@ -21,7 +22,6 @@ from ftdata.rules.context import CheckContext, classify
 from ftdata.rules.fastpath import is_clean
 from ftdata.rules.registry import Rule
 from ftdata.sources.base import Batch, Problem
-from ftdata.tokens.counting.foundry import readable
 from ftdata.wording import article
 
 # digest(example, its exact bytes or None) -> the 64-bit digest DS002 compares
@@ -51,6 +51,12 @@ class Core:
             for task in registry.TASKS
         }
         self.token_requested = token_requested
+        # What the token stage can read; imported only when one runs (start-up cost otherwise).
+        self.readable: Callable[[str, Any], bool] | None = None
+        if token_requested:
+            from ftdata.tokens.counting.foundry import readable
+
+            self.readable = readable
         self.digest = digest
         self.place_row = place_row
 
@@ -126,7 +132,7 @@ class Core:
             self._run_checks(verdict, self.checks[task])
             # A selection may have switched off the rules that reject a shape the token
             # stage cannot read ({"messages": "hi"}, a number as prompt): never an example.
-            if self.token_requested and not readable(task, value):
+            if self.readable is not None and not self.readable(task, value):
                 verdict.failed = True
                 return
         if self.digest is not None:
@@ -192,9 +198,16 @@ def canonical(value: object) -> bytes:
         return repr(("deep", id(value))).encode()
 
 
-# Values a table cell can hold that JSON cannot (Arrow decimal, binary, duration), or that
-# JSON holds but that sit beside one of those: compared by value, as their repr is exact.
-_BY_VALUE = (Decimal, bytes, bytearray, date, time, timedelta)
+@functools.cache
+def _by_value() -> tuple[type, ...]:
+    """Values a table cell can hold that JSON cannot (Arrow decimal, binary, duration), or that
+    JSON holds but that sit beside one of those: compared by value, as their repr is exact.
+
+    (``decimal`` is imported here, on this rare path: it adds ~3 ms to every run's start.)
+    """
+    from decimal import Decimal
+
+    return (Decimal, bytes, bytearray, date, time, timedelta)
 
 
 def _frozen(value: object) -> tuple[object, ...]:
@@ -208,6 +221,6 @@ def _frozen(value: object) -> tuple[object, ...]:
         return ("int", hex(value))
     if type(value) in (str, float, bool) or value is None:
         return (type(value).__name__, value)
-    if isinstance(value, _BY_VALUE):  # datetime is a date: its repr holds the time
+    if isinstance(value, _by_value()):  # datetime is a date: its repr holds the time
         return (type(value).__qualname__, repr(value))
     return ("?", type(value).__qualname__, id(value))

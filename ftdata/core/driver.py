@@ -18,7 +18,6 @@ from ftdata.core import token_report
 from ftdata.core.check import Core, Digest, local_digest
 from ftdata.core.fold import Fold, RowOutcome
 from ftdata.core.options import Options
-from ftdata.core.token_findings import TokenVerdicts
 from ftdata.core.verdicts import BatchVerdicts
 from ftdata.findings import Severity
 from ftdata.result import Result, SourceSummary
@@ -27,6 +26,7 @@ from ftdata.rules.content_parts import ContentShapes
 from ftdata.sources.base import Batch
 
 if TYPE_CHECKING:
+    from ftdata.core.token_findings import TokenVerdicts
     from ftdata.core.verdicts import RowVerdict
     from ftdata.progress import Tick
     from ftdata.result import ResultBuilder
@@ -95,7 +95,11 @@ class Runner:
         )
         window = self.stage.max_seq_len if self.stage is not None else None
         self.fold = Fold(settings, window=window, on_row=on_row, on_example=on_example)
-        self.tokens = TokenVerdicts(self.stage, policy) if self.stage is not None else None
+        self.tokens: TokenVerdicts | None = None
+        if self.stage is not None:  # imported only then: it costs start-up time otherwise
+            from ftdata.core.token_findings import TokenVerdicts
+
+            self.tokens = TokenVerdicts(self.stage, policy)
         self.duplicates: DuplicateStep | None = None
         if self.dedupe:
             self.duplicates = duplicates(self) if duplicates is not None else self._tracker()

@@ -20,11 +20,11 @@ from ftdata.findings import Severity
 from ftdata.result import Result, ResultBuilder, SourceSummary
 from ftdata.rules import dataset
 from ftdata.rules.registry import Rule
-from ftdata.tokens.counting.statistics import TokenStats
 from ftdata.wording import joined
 
 if TYPE_CHECKING:
     from ftdata.tokens.counting.batches import Outcome, TokenSettings, TokenStage
+    from ftdata.tokens.counting.statistics import TokenStats
 
 # (token settings, the stage or None, why it is missing): what the dataset's TK findings need.
 TokenRun = tuple["TokenSettings", "TokenStage | None", "str | None"]
@@ -124,6 +124,9 @@ class Fold:
 
     def _token_stats(self, verdict: RowVerdict, task: str) -> None:
         """Add a counted example of ``task`` to its statistics and tell ``on_example``."""
+        # Here, not at the top: a run without a token stage never loads the statistics.
+        from ftdata.tokens.counting.statistics import TokenStats
+
         if verdict.document_tokens is not None:
             total = verdict.document_tokens
             self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)

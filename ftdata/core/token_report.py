@@ -6,12 +6,14 @@ Both read the token statistics the fold kept; neither knows about rows.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftdata.rules import dataset, tokens
 from ftdata.rules.dataset import MAX_TOKENS, PRETRAINING_MIN_TOKENS
-from ftdata.tokens.counting.statistics import TokenStats
 from ftdata.wording import joined
+
+if TYPE_CHECKING:
+    from ftdata.tokens.counting.statistics import TokenStats
 
 
 def dataset_findings(
@@ -110,6 +112,8 @@ def report(stage, skipped: str | None, stats: dict[str, TokenStats], epochs: flo
             "billed_tokens",
         )
     }
+    from ftdata.tokens.counting.statistics import TokenStats  # only runs that count tokens
+
     overall = TokenStats("all")
     for task_stats in stats.values():
         overall.per_example.extend(task_stats.per_example)
