@@ -42,13 +42,11 @@ class TokenVerdicts:
         for verdict, outcome in zip(chats, outcomes, strict=True):
             self.report(verdict, outcome)
 
-    def _add(
-        self, verdict: RowVerdict, rule: Rule, message: str, pointer: str = "", fails=False
-    ) -> None:
-        """Attach a finding; only the stage's failures (``fails``) can make the row invalid.
+    def _add(self, verdict: RowVerdict, rule: Rule, message: str, pointer: str = "") -> None:
+        """Attach a finding at its severity; an error makes the row invalid, as any rule's does.
 
-        The other token findings are reported at their severity but leave the
-        row's validity as the structural checks decided it (as they always have).
+        (A tokenizer or template failure is an error by default; a warning such as
+        TK003 is one when ``severity`` raises it.)
         """
         severity = self.policy.get(rule.code, rule.severity)
         if severity is None:
@@ -56,7 +54,7 @@ class TokenVerdicts:
         if verdict.findings is None:
             verdict.findings = []
         verdict.findings.append((rule, severity, message, pointer, verdict.where))
-        if fails and severity is Severity.ERROR:
+        if severity is Severity.ERROR:
             verdict.failed = True
 
     def report(self, verdict: RowVerdict, outcome) -> None:
@@ -74,10 +72,10 @@ class TokenVerdicts:
         if outcome.error is not None:
             kind, message = outcome.error
             if kind == "tokenizer":
-                self._add(verdict, tokens.TOKENIZER_ERROR, message, fails=True)
+                self._add(verdict, tokens.TOKENIZER_ERROR, message)
                 return
             rule = tokens.TEMPLATE_ERROR if kind == "template" else tokens.NOT_PREFIX_CONSISTENT
-            self._add(verdict, rule, f"chat template: {message}", fails=True)
+            self._add(verdict, rule, f"chat template: {message}")
             return
         counts, window = outcome.counts, self.stage.max_seq_len
         if outcome.doubled_bos:
@@ -96,13 +94,13 @@ class TokenVerdicts:
             self._add(verdict, tokens.DROPPED, message)
 
     def document(self, verdict: RowVerdict) -> None:
-        """Count one pre-training document; only a text the tokenizer fails on is an error."""
+        """Count one pre-training document; a text the tokenizer fails on is an error."""
         from ftdata.tokens.encoding.safe_encode import EncoderPanic
 
         try:
             total, literal = self.stage.count_document(verdict.value)
         except EncoderPanic as exc:
-            self._add(verdict, tokens.TOKENIZER_ERROR, str(exc), fails=True)
+            self._add(verdict, tokens.TOKENIZER_ERROR, str(exc))
             return
         verdict.document_tokens = total
         if literal is not None:

@@ -137,3 +137,25 @@ def test_date_is_pinned_in_date_stamped_templates(tmp_path):
     template = get_builtin("llama3.1").load(date=dt.date(2026, 1, 2))
     text = template.render(CHAT["messages"], add_generation_prompt=False)
     assert "02 Jan 2026" in text
+
+
+def test_a_token_finding_raised_to_error_makes_its_row_invalid():
+    """`--severity TK003=error`: the truncated row counts as invalid, as any error finding's row."""
+    _, found = counts_of([LONG, CHAT])
+    cut, _ = counts_of([LONG, CHAT], context_length=found[0]["tokens"] - 1)
+    assert cut.by_code.get("TK003") == 1 and cut.invalid == 0  # a warning: still valid
+    strict, counted = counts_of(
+        [LONG, CHAT], context_length=found[0]["tokens"] - 1, severity={"TK003": "error"}
+    )
+    assert strict.by_code.get("TK003") == 1 and not strict.ok
+    assert (strict.rows, strict.valid, strict.invalid) == (2, 1, 1)
+    assert len(counted) == 2  # its tokens are still counted: the statistics do not change
+    rows = []
+    ftdata.validate(
+        [LONG, CHAT],
+        model=MISTRAL,
+        context_length=found[0]["tokens"] - 1,
+        severity={"TK003": "error"},
+        on_row=rows.append,
+    )
+    assert [row.valid for row in rows] == [False, True]
