@@ -119,7 +119,9 @@ def main() -> int:
         "--gc-variant", action="store_true", help="add work+gc: the CLI's collector (with --model)"
     )
     args = parser.parse_args()
-    megabytes = Path(args.path).stat().st_size / 1e6
+    target = Path(args.path)
+    files = [f for f in target.rglob("*") if f.is_file()] if target.is_dir() else [target]
+    megabytes = sum(f.stat().st_size for f in files) / 1e6
     with tempfile.TemporaryDirectory() as tmp:
         trees = {"base": base_tree(args.base, args.files, Path(tmp)), "work": ROOT}
         relaxed = frozenset()
