@@ -2,7 +2,7 @@
 
 A dataset-level finding (DS001, DS003, DS004, ...) concerns several sources; its
 ``location.source`` joins their names for people, which no CI system can attach
-to a file. The engine lists those sources in ``finding.sources``; the
+to a file. The checking core lists those sources in ``finding.sources``; the
 GitHub, JUnit and SARIF reporters use this module to place such findings.
 """
 

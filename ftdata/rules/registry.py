@@ -36,7 +36,7 @@ PROFILES = ("databricks", "llm-foundry")
 #: Retired codes and the code that replaced them (kept selectable as aliases).
 RETIRED: dict[str, str] = {}
 
-# A check yields (pointer, message) pairs; the engine turns them into findings.
+# A check yields (pointer, message) pairs; the checking core turns them into findings.
 Violation = tuple[str, str]
 Check = Callable[..., Iterable[Violation]]
 
@@ -91,7 +91,7 @@ def rule(
     The function receives a task-specific view of one example and yields
     ``(json_pointer, message)`` for each violation. ``drops`` names the drop reason
     of a rule whose finding means training drops the example (``Rule.drops``). Rules
-    reported by the loaders or the engine themselves (no per-example check)
+    reported by the loaders or the checking core themselves (no per-example check)
     are declared with :func:`declare`. ``fix`` (``safe`` or ``opt-in``) declares that
     ``ftdata fix`` repairs the rule's findings (``ftdata.reshape.fixes``).
     """

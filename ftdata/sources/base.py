@@ -27,7 +27,7 @@ class Problem:
 class CleanRows:
     """Rows a table source proved clean on Arrow (``sources/vectorised.py``).
 
-    They never become Python objects: the engine counts them as valid rows of
+    They never become Python objects: the fold counts them as valid rows of
     ``task`` and, for duplicate detection, uses ``hashes[i]`` (a hash of the
     row's values) in place of the example. ``keys`` are ``--id-column`` names.
     """

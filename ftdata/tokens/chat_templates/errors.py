@@ -1,7 +1,7 @@
 """The error of a template that rejects or fails on one conversation.
 
 In a module of its own, free of Jinja and hashing, so that code which only
-catches it (counting, the engine's start-up path) does not load the renderer.
+catches it (counting, the checking core's start-up path) does not load the renderer.
 """
 
 from __future__ import annotations
