@@ -314,7 +314,22 @@ def prepare(
         rename=rename,
     )
     run_options = _options(options, given)
-    recorded = shards.options_of(dict(locals()), run_options if options is not None else None)
+    writing = dict(
+        format=format,
+        tokenize=tokenize,
+        eval_fraction=eval_fraction,
+        seed=seed,
+        dedupe=dedupe,
+        strict=strict,
+        compression=compression,
+        hashes=hashes,
+        shard_bytes=shard_bytes,
+        file_bytes=file_bytes,
+        json_column=json_column,
+        text_column=text_column,
+        pad_last_window=pad_last_window,
+    )
+    recorded = shards.options_of({**given, **writing}, run_options if options is not None else None)
     if tokenize and format != "jsonl" and run_options.token_settings is None:
         raise UsageError(
             f"--format {format} tokenizes: give --model or --tokenizer, or tokenize=False"
