@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ftdata.config import TOKEN_KEYS, Settings
+from ftdata.config import SETTING_KEYS, TOKEN_KEYS, Settings
 from ftdata.core.driver import run
-from ftdata.core.options import SETTING_KEYS, TABLE_KEYS, Options, build_options
+from ftdata.core.options import TABLE_KEYS, Options, build_options
 from ftdata.errors import UsageError
 from ftdata.result import Result
 from ftdata.tokens.counting.batches import TokenSettings

@@ -203,24 +203,39 @@ def _merged(table: Mapping[str, Any], explicit: Mapping[str, Any]) -> dict[str, 
     return values
 
 
+# The keys `[tool.ftdata]` may hold (as Python names), by who reads them: the rules, the
+# reporters, the token stage. Any other key is a configuration error.
+SETTING_KEYS = (
+    "task",
+    "profile",
+    "select",
+    "ignore",
+    "severity",
+    "fail_on",
+    "keep_per_code",
+    "max_line_bytes",
+    "tasks",
+)
+REPORT_KEYS = ("format", "max_per_code")
+TOKEN_KEYS = (
+    "model",
+    "tokenizer",
+    "context_length",
+    "epochs",
+    "date",
+    "target_responses",
+    "target_prompts",
+    "per_role",
+    "chat_template",
+)
+
+
 def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
     """Build settings from a configuration table, explicit values winning."""
     values = _merged(table, explicit)
     if explicit.get("task") == "auto":  # an explicit auto detects every source: no config glob
         values["tasks"] = {}
-    known = {
-        "task",
-        "profile",
-        "select",
-        "ignore",
-        "severity",
-        "fail_on",
-        "max_per_code",
-        "keep_per_code",
-        "max_line_bytes",
-        "tasks",
-    }
-    unknown = set(values) - known - _LATER_KEYS
+    unknown = set(values) - {*SETTING_KEYS, *REPORT_KEYS, *TOKEN_KEYS}
     if unknown:
         raise ConfigError(f"unknown ftdata setting(s): {', '.join(sorted(unknown))}")
     return Settings(
@@ -244,36 +259,10 @@ def report_options(
 ) -> tuple[str, int]:
     """The report's format and findings per code: explicit, else the file's, else the defaults."""
     values = _merged(
-        {k: v for k, v in table.items() if str(k).replace("-", "_") in ("format", "max_per_code")},
+        {k: v for k, v in table.items() if str(k).replace("-", "_") in REPORT_KEYS},
         {"format": format, "max_per_code": max_per_code},
     )
     return values.get("format", "text"), values.get("max_per_code", 20)
-
-
-# Settings that belong to the reporters or to later stages; accepted, not used here.
-_LATER_KEYS = {
-    "max_per_code",
-    "format",
-    "model",
-    "tokenizer",
-    "context_length",
-    "epochs",
-    "date",
-    "target_responses",
-    "target_prompts",
-    "per_role",
-}
-TOKEN_KEYS = (
-    "model",
-    "tokenizer",
-    "context_length",
-    "epochs",
-    "date",
-    "target_responses",
-    "target_prompts",
-    "per_role",
-    "chat_template",
-)
 
 
 def token_settings_from(table: Mapping[str, Any], **explicit: Any):

@@ -77,6 +77,18 @@ def test_pyproject_configuration_and_flags_win(jsonl, capsys, tmp_path, monkeypa
     assert code == 2 and "unknown-key" not in err or "unknown" in err
 
 
+def test_every_documented_config_key_is_accepted(jsonl, capsys, tmp_path, monkeypatch):
+    """`chat-template` (the README documents it in `[tool.ftdata]`) and the token keys load."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ftdata]\nchat-template = "mistral-instruct"\nepochs = 2\nper-role = false\n'
+        'format = "json"\nmax-per-code = 5\n'
+    )
+    code, out, err = run(["validate", str(jsonl([GOOD]))], capsys)
+    assert code == 0 and "unknown" not in err
+    assert json.loads(out)["summary"]["invalid"] == 0
+
+
 def test_profile_flag(jsonl, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     tool = {

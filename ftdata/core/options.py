@@ -11,21 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ftdata.config import TOKEN_KEYS, Settings, find_config, settings_from, token_settings_from
+from ftdata.config import (
+    SETTING_KEYS,
+    TOKEN_KEYS,
+    Settings,
+    find_config,
+    settings_from,
+    token_settings_from,
+)
 from ftdata.sources.table_options import TableOptions
 from ftdata.tokens.counting.batches import TokenSettings
 
-SETTING_KEYS = (
-    "task",
-    "profile",
-    "select",
-    "ignore",
-    "severity",
-    "fail_on",
-    "keep_per_code",
-    "max_line_bytes",
-    "tasks",
-)
 TABLE_KEYS = ("version", "timestamp", "storage_options", "columns", "rename", "id_column")
 
 
