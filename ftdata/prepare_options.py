@@ -59,7 +59,7 @@ def manifest_options(writing: dict[str, Any], checking: dict[str, Any], options)
     if options is not None:
         if any(value is not None for value in checking.values()):
             raise UsageError("give options= or the checking keywords (model, task, ...), not both")
-        checking = _from_options(options)
+        checking = from_options(options)
     else:
         checking = {**checking, "date": str(checking["date"]) if checking["date"] else None}
         if not checking["chat_template"]:  # only when given: earlier fingerprints stay valid
@@ -70,10 +70,6 @@ def manifest_options(writing: dict[str, Any], checking: dict[str, Any], options)
 
 def from_options(options: Options) -> dict[str, Any]:
     """The checking choices of ``options`` as a manifest records them (``rules`` if not default)."""
-    return _from_options(options)
-
-
-def _from_options(options: Options) -> dict[str, Any]:
     settings, tokens = options.settings, options.token_settings
     recorded: dict[str, Any] = {"task": settings.task, "profile": settings.profile}
     for key in CHECK_KEYS:
