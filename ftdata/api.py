@@ -7,8 +7,7 @@ from typing import Any
 
 from ftdata.config import SETTING_KEYS, TOKEN_KEYS, Settings
 from ftdata.core.driver import run
-from ftdata.core.options import TABLE_KEYS, Options, build_options
-from ftdata.errors import UsageError
+from ftdata.core.options import TABLE_KEYS, Options, build_options, given_options
 from ftdata.result import Result
 from ftdata.tokens.counting.batches import TokenSettings
 
@@ -100,11 +99,10 @@ def validate(
     above at once (then give none of the option keywords).
     """
     given = {k: v for k, v in locals().items() if k in _KEYWORDS}
-    if options is None:
-        options = build_options(use_config=use_config, **given)
-    elif any(v is not None for v in given.values()) or use_config:
-        raise UsageError("give options= or keyword options, not both")
-    return run(source, options, on_example=on_example, on_row=on_row, progress=progress)
+    checked = given_options(options, {**given, "use_config": use_config or None})
+    if checked is None:
+        checked = build_options(use_config=use_config, **given)
+    return run(source, checked, on_example=on_example, on_row=on_row, progress=progress)
 
 
 # The keywords that build an Options (the rest are the source and callbacks).

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ftdata.config import Settings
-from ftdata.core.options import Options, build_options
-from ftdata.errors import UsageError
+from ftdata.core.options import Options, build_options, given_options
 
 # The manifest's keys, in their order; the checking ones come from keywords or an Options.
 ORDER = (
@@ -56,9 +55,7 @@ CHECK_KEYS = (
 def manifest_options(writing: dict[str, Any], checking: dict[str, Any], options) -> dict:
     """The manifest's ``options``: ``writing`` as given, the checking part from ``checking``
     (keywords, None when not given) or from ``options`` (then no checking keyword)."""
-    if options is not None:
-        if any(value is not None for value in checking.values()):
-            raise UsageError("give options= or the checking keywords (model, task, ...), not both")
+    if given_options(options, checking) is not None:
         checking = from_options(options)
     else:
         checking = {**checking, "date": str(checking["date"]) if checking["date"] else None}

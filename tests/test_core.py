@@ -177,3 +177,14 @@ def test_canonical_never_raises_and_equal_copies_give_equal_bytes(value):
     found = canonical(value)
     assert isinstance(found, bytes)
     assert canonical(copy.deepcopy(value)) == found
+
+
+def test_options_of_the_wrong_type_is_a_usage_error(tmp_path):
+    """options= given something else than an Options: one clear message, not an AttributeError."""
+    from ftdata.errors import UsageError
+
+    with pytest.raises(UsageError, match="options= takes an Options"):
+        ftdata.validate([], options="databricks")
+    with pytest.raises(UsageError, match="options= takes an Options"):
+        ftdata.prepare([], out=tmp_path / "out", options={"model": "x"})
+    assert not (tmp_path / "out").exists()

@@ -19,6 +19,7 @@ from ftdata.config import (
     settings_from,
     token_settings_from,
 )
+from ftdata.errors import UsageError
 from ftdata.sources.table_options import TableOptions
 from ftdata.tokens.counting.batches import TokenSettings
 
@@ -70,6 +71,21 @@ def build_options(
     if token_settings is None:
         token_settings = token_settings_from(config, **{k: given.get(k) for k in TOKEN_KEYS})
     return Options(settings, token_settings, table_options(given))
+
+
+def given_options(options: object, keywords: Mapping[str, Any]) -> Options | None:
+    """``options=`` as a caller passed it, checked: None, or an :class:`Options` with none of
+    the option ``keywords`` given beside it (their values None). Shared by every entry point."""
+    if options is None:
+        return None
+    if not isinstance(options, Options):
+        raise UsageError(
+            "options= takes an Options (ftdata.core.options.build_options(...)), "
+            f"not {type(options).__name__}"
+        )
+    if any(value is not None for value in keywords.values()):
+        raise UsageError("give options= or keyword options, not both")
+    return options
 
 
 def _setting_values(given: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ftdata.config import Settings
-from ftdata.core.options import Options, build_options
+from ftdata.core.options import Options, build_options, given_options
 from ftdata.result import Result
 from ftdata.tokens.counting.batches import TokenSettings
 
@@ -39,13 +39,8 @@ __all__ = ["validate", "annotate", "prepare"]
 
 def _options(options: Options | None, given: dict[str, Any]) -> Options:
     """The run's options: ``options`` as given, else built from the keywords (one way)."""
-    if options is not None:
-        if any(v is not None for v in given.values()):
-            from ftdata.errors import UsageError
-
-            raise UsageError("give options= or keyword options, not both")
-        return options
-    return build_options(**given)
+    checked = given_options(options, given)
+    return checked if checked is not None else build_options(**given)
 
 
 def _prepare(
