@@ -191,3 +191,36 @@ def test_every_kind_of_line_replayed_after_the_first_chunk(tmp_path, options):
     assert _report(path, cache, options) == cold  # every chunk replayed
     path.write_bytes(b'{"prompt": "new", "response": "first"}\n' + path.read_bytes())
     assert _report(path, cache, options) == _report(path, None, options)
+
+
+def _corpus(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "a.txt").write_text("A first document.\nWith two lines.\n")
+    (folder / "b.txt").write_text("")
+    (folder / "c.txt").write_bytes(b"caf\xe9 is not UTF-8\n")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "d.txt").write_text("Deeper. " * 500)
+    (folder / "notes.md").write_text("not a document")
+    return folder
+
+
+@pytest.mark.parametrize("options", [{}, {"model": "databricks/dbrx-instruct"}])
+def test_a_text_corpus_is_cached_per_document(tmp_path, options, monkeypatch):
+    if options:
+        pytest.importorskip("tiktoken")
+    corpus, cache = _corpus(tmp_path / "corpus"), tmp_path / "cache"
+    cold = _report(corpus, None, options)
+    assert _report(corpus, cache, options) == cold
+    from ftdata.incremental import text
+
+    def refuse(path):
+        raise AssertionError(f"{path} was hashed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(text, "content_hash", refuse)
+        patch.setattr(text.TextCorpusSource, "document_batch", refuse)
+        assert _report(corpus, cache, options) == cold  # every document unchanged: replayed
+    (corpus / "a.txt").write_text("A changed document.\n")
+    (corpus / "e.txt").write_text("A new one.\n")
+    (corpus / "b.txt").unlink()
+    assert _report(corpus, cache, options) == _report(corpus, None, options)

@@ -25,6 +25,7 @@ from ftdata.rules import content_parts, dataset
 from ftdata.rules.content_parts import ContentShapes
 from ftdata.sources.base import Batch
 from ftdata.sources.jsonl import JsonlSource
+from ftdata.sources.text import TextCorpusSource
 
 if TYPE_CHECKING:
     from ftdata.core.token_findings import TokenVerdicts
@@ -164,13 +165,20 @@ class Runner:
     def _batches(self, source: Source, summary: SourceSummary) -> Iterator[Batch]:
         """The source's batches, through the cache when there is one and it can read it."""
         plain = getattr(source, "wrapped", source)  # a source a progress bar counts
-        if self.cache is None or not isinstance(plain, JsonlSource):
+        if self.cache is None:
             return source.batches()
-        from ftdata.incremental.jsonl import CachedJsonl, cacheable
+        if isinstance(plain, TextCorpusSource):
+            from ftdata.incremental.text import CachedText
 
-        if not cacheable(plain):
+            batches = CachedText(plain, self.cache).batches()
+        elif isinstance(plain, JsonlSource):
+            from ftdata.incremental.jsonl import CachedJsonl, cacheable
+
+            if not cacheable(plain):
+                return source.batches()
+            batches = CachedJsonl(plain, self.cache, summary).batches()
+        else:
             return source.batches()
-        batches = CachedJsonl(plain, self.cache, summary).batches()
         counted = getattr(source, "counted", None)
         return counted(batches) if counted is not None else batches
 

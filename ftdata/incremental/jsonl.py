@@ -18,23 +18,14 @@ from typing import TYPE_CHECKING
 from ftdata.incremental.chunker import Chunk, TooLong, chunk_lines, cut_chunks
 from ftdata.incremental.record import ChunkRecord
 from ftdata.incremental.replay import Replayed
+from ftdata.incremental.run_cache import RunCache, identity
 from ftdata.rules import load
 from ftdata.sources.base import Batch, Problem
 from ftdata.sources.jsonl import JsonlSource
 from ftdata.sources.lines import RawLine, ReadFailure, open_binary, sniff_line_ends
 
 if TYPE_CHECKING:
-    from ftdata.incremental.run_cache import RunCache
     from ftdata.result import SourceSummary
-
-
-def identity(path: str) -> list[int] | None:
-    """What says a file is unchanged: device, inode, size and both times, or None."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
 
 
 def cacheable(source: JsonlSource) -> bool:

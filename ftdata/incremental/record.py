@@ -166,7 +166,11 @@ class Recorder:
                 self._tokens(verdict, verdict.task)
         record.rows += 1
         record.invalid += verdict.failed
-        line: int = verdict.where["line"]  # a JSONL example's place
+        line = verdict.where.get("line")  # a JSONL example's place (a document has none)
+        if line is None:
+            if verdict.digest is not None or self.shapes is not None:
+                self.savable = False  # (only JSONL examples are digested and watched)
+            return
         if verdict.digest is not None:
             record.digests.append(verdict.digest)
             record.digest_lines.append(line - self.base)
@@ -188,7 +192,8 @@ class Recorder:
         """The fold's token statistics and ``on_example`` record of one example, kept."""
         from ftdata.tokens.counting.statistics import TokenStats
 
-        line = verdict.where["line"] - self.base
+        place = verdict.where.get("line")
+        line = None if place is None else place - self.base
         if verdict.document_tokens is not None:
             total = verdict.document_tokens
             self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
@@ -228,7 +233,7 @@ class Recorder:
             self.save(record)
 
 
-def _document_example(line: int, total: int) -> dict[str, Any]:
+def _document_example(line: int | None, total: int) -> dict[str, Any]:
     return {
         "line": line,
         "tokens": total,
@@ -248,7 +253,7 @@ def _stats_fields(stats: Any) -> dict[str, Any]:
 
 
 def located_example(example: dict[str, Any], where: dict[str, Any]) -> dict[str, Any]:
-    """An ``on_example`` record as the fold makes it, at ``where``."""
+    """An ``on_example`` record as the fold makes it, at ``where`` (``line`` is the record's)."""
     return {**token_report.located(where), **{k: v for k, v in example.items() if k != "line"}}
 
 

@@ -23,11 +23,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Replayed:
-    """A record found for a chunk: ``base`` lines precede it; it covers ``size`` bytes."""
+    """A record found for a chunk: ``base`` lines precede it; it covers ``size`` bytes.
+
+    ``source`` names where its findings are (a document's own file), when that is
+    not the source being checked.
+    """
 
     record: ChunkRecord
     base: int
     size: int
+    source: str | None = None
+
+
+def _where(source: str, base: int, line: int | None) -> dict[str, Any]:
+    return {"source": source} if line is None else {"source": source, "line": base + line}
 
 
 def see_shapes(shapes: ContentShapes, replayed: Replayed) -> None:
@@ -55,10 +64,11 @@ def note_digests(tracker: DuplicateTracker, replayed: Replayed, source: str) -> 
 
 def fold_record(fold: Fold, replayed: Replayed, summary: SourceSummary) -> None:
     """Add the chunk's findings, accounting, drop tally and token statistics to the fold."""
-    record, base, source = replayed.record, replayed.base, summary.source
+    record, base = replayed.record, replayed.base
+    source = replayed.source or summary.source
     add = fold.builder.record
     for code, label, message, pointer, line, others in record.findings:
-        where: dict[str, Any] = {"source": source, "line": None if line is None else base + line}
+        where = _where(source, base, line)
         if others:
             where.update(others)
         add(catalog.get(code), Severity.parse(label), message, pointer, where)
@@ -76,5 +86,5 @@ def fold_record(fold: Fold, replayed: Replayed, summary: SourceSummary) -> None:
             stats.merge(stats_from(task, fields))
     if fold.on_example is not None:
         for example in record.examples:
-            where = {"source": source, "line": base + example["line"]}
+            where = _where(source, base, example["line"])
             fold.on_example(located_example(example, where))

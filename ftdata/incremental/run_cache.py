@@ -20,6 +20,15 @@ from ftdata.incremental.record import ChunkRecord, Recorder
 from ftdata.incremental.store import CacheStore
 
 
+def identity(path: str) -> list[int] | None:
+    """What says a file is unchanged: device, inode, size and both times, or None."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
 class RunCache:
     """The cache as one run with one fingerprint uses it."""
 
@@ -49,16 +58,51 @@ class RunCache:
         payload = self.store.get("chunk", key)
         return None if payload is None else ChunkRecord.from_bytes(payload)
 
-    def recorder(self, key: str, source: str, base: int, lines: int) -> Recorder:
-        """A recorder for a chunk being checked; it saves the record under ``key``."""
-        return Recorder(
-            source,
-            base,
-            lines,
-            window=self.window,
-            shapes=self.shapes,
-            save=lambda record: self.store.put("chunk", key, record.to_bytes()),
-        )
+    def recorder(
+        self,
+        key: str,
+        source: str,
+        base: int,
+        lines: int,
+        unchanged: tuple[str, list[int]] | None = None,
+    ) -> Recorder:
+        """A recorder for a chunk being checked; it saves the record under ``key``.
+
+        ``unchanged``: ``(path, identity)`` of a file read apart from the bytes
+        hashed for ``key``; the record is saved (and the file indexed) only if the
+        file still has that identity, i.e. it did not change while it was read.
+        """
+
+        def save(record: ChunkRecord) -> None:
+            if unchanged is not None:
+                path, before = unchanged
+                if before is None or identity(path) != before:
+                    return
+                self.index_document(path, before, key)
+            self.store.put("chunk", key, record.to_bytes())
+
+        return Recorder(source, base, lines, window=self.window, shapes=self.shapes, save=save)
+
+    def document_key(self, digest: bytes, name: str) -> str:
+        """The key of a text document with these bytes (``digest``), named ``name``."""
+        return self._key(b"document", digest, name.encode("utf-8", "surrogateescape"))
+
+    def _document_index_key(self, path: str) -> str:
+        real = os.path.realpath(path).encode("utf-8", "surrogateescape")
+        return self._key(b"document-index", path.encode("utf-8", "surrogateescape"), real)
+
+    def indexed_document(self, path: str, identity: list[int]) -> str | None:
+        """The record key of a document unchanged since it was indexed, or None (hash it)."""
+        index = _loads(self.store.get("file", self._document_index_key(path)))
+        if not isinstance(index, dict) or index.get("identity") != identity:
+            return None
+        key = index.get("key")
+        return key if isinstance(key, str) and len(key) == 32 else None
+
+    def index_document(self, path: str, identity: list[int], key: str) -> None:
+        """Remember which record a document with this identity has."""
+        payload = orjson.dumps({"identity": identity, "key": key})
+        self.store.put("file", self._document_index_key(path), payload)
 
     def _file_key(self, path: str) -> str:
         return self._key(b"file", os.path.realpath(path).encode("utf-8", "surrogateescape"))
@@ -83,6 +127,15 @@ class RunCache:
         """Index a file read whole: its identity and its chunks' keys and sizes."""
         payload = orjson.dumps({"identity": identity, "chunks": chunks})
         self.store.put("file", self._file_key(path), payload)
+
+
+def _loads(payload: bytes | None) -> Any:
+    if payload is None:
+        return None
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _index(payload: bytes | None) -> dict[str, Any] | None:

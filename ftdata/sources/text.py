@@ -43,6 +43,12 @@ class TextCorpusSource:
 
     def batches(self) -> Iterator[Batch]:
         """One batch per document; each file is one example (row)."""
+        yield self.notes_batch()
+        for index, path in enumerate(self.files):
+            yield self.document_batch(index, path)
+
+    def notes_batch(self) -> Batch:
+        """The corpus's own notes: entries skipped, files ignored, no file at all."""
         notes = Batch(notes=list(self.notes))
         for path in self.ignored:
             notes.notes.append(
@@ -50,11 +56,10 @@ class TextCorpusSource:
             )
         if not self.files:
             notes.notes.append(Problem(text.NO_TEXT_FILES, None, f"no .txt file in {self.name}"))
-        yield notes
-        for index, path in enumerate(self.files):
-            yield self._document_batch(index, path)
+        return notes
 
-    def _document_batch(self, index: int, path: Path) -> Batch:
+    def document_batch(self, index: int, path: Path) -> Batch:
+        """The batch of document ``index``: the file read, or why it could not be."""
         batch = Batch()
         try:
             document = read_document(path)
