@@ -24,8 +24,6 @@ from ftdata.result import Result, SourceSummary
 from ftdata.rules import content_parts, dataset
 from ftdata.rules.content_parts import ContentShapes
 from ftdata.sources.base import Batch
-from ftdata.sources.jsonl import JsonlSource
-from ftdata.sources.text import TextCorpusSource
 
 if TYPE_CHECKING:
     from ftdata.core.token_findings import TokenVerdicts
@@ -167,17 +165,10 @@ class Runner:
         plain = getattr(source, "wrapped", source)  # a source a progress bar counts
         if self.cache is None:
             return source.batches()
-        if isinstance(plain, TextCorpusSource):
-            from ftdata.incremental.text import CachedText
+        from ftdata.incremental.sources import cached_batches
 
-            batches = CachedText(plain, self.cache).batches()
-        elif isinstance(plain, JsonlSource):
-            from ftdata.incremental.jsonl import CachedJsonl, cacheable
-
-            if not cacheable(plain):
-                return source.batches()
-            batches = CachedJsonl(plain, self.cache, summary).batches()
-        else:
+        batches = cached_batches(plain, self.cache, summary)
+        if batches is None:
             return source.batches()
         counted = getattr(source, "counted", None)
         return counted(batches) if counted is not None else batches
@@ -234,7 +225,7 @@ class Runner:
             replay.see_shapes(self._shapes, replayed)
         if self.duplicates is not None:
             tracker = cast("DuplicateTracker", self.duplicates)  # a cache runs with the default
-            replay.note_digests(tracker, replayed, summary.source)
+            replay.feed_copies(tracker, replayed, summary.source)
         replay.fold_record(self.fold, replayed, summary)
         return BatchVerdicts(record.task)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ftdata.incremental.chunker import Chunk, TooLong, chunk_lines, cut_chunks
 from ftdata.incremental.record import ChunkRecord
+from ftdata.incremental.recorder import Place
 from ftdata.incremental.replay import Replayed
 from ftdata.incremental.run_cache import RunCache, identity
 from ftdata.rules import load
@@ -112,7 +113,7 @@ class CachedJsonl:
 
     def _record(self, batches: list[Batch], key: str, base: int, lines: int, seen: bool) -> None:
         """Tag the chunk's batches: once the last is folded, its record is saved."""
-        recorder = self.cache.recorder(key, self.summary.source, base, lines)
+        recorder = self.cache.recorder(key, Place(self.summary.source, "line", base), lines)
         recorder.close(len(batches), seen)
         for batch in batches:
             batch.chunk = recorder

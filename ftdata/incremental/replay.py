@@ -2,17 +2,19 @@
 
 The duplicate step and the content shapes take it when the chunk's turn comes
 (as a checked batch's verdicts would be taken), the fold in batch order.
-Lines are the record's, moved by the lines before the chunk in this run.
+Positions are the record's, moved by the positions before the chunk in this run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ftdata.core.verdicts import BatchVerdicts
 from ftdata.findings import Severity
 from ftdata.incremental.record import ChunkRecord, located_example, stats_from
 from ftdata.rules import catalog
+from ftdata.sources.base import CleanRows
 
 if TYPE_CHECKING:
     from ftdata.core.fold import Fold
@@ -23,20 +25,33 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Replayed:
-    """A record found for a chunk: ``base`` lines precede it; it covers ``size`` bytes.
+    """A record found for a chunk that covers ``size`` bytes.
 
-    ``source`` names where its findings are (a document's own file), when that is
-    not the source being checked.
+    ``by`` names the position field (``line``, or ``row`` in a table) and
+    ``base`` the positions before the chunk; ``source`` names where its findings
+    are when that is not the source being checked (a document's own file);
+    ``context`` holds this run's location fields of the chunk (a table's
+    ``version`` and data ``file``), which replace those recorded.
     """
 
     record: ChunkRecord
     base: int
     size: int
     source: str | None = None
+    by: str = "line"
+    context: dict[str, Any] = field(default_factory=dict)
 
-
-def _where(source: str, base: int, line: int | None) -> dict[str, Any]:
-    return {"source": source} if line is None else {"source": source, "line": base + line}
+    def where(self, source: str, at: int | None, others: dict[str, Any] | None) -> dict[str, Any]:
+        """The location of something recorded at ``at`` with ``others``, in this run."""
+        where: dict[str, Any] = {"source": self.source or source}
+        if at is not None:
+            where[self.by] = self.base + at
+        if others:
+            where.update(others)
+            for name, value in self.context.items():
+                if name in where:
+                    where[name] = value
+        return where
 
 
 def see_shapes(shapes: ContentShapes, replayed: Replayed) -> None:
@@ -53,24 +68,46 @@ def see_shapes(shapes: ContentShapes, replayed: Replayed) -> None:
         shapes.key_sets.setdefault(tuple(keys), base + line)
 
 
-def note_digests(tracker: DuplicateTracker, replayed: Replayed, source: str) -> None:
-    """Show the duplicate step the chunk's examples, as their verdicts would."""
-    record = replayed.record
-    if not record.digests:
-        return
-    lines = [replayed.base + line for line in record.digest_lines]
-    tracker.note_lines(record.digests, lines, lambda i: {"source": source, "line": lines[i]})
+def feed_copies(tracker: DuplicateTracker, replayed: Replayed, source: str) -> None:
+    """Show the duplicate step the chunk's examples and clean rows, in their order."""
+    base, context = replayed.base, replayed.context
+    for copy in replayed.record.copies:
+        if copy[0] == "clean":
+            _, task, positions, hashes, keys = copy
+            import numpy as np
+
+            at = [base + p for p in positions]
+            clean = CleanRows(task, at, np.array(hashes, dtype=np.uint64), keys)
+            tracker.step(BatchVerdicts(task, clean=clean, context=dict(context)))
+            continue
+        _, positions, digests, keys = copy
+        tracker.note_many(
+            context.get("file") or replayed.by,
+            digests,
+            [base + p for p in positions],
+            _where_of(replayed, source, positions, keys),
+        )
+
+
+def _where_of(replayed: Replayed, source: str, positions: list[int], keys: list | None):
+    """``where(i)``: the location of copy ``i``, made only for the copies found."""
+
+    def where(index: int) -> dict[str, Any]:
+        found = replayed.where(source, positions[index], None)
+        found.update(replayed.context)
+        if keys is not None and keys[index] is not None:
+            found["key"] = keys[index]
+        return found
+
+    return where
 
 
 def fold_record(fold: Fold, replayed: Replayed, summary: SourceSummary) -> None:
     """Add the chunk's findings, accounting, drop tally and token statistics to the fold."""
-    record, base = replayed.record, replayed.base
-    source = replayed.source or summary.source
+    record, source = replayed.record, summary.source
     add = fold.builder.record
-    for code, label, message, pointer, line, others in record.findings:
-        where = _where(source, base, line)
-        if others:
-            where.update(others)
+    for code, label, message, pointer, at, others in record.findings:
+        where = replayed.where(source, at, others)
         add(catalog.get(code), Severity.parse(label), message, pointer, where)
     summary.rows += record.rows
     summary.invalid += record.invalid
@@ -86,5 +123,5 @@ def fold_record(fold: Fold, replayed: Replayed, summary: SourceSummary) -> None:
             stats.merge(stats_from(task, fields))
     if fold.on_example is not None:
         for example in record.examples:
-            where = _where(source, base, example["line"])
+            where = replayed.where(source, example["at"], example["where"])
             fold.on_example(located_example(example, where))

@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 import xxhash
 
-from ftdata.incremental.record import ChunkRecord, Recorder
+from ftdata.incremental.record import ChunkRecord
+from ftdata.incremental.recorder import Place, Recorder
 from ftdata.incremental.store import CacheStore
 
 
@@ -53,6 +54,10 @@ class RunCache:
         """The key of a chunk with these bytes (``digest``), place and task before it."""
         return self._key(b"chunk", digest, b"1" if first else b"0", (task or "").encode())
 
+    def part_key(self, facts: tuple[bytes, ...], *, task: str | None) -> str:
+        """The key of a table's data file described by ``facts``, with the task before it."""
+        return self._key(b"part", *facts, (task or "").encode())
+
     def record(self, key: str) -> ChunkRecord | None:
         """The cached record of a chunk, or None."""
         payload = self.store.get("chunk", key)
@@ -61,8 +66,7 @@ class RunCache:
     def recorder(
         self,
         key: str,
-        source: str,
-        base: int,
+        place: Place,
         lines: int,
         unchanged: tuple[str, list[int]] | None = None,
     ) -> Recorder:
@@ -81,7 +85,8 @@ class RunCache:
                 self.index_document(path, before, key)
             self.store.put("chunk", key, record.to_bytes())
 
-        return Recorder(source, base, lines, window=self.window, shapes=self.shapes, save=save)
+        shapes = self.shapes and place.by == "line"  # content shapes are JSONL's
+        return Recorder(place, lines, window=self.window, shapes=shapes, save=save)
 
     def document_key(self, digest: bytes, name: str) -> str:
         """The key of a text document with these bytes (``digest``), named ``name``."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import xxhash
 
+from ftdata.incremental.recorder import Place
 from ftdata.incremental.replay import Replayed
 from ftdata.incremental.run_cache import RunCache, identity
 from ftdata.sources.base import Batch
@@ -62,7 +63,7 @@ class CachedText:
         batch = self.source.document_batch(index, path)
         if before is None:
             return batch
-        recorder = self.cache.recorder(key, name, 0, 0, unchanged=(name, before))
+        recorder = self.cache.recorder(key, Place(name), 0, unchanged=(name, before))
         recorder.close(1, True)
         batch.chunk = recorder
         return batch

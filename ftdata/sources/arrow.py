@@ -39,6 +39,7 @@ class Part:
     file: str | None = None
     declared_rows: int | None = None
     label: str = ""  # how errors name it (a path or URI); ``file`` or the source if empty
+    path: str | None = None  # the local file it reads, if it reads one (the cache keys on it)
 
 
 @dataclass(slots=True)
@@ -56,24 +57,35 @@ class TableSource:
 
     def batches(self) -> Iterator[Batch]:
         """Yield the table-level findings, then every row as a Python example."""
+        first, reader = self.start()
+        yield first
+        for part in self.parts():
+            yield from self.part_batches(part, reader)
+
+    def start(self) -> tuple[Batch, _Rows]:
+        """The table-level findings, and the reader of the parts' rows."""
         chosen, names = plan_columns(self.schema.names, self.options)
         projected = pa.schema([self.schema.field(c).with_name(names[c]) for c in chosen])
         first = Batch(notes=list(self.notes))
         first.notes += schema_problems(projected, self.options.task, self.options.profile)
-        yield first
         reader = _Rows(
             self.options, chosen, [names[c] for c in chosen], _proof_task(projected, self.options)
         )
-        for part in self.parts():
-            yield from self._part(part, reader)
+        return first, reader
 
-    def _part(self, part: Part, reader: _Rows) -> Iterator[Batch]:
-        row = 0
+    def context(self, part: Part) -> dict[str, object]:
+        """The location fields every row of ``part`` has: the table version and data file."""
         context: dict[str, object] = {}
         if self.version is not None:
             context["version"] = self.version
         if part.file is not None:
             context["file"] = part.file
+        return context
+
+    def part_batches(self, part: Part, reader: _Rows) -> Iterator[Batch]:
+        """The batches of one part (a data file, or the whole table), rows numbered from 0."""
+        row = 0
+        context = self.context(part)
         for record_batch in _guarded(part, self.name):
             yield from reader.batches(record_batch, row, context)
             row += record_batch.num_rows

@@ -194,6 +194,7 @@ def _file_parts(uri: str, table, schema, options: TableOptions):
     from ftdata.sources.arrow import Part
 
     root = _root(uri)
+    local = _is_local(uri)
     actions = pa.table(table.get_add_actions(flatten=False))
     partitions = table.metadata().partition_columns
     rows = actions.select(["path", "num_records"]).to_pylist()
@@ -206,6 +207,7 @@ def _file_parts(uri: str, table, schema, options: TableOptions):
             file=relative,
             declared_rows=action["num_records"],
             label=str(path),
+            path=str(path) if local else None,
         )
 
 

@@ -105,6 +105,7 @@ def _part(handle, path: Path, file: str | None, options: TableOptions):
         file=file,
         declared_rows=declared,
         label=str(path),
+        path=str(path),
     )
 
 
