@@ -62,7 +62,7 @@ def test_eviction_removes_the_least_recently_used_and_nothing_else(tmp_path):
         store.put("chunk", key, os.urandom(1000))  # incompressible: ~1 KB each
         os.utime(store.path("chunk", key), (1000 + age, 1000 + age))
     store.get("chunk", keys[0])  # used now: the youngest
-    stranger = store.root / "chunk" / "00" / "notes.txt"
+    stranger = store.root / "chunk" / "notes.txt"
     stranger.write_text("a file the cache did not write")
     store.max_bytes = 3 * 1100
     removed = store.evict()

@@ -68,31 +68,46 @@ class _Cutter:
         self.line_parts = 0  # len(chunk.parts) when the current line began
         self.line_size = 0  # bytes of the current line in earlier blocks
         self.tail = b""  # the last bytes of the stream read, for a line end early in a block
-        self.lines_done = 0
+        self.lines_before = 0  # lines of the chunks cut so far
 
     def feed(self, block: bytes) -> Iterator[Chunk]:
         """Take one block; yield every chunk it completes."""
+        # The per-line loop is the whole cost of reading a cached file: locals only.
         view = memoryview(block)
         start = run = position = 0  # chunk start, start of the bytes kept, line start
-        find = block.find
+        find, digest, scale, longest = (
+            block.find,
+            xxhash.xxh3_64_intdigest,
+            self.scale,
+            self.max_line_bytes,
+        )
+        chunk = self.chunk
+        carried, lines, size_so_far = self.line_size, 0, chunk.size
         while True:
             end = find(b"\n", position)
             if end < 0:
                 break
-            size = self.line_size + end - position
-            if size > self.max_line_bytes:
+            size = carried + end - position
+            if size > longest:
+                self.line_size = carried
                 run = self._too_long(view, run, position, end, size)
-            self.chunk.lines += 1
-            self.chunk.size += size + 1
-            self.lines_done += 1
-            self.line_size = 0
+            carried = 0
+            lines += 1
+            size_so_far += size + 1
             position = end + 1
-            if self._ends_chunk(block, end, size):
+            tail = block[end - TAIL : end] if end >= TAIL else (self.tail + block[:end])[-TAIL:]
+            if size_so_far >= self.limit or digest(tail, size) < (size + 1) * scale:
+                chunk.lines += lines
+                chunk.size = size_so_far
                 self._keep(view[run:position])
                 self.hasher.update(view[start:position])
                 yield self._cut()
+                chunk, lines, size_so_far = self.chunk, 0, 0
                 start = run = position
                 self.line_parts = 0
+        chunk.lines += lines
+        chunk.size = size_so_far
+        self.line_size = carried
         self.hasher.update(view[start:])
         self.tail = (self.tail + block[-TAIL:])[-TAIL:]
         self._carry(view, run, position, len(block) - position)
@@ -122,16 +137,11 @@ class _Cutter:
         if len(piece):
             self.chunk.parts.append(piece)
 
-    def _ends_chunk(self, block: bytes, end: int, size: int) -> bool:
-        if self.chunk.size >= self.limit:
-            return True
-        tail = block[end - TAIL : end] if end >= TAIL else (self.tail + block[:end])[-TAIL:]
-        return xxhash.xxh3_64_intdigest(tail, size) < (size + 1) * self.scale
-
     def _cut(self) -> Chunk:
         """End the current chunk (its bytes are all in the hasher) and start the next."""
         chunk, self.chunk = self.chunk, Chunk()
         chunk.digest = self.hasher.digest()
+        self.lines_before += chunk.lines
         self.hasher = xxhash.xxh3_128()
         return chunk
 
@@ -171,7 +181,9 @@ def cut_chunks(
     cutter = _Cutter(max_line_bytes, target or TARGET_BYTES, limit or LIMIT_BYTES)
     failure = None
     try:
-        for block in read_blocks(stream, lambda: cutter.lines_done + 1, head or []):
+        for block in read_blocks(
+            stream, lambda: cutter.lines_before + cutter.chunk.lines + 1, head or []
+        ):
             yield from cutter.feed(block)
     except ReadFailure as exc:
         failure = (exc.line, exc.reason)

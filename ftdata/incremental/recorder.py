@@ -68,6 +68,7 @@ class Recorder:
         self.shapes = ContentShapes() if shapes else None
         self.save = save
         self.drops = DropTally()
+        self.kept: dict[tuple[str, tuple[str, ...]], int] = {}  # valid rows per (task, codes)
         self.stats: dict[str, Any] = {}
         self.expected: int | None = None
         self.taken = 0
@@ -94,12 +95,7 @@ class Recorder:
             record.invalid += 1
         if verdicts.clean is not None:
             self._clean(verdicts)
-        rows: list[list[Any]] = [[], [], []]  # positions, digests, keys of the batch's copies
-        for verdict in verdicts.rows:
-            self._row(verdict, rows)
-        if rows[0]:
-            positions, digests, keys = rows
-            record.copies.append(["rows", positions, digests, keys if any(keys) else None])
+        self._rows(verdicts.rows)
         record.task = verdicts.task
         with self.lock:
             self.taken += 1
@@ -119,25 +115,40 @@ class Recorder:
             keys = clean.keys if clean.keys is not None and any(clean.keys) else None
             self.record.copies.append(["clean", clean.task, positions, hashes, keys])
 
-    def _row(self, verdict: RowVerdict, copies: list[list[Any]]) -> None:
-        record, place = self.record, self.place
-        if verdict.findings:
-            for found in verdict.findings:
-                self._finding(found)
-        if verdict.task is not None:
-            if not verdict.failed:
-                self.drops.add(verdict.task, verdict.codes)
-            if verdict.tokens is not None or verdict.document_tokens is not None:
-                self._tokens(verdict, verdict.task)
-        record.rows += 1
-        record.invalid += verdict.failed
-        position = place.relative(verdict.where)
-        if verdict.digest is not None:
-            copies[0].append(position)
-            copies[1].append(verdict.digest)
-            copies[2].append(verdict.where.get("key"))
-        if self.shapes is not None and position is not None:
-            self.shapes.see(verdict.value, position)
+    def _rows(self, rows: list[RowVerdict]) -> None:
+        """The examples' findings, accounting, drops, tokens, copies and shapes."""
+        # Runs for every row of a cold run: a tight loop over locals.
+        record, by, base, shapes = self.record, self.place.by, self.place.base, self.shapes
+        positions: list[int | None] = []
+        digests: list[int] = []
+        keys: list[Any] = []
+        kept = self.kept
+        invalid = 0
+        for verdict in rows:
+            if verdict.findings:
+                for found in verdict.findings:
+                    self._finding(found)
+            task = verdict.task
+            if task is not None:
+                if not verdict.failed:
+                    kept[(task, verdict.codes)] = kept.get((task, verdict.codes), 0) + 1
+                if verdict.tokens is not None or verdict.document_tokens is not None:
+                    self._tokens(verdict, task)
+            invalid += verdict.failed
+            where = verdict.where
+            position = where.get(by)
+            if position is not None:
+                position -= base
+            if verdict.digest is not None:
+                positions.append(position)
+                digests.append(verdict.digest)
+                keys.append(where.get("key"))
+            if shapes is not None and position is not None:
+                shapes.see(verdict.value, position)
+        record.rows += len(rows)
+        record.invalid += invalid
+        if positions:
+            record.copies.append(["rows", positions, digests, keys if any(keys) else None])
 
     def _finding(self, found: Pending) -> None:
         rule, severity, message, pointer, where = found
@@ -189,6 +200,8 @@ class Recorder:
 
     def _finish(self) -> None:
         record = self.record
+        for (task, codes), count in self.kept.items():
+            self.drops.add(task, codes, rows=count)
         dropped = self.drops.dropped
         record.drops = {task: [n, dropped[task]] for task, n in self.drops.kept.items()}
         record.stats = {task: stats_fields(stats) for task, stats in self.stats.items()}

@@ -1,6 +1,6 @@
 """The cache folder: checksummed entries written atomically, bounded in size by LRU eviction.
 
-An entry is one file, ``<root>/ftdata-cache-v1/<kind>/<key[:2]>/<key>``: a header
+An entry is one file, ``<root>/ftdata-cache-v1/<kind>/<key>``: a header
 (magic, format version, the key, the payload's length and a 128-bit hash of it)
 and the zlib-compressed payload. An entry whose header, key, length or hash
 does not match is *foreign or corrupt*: it is ignored (the caller recomputes
@@ -59,10 +59,11 @@ class CacheStore:
         self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
         self.problem: str | None = None  # the first write error, if any
         self.hits = self.misses = self.writes = 0
+        self._folders: set[Path] = set()  # made (or found) in this run: no mkdir per entry
 
     def path(self, kind: str, key: str) -> Path:
         """The file of entry ``(kind, key)``."""
-        return self.root / kind / key[:2] / key
+        return self.root / kind / key
 
     def get(self, kind: str, key: str) -> bytes | None:
         """The payload of an entry, or None when it is missing, foreign or corrupt."""
@@ -89,7 +90,9 @@ class CacheStore:
         path = self.path(kind, key)
         data = _pack(key, payload)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(path.parent)
             handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(handle, "wb") as file:
