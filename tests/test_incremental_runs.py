@@ -224,3 +224,13 @@ def test_a_text_corpus_is_cached_per_document(tmp_path, options, monkeypatch):
     (corpus / "e.txt").write_text("A new one.\n")
     (corpus / "b.txt").unlink()
     assert _report(corpus, cache, options) == _report(corpus, None, options)
+
+
+def test_progress_counts_replayed_chunks_in_bytes(tmp_path):
+    path, cache = tmp_path / "data.jsonl", tmp_path / "cache"
+    path.write_bytes(b"\n".join(_lines(list(range(40)))) + b"\n")
+    for _ in range(2):  # cold, then every chunk replayed
+        ticks: list = []
+        ftdata.validate(str(path), cache_dir=str(cache), max_line_bytes=300, progress=ticks.append)
+        assert ticks[-1].done == ticks[-1].total == path.stat().st_size
+        assert [t.done for t in ticks] == sorted(t.done for t in ticks)

@@ -112,3 +112,27 @@ def test_the_size_bound_from_the_environment(monkeypatch):
     assert store_module.default_max_bytes() == 12 << 20
     monkeypatch.setenv("FTDATA_CACHE_MAX_MB", "a lot")
     assert store_module.default_max_bytes() == store_module.DEFAULT_MAX_BYTES
+
+
+def test_writes_on_the_background_thread_are_all_done_at_close(tmp_path):
+    store = CacheStore(tmp_path)
+    keys = [f"{i:032x}" for i in range(50)]
+    for key in keys:
+        store.put_later("chunk", key, key.encode() * 100)
+    store.close()
+    assert all(store.get("chunk", key) == key.encode() * 100 for key in keys)
+    store.close()  # twice: nothing left to wait for
+
+
+def test_stale_temporary_files_are_removed_and_others_kept(tmp_path):
+    store = CacheStore(tmp_path)
+    store.put("chunk", KEY, b"x")
+    folder = store.path("chunk", KEY).parent
+    stale = folder / f".tmp-{KEY}-123-456"
+    fresh = folder / f".tmp-{OTHER}-123-456"
+    unknown = folder / ".tmp-notes"
+    for path in (stale, fresh, unknown):
+        path.write_bytes(b"partial")
+    os.utime(stale, (1000, 1000))
+    store.evict()
+    assert not stale.exists() and fresh.exists() and unknown.exists()

@@ -315,8 +315,12 @@ def run(
 
         store = CacheStore(options.cache_dir)
     runner = Runner(options, on_example=on_example, on_row=on_row, pipeline=True, cache=store)
-    runner.check(source, progress=progress)
-    runner.finish()
+    try:
+        runner.check(source, progress=progress)
+        runner.finish()
+    finally:
+        if store is not None:
+            store.close()
     if store is not None:
         store.evict()
     return runner.result()

@@ -117,38 +117,40 @@ class Recorder:
 
     def _rows(self, rows: list[RowVerdict]) -> None:
         """The examples' findings, accounting, drops, tokens, copies and shapes."""
-        # Runs for every row of a cold run: a tight loop over locals.
-        record, by, base, shapes = self.record, self.place.by, self.place.base, self.shapes
-        positions: list[int | None] = []
-        digests: list[int] = []
-        keys: list[Any] = []
-        kept = self.kept
-        invalid = 0
+        # This runs for every row of a cold run: rows with nothing but a verdict (most)
+        # are taken by comprehensions, the others one by one.
+        record, kept = self.record, self.kept
         for verdict in rows:
+            task = verdict.task
             if verdict.findings:
                 for found in verdict.findings:
                     self._finding(found)
-            task = verdict.task
-            if task is not None:
-                if not verdict.failed:
+                if task is not None and not verdict.failed:
                     kept[(task, verdict.codes)] = kept.get((task, verdict.codes), 0) + 1
-                if verdict.tokens is not None or verdict.document_tokens is not None:
-                    self._tokens(verdict, task)
-            invalid += verdict.failed
-            where = verdict.where
-            position = where.get(by)
-            if position is not None:
-                position -= base
-            if verdict.digest is not None:
-                positions.append(position)
-                digests.append(verdict.digest)
-                keys.append(where.get("key"))
-            if shapes is not None and position is not None:
-                shapes.see(verdict.value, position)
+            elif task is not None and not verdict.failed:
+                kept[(task, ())] = kept.get((task, ()), 0) + 1
+            if task is not None and (
+                verdict.tokens is not None or verdict.document_tokens is not None
+            ):
+                self._tokens(verdict, task)
         record.rows += len(rows)
-        record.invalid += invalid
-        if positions:
-            record.copies.append(["rows", positions, digests, keys if any(keys) else None])
+        record.invalid += sum([v.failed for v in rows])
+        self._copies([v for v in rows if v.digest is not None])
+        if self.shapes is not None:
+            by, base, see = self.place.by, self.place.base, self.shapes.see
+            for verdict in rows:
+                if verdict.where.get(by) is not None:
+                    see(verdict.value, verdict.where[by] - base)
+
+    def _copies(self, rows: list[RowVerdict]) -> None:
+        """The digests the duplicate step saw, with the rows' positions (and keys)."""
+        if not rows:
+            return
+        by, base = self.place.by, self.place.base
+        positions = [v.where[by] - base for v in rows]
+        digests = [v.digest for v in rows]
+        keys = [v.where.get("key") for v in rows] if by == "row" else []
+        self.record.copies.append(["rows", positions, digests, keys if any(keys) else None])
 
     def _finding(self, found: Pending) -> None:
         rule, severity, message, pointer, where = found

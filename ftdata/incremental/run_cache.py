@@ -83,7 +83,7 @@ class RunCache:
                 if before is None or identity(path) != before:
                     return
                 self.index_document(path, before, key)
-            self.store.put("chunk", key, record.to_bytes())
+            self.store.put_later("chunk", key, record.to_bytes())
 
         shapes = self.shapes and place.by == "line"  # content shapes are JSONL's
         return Recorder(place, lines, window=self.window, shapes=shapes, save=save)

@@ -18,8 +18,11 @@ Writing never fails a run: a read-only or full disk only costs the speed-up
 from __future__ import annotations
 
 import os
+import queue
+import re
 import struct
-import tempfile
+import threading
+import time
 import zlib
 from pathlib import Path
 
@@ -31,6 +34,7 @@ MAGIC = b"FTDCACHE"
 # magic, format, key (16 bytes), payload length, xxh3-128 of the payload
 HEADER = struct.Struct("<8sH16sQ16s")
 DEFAULT_MAX_BYTES = 4 << 30
+TEMPORARY = re.compile(r"\.tmp-[0-9a-f]{32}-\d+-\d+")  # put()'s names: only ours match
 
 
 def default_cache_dir() -> Path:
@@ -60,6 +64,8 @@ class CacheStore:
         self.problem: str | None = None  # the first write error, if any
         self.hits = self.misses = self.writes = 0
         self._folders: set[Path] = set()  # made (or found) in this run: no mkdir per entry
+        self._queue: queue.SimpleQueue[tuple[str, str, bytes] | None] | None = None
+        self._writer: threading.Thread | None = None
 
     def path(self, kind: str, key: str) -> Path:
         """The file of entry ``(kind, key)``."""
@@ -85,21 +91,49 @@ class CacheStore:
             pass
         return payload
 
+    def put_later(self, kind: str, key: str, payload: bytes) -> None:
+        """Write an entry on a background thread (:meth:`close` waits for every write).
+
+        Compressing and writing release the interpreter, so a run's checking goes
+        on while its records are written.
+        """
+        if self._queue is None:
+            self._queue = queue.SimpleQueue()
+            # A daemon: a run that fails never waits for it (its entries are then lost, not torn).
+            self._writer = threading.Thread(
+                target=self._write_all, name="ftdata-cache-writer", daemon=True
+            )
+            self._writer.start()
+        self._queue.put((kind, key, payload))
+
+    def _write_all(self) -> None:
+        assert self._queue is not None
+        while (item := self._queue.get()) is not None:
+            self.put(*item)
+
+    def close(self) -> None:
+        """Wait for the writes :meth:`put_later` started."""
+        if self._queue is not None and self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._queue = self._writer = None
+
     def put(self, kind: str, key: str, payload: bytes) -> None:
         """Write an entry atomically (a temporary file renamed into place)."""
         path = self.path(kind, key)
         data = _pack(key, payload)
+        # A name of this process and thread: concurrent writers never share one.
+        temporary = path.with_name(f".tmp-{key}-{os.getpid()}-{threading.get_ident()}")
         try:
             if path.parent not in self._folders:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(path.parent)
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
-                with os.fdopen(handle, "wb") as file:
+                with open(temporary, "wb") as file:
                     file.write(data)
                 os.replace(temporary, path)
             except BaseException:
-                _remove(Path(temporary))
+                _remove(temporary)
                 raise
         except OSError as exc:
             self.problem = self.problem or f"cannot write the cache at {self.root}: {exc}"
@@ -114,7 +148,10 @@ class CacheStore:
         for folder, _, names in os.walk(self.root):
             for name in names:
                 path = Path(folder) / name
-                if name.startswith(".tmp-") or not _is_entry(path):
+                if TEMPORARY.fullmatch(name):
+                    _remove_stale(path)
+                    continue
+                if not _is_entry(path):
                     continue
                 try:
                     info = path.stat()
@@ -174,6 +211,15 @@ def _is_entry(path: Path) -> bool:
             return file.read(len(MAGIC)) == MAGIC
     except OSError:
         return False
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove a temporary file a writer left behind (it was killed) once it is an hour old."""
+    try:
+        if time.time() - path.stat().st_mtime > 3600:
+            path.unlink()
+    except OSError:
+        pass
 
 
 def _remove(path: Path) -> bool:
