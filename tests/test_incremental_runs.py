@@ -234,3 +234,14 @@ def test_progress_counts_replayed_chunks_in_bytes(tmp_path):
         ftdata.validate(str(path), cache_dir=str(cache), max_line_bytes=300, progress=ticks.append)
         assert ticks[-1].done == ticks[-1].total == path.stat().st_size
         assert [t.done for t in ticks] == sorted(t.done for t in ticks)
+
+
+def test_a_compressed_file_cut_short_after_it_was_cached(tmp_path):
+    path, cache = tmp_path / "data.jsonl.gz", tmp_path / "cache"
+    whole = gzip.compress(b"\n".join(_lines(list(range(60)))) + b"\n")
+    path.write_bytes(whole)
+    _report(path, cache, {})
+    path.write_bytes(whole[: len(whole) * 2 // 3])  # the stream ends mid-way: LD012
+    warm = _report(path, cache, {})
+    assert warm == _report(path, None, {})
+    assert warm[0]["summary"]["by_code"]["LD012"] == 1

@@ -51,7 +51,7 @@ class Chunk:
     failure: tuple[int, str] | None = None
 
 
-class _Cutter:
+class Cutter:
     """The state of one pass over a stream.
 
     The chunk's bytes are kept as views of the blocks read (no copy until a
@@ -69,6 +69,8 @@ class _Cutter:
         self.line_size = 0  # bytes of the current line in earlier blocks
         self.tail = b""  # the last bytes of the stream read, for a line end early in a block
         self.lines_before = 0  # lines of the chunks cut so far
+        self._rest: tuple[bytes, int] = (b"", 0)  # the block and where the last cut ended in it
+        self.stopped_at: int | None = None  # set by a reader that stops after a known chunk
 
     def feed(self, block: bytes) -> Iterator[Chunk]:
         """Take one block; yield every chunk it completes."""
@@ -101,6 +103,7 @@ class _Cutter:
                 chunk.size = size_so_far
                 self._keep(view[run:position])
                 self.hasher.update(view[start:position])
+                self._rest = (block, position)
                 yield self._cut()
                 chunk, lines, size_so_far = self.chunk, 0, 0
                 start = run = position
@@ -111,6 +114,10 @@ class _Cutter:
         self.hasher.update(view[start:])
         self.tail = (self.tail + block[-TAIL:])[-TAIL:]
         self._carry(view, run, position, len(block) - position)
+
+    def rest(self) -> tuple[bytes, int]:
+        """The block being fed and where the last cut ended in it (to read the rest apart)."""
+        return self._rest
 
     def _too_long(self, view: memoryview, run: int, position: int, end: int, size: int) -> int:
         """A finished line over the limit: keep the bytes before it and its size; skip it."""
@@ -178,7 +185,7 @@ def cut_chunks(
     A read failure ends the stream: the last chunk holds the whole lines read
     before it and names the line reached.
     """
-    cutter = _Cutter(max_line_bytes, target or TARGET_BYTES, limit or LIMIT_BYTES)
+    cutter = Cutter(max_line_bytes, target or TARGET_BYTES, limit or LIMIT_BYTES)
     failure = None
     try:
         for block in read_blocks(

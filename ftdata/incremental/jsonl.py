@@ -19,7 +19,8 @@ from ftdata.incremental.chunker import Chunk, TooLong, chunk_lines, cut_chunks
 from ftdata.incremental.record import ChunkRecord
 from ftdata.incremental.recorder import Place
 from ftdata.incremental.replay import Replayed
-from ftdata.incremental.run_cache import RunCache, identity
+from ftdata.incremental.resync import Known, known_chunks
+from ftdata.incremental.run_cache import ChunkEntry, RunCache, identity
 from ftdata.rules import load
 from ftdata.sources.base import Batch, Problem
 from ftdata.sources.jsonl import JsonlSource
@@ -47,11 +48,15 @@ class CachedJsonl:
         if self.source.notes:
             yield Batch(notes=list(self.source.notes))
         before = identity(self.source.path)
-        if before is not None:
-            records = self.cache.unchanged_file(self.source.path, before)
+        index = self.cache.file_index(self.source.path)
+        if before is not None and index is not None and index.identity == before:
+            records = self.cache.records(index)
             if records is not None:
                 yield from self._replay_all(records)
                 return
+        known = (
+            [Known(digest, size, ends) for _, size, digest, ends in index.chunks] if index else []
+        )
         try:
             stream = open_binary(self.source.path)
         except OSError:
@@ -66,7 +71,12 @@ class CachedJsonl:
                 stream.close()
                 yield from self._plain()
                 return
-            yield from self._chunks(cut_chunks(stream, self.source.max_line_bytes, head=head))
+            longest = self.source.max_line_bytes
+            if known:
+                chunks = known_chunks(stream, longest, known, head)
+            else:
+                chunks = cut_chunks(stream, longest, head=head)
+            yield from self._chunks(chunks)
         after = identity(self.source.path)
         if before is not None and after == before and self.keys is not None:
             self.cache.remember_file(self.source.path, before, self.keys)
@@ -86,7 +96,7 @@ class CachedJsonl:
 
     def _chunks(self, chunks: Iterator[Chunk]) -> Iterator[Batch]:
         base, content = 0, False
-        self.keys: list[tuple[str, int]] | None = []
+        self.keys: list[ChunkEntry] | None = []
         for chunk in chunks:
             lines = chunk.lines + (not chunk.terminated)
             key = self.cache.chunk_key(chunk.digest, first=base == 0, task=self.summary.task)
@@ -101,7 +111,7 @@ class CachedJsonl:
                     self._record(batches, key, base, lines, seen)
                 yield from batches
             if self.keys is not None:
-                self.keys.append((key, chunk.size))
+                self.keys.append((key, chunk.size, chunk.digest, chunk.lines))
             base += lines
             if chunk.failure is not None:
                 line, reason = chunk.failure

@@ -11,6 +11,7 @@ size, times) is unchanged.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -28,6 +29,18 @@ def identity(path: str) -> list[int] | None:
     except OSError:
         return None
     return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+# (record key, size, hash of the bytes, line ends) of one chunk of an indexed file
+ChunkEntry = tuple[str, int, bytes, int]
+
+
+@dataclass(frozen=True, slots=True)
+class FileIndex:
+    """A file as the last run that read it whole saw it."""
+
+    identity: list[int]
+    chunks: list[ChunkEntry]
 
 
 class RunCache:
@@ -112,25 +125,32 @@ class RunCache:
     def _file_key(self, path: str) -> str:
         return self._key(b"file", os.path.realpath(path).encode("utf-8", "surrogateescape"))
 
-    def unchanged_file(
-        self, path: str, identity: list[int]
-    ) -> list[tuple[ChunkRecord, int]] | None:
-        """The records of a file unchanged since it was indexed, or None (read it)."""
-        payload = self.store.get("file", self._file_key(path))
-        index = _index(payload)
-        if index is None or index["identity"] != identity:
+    def file_index(self, path: str) -> FileIndex | None:
+        """What the last run that read ``path`` whole saw: its identity and its chunks."""
+        payload = _loads(self.store.get("file", self._file_key(path)))
+        try:
+            identity, chunks = payload["identity"], payload["chunks"]
+            entries = [(str(k), int(n), bytes.fromhex(d), int(e)) for k, n, d, e in chunks]
+        except (TypeError, KeyError, ValueError):
             return None
+        if not isinstance(identity, list) or any(len(e[0]) != 32 for e in entries):
+            return None
+        return FileIndex(identity, entries)
+
+    def records(self, index: FileIndex) -> list[tuple[ChunkRecord, int]] | None:
+        """The records of every chunk of an indexed file, or None when one is missing."""
         records = []
-        for key, size in index["chunks"]:
+        for key, size, _, _ in index.chunks:
             record = self.record(key)
             if record is None:
                 return None
             records.append((record, size))
         return records
 
-    def remember_file(self, path: str, identity: list[int], chunks: list[tuple[str, int]]) -> None:
-        """Index a file read whole: its identity and its chunks' keys and sizes."""
-        payload = orjson.dumps({"identity": identity, "chunks": chunks})
+    def remember_file(self, path: str, identity: list[int], chunks: list[ChunkEntry]) -> None:
+        """Index a file read whole: its identity and its chunks' keys, sizes and hashes."""
+        rows = [(key, size, digest.hex(), ends) for key, size, digest, ends in chunks]
+        payload = orjson.dumps({"identity": identity, "chunks": rows})
         self.store.put("file", self._file_key(path), payload)
 
 
@@ -141,18 +161,3 @@ def _loads(payload: bytes | None) -> Any:
         return orjson.loads(payload)
     except orjson.JSONDecodeError:
         return None
-
-
-def _index(payload: bytes | None) -> dict[str, Any] | None:
-    if payload is None:
-        return None
-    try:
-        index = orjson.loads(payload)
-        chunks = index["chunks"]
-        ok = isinstance(index["identity"], list) and all(
-            isinstance(key, str) and len(key) == 32 and isinstance(size, int)
-            for key, size in chunks
-        )
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        return None
-    return index if ok else None
