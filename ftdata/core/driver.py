@@ -93,7 +93,8 @@ class Runner:
         enabled = policy.get(dataset.DUPLICATE.code, dataset.DUPLICATE.severity) is not None
         self.dedupe = dedupe and enabled
         self.cache: RunCache | None = None
-        if cache is not None and on_row is None and duplicates is None:
+        cached = cache is not None and on_row is None and duplicates is None
+        if cached:
             digest = stable_digest  # cached digests must meet this run's
         self.core = Core(
             settings,
@@ -117,7 +118,7 @@ class Runner:
             or self.core.enabled(content_parts.PART_KEYS_DIFFER)
         )
         self._shapes: ContentShapes | None = None
-        if cache is not None and on_row is None and duplicates is None:
+        if cached and cache is not None:
             self.cache = self._run_cache(cache)
         self._pipeline: TokenPipeline | None = None
         if pipeline and self.stage is not None:
