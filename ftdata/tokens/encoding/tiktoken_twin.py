@@ -164,8 +164,9 @@ def _without_added(vocab: Mapping[str, int], added: list) -> Mapping[str, int]:
 
 def _ranks(vocab: Mapping[str, int]) -> dict[bytes, int] | str:
     """tiktoken ranks from a byte-level vocabulary, or why it is not one."""
-    ranks = {spelled_bytes(spelling): idx for spelling, idx in vocab.items()}
-    if None in ranks:
+    try:
+        ranks = {s.translate(SPELLING).encode("latin-1"): idx for s, idx in vocab.items()}
+    except UnicodeEncodeError:  # see spelled_bytes
         return "a vocabulary entry is not in the byte-level alphabet"
     if len(set(vocab.values())) != len(vocab):
         return "two vocabulary entries share an id"
@@ -205,17 +206,19 @@ def _merges_are_ranks(vocab: Mapping[str, int], merges: list) -> str | None:
 def _split_count(vocab: Mapping[str, int]) -> int:
     """How many ways there are to cut a vocabulary entry into two entries.
 
-    One pass per cut position over the entries long enough for it; the
-    membership tests run in C (about 0.2 s for Llama 3's 128k entries).
+    One pass per cut position over the entries long enough for it (a prefix
+    of the entries sorted longest first); the membership tests run in C.
     """
-    contains, count, cut = vocab.__contains__, 0, 1
-    longer = [s for s in vocab if len(s) > cut]
-    while longer:
+    contains, count = vocab.__contains__, 0
+    entries = sorted(vocab, key=len, reverse=True)
+    lengths, longer = list(map(len, entries)), len(entries)
+    for cut in range(1, lengths[0] if entries else 0):
+        while longer and lengths[longer - 1] <= cut:
+            longer -= 1
+        ahead = entries[:longer]
         head, tail = operator.itemgetter(slice(None, cut)), operator.itemgetter(slice(cut, None))
-        with_head = compress(longer, map(contains, map(head, longer)))
+        with_head = compress(ahead, map(contains, map(head, ahead)))
         count += sum(map(contains, map(tail, with_head)))
-        cut += 1
-        longer = [s for s in longer if len(s) > cut]
     return count
 
 
