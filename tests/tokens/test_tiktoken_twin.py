@@ -297,4 +297,37 @@ def test_any_failed_condition_keeps_tokenizers(name, cl100k_data, tmp_path):
 
 def test_the_unchanged_file_is_a_twin(cl100k_data):
     assert not isinstance(twin_of(cl100k_data), str)
-    assert twin_of({"model": None}) != twin_of(cl100k_data)  # a broken shape is a reason, no crash
+
+
+def _nested(depth: int) -> dict:
+    post: dict = {"type": "ByteLevel"}
+    for _ in range(depth):
+        post = {"type": "Sequence", "processors": [post]}
+    return post
+
+
+ODD_SHAPES = [
+    {"model": {"type": "BPE", "ignore_merges": True}},
+    {"model": []},
+    {"model": {"type": "BPE", "ignore_merges": True, "vocab": [], "merges": {}}},
+    {"pre_tokenizer": "Split"},
+    {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [1, 2]}},
+    {"added_tokens": [1]},
+    {"post_processor": _nested(5000)},
+]
+
+
+@pytest.mark.parametrize("index", range(len(ODD_SHAPES)))
+def test_odd_shapes_are_a_reason_not_a_crash(cl100k_data, index):
+    changed = {**cl100k_data, **ODD_SHAPES[index]}
+    assert isinstance(twin_of(changed), str)
+    assert isinstance(twin_of([changed]), str)
+
+
+def test_token_bytes_without_tokenizers_fall_back_to_the_bytes(twin_pair):
+    """``show`` still works on a file tiktoken reads but tokenizers would refuse."""
+    twin, hf = twin_pair
+    backend = pickle.loads(pickle.dumps(twin.backend))
+    backend._hf_json = b"{"
+    ids = [9906, 1917, 0]
+    assert [backend.token_bytes(i) for i in ids] == [hf.token_bytes(i) for i in ids]

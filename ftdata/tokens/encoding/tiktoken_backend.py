@@ -13,6 +13,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ftdata.tokens.encoding.backends import default_threads
 
@@ -194,7 +195,7 @@ class TokenizerJsonBackend(TiktokenBackend):
         super().__init__("tokenizer.json", twin.pattern, twin.ranks, twin.specials, threads=threads)
         self._prefix, self._suffix = list(ends[0]), list(ends[1])
         self._hf_json = hf_json
-        self._hf = None
+        self._hf: Any = None  # the tokenizers object (built on demand), or False if it refused
 
     def __getstate__(self) -> dict:
         """Pickle without the per-thread copies and the display-only ``tokenizers`` object."""
@@ -225,9 +226,19 @@ class TokenizerJsonBackend(TiktokenBackend):
         return None if raw is None else self.encoding._mergeable_ranks.get(raw)
 
     def token_bytes(self, token_id: int) -> bytes:
-        """What ``tokenizers`` decodes one token to (its decoder decides), as UTF-8."""
+        """What ``tokenizers`` decodes one token to (its decoder decides), as UTF-8.
+
+        A file that tiktoken reads but ``tokenizers`` refuses (a malformed
+        field the twin does not use) is shown as a byte-level decoder would.
+        """
         if self._hf is None:
             from tokenizers import Tokenizer
 
-            self._hf = Tokenizer.from_buffer(self._hf_json)
+            try:
+                self._hf = Tokenizer.from_buffer(self._hf_json)
+            except Exception:  # tokenizers raises a bare Exception on a file it refuses
+                self._hf = False
+        if self._hf is False:
+            raw = self.encoding.decode_single_token_bytes(token_id)
+            return raw.decode("utf-8", errors="replace").encode("utf-8")
         return self._hf.decode([token_id], skip_special_tokens=False).encode("utf-8")

@@ -90,7 +90,8 @@ def twin_of(data: Mapping) -> Twin | str:
     """The tiktoken twin of a parsed ``tokenizer.json``, or why there is none (see module doc)."""
     try:
         return _twin(data)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        # Any surprise in the file's shape: not a twin; tokenizers loads it or says why not.
         return f"unexpected tokenizer.json shape ({type(exc).__name__})"
 
 
