@@ -140,6 +140,34 @@ def test_random_text_gives_the_same_ids(twin_pair, texts):
     _same_ids(twin, hf, texts, specials=True)
 
 
+def _tie_candidates(ranks: dict[bytes, int]) -> list[str]:
+    """Texts where two different splits of one token may be mergeable at once.
+
+    A token ``t`` with a border ``y`` (both a prefix and a suffix, itself a
+    token) can meet its parts as ``[x, y, z]`` with ``x+y == y+z == t``:
+    tiktoken merges the leftmost pair, ``tokenizers`` the merge listed first.
+    """
+    texts = []
+    for tok in ranks:
+        for k in range(1, len(tok)):
+            y = tok[len(tok) - k :]
+            x, z = tok[: len(tok) - k], tok[k:]
+            if tok.startswith(y) and y in ranks and x in ranks and z in ranks:
+                for raw in (x + y + z, x + tok, tok + z, x + y + z + y, tok + tok):
+                    try:
+                        texts.append(raw.decode("utf-8"))
+                    except UnicodeDecodeError:
+                        pass
+    return texts
+
+
+def test_tie_candidates_give_the_same_ids(twin_pair):
+    twin, hf = twin_pair
+    texts = _tie_candidates(twin.backend.encoding._mergeable_ranks)
+    assert len(texts) > 1000
+    assert twin.encode_batch(texts, False) == hf.encode_batch(texts, False)
+
+
 def _sample_texts() -> list[str]:
     """Every string of every sample_data file: JSONL values (any depth) and whole text files."""
     texts: list[str] = []

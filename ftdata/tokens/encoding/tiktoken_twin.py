@@ -27,8 +27,10 @@ the two encoders agree, and ``from_tokenizer_json`` falls back to
 
 The one difference these checks cannot rule out is a tie: when two different
 splits of the same token are mergeable at once, tiktoken merges the leftmost
-and ``tokenizers`` the one listed first. The parity tests (random text and the
-sample data) have found no text where that changes an id.
+and ``tokenizers`` the one listed first. The parity tests (random text, the
+sample data, and texts built to meet such ties from every token that has a
+border in Llama 3's and cl100k's vocabularies) have found no text where that
+changes an id; nor has the 20 MB benchmark corpus.
 """
 
 from __future__ import annotations
