@@ -76,14 +76,23 @@ def _bos_template(literal: str, idx: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def cl100k_data() -> dict:
-    """A Hub-style tokenizer.json (as a dict) of the cl100k ranks under the Llama 3 regex."""
+def cl100k_converted() -> tuple[dict, dict[bytes, int]]:
+    """ftdata's own conversion of the cl100k ranks (Llama 3 regex) as a dict, and the ranks.
+
+    It keeps only the splits whose parts rank before the token: not all of them.
+    """
     ranks, _ = read_ranks(_site("tiktoken_ext", "data", "cl100k_base.tiktoken"))
     tok = ranks_to_tokenizer(ranks, RanksSpec("cl100k", LLAMA3_PATTERN, CL100K_SPECIALS))
     data = json.loads(tok.to_str())
-    data["model"]["merges"] = _all_splits(ranks)
     data["post_processor"] = _bos_template(BOS, CL100K_SPECIALS[BOS])
-    return data
+    return data, ranks
+
+
+@pytest.fixture(scope="module")
+def cl100k_data(cl100k_converted) -> dict:
+    """A Hub-style tokenizer.json (as a dict) of the cl100k ranks under the Llama 3 regex."""
+    data, ranks = cl100k_converted
+    return _model(data, merges=_all_splits(ranks))
 
 
 def _write(data: dict, folder: Path) -> Path:
@@ -325,6 +334,12 @@ def test_any_failed_condition_keeps_tokenizers(name, cl100k_data, tmp_path):
 
 def test_the_unchanged_file_is_a_twin(cl100k_data):
     assert not isinstance(twin_of(cl100k_data), str)
+
+
+def test_a_file_with_only_some_splits_stays_on_tokenizers(cl100k_converted, tmp_path):
+    data, _ = cl100k_converted
+    assert twin_of(data) == "some split of a token into two tokens is not a merge"
+    assert isinstance(from_tokenizer_json(_write(data, tmp_path)).backend, HFBackend)
 
 
 def _nested(depth: int) -> dict:
