@@ -32,7 +32,7 @@ from ftdata.tokens.encoding.tiktoken_ranks import (  # noqa: E402
     ranks_to_tokenizer,
     read_ranks,
 )
-from ftdata.tokens.encoding.tiktoken_twin import twin_of  # noqa: E402
+from ftdata.tokens.encoding.tiktoken_twin import could_be_twin, twin_of  # noqa: E402
 from ftdata.tokens.encoding.tokenizer import from_tokenizer_json  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
@@ -323,6 +323,13 @@ NOT_TWINS = {
         "post_processor": {"type": "BertProcessing", "sep": ["x", 1], "cls": ["y", 2]},
     },
 }
+
+
+def test_the_byte_screen_passes_twins_and_skips_others(cl100k_data):
+    assert could_be_twin(json.dumps(cl100k_data).encode())
+    assert could_be_twin(json.dumps(_regex(cl100k_data, CL100K_PATTERN)).encode())
+    metaspace = {"pre_tokenizer": {"type": "Metaspace"}, "model": {"type": "BPE"}}
+    assert not could_be_twin(json.dumps(metaspace).encode())
 
 
 @pytest.mark.parametrize("name", sorted(NOT_TWINS))

@@ -88,6 +88,16 @@ def token_id(twin: Twin, literal: str | None) -> int | None:
     return None if raw is None else twin.ranks.get(raw)
 
 
+def could_be_twin(raw: bytes) -> bool:
+    """A cheap screen of a file's bytes: every twin names a ``Split`` and ``ByteLevel``.
+
+    False skips parsing files (SentencePiece conversions, WordPiece, ...)
+    that ``twin_of`` would refuse anyway; a file spelling them with escapes
+    only loses the twin.
+    """
+    return b'"Split"' in raw and b'"ByteLevel"' in raw
+
+
 def twin_of(data: Mapping) -> Twin | str:
     """The tiktoken twin of a parsed ``tokenizer.json``, or why there is none (see module doc)."""
     try:

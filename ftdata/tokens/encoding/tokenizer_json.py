@@ -12,7 +12,7 @@ from ftdata.errors import TokenizerError
 from ftdata.tokens.encoding.backends import HFBackend
 from ftdata.tokens.encoding.hf_folder import FolderConfig
 from ftdata.tokens.encoding.tiktoken_backend import TokenizerJsonBackend, tiktoken_available
-from ftdata.tokens.encoding.tiktoken_twin import Twin, token_id, twin_of
+from ftdata.tokens.encoding.tiktoken_twin import Twin, could_be_twin, token_id, twin_of
 
 
 def json_backend(
@@ -33,7 +33,7 @@ def json_backend(
     add_bos, add_eos = cfg.add_bos, cfg.add_eos
     use_tiktoken = tiktoken_available() if use_tiktoken is None else use_tiktoken
     parsed = None
-    if use_tiktoken or edit is not None:
+    if (use_tiktoken and could_be_twin(data)) or edit is not None:
         import orjson
 
         try:
