@@ -218,12 +218,9 @@ class TokenizerJsonBackend(TiktokenBackend):
 
     def token_to_id(self, literal: str) -> int | None:
         """Id of an added token or of a vocabulary entry as ``tokenizer.json`` spells it."""
-        from ftdata.tokens.encoding.tiktoken_twin import spelled_bytes
+        from ftdata.tokens.encoding.tiktoken_twin import token_id
 
-        if literal in self._specials:
-            return self._specials[literal]
-        raw = spelled_bytes(literal)
-        return None if raw is None else self.encoding._mergeable_ranks.get(raw)
+        return token_id(self._specials, self.encoding._mergeable_ranks, literal)
 
     def token_bytes(self, token_id: int) -> bytes:
         """What ``tokenizers`` decodes one token to (its decoder decides), as UTF-8.

@@ -78,14 +78,16 @@ def spelled_bytes(spelling: str) -> bytes | None:
         return None
 
 
-def token_id(twin: Twin, literal: str | None) -> int | None:
+def token_id(
+    specials: Mapping[str, int], ranks: Mapping[bytes, int], literal: str | None
+) -> int | None:
     """Id of an added token or a byte-level vocabulary spelling, as ``tokenizers`` looks it up."""
     if literal is None:
         return None
-    if literal in twin.specials:
-        return twin.specials[literal]
+    if literal in specials:
+        return specials[literal]
     raw = spelled_bytes(literal)
-    return None if raw is None else twin.ranks.get(raw)
+    return None if raw is None else ranks.get(raw)
 
 
 def could_be_twin(raw: bytes) -> bool:

@@ -76,6 +76,8 @@ def _ends(
     """Ids around a text with special tokens: the config's BOS/EOS if set, else the template's."""
     if add_bos is None and add_eos is None:
         return twin.prefix, twin.suffix
-    bos, eos = (token_id(twin, names.get(k)) for k in ("bos_token", "eos_token"))
+    bos, eos = (
+        token_id(twin.specials, twin.ranks, names.get(k)) for k in ("bos_token", "eos_token")
+    )
     head = (bos,) if add_bos and bos is not None else ()
     return head, (eos,) if add_eos and eos is not None else ()
