@@ -152,7 +152,10 @@ def markdown(res: dict, command: str, path: Path, model: str) -> str:
     rows += [
         "",
         f"* **bare baseline ÷ ftdata = {ratio:.2f}** (target ≥ 0.9 → "
-        f"{'met' if ratio >= 0.9 else 'missed'}); on `tokenizers`, as before: {before:.2f}.",
+        f"{'met' if ratio >= 0.9 else 'missed'}); on `tokenizers`, as before: {before:.2f}. "
+        f"In CPU seconds (steadier on a shared machine): "
+        f"{med('contents-hf', 'cpu_seconds') / med('ftdata', 'cpu_seconds'):.2f} and "
+        f"{med('contents-hf', 'cpu_seconds') / med('ftdata-tokenizers', 'cpu_seconds'):.2f}.",
         f"* ftdata's token totals with and without the twin: "
         f"{'identical' if same else 'DIFFERENT'} ({res['ftdata']['tokens']}); the baseline "
         "counts message contents only (no template tokens).",
@@ -185,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if args.append:
         with open(HERE / "RESULTS-tokens.md", "a", encoding="utf-8") as out:
-            out.write("\n" + text)
+            out.write("\n" + text + "\n")
     return 0
 
 
