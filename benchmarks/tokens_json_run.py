@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -179,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     path = HERE / "data" / f"chat-{args.size}.jsonl"
+    if not path.exists():  # the corpus of tokens_run.py, same generator and seed
+        gen = [sys.executable, str(HERE / "generate.py"), "chat", str(path), "--size", args.size]
+        subprocess.run(gen, check=True, stdout=subprocess.DEVNULL)
     res = session(path, args.model, args.reps)
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / f"tokens-json-{args.size}.json").write_text(json.dumps(res, indent=1))
