@@ -36,6 +36,8 @@ def segmentable(tokenizer) -> bool:
     """
     if tokenizer.kind in {"sentencepiece", "tiktoken"}:
         return True
+    if getattr(tokenizer.backend, "segmentable", False):  # a tokenizer.json run by tiktoken
+        return True
     tok = getattr(tokenizer.backend, "tok", None)
     if tok is None or tok.normalizer is not None:
         return False

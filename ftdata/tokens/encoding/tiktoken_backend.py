@@ -13,6 +13,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ftdata.tokens.encoding.backends import default_threads
 
@@ -167,3 +168,74 @@ class TiktokenBackend:
     def token_bytes(self, token_id: int) -> bytes:
         """The bytes one token stands for, for display (``ftdata show``)."""
         return self.encoding.decode_single_token_bytes(token_id)
+
+
+class TokenizerJsonBackend(TiktokenBackend):
+    """A ``tokenizer.json`` encoded by tiktoken, answering as the ``tokenizers`` backend would.
+
+    Used only when ``tiktoken_twin.twin_of`` found that tiktoken gives the
+    file's ids. ``ends`` are the ids ``add_special_tokens`` puts around a text
+    (the post-processor's, or BOS/EOS from the folder's config, as
+    ``HFBackend`` decides); ``token_to_id`` takes the vocabulary's byte-level
+    spellings and the added tokens; ``token_bytes`` (display only) asks
+    ``tokenizers`` itself, built from ``hf_json`` on first use.
+    """
+
+    # Segment caching is exact: the twin's conditions include cache.segmentable's.
+    segmentable = True
+
+    def __init__(
+        self,
+        twin,
+        ends: tuple[Sequence[int], Sequence[int]],
+        hf_json: bytes,
+        *,
+        threads: int | None = None,
+    ) -> None:
+        super().__init__("tokenizer.json", twin.pattern, twin.ranks, twin.specials, threads=threads)
+        self._prefix, self._suffix = list(ends[0]), list(ends[1])
+        self._hf_json = hf_json
+        self._hf: Any = None  # the tokenizers object (built on demand), or False if it refused
+
+    def __getstate__(self) -> dict:
+        """Pickle without the per-thread copies and the display-only ``tokenizers`` object."""
+        return {**super().__getstate__(), "_hf": None}
+
+    def encode_batch(self, texts: Sequence[str], add_special_tokens: bool) -> list[list[int]]:
+        """Encode ``texts``; with ``add_special_tokens``, the fixed ids around each."""
+        ids = super().encode_batch(texts, add_special_tokens)
+        if add_special_tokens and (self._prefix or self._suffix):
+            return [self._prefix + x + self._suffix for x in ids]
+        return ids
+
+    def encode_arrays(self, texts: Sequence[str], add_special_tokens: bool) -> list[array]:
+        """``encode_batch`` as ``array("I")`` per text."""
+        ids = super().encode_arrays(texts, add_special_tokens)
+        if add_special_tokens and (self._prefix or self._suffix):
+            head, tail = array("I", self._prefix), array("I", self._suffix)
+            return [head + x + tail for x in ids]
+        return ids
+
+    def token_to_id(self, literal: str) -> int | None:
+        """Id of an added token or of a vocabulary entry as ``tokenizer.json`` spells it."""
+        from ftdata.tokens.encoding.tiktoken_twin import token_id
+
+        return token_id(self._specials, self.encoding._mergeable_ranks, literal)
+
+    def token_bytes(self, token_id: int) -> bytes:
+        """What ``tokenizers`` decodes one token to (its decoder decides), as UTF-8.
+
+        A file that tiktoken reads but ``tokenizers`` refuses (a malformed
+        field the twin does not use) is shown as a byte-level decoder would.
+        """
+        if self._hf is None:
+            from tokenizers import Tokenizer
+
+            try:
+                self._hf = Tokenizer.from_buffer(self._hf_json)
+            except Exception:  # tokenizers raises a bare Exception on a file it refuses
+                self._hf = False
+        if self._hf is False:
+            raw = self.encoding.decode_single_token_bytes(token_id)
+            return raw.decode("utf-8", errors="replace").encode("utf-8")
+        return self._hf.decode([token_id], skip_special_tokens=False).encode("utf-8")

@@ -88,7 +88,7 @@ KNOWN_RANKS: dict[str, RanksSpec] = {
 }
 
 
-def _byte_alphabet() -> dict[int, str]:
+def byte_alphabet() -> dict[int, str]:
     """The GPT-2 byte-to-printable-character table that ByteLevel BPE uses."""
     printable = (
         list(range(ord("!"), ord("~") + 1))
@@ -143,7 +143,7 @@ def ranks_to_tokenizer(ranks: Mapping[bytes, int], spec: RanksSpec):
     """Build a ``tokenizers.Tokenizer`` equivalent to tiktoken on ``ranks``."""
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers
 
-    alphabet = _byte_alphabet()
+    alphabet = byte_alphabet()
     spell = {tok: "".join(alphabet[b] for b in tok) for tok in ranks}
     vocab = {spell[tok]: rank for tok, rank in ranks.items()}
     taken = set(vocab.values())

@@ -32,6 +32,7 @@ from ftdata.tokens.encoding.tiktoken_ranks import (
     ranks_to_tokenizer,
     read_ranks,
 )
+from ftdata.tokens.encoding.tokenizer_json import json_backend
 
 _RANKS_LINE = re.compile(rb"^[A-Za-z0-9+/]+={0,2} \d+\r?$")
 
@@ -136,35 +137,23 @@ def from_tokenizer_json(
     source: str | None = None,
     named: Mapping[str, str] | None = None,
     edit=None,
+    use_tiktoken: bool | None = None,
 ) -> LoadedTokenizer:
     """Load a ``tokenizer.json``; ``folder`` supplies config and template.
 
     ``edit`` optionally rewrites the parsed JSON (a dict) before loading, for
     in-memory fixes such as renamed reserved tokens; the hash stays the file's.
+    The file is encoded with tiktoken when that gives the same ids
+    (``tiktoken_twin``; ``use_tiktoken`` False forces ``tokenizers``).
     """
-    from tokenizers import Tokenizer
-
     folder = folder if folder is not None else path.parent
     cfg = hf_folder.read_config(folder)
     try:
         data = path.read_bytes()
-        if edit is None:
-            tok = Tokenizer.from_str(data.decode("utf-8"))
-        else:
-            import json
-
-            tok = Tokenizer.from_str(json.dumps(edit(json.loads(data))))
-    except Exception as exc:  # tokenizers raises a bare Exception on bad JSON
+    except OSError as exc:
         raise TokenizerError(f"cannot load {path} as a tokenizer.json: {exc}") from exc
     names = {**cfg.named, **(named or {})}
-    ids = {k: tok.token_to_id(v) for k, v in names.items()}
-    backend = HFBackend(
-        tok,
-        add_bos=cfg.add_bos,
-        add_eos=cfg.add_eos,
-        bos_id=ids.get("bos_token"),
-        eos_id=ids.get("eos_token"),
-    )
+    backend = json_backend(path, data, edit=edit, names=names, cfg=cfg, use_tiktoken=use_tiktoken)
     return LoadedTokenizer(
         backend=backend,
         source=source or str(path),
