@@ -39,6 +39,7 @@ import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain, compress
+from typing import cast
 
 from ftdata.tokens.encoding.tiktoken_ranks import CL100K_PATTERN, LLAMA3_PATTERN, byte_alphabet
 
@@ -207,9 +208,10 @@ def _merges_are_ranks(vocab: Mapping[str, int], merges: list) -> str | None:
         return "some split of a token into two tokens is not a merge"
     if sum(map(operator.methodcaller("count", " "), merges)) != len(merges):
         return "a merge is not a pair"
-    joined = list(map(vocab.get, map(operator.methodcaller("replace", " ", ""), merges)))
-    if None in joined:
+    found = list(map(vocab.get, map(operator.methodcaller("replace", " ", ""), merges)))
+    if None in found:
         return "a merge makes a token that is not in the vocabulary"
+    joined = cast("list[int]", found)  # every merge makes a token of the vocabulary
     if not all(map(operator.le, joined, joined[1:])):
         return "merge priority does not follow the rank of the merged token"
     # Streamed, not kept: ~half a million short-lived strings, no list for the collector to walk.
