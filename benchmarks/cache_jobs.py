@@ -23,7 +23,7 @@ RUN_DEPENDENT = re.compile(
 
 
 def validate_cmd(path: Path, report: Path, *, model: str | None, cache_dir: Path | None) -> list:
-    """``ftdata validate`` for one job: JSON report to ``report``; no cache when ``cache_dir`` is None."""
+    """``ftdata validate``, JSON report to ``report``; ``--no-cache`` when ``cache_dir`` is None."""
     cmd = [sys.executable, "-m", "ftdata", "validate", str(path), "--quiet"]
     cmd += ["--format", "json", "--output", str(report)]
     cmd += ["--model", model] if model else ["--no-tokens"]
@@ -77,7 +77,7 @@ def _first_difference(a, b, path: str = "") -> str:
             if a[key] != b[key]:
                 return _first_difference(a[key], b[key], f"{path}.{key}")
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if x != y:
                 return _first_difference(x, y, f"{path}[{i}]")
     return f"{path}: {str(a)[:80]!r} vs {str(b)[:80]!r}"

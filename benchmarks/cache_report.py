@@ -1,6 +1,6 @@
 """RESULTS-cache.md from cache_run.py's results (``benchmarks/out/cache-results-SIZE.json``).
 
-    python benchmarks/cache_report.py benchmarks/out/cache-results-2GB.json [--out FILE]
+python benchmarks/cache_report.py benchmarks/out/cache-results-2GB.json [--out FILE]
 """
 
 from __future__ import annotations
@@ -115,9 +115,10 @@ def hook_lines(hook: dict | None) -> list[str]:
         )
     speed = hook["cold"]["wall"]["median"] / hook["warm_edited"]["wall"]["median"]
     return [
-        f"`pre-commit run ftdata-validate --files big.jsonl` on a {hook['input_bytes'] / 1e6:.0f} MB "
-        "chat JSONL, in a temporary git repository whose `.pre-commit-config.yaml` points at a "
-        "one-commit copy of this checkout (the real hook environment, installed by pre-commit in "
+        "`pre-commit run ftdata-validate --files big.jsonl` on a "
+        f"{hook['input_bytes'] / 1e6:.0f} MB chat JSONL, in a temporary git repository whose "
+        "`.pre-commit-config.yaml` points at a one-commit copy of this checkout (the real hook "
+        "environment, installed by pre-commit in "
         f"{hook['install_s']:.0f} s, not timed below). Cold runs start from an empty cache folder "
         "(`FTDATA_CACHE_DIR`); before each warm run one line in the middle is changed and staged "
         "(not timed). CPU time includes pre-commit's own and its children's.",
@@ -140,7 +141,11 @@ def machine_lines(results: dict) -> list[str]:
     return [
         f"* Machine: {m['cpus']} CPUs ({m['cpu_model']}), Python {m['python']}; checkout "
         f"{m['git_head']}"
-        + (f" with local changes in {', '.join(m['ftdata_changes'])}" if m["ftdata_changes"] else "")
+        + (
+            f" with local changes in {', '.join(m['ftdata_changes'])}"
+            if m["ftdata_changes"]
+            else ""
+        )
         + f". Load average {m['loadavg_start'][0]:.2f} at the start, "
         f"{m['loadavg_end'][0]:.2f} at the end; other processes used up to {busy:.2f} cores "
         "during a job (from /proc/stat minus the job's own CPU): other engineers share it.",

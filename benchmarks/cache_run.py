@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     env = environment()
     env.setdefault("RAYON_NUM_THREADS", str(os.cpu_count() or 1))
     source = corpus("chat", args.size)
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results = {"size": args.size, "reps": args.reps, "machine": machine(), "started": started}
     DATA.mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cache-bench-", dir=DATA))
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["machine"]["loadavg_end"] = os.getloadavg()
-    results["finished"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    results["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["command"] = "python benchmarks/cache_run.py " + " ".join(argv or sys.argv[1:])
     OUT.mkdir(exist_ok=True)
     (OUT / f"cache-results-{args.size}.json").write_text(json.dumps(results, indent=2))
