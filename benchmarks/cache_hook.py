@@ -44,7 +44,8 @@ def _hook_run(root: Path, env: dict, cache: Path) -> dict:
     """One ``pre-commit run`` of the hook on big.jsonl, with ``cache`` as ftdata's cache."""
     cmd = [sys.executable, "-m", "pre_commit", "run", HOOK, "--files", "big.jsonl"]
     record = run_once(cmd, cwd=str(root), env={**env, "FTDATA_CACHE_DIR": str(cache)})
-    if record["returncode"] != 0:
+    # "Passed" proves the hook ran on the file (pre-commit says "Skipped" when no file matches).
+    if record["returncode"] != 0 or "Passed" not in record["stdout"]:
         raise RuntimeError(f"pre-commit exited {record['returncode']}: {record['stdout'][-2000:]}")
     record.pop("stdout")
     print(f"  hook: {record['wall']:.2f} s wall, {record['cpu']:.2f} s CPU", flush=True)
