@@ -24,7 +24,8 @@ RUN_DEPENDENT = re.compile(
 
 def validate_cmd(path: Path, report: Path, *, model: str | None, cache_dir: Path | None) -> list:
     """``ftdata validate``, JSON report to ``report``; ``--no-cache`` when ``cache_dir`` is None."""
-    cmd = [sys.executable, "-m", "ftdata", "validate", str(path), "--quiet"]
+    # --no-config: no [tool.ftdata] found above the data folder can change the settings.
+    cmd = [sys.executable, "-m", "ftdata", "validate", str(path), "--quiet", "--no-config"]
     cmd += ["--format", "json", "--output", str(report)]
     cmd += ["--model", model] if model else ["--no-tokens"]
     cmd += ["--cache-dir", str(cache_dir)] if cache_dir is not None else ["--no-cache"]

@@ -150,9 +150,10 @@ def machine_lines(results: dict) -> list[str]:
         + f". Load average {m['loadavg_start'][0]:.2f} at the start, "
         f"{m['loadavg_end'][0]:.2f} at the end; other processes used up to {busy:.2f} cores "
         "during a job (from /proc/stat minus the job's own CPU): other engineers share it.",
-        "* Every job is a fresh process (`python -m ftdata validate … --quiet --format json "
-        "--output FILE`); wall and CPU (user + system) come from `os.wait4`, peak RSS from "
-        "`/usr/bin/time`. The file was just written, so it is read from the page cache.",
+        "* Every job is a fresh process (`python -m ftdata validate … --quiet --no-config "
+        "--format json --output FILE`); wall and CPU (user + system) come from `os.wait4`, "
+        "peak RSS from `/usr/bin/time`. The file was just written: it is read from the page "
+        "cache.",
         "* The edit appends letters to a word of the line after the middle byte (valid JSON, every "
         "later byte shifts) and the file is rewritten to a sibling and renamed over the old one, "
         "outside the timed span; each warm-edited run follows a different edit.",
