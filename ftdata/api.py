@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ftdata.config import SETTING_KEYS, TOKEN_KEYS, Settings
+from ftdata.config import CACHE_KEYS, SETTING_KEYS, TOKEN_KEYS, Settings
 from ftdata.core.driver import run
 from ftdata.core.options import TABLE_KEYS, Options, build_options, given_options
 from ftdata.result import Result
@@ -45,6 +45,7 @@ def validate(
     id_column: str | None = None,
     on_row: Callable[[Any], None] | None = None,
     progress: Callable[[Any], None] | None = None,
+    cache_dir: str | None = None,
     options: Options | None = None,
 ) -> Result:
     """Check fine-tuning data and return a :class:`~ftdata.result.Result`.
@@ -95,6 +96,12 @@ def validate(
     ``progress`` receives a ``ftdata.progress.Tick`` after every batch read
     (bytes of plain files, else rows), e.g. to drive a progress bar.
 
+    ``cache_dir`` turns on the incremental cache in that folder (also
+    ``cache-dir`` in ``[tool.ftdata]`` with ``use_config``): JSONL chunks seen
+    before under the same settings are not checked again, and the result is
+    the one a run without the cache gives. ``ftdata.incremental.store.
+    default_cache_dir()`` is the command line's default folder.
+
     ``options`` is an ``ftdata.core.options.Options`` holding every choice
     above at once (then give none of the option keywords).
     """
@@ -106,4 +113,6 @@ def validate(
 
 
 # The keywords that build an Options (the rest are the source and callbacks).
-_KEYWORDS = frozenset({*SETTING_KEYS, *TOKEN_KEYS, *TABLE_KEYS, "settings", "token_settings"})
+_KEYWORDS = frozenset(
+    {*SETTING_KEYS, *TOKEN_KEYS, *TABLE_KEYS, *CACHE_KEYS, "settings", "token_settings"}
+)

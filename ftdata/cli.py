@@ -137,6 +137,15 @@ def _add_validate(cmd: argparse.ArgumentParser) -> None:
         help="ignore [tool.ftdata] in pyproject.toml / ftdata.toml",
     )
     cmd.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    cache = cmd.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="the incremental cache's folder (default: the user's cache folder)",
+    )
+    cache.add_argument(
+        "--no-cache", action="store_true", help="check everything again; read and write no cache"
+    )
     _add_token_options(cmd)
     _add_table_options(cmd)
 
@@ -310,6 +319,7 @@ def _validate(args: argparse.Namespace) -> int:
         )
     from ftdata.sources.table_options import cli_arguments
 
+    options = replace(options, cache_dir=_cache_dir(args, table))
     bar = progress_bar(args.command, args.quiet)
     try:
         options = replace(options, table=table_options(cli_arguments(args)))
@@ -331,6 +341,20 @@ def _validate(args: argparse.Namespace) -> int:
     fmt, max_per_code = report_options(table, format=args.format, max_per_code=args.max_per_code)
     write_report(result, fmt, args.output, max_per_code)
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _cache_dir(args: argparse.Namespace, table: dict) -> str | None:
+    """The cache folder: none with --no-cache; --cache-dir, ``cache-dir``, or the default."""
+    if args.no_cache:
+        return None
+    from ftdata.config import cache_dir_from
+
+    chosen = cache_dir_from(table, args.cache_dir)
+    if chosen is not None:
+        return chosen
+    from ftdata.incremental.store import default_cache_dir
+
+    return str(default_cache_dir())
 
 
 def _split(values: list[str] | None) -> tuple[str, ...] | None:

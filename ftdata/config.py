@@ -177,6 +177,7 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "target_responses": ov.text,
     "target_prompts": ov.text,
     "per_role": ov.flag,
+    "cache_dir": ov.path,
 }
 
 
@@ -217,6 +218,7 @@ SETTING_KEYS = (
     "tasks",
 )
 REPORT_KEYS = ("format", "max_per_code")
+CACHE_KEYS = ("cache_dir",)  # where the incremental cache lives (it is then on)
 TOKEN_KEYS = (
     "model",
     "tokenizer",
@@ -235,7 +237,7 @@ def settings_from(table: Mapping[str, Any], **explicit: Any) -> Settings:
     values = _merged(table, explicit)
     if explicit.get("task") == "auto":  # an explicit auto detects every source: no config glob
         values["tasks"] = {}
-    unknown = set(values) - {*SETTING_KEYS, *REPORT_KEYS, *TOKEN_KEYS}
+    unknown = set(values) - {*SETTING_KEYS, *REPORT_KEYS, *CACHE_KEYS, *TOKEN_KEYS}
     if unknown:
         raise ConfigError(f"unknown ftdata setting(s): {', '.join(sorted(unknown))}")
     return Settings(
@@ -263,6 +265,15 @@ def report_options(
         {"format": format, "max_per_code": max_per_code},
     )
     return values.get("format", "text"), values.get("max_per_code", 20)
+
+
+def cache_dir_from(table: Mapping[str, Any], explicit: str | None = None) -> str | None:
+    """The cache folder: ``explicit``, else ``cache-dir`` of ``[tool.ftdata]``, else None."""
+    if explicit is not None:
+        return str(checked({"cache_dir": explicit}, from_config=False)["cache_dir"])
+    mine = {k: v for k, v in table.items() if str(k).replace("-", "_") in CACHE_KEYS}
+    values = checked(mine, from_config=True)
+    return str(values["cache_dir"]) if "cache_dir" in values else None
 
 
 def token_settings_from(table: Mapping[str, Any], **explicit: Any):

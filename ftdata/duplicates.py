@@ -74,6 +74,17 @@ class DuplicateTracker:
         self._wheres.append(where)
         self._rows.append(verdict)
 
+    def note_lines(
+        self, digests: list[int], lines: list[int], where: Callable[[int], dict]
+    ) -> None:
+        """Queue the examples of a cached chunk: their digests, lines and ``where(i)`` locations.
+
+        Only while DS002 cannot change a row's validity (a cache is not used otherwise).
+        """
+        assert not self.immediate, "a copy at error severity must join its row's verdict"
+        place = self.place("line")
+        self._queue((digests, [place | line for line in lines], where))
+
     def end_batch(self) -> None:
         """Look up (or queue) the examples noted in this batch.
 

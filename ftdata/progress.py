@@ -73,10 +73,19 @@ class _Tracked:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._source, name)
 
+    @property
+    def wrapped(self) -> Any:
+        """The source whose batches are counted."""
+        return self._source
+
     def batches(self) -> Iterator[Any]:
         """The source's batches, counting each before it is handed on."""
+        return self.counted(self._source.batches())
+
+    def counted(self, batches: Iterable[Any]) -> Iterator[Any]:
+        """``batches`` (the source's, however read), counting each before it is handed on."""
         name, counted = self._source.name, 0
-        for batch in self._source.batches():
+        for batch in batches:
             amount = self._measure(batch)
             if self._size is not None:  # a last line without a newline: never count past the end
                 amount = min(amount, self._size - counted)
@@ -88,6 +97,9 @@ class _Tracked:
             self._counter.add(name, max(0, self._size - counted))
 
     def _measure(self, batch: Any) -> int:
+        if batch.replay is not None:  # a cached chunk: its bytes, or its rows
+            replayed = batch.replay
+            return int(replayed.size if self._size is not None else replayed.record.rows)
         if self._size is None:
             clean = len(batch.clean.positions) if batch.clean is not None else 0
             return len(batch.values) + len(batch.problems) + clean

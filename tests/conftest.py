@@ -78,3 +78,17 @@ def spark():
     session = local_session()
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_folder(tmp_path_factory):
+    """The command line caches by default: the suite's runs (subprocesses too) use a
+    folder of their own, never the user's cache."""
+    folder = tmp_path_factory.mktemp("ftdata-cache")
+    previous = os.environ.get("FTDATA_CACHE_DIR")
+    os.environ["FTDATA_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("FTDATA_CACHE_DIR", None)
+    else:
+        os.environ["FTDATA_CACHE_DIR"] = previous

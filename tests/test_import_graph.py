@@ -175,6 +175,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "ftdata.duplicates",
             "ftdata.drops",
             "ftdata.core",
+            "ftdata.incremental",
         ),
     ),
     ("reporters: a result as text, JSON, SARIF, ...", ("ftdata.reporters",)),

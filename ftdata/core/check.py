@@ -13,6 +13,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import orjson
+import xxhash
 
 from ftdata.config import Settings
 from ftdata.core.verdicts import BatchVerdicts, Pending, RowVerdict
@@ -178,6 +179,12 @@ class Core:
 def local_digest(value: object, raw: bytes | None) -> int:
     """The in-process duplicate digest: Python's hash of the exact bytes or canonical form."""
     return hash(raw if raw is not None else canonical(value))
+
+
+def stable_digest(value: object, raw: bytes | None) -> int:
+    """The same digest in every process (a cached chunk's digests meet a new run's): xxh3."""
+    digest = xxhash.xxh3_64_intdigest(raw if raw is not None else canonical(value))
+    return digest - (1 << 64) if digest >= 1 << 63 else digest
 
 
 def canonical(value: object) -> bytes:

@@ -10,12 +10,12 @@ batch k + 1 is checked) and the fold.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ftdata.core import token_report
-from ftdata.core.check import Core, Digest, local_digest
+from ftdata.core.check import Core, Digest, local_digest, stable_digest
 from ftdata.core.fold import Fold, RowOutcome
 from ftdata.core.options import Options
 from ftdata.core.verdicts import BatchVerdicts
@@ -24,10 +24,15 @@ from ftdata.result import Result, SourceSummary
 from ftdata.rules import content_parts, dataset
 from ftdata.rules.content_parts import ContentShapes
 from ftdata.sources.base import Batch
+from ftdata.sources.jsonl import JsonlSource
 
 if TYPE_CHECKING:
     from ftdata.core.token_findings import TokenVerdicts
     from ftdata.core.verdicts import RowVerdict
+    from ftdata.duplicates import DuplicateTracker
+    from ftdata.incremental.replay import Replayed
+    from ftdata.incremental.run_cache import RunCache
+    from ftdata.incremental.store import CacheStore
     from ftdata.progress import Tick
     from ftdata.result import ResultBuilder
     from ftdata.sources.resolve import Source
@@ -65,13 +70,15 @@ class Runner:
         duplicates: Callable[[Runner], DuplicateStep] | None = None,
         dedupe: bool = True,
         place_row: Callable[[int], dict[str, Any]] | None = None,
+        cache: CacheStore | None = None,
     ) -> None:
         """``loaded``: an already opened ``(token stage, why skipped)`` (Spark executors);
         ``digest``: how rows are digested for DS002; ``duplicates(runner)`` makes the
         duplicate step (an object with ``step(verdicts)`` and ``flush()``; default: an
         in-process index); ``dedupe=False`` leaves DS002 out whatever the settings;
         ``place_row(row)``: location fields of input rows that never became examples
-        (a Spark partition names them); ``pipeline`` overlaps encoding."""
+        (a Spark partition names them); ``pipeline`` overlaps encoding; ``cache``: the
+        incremental cache's folder (used when nothing but the report needs the rows)."""
         self.options = options
         settings = self.settings = options.settings
         self.token_settings = options.token_settings
@@ -86,6 +93,9 @@ class Runner:
         policy = settings.policy()
         enabled = policy.get(dataset.DUPLICATE.code, dataset.DUPLICATE.severity) is not None
         self.dedupe = dedupe and enabled
+        self.cache: RunCache | None = None
+        if cache is not None and on_row is None and duplicates is None:
+            digest = stable_digest  # cached digests must meet this run's
         self.core = Core(
             settings,
             token_requested=self.token_settings is not None,
@@ -108,11 +118,25 @@ class Runner:
             or self.core.enabled(content_parts.PART_KEYS_DIFFER)
         )
         self._shapes: ContentShapes | None = None
+        if cache is not None and on_row is None and duplicates is None:
+            self.cache = self._run_cache(cache)
         self._pipeline: TokenPipeline | None = None
         if pipeline and self.stage is not None:
             from ftdata.token_pipeline import TokenPipeline
 
             self._pipeline = TokenPipeline(self.stage, self.finish_batch)
+
+    def _run_cache(self, store: CacheStore) -> RunCache | None:
+        """The cache under this run's fingerprint; None where a record could not stand for a
+        chunk (DS002 at error severity decides a row's validity across chunks)."""
+        if self.dedupe and self.core.severity(dataset.DUPLICATE) is Severity.ERROR:
+            return None
+        from ftdata.incremental.fingerprint import fingerprint
+        from ftdata.incremental.run_cache import RunCache
+
+        mark = fingerprint(self.settings, self.token_settings, self.stage, self.skipped)
+        window = self.stage.max_seq_len if self.stage is not None else None
+        return RunCache(store, mark, window=window, shapes=self._watch_shapes)
 
     def _tracker(self) -> DuplicateStep:
         from ftdata.duplicates import DuplicateTracker
@@ -132,10 +156,23 @@ class Runner:
         ``task`` forces the source's task; ``None`` detects it from the examples.
         """
         summary = self.start_source(source.name, source.kind, task)
-        for batch in source.batches():
+        for batch in self._batches(source, summary):
             self.check_batch(batch, summary, source.kind)
         self.end_source(summary)
         return summary
+
+    def _batches(self, source: Source, summary: SourceSummary) -> Iterator[Batch]:
+        """The source's batches, through the cache when there is one and it can read it."""
+        plain = getattr(source, "wrapped", source)  # a source a progress bar counts
+        if self.cache is None or not isinstance(plain, JsonlSource):
+            return source.batches()
+        from ftdata.incremental.jsonl import CachedJsonl, cacheable
+
+        if not cacheable(plain):
+            return source.batches()
+        batches = CachedJsonl(plain, self.cache, summary).batches()
+        counted = getattr(source, "counted", None)
+        return counted(batches) if counted is not None else batches
 
     def start_source(self, name: str, kind: str, task: str | None) -> SourceSummary:
         """Begin a source (its batches follow through :meth:`check_batch`)."""
@@ -144,8 +181,14 @@ class Runner:
         return self.fold.start_source(name, kind, task)
 
     def check_batch(self, batch: Batch, summary: SourceSummary, kind: str) -> BatchVerdicts:
-        """Check one batch; its verdicts are folded now, or with the next batch when pipelined."""
+        """Check one batch; its verdicts are folded now, or with the next batch when pipelined.
+
+        A batch that replays a cached chunk is added at once, in its turn.
+        """
+        if batch.replay is not None:
+            return self._replay(batch.replay, summary)
         verdicts = self.core.check_batch(batch, summary.source, kind, summary.task)
+        verdicts.chunk = batch.chunk
         summary.task = verdicts.task
         if self._shapes is not None:
             for verdict in verdicts.rows:
@@ -168,6 +211,24 @@ class Runner:
         if self.tokens is not None:
             self.tokens.count(verdicts, counted_chats)
         self.fold.add(verdicts, summary)
+        if verdicts.chunk is not None:
+            verdicts.chunk.take(verdicts)
+
+    def _replay(self, replayed: Replayed, summary: SourceSummary) -> BatchVerdicts:
+        """Add a cached chunk's record where its verdicts would have been folded."""
+        from ftdata.incremental import replay
+
+        if self._pipeline is not None:
+            self._pipeline.flush()  # the batches before it are folded first
+        record = replayed.record
+        summary.task = record.task
+        if self._shapes is not None:
+            replay.see_shapes(self._shapes, replayed)
+        if self.duplicates is not None:
+            tracker = cast("DuplicateTracker", self.duplicates)  # a cache runs with the default
+            replay.note_digests(tracker, replayed, summary.source)
+        replay.fold_record(self.fold, replayed, summary)
+        return BatchVerdicts(record.task)
 
     def end_source(self, summary: SourceSummary) -> None:
         """Finish a source: its batches folded and its findings emitted before the next one."""
@@ -249,7 +310,14 @@ def run(
     progress: Callable[[Tick], None] | None = None,
 ) -> Result:
     """Check ``source`` under ``options`` and return the result (``ftdata.validate``'s core)."""
-    runner = Runner(options, on_example=on_example, on_row=on_row, pipeline=True)
+    store = None
+    if options.cache_dir is not None and on_row is None:
+        from ftdata.incremental.store import CacheStore
+
+        store = CacheStore(options.cache_dir)
+    runner = Runner(options, on_example=on_example, on_row=on_row, pipeline=True, cache=store)
     runner.check(source, progress=progress)
     runner.finish()
+    if store is not None:
+        store.evict()
     return runner.result()

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ftdata.config import (
+    CACHE_KEYS,
     SETTING_KEYS,
     TOKEN_KEYS,
     Settings,
+    cache_dir_from,
     find_config,
     settings_from,
     token_settings_from,
@@ -32,12 +34,14 @@ class Options:
 
     ``tokens`` is None (or not ``requested``) when no token stage runs.
     ``table`` holds the reader's choices; the run fills in what follows from
-    the rest (profile, whether clean rows may stay in Arrow).
+    the rest (profile, whether clean rows may stay in Arrow). ``cache_dir``
+    turns the incremental cache on, in that folder (None: off).
     """
 
     settings: Settings = field(default_factory=Settings)
     tokens: TokenSettings | None = None
     table: TableOptions = field(default_factory=TableOptions)
+    cache_dir: str | None = None
 
     @property
     def token_settings(self) -> TokenSettings | None:
@@ -60,7 +64,7 @@ def build_options(
     ``settings``/``token_settings``, when given, are used as they are.
     Keywords are those of ``ftdata.validate``; None means "not given".
     """
-    unknown = set(given) - {*SETTING_KEYS, *TOKEN_KEYS, *TABLE_KEYS}
+    unknown = set(given) - {*SETTING_KEYS, *TOKEN_KEYS, *TABLE_KEYS, *CACHE_KEYS}
     if unknown:
         raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
     if config is None:
@@ -70,7 +74,8 @@ def build_options(
         settings = settings_from(config, **_setting_values(given))
     if token_settings is None:
         token_settings = token_settings_from(config, **{k: given.get(k) for k in TOKEN_KEYS})
-    return Options(settings, token_settings, table_options(given))
+    cache_dir = cache_dir_from(config, given.get("cache_dir"))
+    return Options(settings, token_settings, table_options(given), cache_dir)
 
 
 def given_options(options: object, keywords: Mapping[str, Any]) -> Options | None:

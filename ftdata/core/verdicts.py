@@ -77,3 +77,4 @@ class BatchVerdicts:
     clean: CleanRows | None = None
     context: dict = field(default_factory=dict)
     clean_copies: int = 0  # Arrow-clean rows that DS002 at error severity made invalid
+    chunk: Any = None  # the incremental cache's recorder of the chunk the batch belongs to

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ftdata.rules.registry import Rule
 
@@ -62,6 +62,8 @@ class Batch:
     context: dict[str, object] = field(default_factory=dict)
     keys: list[str | None] | None = None
     clean: CleanRows | None = None
+    replay: Any = None  # a cached chunk's record, in place of its rows (ftdata.incremental)
+    chunk: Any = None  # the recorder of the cached chunk this batch belongs to
 
     def add(self, position: int, value: object, raw: bytes | None = None) -> None:
         """Append one example."""

@@ -64,7 +64,7 @@ class JsonlSource:
         try:
             with (self.opener or partial(open_binary, self.path))() as stream:
                 for raw in iter_lines(stream, self.max_line_bytes):
-                    seen_content |= self._take(raw, batch)
+                    seen_content |= self.take_line(raw, batch)
                     held += len(raw.data or b"")
                     if len(batch.values) >= self.batch_rows or held >= self.batch_bytes:
                         yield batch
@@ -79,7 +79,7 @@ class JsonlSource:
             batch.notes.append(Problem(load.EMPTY_FILE, None, "the file holds no examples"))
         yield batch
 
-    def _take(self, raw: RawLine, batch: Batch) -> bool:
+    def take_line(self, raw: RawLine, batch: Batch) -> bool:
         """Add one line to the batch; return whether it held anything but white space."""
         line = raw.number
         if raw.data is None:

@@ -93,6 +93,23 @@ def iter_lines(stream: BinaryIO, max_line_bytes: int) -> Iterator[RawLine]:
         yield RawLine(number + 1, pending, False, len(pending), cr)
 
 
+def sniff_line_ends(stream: BinaryIO, max_line_bytes: int) -> tuple[list[bytes], bool]:
+    """Read the blocks up to the first line end: ``(those blocks, whether lines end in CR)``.
+
+    Raises :class:`ReadFailure` when the stream cannot be read that far.
+    """
+    return _first_line_end(_chunks(stream, lambda: 1), max_line_bytes)
+
+
+def read_blocks(stream: BinaryIO, line_reached, head: list[bytes]) -> Iterator[bytes]:
+    """``head`` (blocks already read), then the rest of ``stream`` in blocks.
+
+    ``line_reached()`` names the line a read failure (:class:`ReadFailure`) stops at.
+    """
+    yield from head
+    yield from _chunks(stream, line_reached)
+
+
 def _first_line_end(chunks: Iterator[bytes], limit: int) -> tuple[list[bytes], bool]:
     """Read up to the first chunk with a line end; return those chunks and whether lines end in CR.
 

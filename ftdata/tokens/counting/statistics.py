@@ -61,6 +61,19 @@ class TokenStats:
         self.trainable_in_window += tokens  # windows are cut over the corpus, not per document
         self.reaching_model += tokens
 
+    def merge(self, other: TokenStats) -> None:
+        """Fold in the statistics of more examples of the same task (a cached chunk's)."""
+        self.per_example.extend(other.per_example)
+        self.prompt += other.prompt
+        self.trainable += other.trainable
+        self.trainable_in_window += other.trainable_in_window
+        self.truncated += other.truncated
+        self.tokens_lost += other.tokens_lost
+        self.dropped += other.dropped
+        self.reaching_model += other.reaching_model
+        for role, values in other.roles.items():
+            self.roles.setdefault(role, array("q")).extend(values)
+
     @property
     def total(self) -> int:
         """Tokens of every counted example, before truncation."""
