@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from cache_edit import edit_middle_line  # noqa: E402
-from cache_jobs import compare, folder_bytes, run_validate  # noqa: E402
+from cache_jobs import bytecode_env, compare, folder_bytes, run_validate  # noqa: E402
 from measure import stats  # noqa: E402
 from run import DATA, OUT, corpus, environment, machine  # noqa: E402
 
@@ -43,6 +43,15 @@ def summary(records: list[dict]) -> dict:
         "others_busy_cores": max(r["others_busy_cores"] for r in records),
         "runs": records,
     }
+
+
+def warm_up(work: Path, env: dict, model: str | None) -> None:
+    """Untimed runs on a one-line file: every module the jobs import gets its bytecode."""
+    tiny = work / "warm-up.jsonl"
+    line = {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hi"}]}
+    tiny.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    for cache in (None, work / "warm-up-cache"):
+        run_validate(tiny, work / "warm-up.json", env, model=model, cache_dir=cache)
 
 
 class Mode:
@@ -125,9 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Anything a job writes to the default cache folder lands here, where it is seen.
         env["FTDATA_CACHE_DIR"] = str(work / "default-cache")
+        env = bytecode_env(env, work / "bytecode")
         modes = [("structure", None)] + ([] if args.no_model else [("model", MODEL)])
         results["modes"] = {}
         for name, model in modes:
+            warm_up(work, env, model)
             mode = Mode(name, source, work, env, model)
             results["modes"][name] = mode.run(args.reps, args.cold_reps)
             shutil.rmtree(mode.folder)  # its 2 GB copy and caches are no longer needed
