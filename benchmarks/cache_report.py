@@ -9,6 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+from report import _hand_measured
+
 JOBS = [
     ("cold_nocache", "cold, `--no-cache` (baseline)"),
     ("cold_cache", "cold, empty `--cache-dir`"),
@@ -215,6 +217,11 @@ def markdown(results: dict) -> str:
     )
 
 
+def write(results: dict, path: Path) -> None:
+    """Write RESULTS-cache.md, keeping the hand-measured notes at the end of the old file."""
+    path.write_text(markdown(results) + _hand_measured(path), encoding="utf-8")
+
+
 def main() -> None:
     """Re-render RESULTS-cache.md from a results file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -222,7 +229,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent / "RESULTS-cache.md"))
     args = parser.parse_args()
     results = json.loads(Path(args.results).read_text(encoding="utf-8"))
-    Path(args.out).write_text(markdown(results), encoding="utf-8")
+    write(results, Path(args.out))
 
 
 if __name__ == "__main__":

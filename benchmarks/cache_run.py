@@ -154,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     results["command"] = "python benchmarks/cache_run.py " + " ".join(argv or sys.argv[1:])
     OUT.mkdir(exist_ok=True)
     (OUT / f"cache-results-{args.size}.json").write_text(json.dumps(results, indent=2))
-    from cache_report import markdown
+    from cache_report import write
 
-    Path(args.out).write_text(markdown(results), encoding="utf-8")
+    write(results, Path(args.out))
     print(Path(args.out).read_text(encoding="utf-8"))
     return 0
 
