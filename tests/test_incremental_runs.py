@@ -245,3 +245,16 @@ def test_a_compressed_file_cut_short_after_it_was_cached(tmp_path):
     warm = _report(path, cache, {})
     assert warm == _report(path, None, {})
     assert warm[0]["summary"]["by_code"]["LD012"] == 1
+
+
+@pytest.mark.parametrize("name", ["data.jsonl", "data.jsonl.gz"])
+def test_an_unchanged_file_with_a_record_gone_is_read_from_that_chunk(tmp_path, name):
+    path, cache = tmp_path / name, tmp_path / "cache"
+    data = b"\n".join(_lines(list(range(60)))) + b"\n"
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    cold = _report(path, cache, {})
+    records = sorted((cache / FOLDER / "chunk").iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    assert len(records) > 4
+    records[len(records) // 2].unlink()
+    assert _report(path, cache, {}) == cold
+    assert _report(path, cache, {}) == cold  # and the file is indexed again

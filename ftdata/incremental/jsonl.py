@@ -16,11 +16,10 @@ from contextlib import closing
 from typing import TYPE_CHECKING
 
 from ftdata.incremental.chunker import Chunk, TooLong, chunk_lines, cut_chunks
-from ftdata.incremental.record import ChunkRecord
 from ftdata.incremental.recorder import Place
 from ftdata.incremental.replay import Replayed
 from ftdata.incremental.resync import Known, known_chunks
-from ftdata.incremental.run_cache import ChunkEntry, RunCache, identity
+from ftdata.incremental.run_cache import ChunkEntry, FileIndex, RunCache, identity
 from ftdata.rules import load
 from ftdata.sources.base import Batch, Problem
 from ftdata.sources.jsonl import JsonlSource
@@ -42,6 +41,7 @@ class CachedJsonl:
         self.source = source
         self.cache = cache
         self.summary = summary
+        self.keys: list[ChunkEntry] | None = None  # the chunks read, for the file's index
 
     def batches(self) -> Iterator[Batch]:
         """Every batch of the file: replayed chunks, checked chunks and the file's own notes."""
@@ -50,13 +50,10 @@ class CachedJsonl:
         before = identity(self.source.path)
         index = self.cache.file_index(self.source.path)
         if before is not None and index is not None and index.identity == before:
-            records = self.cache.records(index)
-            if records is not None:
-                yield from self._replay_all(records)
-                return
-        known = (
-            [Known(digest, size, ends) for _, size, digest, ends in index.chunks] if index else []
-        )
+            yield from self._replay_indexed(index, before)
+            return
+        chunks = index.chunks if index is not None else []
+        known = [Known(digest, size, ends) for _, size, digest, ends in chunks]
         try:
             stream = open_binary(self.source.path)
         except OSError:
@@ -73,30 +70,62 @@ class CachedJsonl:
                 return
             longest = self.source.max_line_bytes
             if known:
-                chunks = known_chunks(stream, longest, known, head)
+                found = known_chunks(stream, longest, known, head)
             else:
-                chunks = cut_chunks(stream, longest, head=head)
-            yield from self._chunks(chunks)
-        after = identity(self.source.path)
-        if before is not None and after == before and self.keys is not None:
+                found = cut_chunks(stream, longest, head=head)
+            self.keys = []
+            yield from self._chunks(found, 0, False)
+        self._remember(before)
+
+    def _remember(self, before: list[int] | None) -> None:
+        """Index the file, if it was read whole and did not change meanwhile."""
+        if before is not None and identity(self.source.path) == before and self.keys is not None:
             self.cache.remember_file(self.source.path, before, self.keys)
 
-    def _plain(self) -> Iterator[Batch]:
-        self.source.notes = []  # already yielded
-        yield from self.source.batches()
-
-    def _replay_all(self, records: list[tuple[ChunkRecord, int]]) -> Iterator[Batch]:
+    def _replay_indexed(self, index: FileIndex, before: list[int]) -> Iterator[Batch]:
+        """An unchanged file: each chunk's record in turn, none read before its turn (memory
+        stays that of one record); from a record that is missing on, the file is read."""
         base, content = 0, False
-        for record, size in records:
+        for position, (key, size, _, _) in enumerate(index.chunks):
+            record = self.cache.record(key)
+            if record is None:
+                yield from self._read_from(index, position, base, content)
+                self._remember(before)
+                return
             yield Batch(replay=Replayed(record, base, size))
             base += record.lines
             content |= record.content
         if not content:
             yield Batch(notes=[_empty()])
 
-    def _chunks(self, chunks: Iterator[Chunk]) -> Iterator[Batch]:
-        base, content = 0, False
-        self.keys: list[ChunkEntry] | None = []
+    def _read_from(
+        self, index: FileIndex, position: int, base: int, content: bool
+    ) -> Iterator[Batch]:
+        """Read the file from chunk ``position`` on (its bytes start a line)."""
+        self.keys = list(index.chunks[:position])
+        offset = sum(size for _, size, _, _ in self.keys)
+        known = [Known(digest, size, ends) for _, size, digest, ends in index.chunks[position:]]
+        try:
+            stream = open_binary(self.source.path)
+        except OSError as exc:
+            self.keys = None
+            yield Batch(notes=[Problem(load.UNREADABLE, None, f"cannot read: {exc}")])
+            return
+        with closing(stream):
+            skipped = _skip(stream, offset)
+            if skipped is not None:
+                self.keys = None
+                yield Batch(notes=[Problem(load.UNREADABLE, base + 1, skipped)])
+                return
+            found = known_chunks(stream, self.source.max_line_bytes, known, [])
+            yield from self._chunks(found, base, content)
+
+    def _plain(self) -> Iterator[Batch]:
+        self.source.notes = []  # already yielded
+        yield from self.source.batches()
+
+    def _chunks(self, chunks: Iterator[Chunk], base: int, content: bool) -> Iterator[Batch]:
+        """The batches of chunks cut from line ``base`` on (``content``: seen before)."""
         for chunk in chunks:
             lines = chunk.lines + (not chunk.terminated)
             key = self.cache.chunk_key(chunk.digest, first=base == 0, task=self.summary.task)
@@ -148,6 +177,19 @@ class CachedJsonl:
                 batch, held = Batch(), 0
         batches.append(batch)
         return batches, seen
+
+
+def _skip(stream, size: int) -> str | None:
+    """Read past ``size`` bytes of the (decompressed) stream; why it could not, or None."""
+    while size > 0:
+        try:
+            piece = stream.read(min(size, 4 << 20))
+        except Exception as exc:  # a stream error (zlib, zstandard, OS): said, not raised
+            return f"{type(exc).__name__}: {exc}"
+        if not piece:
+            return "the file is shorter than when it was indexed"
+        size -= len(piece)
+    return None
 
 
 def _empty() -> Problem:

@@ -137,16 +137,6 @@ class RunCache:
             return None
         return FileIndex(identity, entries)
 
-    def records(self, index: FileIndex) -> list[tuple[ChunkRecord, int]] | None:
-        """The records of every chunk of an indexed file, or None when one is missing."""
-        records = []
-        for key, size, _, _ in index.chunks:
-            record = self.record(key)
-            if record is None:
-                return None
-            records.append((record, size))
-        return records
-
     def remember_file(self, path: str, identity: list[int], chunks: list[ChunkEntry]) -> None:
         """Index a file read whole: its identity and its chunks' keys, sizes and hashes."""
         rows = [(key, size, digest.hex(), ends) for key, size, digest, ends in chunks]
