@@ -49,8 +49,9 @@ class ChunkRecord:
     # ["clean", task, positions, hashes, keys] (rows a table proved clean on Arrow).
     copies: list[list[Any]] = field(default_factory=list)
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # on_example records: "at" (position in chunk or None), "where" (other location fields)
-    examples: list[dict[str, Any]] = field(default_factory=list)
+    # on_example records: "at" (position in chunk or None), "where" (other location fields),
+    # "counts"; kept as JSON text, parsed only by a run that asks for them (--per-example)
+    examples: str = "[]"
     shapes: list[Any] | None = None  # (first string line, first list line, [[keys, line], ...])
 
     def to_bytes(self) -> bytes:
@@ -84,6 +85,7 @@ def _well_formed(record: ChunkRecord) -> bool:
         and isinstance(record.stats, dict)
         and isinstance(record.drops, dict)
         and all(c[0] in ("rows", "clean") for c in record.copies)
+        and isinstance(record.examples, str)
     )
 
 

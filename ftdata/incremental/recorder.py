@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from ftdata.drops import DropTally
 from ftdata.incremental.record import ChunkRecord, stats_fields
 from ftdata.rules.content_parts import ContentShapes
@@ -70,6 +72,7 @@ class Recorder:
         self.drops = DropTally()
         self.kept: dict[tuple[str, tuple[str, ...]], int] = {}  # valid rows per (task, codes)
         self.stats: dict[str, Any] = {}
+        self.examples: list[dict[str, Any]] = []
         self.expected: int | None = None
         self.taken = 0
         self.lock = threading.Lock()
@@ -196,7 +199,7 @@ class Recorder:
 
     def _example(self, verdict: RowVerdict, counts: dict[str, Any]) -> None:
         where = verdict.where
-        self.record.examples.append(
+        self.examples.append(
             {"at": self.place.relative(where), "where": self.place.others(where), "counts": counts}
         )
 
@@ -207,6 +210,8 @@ class Recorder:
         dropped = self.drops.dropped
         record.drops = {task: [n, dropped[task]] for task, n in self.drops.kept.items()}
         record.stats = {task: stats_fields(stats) for task, stats in self.stats.items()}
+        if self.examples:
+            record.examples = orjson.dumps(self.examples).decode()
         if self.shapes is not None:
             shapes = self.shapes
             keys = [[list(k), line] for k, line in shapes.key_sets.items()]

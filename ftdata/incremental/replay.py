@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from ftdata.core.verdicts import BatchVerdicts
 from ftdata.findings import Severity
 from ftdata.incremental.record import ChunkRecord, located_example, stats_from
@@ -122,6 +124,6 @@ def fold_record(fold: Fold, replayed: Replayed, summary: SourceSummary) -> None:
         else:
             stats.merge(stats_from(task, fields))
     if fold.on_example is not None:
-        for example in record.examples:
+        for example in orjson.loads(record.examples):
             where = replayed.where(source, example["at"], example["where"])
             fold.on_example(located_example(example, where))

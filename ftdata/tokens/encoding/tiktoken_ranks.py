@@ -18,8 +18,8 @@ gap (cl100k's ``<|endoftext|>`` is 100257 while ranks end at 100255).
 
 from __future__ import annotations
 
-import base64
 import hashlib
+from binascii import a2b_base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +116,9 @@ def read_ranks(path: Path) -> tuple[dict[bytes, int], str]:
             continue
         try:
             token, rank = line.split()
-            ranks[base64.b64decode(token, validate=True)] = int(rank)
+            # base64.b64decode(token, validate=True) is this call behind two Python layers,
+            # which cost more than the decoding over 100k lines (0.2 s of every load).
+            ranks[a2b_base64(token, strict_mode=True)] = int(rank)
         except ValueError as exc:
             raise TokenizerError(
                 f"{path}:{lineno}: not a tiktoken ranks line (base64 token, space, rank)"
