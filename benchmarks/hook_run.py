@@ -165,8 +165,8 @@ its children; it barely moves with the load of other processes, while wall time 
 {rows}
 
 First `pre-commit install-hooks` of `ftdata-validate` (pip installs ftdata and every core
-dependency into the hook's environment, wheels from a local cache):
-{results["first_install_s"]:.0f} s; the environment takes {results["hook_env_mb"]:.0f} MB on disk.
+dependency into the hook's environment, wheels from a local cache): {results["first_install_s"]:.0f} s;
+the environment takes {results["hook_env_mb"]:.0f} MB on disk.
 """
 
 
