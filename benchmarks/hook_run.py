@@ -153,6 +153,7 @@ def markdown(results: dict) -> str:
         f"{fig['min_s'] * 1000:.0f}-{fig['max_s'] * 1000:.0f} ms | {fig['reps']} |"
         for name, fig in results["runs"].items()
     )
+    install = results["first_install_s"]
     return f"""# The structure-only pre-commit hook
 
 Measured by `python benchmarks/hook_run.py` (Python {results["python"]}, {results["cpus"]} cores,
@@ -165,7 +166,7 @@ its children; it barely moves with the load of other processes, while wall time 
 {rows}
 
 First `pre-commit install-hooks` of `ftdata-validate` (pip installs ftdata and every core
-dependency into the hook's environment, wheels from a local cache): {results["first_install_s"]:.0f} s;
+dependency into the hook's environment, wheels from a local cache): {install:.0f} s;
 the environment takes {results["hook_env_mb"]:.0f} MB on disk.
 """
 
