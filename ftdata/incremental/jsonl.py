@@ -4,8 +4,10 @@ The batches yielded are those of :class:`~ftdata.sources.jsonl.JsonlSource`,
 cut at chunk boundaries too, and, in place of a chunk whose record is cached,
 one batch carrying that record (``Batch.replay``). A file whose size, times and
 inode are those of the last run is not read at all: the records of its chunks
-are replayed in order. Anything the cache cannot vouch for (CR-only line ends,
-a read error, a missing record) is read as the plain source reads it.
+are replayed in order (from a missing record on, the file is read). An edited
+file is cut by the last run's chunks where they are found again
+(:mod:`ftdata.incremental.resync`). CR-only line ends are read as the plain
+source reads them.
 """
 
 from __future__ import annotations
