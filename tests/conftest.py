@@ -80,15 +80,11 @@ def spark():
     session.stop()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _cache_folder(tmp_path_factory):
-    """The command line caches by default: the suite's runs (subprocesses too) use a
-    folder of their own, never the user's cache."""
+@pytest.fixture(autouse=True)
+def _cache_folder(tmp_path_factory, monkeypatch):
+    """The command line caches by default: each test's runs (subprocesses too) use a folder
+    of their own, never the user's cache nor another test's (a test that patches ftdata
+    must not be answered from records another test's runs wrote)."""
     folder = tmp_path_factory.mktemp("ftdata-cache")
-    previous = os.environ.get("FTDATA_CACHE_DIR")
-    os.environ["FTDATA_CACHE_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        os.environ.pop("FTDATA_CACHE_DIR", None)
-    else:
-        os.environ["FTDATA_CACHE_DIR"] = previous
+    monkeypatch.setenv("FTDATA_CACHE_DIR", str(folder))
+    return folder

@@ -138,6 +138,7 @@ class Tree:
 @pytest.fixture
 def locked_listing(monkeypatch):
     """``(folders, files)``: they refuse to be listed or opened, as ``chmod 000`` does."""
+    from ftdata.incremental import jsonl as cached_jsonl
     from ftdata.sources import jsonl, text
 
     locked: list[Path] = []
@@ -153,6 +154,8 @@ def locked_listing(monkeypatch):
 
     monkeypatch.setattr(walk, "_listing", refusing(walk._listing, locked))
     monkeypatch.setattr(jsonl, "open_binary", refusing(jsonl.open_binary, sealed))
+    # The command line reads JSONL through the incremental cache, which opens files itself.
+    monkeypatch.setattr(cached_jsonl, "open_binary", refusing(cached_jsonl.open_binary, sealed))
     monkeypatch.setattr(text, "read_document", refusing(text.read_document, sealed))
     return locked, sealed
 
@@ -171,6 +174,7 @@ def read_files(sources) -> list[str]:
 @SETTINGS
 @given(entries=st.lists(ENTRY, max_size=14), target=st.sampled_from(TARGETS))
 @example(entries=[(0, "other", 0)], target="data/*")  # a glob matching a note: read as JSONL
+@example(entries=[(0, "lock_file", 0)], target="data")  # read through the cache (CLI default)
 def test_hostile_folders_end_cleanly_and_read_each_file_once(
     locked_listing, capsys, entries, target
 ):
