@@ -40,3 +40,18 @@ def test_compare_drops_run_dependent_keys_only(tmp_path):
     assert same["verdict"] == "MATCH" and same["removed"] == [".cache", ".elapsed_seconds"]
     differ = compare(tmp_path / "c.json", tmp_path / "a.json")
     assert differ["verdict"] == "DIFF" and ".summary.rows" in differ["where"]
+
+
+def test_hook_results_keep_the_install_time_where_the_readme_test_reads_it():
+    """hook_run.py wrapped the install time onto the next line: the README check found none."""
+    import re
+
+    from hook_run import markdown
+
+    for seconds in (12.2, 117.0, 1234.0):
+        text = markdown(
+            {"python": "3.11", "cpus": 2, "load": 0.5, "runs": {}, "first_install_s": seconds}
+            | {"hook_env_mb": 673}
+        )
+        assert re.search(r"\): (\d+) s;", text).group(1) == f"{seconds:.0f}"
+        assert re.search(r"takes (\d+) MB", text).group(1) == "673"

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from ftdata.cli import main
+from test_cli import BAD, GOOD, run
+
 from ftdata.incremental.store import FOLDER
-
-GOOD = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
-BAD = {"messages": [{"role": "user", "content": "hi"}]}
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def entries(folder):

@@ -124,46 +124,9 @@ class Fold:
 
     def _token_stats(self, verdict: RowVerdict, task: str) -> None:
         """Add a counted example of ``task`` to its statistics and tell ``on_example``."""
-        # Here, not at the top: a run without a token stage never loads the statistics.
-        from ftdata.tokens.counting.statistics import TokenStats
-
-        if verdict.document_tokens is not None:
-            total = verdict.document_tokens
-            self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
-            if self.on_example is not None:
-                self.on_example(
-                    {
-                        **token_report.located(verdict.where),
-                        "tokens": total,
-                        "prompt_tokens": 0,
-                        "trainable_tokens": total,
-                        "trainable_in_window": total,
-                        "truncated": False,
-                        "dropped": False,
-                    }
-                )
-            return
-        outcome = verdict.tokens
-        if outcome is None or outcome.error is not None:  # not counted, or it failed
-            return
-        counts = outcome.counts
-        stats = self.stats.setdefault(task, TokenStats(task))
-        stats.add(counts, self.window)
-        if outcome.roles is not None:
-            stats.add_roles(outcome.roles)
-        if self.on_example is not None:
-            record = {
-                **token_report.located(verdict.where),
-                "tokens": counts.tokens,
-                "prompt_tokens": counts.prompt_tokens,
-                "trainable_tokens": counts.trainable_tokens,
-                "trainable_in_window": counts.trainable_in_window,
-                "truncated": counts.truncated,
-                "dropped": counts.dropped,
-            }
-            if outcome.roles is not None:
-                record["roles"] = outcome.roles
-            self.on_example(record)
+        counts = count_example(self.stats, verdict, task, self.window)
+        if counts is not None and self.on_example is not None:
+            self.on_example({**token_report.located(verdict.where), **counts})
 
     def finish(self, tokens: TokenRun | None = None) -> None:
         """Emit the dataset-level findings once every source is folded.
@@ -201,3 +164,47 @@ class Fold:
     def result(self, fail_on: Severity, extra: dict[str, Any] | None = None) -> Result:
         """The finished result."""
         return self.builder.build(fail_on, extra)
+
+
+def count_example(
+    stats: dict[str, TokenStats], verdict: RowVerdict, task: str, window: int | None
+) -> dict[str, Any] | None:
+    """Add a counted example to its task's ``stats``; return its per-example counts (the
+    ``on_example`` record without its location), or None when it was not counted.
+
+    ``window`` is the context length. Shared by the fold and the incremental cache's recorder,
+    which keeps the same statistics for a chunk.
+    """
+    # Here, not at the top: a run without a token stage never loads the statistics.
+    from ftdata.tokens.counting.statistics import TokenStats
+
+    if verdict.document_tokens is not None:
+        total = verdict.document_tokens
+        stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
+        return {
+            "tokens": total,
+            "prompt_tokens": 0,
+            "trainable_tokens": total,
+            "trainable_in_window": total,
+            "truncated": False,
+            "dropped": False,
+        }
+    outcome = verdict.tokens
+    if outcome is None or outcome.error is not None:  # not counted, or it failed
+        return None
+    counts = outcome.counts
+    task_stats = stats.setdefault(task, TokenStats(task))
+    task_stats.add(counts, window)
+    if outcome.roles is not None:
+        task_stats.add_roles(outcome.roles)
+    record: dict[str, Any] = {
+        "tokens": counts.tokens,
+        "prompt_tokens": counts.prompt_tokens,
+        "trainable_tokens": counts.trainable_tokens,
+        "trainable_in_window": counts.trainable_in_window,
+        "truncated": counts.truncated,
+        "dropped": counts.dropped,
+    }
+    if outcome.roles is not None:
+        record["roles"] = outcome.roles
+    return record

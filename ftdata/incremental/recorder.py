@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ftdata.core.fold import count_example
 from ftdata.drops import DropTally
 from ftdata.incremental.record import ChunkRecord, stats_fields
 from ftdata.rules.content_parts import ContentShapes
@@ -161,41 +162,10 @@ class Recorder:
         self.record.findings.append([rule.code, severity.label, message, pointer, at, others])
 
     def _tokens(self, verdict: RowVerdict, task: str) -> None:
-        """The fold's token statistics and ``on_example`` record of one example, kept."""
-        from ftdata.tokens.counting.statistics import TokenStats
-
-        if verdict.document_tokens is not None:
-            total = verdict.document_tokens
-            self.stats.setdefault("pretraining", TokenStats("pretraining")).add_document(total)
-            counts: dict[str, Any] = {
-                "tokens": total,
-                "prompt_tokens": 0,
-                "trainable_tokens": total,
-                "trainable_in_window": total,
-                "truncated": False,
-                "dropped": False,
-            }
+        """The fold's token statistics and ``on_example`` counts of one example, kept."""
+        counts = count_example(self.stats, verdict, task, self.window)
+        if counts is not None:
             self._example(verdict, counts)
-            return
-        outcome = verdict.tokens
-        if outcome is None or outcome.error is not None:
-            return
-        found = outcome.counts
-        stats = self.stats.setdefault(task, TokenStats(task))
-        stats.add(found, self.window)
-        if outcome.roles is not None:
-            stats.add_roles(outcome.roles)
-        counts = {
-            "tokens": found.tokens,
-            "prompt_tokens": found.prompt_tokens,
-            "trainable_tokens": found.trainable_tokens,
-            "trainable_in_window": found.trainable_in_window,
-            "truncated": found.truncated,
-            "dropped": found.dropped,
-        }
-        if outcome.roles is not None:
-            counts["roles"] = outcome.roles
-        self._example(verdict, counts)
 
     def _example(self, verdict: RowVerdict, counts: dict[str, Any]) -> None:
         where = verdict.where
